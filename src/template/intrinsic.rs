@@ -1,0 +1,193 @@
+//! CloudFormation values: a literal of any type, or an intrinsic function that yields one.
+//!
+//! Every property field is a `Value<T>`, so a number or a boolean can hold a `Ref` as easily as a
+//! string can (the hole goformation and stratosphere leave open).
+
+use indexmap::IndexMap;
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use super::LogicalId;
+
+/// A property value: a literal, or an intrinsic function resolved by CloudFormation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<T> {
+    Literal(T),
+    Fn(Intrinsic),
+}
+
+/// The intrinsic functions this tool emits.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Intrinsic {
+    Ref(String),
+    GetAtt(LogicalId, &'static str),
+    /// `Fn::Sub` over `${Name}` references to resources, parameters and pseudo parameters.
+    Sub(String),
+    Select(u32, Box<Intrinsic>),
+    /// `Fn::GetAZs ""`: the availability zones of the stack's region.
+    GetAzs,
+    Base64(Box<Value<String>>),
+}
+
+/// Pseudo parameters CloudFormation defines in every stack.
+pub mod pseudo {
+    use super::Intrinsic;
+
+    pub fn region() -> Intrinsic {
+        Intrinsic::Ref("AWS::Region".into())
+    }
+}
+
+impl Intrinsic {
+    pub fn reference(id: &LogicalId) -> Self {
+        Intrinsic::Ref(id.as_str().to_owned())
+    }
+
+    /// The `index`th availability zone of the region.
+    pub fn availability_zone(index: u32) -> Self {
+        Intrinsic::Select(index, Box::new(Intrinsic::GetAzs))
+    }
+
+    pub fn base64(value: impl Into<Value<String>>) -> Self {
+        Intrinsic::Base64(Box::new(value.into()))
+    }
+}
+
+impl<T> From<Intrinsic> for Value<T> {
+    fn from(f: Intrinsic) -> Self {
+        Value::Fn(f)
+    }
+}
+
+impl From<&str> for Value<String> {
+    fn from(s: &str) -> Self {
+        Value::Literal(s.to_owned())
+    }
+}
+
+impl From<String> for Value<String> {
+    fn from(s: String) -> Self {
+        Value::Literal(s)
+    }
+}
+
+macro_rules! literal_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value<$t> {
+            fn from(v: $t) -> Self {
+                Value::Literal(v)
+            }
+        }
+    )*};
+}
+literal_from!(bool, u16, u32, u64, i64);
+
+impl<T: Serialize> Serialize for Value<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Literal(v) => v.serialize(serializer),
+            Value::Fn(f) => f.serialize(serializer),
+        }
+    }
+}
+
+impl Serialize for Intrinsic {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        match self {
+            Intrinsic::Ref(name) => map.serialize_entry("Ref", name)?,
+            Intrinsic::GetAtt(id, attribute) => map.serialize_entry("Fn::GetAtt", &(id, attribute))?,
+            Intrinsic::Sub(pattern) => map.serialize_entry("Fn::Sub", pattern)?,
+            Intrinsic::Select(index, list) => map.serialize_entry("Fn::Select", &(index, list))?,
+            Intrinsic::GetAzs => map.serialize_entry("Fn::GetAZs", "")?,
+            Intrinsic::Base64(value) => map.serialize_entry("Fn::Base64", value)?,
+        }
+        map.end()
+    }
+}
+
+/// A list property: CloudFormation accepts each element as a value of its own.
+pub type List<T> = Vec<Value<T>>;
+
+/// Tags as the `[{Key, Value}]` list most resource types take.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tags(IndexMap<String, Value<String>>);
+
+impl Tags {
+    pub fn new() -> Self {
+        Tags::default()
+    }
+
+    pub fn with(mut self, key: impl Into<String>, value: impl Into<Value<String>>) -> Self {
+        self.0.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value<String>)> {
+        self.0.iter()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Tag<'a> {
+    key: &'a str,
+    value: &'a Value<String>,
+}
+
+impl Serialize for Tags {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            seq.serialize_element(&Tag { key, value })?;
+        }
+        seq.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
+        serde_json::to_value(v).unwrap()
+    }
+
+    #[test]
+    fn literals_serialize_as_themselves() {
+        assert_eq!(to_json(&Value::from(300u32)), json!(300));
+        assert_eq!(to_json(&Value::from("web")), json!("web"));
+        assert_eq!(to_json(&Value::from(true)), json!(true));
+    }
+
+    #[test]
+    fn a_number_can_hold_a_ref() {
+        let count: Value<u32> = Intrinsic::Ref("DesiredCount".into()).into();
+        assert_eq!(to_json(&count), json!({"Ref": "DesiredCount"}));
+    }
+
+    #[test]
+    fn intrinsics_use_cloudformation_long_form() {
+        let id = LogicalId::new("Lb");
+        assert_eq!(to_json(&Intrinsic::GetAtt(id, "DNSName")), json!({"Fn::GetAtt": ["Lb", "DNSName"]}));
+        assert_eq!(
+            to_json(&Intrinsic::availability_zone(1)),
+            json!({"Fn::Select": [1, {"Fn::GetAZs": ""}]})
+        );
+        assert_eq!(
+            to_json(&Intrinsic::base64(Intrinsic::Sub("x=${Y}".into()))),
+            json!({"Fn::Base64": {"Fn::Sub": "x=${Y}"}})
+        );
+    }
+
+    #[test]
+    fn tags_keep_insertion_order() {
+        let tags = Tags::new().with("b", "2").with("a", "1");
+        assert_eq!(to_json(&tags), json!([{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}]));
+    }
+}
