@@ -1,0 +1,190 @@
+//! Reading a configuration file into a [`ValidConfig`], with errors that say where and why.
+
+use std::fmt;
+use std::path::Path;
+
+use super::source_map::{Location, SourceMap};
+use super::{Config, ValidConfig};
+
+/// Larger than any real configuration by far; refusing it early keeps memory bounded.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+/// Beyond this edit distance a suggestion is more noise than help.
+const MAX_SUGGESTION_DISTANCE: usize = 3;
+
+/// One problem with a configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The dotted path of the field, empty when the problem is with the document as a whole.
+    pub field: String,
+    pub message: String,
+    pub hint: Option<String>,
+    pub location: Option<Location>,
+}
+
+impl Diagnostic {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Diagnostic { field: field.to_owned(), message: message.into(), hint: None, location: None }
+    }
+}
+
+/// Everything wrong with a configuration, or why it could not be read.
+#[derive(Debug)]
+pub struct ConfigError {
+    /// The file, as the user named it; `None` for text that came from elsewhere.
+    pub origin: Option<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::error::Error for ConfigError {}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            let mut place = self.origin.clone().unwrap_or_default();
+            if let Some(loc) = d.location {
+                place = format!("{place}:{}:{}", loc.line, loc.column);
+            }
+            if !place.is_empty() {
+                write!(f, "{place}: ")?;
+            }
+            if !d.field.is_empty() {
+                write!(f, "{}: ", d.field)?;
+            }
+            write!(f, "{}", d.message)?;
+            if let Some(hint) = &d.hint {
+                write!(f, "\n  hint: {hint}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads, parses and validates the configuration file at `path`.
+pub fn load(path: &Path) -> Result<ValidConfig, ConfigError> {
+    let origin = path.display().to_string();
+    let fail = |message: String| ConfigError { origin: Some(origin.clone()), diagnostics: vec![Diagnostic::new("", message)] };
+    let metadata = std::fs::metadata(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    if metadata.is_dir() {
+        return Err(fail("is a directory, not a configuration file".into()));
+    }
+    if metadata.len() > MAX_CONFIG_BYTES {
+        return Err(fail(format!("is {} bytes; a configuration file may hold at most 1 MiB", metadata.len())));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        fail(format!("is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    })?;
+    load_str(&text, Some(&origin))
+}
+
+/// Parses and validates YAML (or JSON) configuration text.
+pub fn load_str(text: &str, origin: Option<&str>) -> Result<ValidConfig, ConfigError> {
+    let error = |diagnostics| ConfigError { origin: origin.map(str::to_owned), diagnostics };
+    if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        let mut d = Diagnostic::new("", "the configuration is empty");
+        d.hint = Some("write `{}` to take every default".into());
+        return Err(error(vec![d]));
+    }
+    let config: Config = serde_yaml::from_str(text).map_err(|e| error(vec![parse_diagnostic(&e)]))?;
+    config.validate().map_err(|mut diagnostics| {
+        let map = SourceMap::parse(text);
+        for d in &mut diagnostics {
+            d.location = map.locate(&d.field);
+        }
+        error(diagnostics)
+    })
+}
+
+/// Turns serde's message into a diagnostic: its path split off, its position kept, and a
+/// "did you mean" added when a misspelt key or variant is close to a real one.
+fn parse_diagnostic(err: &serde_yaml::Error) -> Diagnostic {
+    let text = err.to_string();
+    let text = match text.rfind(" at line ") {
+        Some(at) if err.location().is_some() => &text[..at],
+        _ => &text,
+    };
+    let (field, message) = split_path(text);
+    let mut d = Diagnostic::new(field, message);
+    d.location = err.location().map(|l| Location { line: l.line(), column: l.column() });
+    d.hint = suggestion(message);
+    d
+}
+
+/// serde_yaml writes the path of a nested error before a colon (`capacity.min_capacity: invalid type...`).
+fn split_path(text: &str) -> (&str, &str) {
+    match text.split_once(": ") {
+        Some((path, rest)) if !path.is_empty() && path.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c)) => {
+            (path, rest)
+        }
+        _ => ("", text),
+    }
+}
+
+/// For "unknown field `x`, expected one of `a`, `b`" (and the same for variants), the closest name.
+fn suggestion(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let (best, distance) = candidates
+        .iter()
+        .map(|c| (*c, strsim::levenshtein(unknown, c)))
+        .min_by_key(|(_, d)| *d)?;
+    (distance <= MAX_SUGGESTION_DISTANCE.min(best.len() / 2 + 1)).then(|| format!("did you mean `{best}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        load_str(text, Some("ecs-alb.yaml")).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn an_empty_document_takes_defaults() {
+        assert_eq!(*load_str("{}", None).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn an_empty_file_is_an_error_with_a_hint() {
+        assert_eq!(err("# nothing\n\n"), "ecs-alb.yaml: the configuration is empty\n  hint: write `{}` to take every default");
+    }
+
+    #[test]
+    fn a_misspelt_key_gets_a_suggestion_and_a_position() {
+        let e = err("capacity:\n  min_capcity: 2\n");
+        assert!(e.starts_with("ecs-alb.yaml:2:3: capacity: unknown field `min_capcity`"), "{e}");
+        assert!(e.ends_with("hint: did you mean `min_capacity`?"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_variant_gets_a_suggestion() {
+        let e = err("capacity:\n  machine_image: amazon-linux2\n");
+        assert!(e.contains("unknown variant `amazon-linux2`") && e.ends_with("did you mean `amazon-linux-2`?"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_field() {
+        let e = err("vpc:\n  max_azs: two\n");
+        assert!(e.starts_with("ecs-alb.yaml:2:12: vpc.max_azs: invalid type: string \"two\", expected u32"), "{e}");
+    }
+
+    #[test]
+    fn rule_violations_point_at_their_key() {
+        let e = err("capacity:\n  min_capacity: 3\nservice:\n  container:\n    port: 0\n");
+        assert_eq!(
+            e,
+            "ecs-alb.yaml:2:3: capacity.min_capacity: 3 must be at most capacity.max_capacity (1)\n\
+             ecs-alb.yaml:5:5: service.container.port: 0 must be from 1 to 65535"
+        );
+    }
+
+    #[test]
+    fn json_is_accepted() {
+        let c = load_str(r#"{"capacity": {"max_capacity": 3}}"#, None).unwrap();
+        assert_eq!(c.capacity.max_capacity, 3);
+    }
+}

@@ -1,0 +1,267 @@
+//! The user's configuration: every field optional, every default the reference CDK app's value.
+//!
+//! The defaults live in the `Default` impls below and nowhere else; the JSON Schema takes them from
+//! there, and a test checks that each doc comment's `Default:` line agrees.
+
+mod load;
+mod source_map;
+mod validate;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use load::{ConfigError, Diagnostic, load, load_str};
+pub use validate::ValidConfig;
+
+/// The stack: a VPC, an ECS cluster on an Auto Scaling group, and a service behind an ALB.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The CloudFormation stack's name: a letter, then letters, digits and hyphens, at most 128.
+    /// It appears in resource names and tags the way the CDK's stack name does.
+    ///
+    /// Default: Bonjour (the reference CDK app's stack).
+    pub stack_name: String,
+    pub vpc: VpcConfig,
+    pub capacity: CapacityConfig,
+    pub load_balancer: LoadBalancerConfig,
+    pub service: ServiceConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            stack_name: "Bonjour".into(),
+            vpc: VpcConfig::default(),
+            capacity: CapacityConfig::default(),
+            load_balancer: LoadBalancerConfig::default(),
+            service: ServiceConfig::default(),
+        }
+    }
+}
+
+/// The VPC: one public and one private subnet in each availability zone.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct VpcConfig {
+    /// How many availability zones to span, 2 to 6. An ALB needs subnets in at least two; the
+    /// region must have this many.
+    ///
+    /// Default: 2
+    pub max_azs: u32,
+    /// The VPC's IPv4 range, /16 to /28, split evenly into the subnets.
+    ///
+    /// Default: 10.0.0.0/16
+    pub cidr: String,
+    /// NAT gateways, 0 to `max_azs`; private subnets without one in their zone use the first.
+    /// With 0 there are no private subnets: the instances run in the public subnets, still reachable
+    /// only from the ALB.
+    ///
+    /// Default: - one per availability zone (`max_azs`).
+    pub nat_gateways: Option<u32>,
+}
+
+impl Default for VpcConfig {
+    fn default() -> Self {
+        VpcConfig { max_azs: 2, cidr: "10.0.0.0/16".into(), nat_gateways: None }
+    }
+}
+
+/// The EC2 instances of the cluster, in an Auto Scaling group.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CapacityConfig {
+    /// The EC2 instance type.
+    ///
+    /// Default: t2.micro
+    pub instance_type: String,
+    /// The ECS-optimized image family, resolved at deploy time from its public SSM parameter.
+    ///
+    /// Default: amazon-linux-2
+    pub machine_image: MachineImage,
+    /// Default: 1
+    pub min_capacity: u32,
+    /// Default: 1
+    pub max_capacity: u32,
+    /// Between `min_capacity` and `max_capacity`.
+    ///
+    /// Default: - left to Auto Scaling, which starts at `min_capacity`.
+    pub desired_capacity: Option<u32>,
+    /// An EC2 key pair for SSH access.
+    ///
+    /// Default: - none.
+    pub key_name: Option<String>,
+    /// Size of the encrypted gp3 root volume, 30 (the image's own size) to 16384 GiB.
+    ///
+    /// Default: 30
+    pub root_volume_gib: u32,
+    /// How long an instance being terminated may take to drain its tasks: the lifecycle hook's
+    /// heartbeat. 0 leaves out the drain hook entirely; otherwise 30 to 172800 (48 hours).
+    ///
+    /// Default: 300 (5 minutes, the CDK's).
+    pub task_drain_time_seconds: u32,
+}
+
+impl Default for CapacityConfig {
+    fn default() -> Self {
+        CapacityConfig {
+            instance_type: "t2.micro".into(),
+            machine_image: MachineImage::AmazonLinux2,
+            min_capacity: 1,
+            max_capacity: 1,
+            desired_capacity: None,
+            key_name: None,
+            root_volume_gib: 30,
+            task_drain_time_seconds: 300,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum MachineImage {
+    /// ECS-optimized Amazon Linux 2.
+    #[serde(rename = "amazon-linux-2")]
+    AmazonLinux2,
+}
+
+impl MachineImage {
+    /// The public SSM parameter that holds the image's current ID in every region.
+    pub fn ssm_parameter(self) -> &'static str {
+        match self {
+            MachineImage::AmazonLinux2 => "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id",
+        }
+    }
+
+    /// The image's root device, which the root volume settings must name.
+    pub fn root_device_name(self) -> &'static str {
+        match self {
+            MachineImage::AmazonLinux2 => "/dev/xvda",
+        }
+    }
+}
+
+/// The Application Load Balancer in front of the service.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoadBalancerConfig {
+    /// Internet-facing in the public subnets, or internal.
+    ///
+    /// Default: true
+    pub public: bool,
+    /// The HTTP listener's port, 1 to 65535.
+    ///
+    /// Default: 80
+    pub listener_port: u32,
+    /// Seconds a connection may stay idle, 1 to 4000.
+    ///
+    /// Default: 60
+    pub idle_timeout_seconds: u32,
+}
+
+impl Default for LoadBalancerConfig {
+    fn default() -> Self {
+        LoadBalancerConfig { public: true, listener_port: 80, idle_timeout_seconds: 60 }
+    }
+}
+
+/// The ECS service and its one container.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// The service's name: letters, digits, hyphens and underscores, at most 255.
+    ///
+    /// Default: - generated by CloudFormation.
+    pub name: Option<String>,
+    /// Tasks to keep running.
+    ///
+    /// Default: 1
+    pub desired_count: u32,
+    /// Seconds ECS ignores failing load balancer health checks after a task starts.
+    ///
+    /// Default: 60
+    pub health_check_grace_period_seconds: u32,
+    /// Lower bound on running tasks during a deployment or a drain, in percent of `desired_count`.
+    ///
+    /// Default: 50
+    pub min_healthy_percent: u32,
+    /// Upper bound on running tasks during a deployment, in percent of `desired_count`.
+    ///
+    /// Default: 200
+    pub max_healthy_percent: u32,
+    pub container: ContainerConfig,
+    /// Days to keep the container's logs (and the drainer's). One of CloudWatch's values: 1, 3, 5, 7,
+    /// 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.
+    /// A year keeps what an incident review or an audit asks for without letting logs pile up
+    /// forever, as they do by default.
+    ///
+    /// Default: 365
+    pub log_retention_days: u32,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            name: None,
+            desired_count: 1,
+            health_check_grace_period_seconds: 60,
+            min_healthy_percent: 50,
+            max_healthy_percent: 200,
+            container: ContainerConfig::default(),
+            log_retention_days: 365,
+        }
+    }
+}
+
+/// The service's container.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContainerConfig {
+    /// Letters, digits, hyphens and underscores, at most 255.
+    ///
+    /// Default: web
+    pub name: String,
+    /// The image, as `docker pull` takes it.
+    ///
+    /// Default: amazon/amazon-ecs-sample
+    pub image: String,
+    /// The port the container listens on; the instance side is picked by ECS (dynamic host port).
+    ///
+    /// Default: 80
+    pub port: u32,
+    /// Hard memory limit in MiB (at least 6); the container is killed above it.
+    ///
+    /// Default: 512
+    pub memory_limit_mib: Option<u32>,
+    /// Memory ECS reserves for the container on the instance, in MiB; at most `memory_limit_mib`.
+    ///
+    /// Default: - none.
+    pub memory_reservation_mib: Option<u32>,
+    /// CPU units reserved (1024 = one vCPU), at most 10240.
+    ///
+    /// Default: - none: the container shares the instance's CPU.
+    pub cpu: Option<u32>,
+    /// Environment variables: names of letters, digits and underscores, not starting with a digit.
+    ///
+    /// Default: - none.
+    pub environment: IndexMap<String, String>,
+}
+
+impl Default for ContainerConfig {
+    fn default() -> Self {
+        ContainerConfig {
+            name: "web".into(),
+            image: "amazon/amazon-ecs-sample".into(),
+            port: 80,
+            memory_limit_mib: Some(512),
+            memory_reservation_mib: None,
+            cpu: None,
+            environment: IndexMap::new(),
+        }
+    }
+}
+
+/// The JSON Schema of the configuration file, for `ecs-alb schema` and editors.
+pub fn json_schema() -> schemars::Schema {
+    schemars::schema_for!(Config)
+}

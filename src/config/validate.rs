@@ -1,0 +1,438 @@
+//! The rules a configuration must follow, checked all at once so every mistake is reported in one run.
+
+use std::ops::{Deref, RangeInclusive};
+
+use super::{Config, Diagnostic};
+use crate::cidr::{CidrError, Ipv4Cidr};
+
+pub const MAX_AZS: RangeInclusive<u32> = 2..=6;
+/// AWS's smallest subnet.
+pub const MAX_SUBNET_PREFIX: u8 = 28;
+const VPC_PREFIX: RangeInclusive<u8> = 16..=28;
+const ROOT_VOLUME_GIB: RangeInclusive<u32> = 30..=16384;
+/// A lifecycle hook waits at most 48 hours, heartbeats included.
+const DRAIN_SECONDS: RangeInclusive<u32> = 30..=172_800;
+const PORT: RangeInclusive<u32> = 1..=65535;
+const IDLE_TIMEOUT_SECONDS: RangeInclusive<u32> = 1..=4000;
+const MAX_TASKS_PER_SERVICE: u32 = 5000;
+const MAX_GRACE_PERIOD_SECONDS: u32 = 2_147_483_647;
+/// Docker refuses a container limit below 6 MiB.
+const MIN_CONTAINER_MEMORY_MIB: u32 = 6;
+const MAX_CONTAINER_CPU: u32 = 10240;
+const MAX_STACK_NAME_LEN: usize = 128;
+const MAX_NAME_LEN: usize = 255;
+pub const LOG_RETENTION_DAYS: [u32; 22] =
+    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/// A configuration that has passed every rule, with the values its defaults leave open resolved.
+#[derive(Clone, Debug)]
+pub struct ValidConfig {
+    config: Config,
+    vpc_cidr: Ipv4Cidr,
+    nat_gateways: u32,
+}
+
+impl ValidConfig {
+    pub fn vpc_cidr(&self) -> Ipv4Cidr {
+        self.vpc_cidr
+    }
+
+    pub fn nat_gateways(&self) -> u32 {
+        self.nat_gateways
+    }
+
+    /// The number of subnets the VPC is split into: a public one per zone, and a private one per
+    /// zone when NAT gateways give them a way out.
+    pub fn subnet_count(&self) -> u32 {
+        subnet_count(self.config.vpc.max_azs, self.nat_gateways)
+    }
+}
+
+impl Deref for ValidConfig {
+    type Target = Config;
+
+    fn deref(&self) -> &Config {
+        &self.config
+    }
+}
+
+fn subnet_count(azs: u32, nat_gateways: u32) -> u32 {
+    if nat_gateways == 0 { azs } else { 2 * azs }
+}
+
+impl Config {
+    /// Checks every rule; on failure returns one diagnostic per broken rule, in field order.
+    pub fn validate(self) -> Result<ValidConfig, Vec<Diagnostic>> {
+        let mut v = Rules::default();
+        let c = &self;
+
+        check_stack_name(&mut v, &c.stack_name);
+
+        v.range("vpc.max_azs", c.vpc.max_azs, MAX_AZS, "an ALB needs subnets in at least two zones");
+        let nat_gateways = c.vpc.nat_gateways.unwrap_or(c.vpc.max_azs);
+        if nat_gateways > c.vpc.max_azs {
+            v.fail("vpc.nat_gateways", nat_gateways, format!("must be at most vpc.max_azs ({})", c.vpc.max_azs));
+        }
+        let vpc_cidr = check_vpc_cidr(&mut v, &c.vpc.cidr, subnet_count(c.vpc.max_azs, nat_gateways));
+
+        check_capacity(&mut v, c);
+
+        v.range("load_balancer.listener_port", c.load_balancer.listener_port, PORT, "");
+        v.range("load_balancer.idle_timeout_seconds", c.load_balancer.idle_timeout_seconds, IDLE_TIMEOUT_SECONDS, "");
+
+        check_service(&mut v, c);
+
+        match (v.diagnostics.is_empty(), vpc_cidr) {
+            (true, Some(vpc_cidr)) => Ok(ValidConfig { config: self, vpc_cidr, nat_gateways }),
+            _ => Err(v.diagnostics),
+        }
+    }
+}
+
+fn check_stack_name(v: &mut Rules, name: &str) {
+    let mut chars = name.chars();
+    let well_formed = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && name.len() <= MAX_STACK_NAME_LEN;
+    if !well_formed {
+        v.fail_str(
+            "stack_name",
+            name,
+            "must start with a letter and hold only letters, digits and hyphens, at most 128 (CloudFormation's rule)",
+        );
+    }
+}
+
+fn check_vpc_cidr(v: &mut Rules, cidr: &str, subnets: u32) -> Option<Ipv4Cidr> {
+    let parsed = match cidr.parse::<Ipv4Cidr>() {
+        Ok(parsed) => parsed,
+        Err(err @ CidrError::NotAligned(aligned)) => {
+            v.fail_hint("vpc.cidr", quoted(cidr), err.to_string(), format!("did you mean `{aligned}`?"));
+            return None;
+        }
+        Err(err) => {
+            v.fail_str("vpc.cidr", cidr, &err.to_string());
+            return None;
+        }
+    };
+    if !VPC_PREFIX.contains(&parsed.prefix()) {
+        v.fail_str("vpc.cidr", cidr, "must have a prefix length from /16 to /28 (AWS's VPC sizes)");
+        return None;
+    }
+    if parsed.split_evenly(subnets, MAX_SUBNET_PREFIX).is_none() {
+        v.fail_str(
+            "vpc.cidr",
+            cidr,
+            &format!("is too small for {subnets} subnets of at least /{MAX_SUBNET_PREFIX}; use a shorter prefix"),
+        );
+        return None;
+    }
+    Some(parsed)
+}
+
+fn check_capacity(v: &mut Rules, c: &Config) {
+    let cap = &c.capacity;
+    check_instance_type(v, &cap.instance_type);
+    if cap.max_capacity == 0 {
+        v.fail("capacity.max_capacity", 0, "must be at least 1: the service needs an instance to run on");
+    }
+    if cap.min_capacity > cap.max_capacity {
+        v.fail(
+            "capacity.min_capacity",
+            cap.min_capacity,
+            format!("must be at most capacity.max_capacity ({})", cap.max_capacity),
+        );
+    }
+    if let Some(desired) = cap.desired_capacity {
+        if desired < cap.min_capacity || desired > cap.max_capacity {
+            v.fail(
+                "capacity.desired_capacity",
+                desired,
+                format!("must lie between capacity.min_capacity ({}) and capacity.max_capacity ({})", cap.min_capacity, cap.max_capacity),
+            );
+        }
+    }
+    if let Some(key) = &cap.key_name {
+        if key.is_empty() || key.len() > MAX_NAME_LEN {
+            v.fail_str("capacity.key_name", key, "must be 1 to 255 characters (an EC2 key pair's name)");
+        }
+    }
+    v.range("capacity.root_volume_gib", cap.root_volume_gib, ROOT_VOLUME_GIB, "the image's own snapshot is 30 GiB");
+    let drain = cap.task_drain_time_seconds;
+    if drain != 0 && !DRAIN_SECONDS.contains(&drain) {
+        v.fail(
+            "capacity.task_drain_time_seconds",
+            drain,
+            "must be 0 (no drain hook) or from 30 to 172800 (48 hours, the longest a lifecycle hook can hold an instance)",
+        );
+    }
+}
+
+fn check_instance_type(v: &mut Rules, instance_type: &str) {
+    let field = "capacity.instance_type";
+    let Some((family, size)) = instance_type.split_once('.') else {
+        v.fail_str(field, instance_type, "must be an EC2 instance type such as t3.micro");
+        return;
+    };
+    let valid_part = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid_part(family) || !valid_part(size) || size.contains('.') {
+        v.fail_str(field, instance_type, "must be an EC2 instance type such as t3.micro");
+    } else if is_graviton(family) {
+        v.fail_str(
+            field,
+            instance_type,
+            "is an arm64 (Graviton) type, but the amazon-linux-2 image is built for x86_64; pick an x86_64 type such as t3.micro",
+        );
+    }
+}
+
+/// Graviton families carry a `g` among the letters after their generation digit (t4g, c7gn, x2gd).
+fn is_graviton(family: &str) -> bool {
+    if family == "a1" {
+        return true;
+    }
+    let after_generation = family.trim_start_matches(|c: char| c.is_ascii_lowercase());
+    let suffix = after_generation.trim_start_matches(|c: char| c.is_ascii_digit());
+    suffix.split('-').next().is_some_and(|s| s.contains('g'))
+}
+
+fn check_service(v: &mut Rules, c: &Config) {
+    let svc = &c.service;
+    if let Some(name) = &svc.name {
+        v.name("service.name", name);
+    }
+    if svc.desired_count > MAX_TASKS_PER_SERVICE {
+        v.fail("service.desired_count", svc.desired_count, "must be at most 5000 (ECS's tasks per service)");
+    }
+    if svc.health_check_grace_period_seconds > MAX_GRACE_PERIOD_SECONDS {
+        v.fail("service.health_check_grace_period_seconds", svc.health_check_grace_period_seconds, "must be at most 2147483647");
+    }
+    v.range("service.min_healthy_percent", svc.min_healthy_percent, 0..=100, "");
+    if svc.max_healthy_percent < 100 {
+        v.fail("service.max_healthy_percent", svc.max_healthy_percent, "must be at least 100");
+    } else if svc.max_healthy_percent <= svc.min_healthy_percent {
+        v.fail(
+            "service.max_healthy_percent",
+            svc.max_healthy_percent,
+            format!(
+                "must exceed service.min_healthy_percent ({}), or a deployment can neither start nor stop a task",
+                svc.min_healthy_percent
+            ),
+        );
+    }
+    if !LOG_RETENTION_DAYS.contains(&svc.log_retention_days) {
+        let nearest = LOG_RETENTION_DAYS.iter().min_by_key(|d| d.abs_diff(svc.log_retention_days)).copied();
+        v.fail_hint(
+            "service.log_retention_days",
+            svc.log_retention_days,
+            "is not one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)",
+            format!("the nearest is {}", nearest.unwrap_or(365)),
+        );
+    }
+    check_container(v, c);
+}
+
+fn check_container(v: &mut Rules, c: &Config) {
+    let ct = &c.service.container;
+    v.name("service.container.name", &ct.name);
+    if ct.image.is_empty() || ct.image.len() > MAX_NAME_LEN || ct.image.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        v.fail_str("service.container.image", &ct.image, "must be 1 to 255 characters without spaces, such as nginx:1.27");
+    }
+    v.range("service.container.port", ct.port, PORT, "");
+    match (ct.memory_limit_mib, ct.memory_reservation_mib) {
+        (None, None) => v.fail(
+            "service.container.memory_limit_mib",
+            "null",
+            "must be set when service.container.memory_reservation_mib is not: ECS needs one of them on EC2",
+        ),
+        (Some(limit), reservation) => {
+            if limit < MIN_CONTAINER_MEMORY_MIB {
+                v.fail("service.container.memory_limit_mib", limit, "must be at least 6 (Docker's minimum)");
+            }
+            if let Some(reservation) = reservation.filter(|r| *r > limit) {
+                v.fail(
+                    "service.container.memory_reservation_mib",
+                    reservation,
+                    format!("must be at most service.container.memory_limit_mib ({limit})"),
+                );
+            }
+        }
+        (None, Some(reservation)) if reservation < MIN_CONTAINER_MEMORY_MIB => {
+            v.fail("service.container.memory_reservation_mib", reservation, "must be at least 6 (Docker's minimum)");
+        }
+        (None, Some(_)) => {}
+    }
+    if let Some(cpu) = ct.cpu.filter(|cpu| *cpu > MAX_CONTAINER_CPU) {
+        v.fail("service.container.cpu", cpu, "must be at most 10240 (10 vCPUs)");
+    }
+    for name in ct.environment.keys() {
+        let mut chars = name.chars();
+        let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            v.fail_str(
+                &format!("service.container.environment.{name}"),
+                name,
+                "must be a variable name: letters, digits and underscores, not starting with a digit",
+            );
+        }
+    }
+}
+
+#[derive(Default)]
+struct Rules {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Rules {
+    fn fail(&mut self, field: &str, value: impl ToString, rule: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::new(field, format!("{} {}", value.to_string(), rule.into())));
+    }
+
+    fn fail_str(&mut self, field: &str, value: &str, rule: &str) {
+        self.fail(field, quoted(value), rule);
+    }
+
+    fn fail_hint(&mut self, field: &str, value: impl ToString, rule: impl Into<String>, hint: String) {
+        self.fail(field, value, rule);
+        if let Some(last) = self.diagnostics.last_mut() {
+            last.hint = Some(hint);
+        }
+    }
+
+    fn range(&mut self, field: &str, value: u32, range: RangeInclusive<u32>, why: &str) {
+        if !range.contains(&value) {
+            let why = if why.is_empty() { String::new() } else { format!(" ({why})") };
+            self.fail(field, value, format!("must be from {} to {}{why}", range.start(), range.end()));
+        }
+    }
+
+    fn name(&mut self, field: &str, name: &str) {
+        let valid = !name.is_empty()
+            && name.len() <= MAX_NAME_LEN
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            self.fail_str(field, name, "must be 1 to 255 letters, digits, hyphens and underscores");
+        }
+    }
+}
+
+fn quoted(s: &str) -> String {
+    format!("{s:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(edit: impl FnOnce(&mut Config)) -> Vec<String> {
+        let mut c = Config::default();
+        edit(&mut c);
+        match c.validate() {
+            Ok(_) => Vec::new(),
+            Err(diags) => diags.iter().map(|d| format!("{}: {}", d.field, d.message)).collect(),
+        }
+    }
+
+    fn assert_one_error(edit: impl FnOnce(&mut Config), field: &str, fragment: &str) {
+        let errs = errors(edit);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].starts_with(&format!("{field}: ")) && errs[0].contains(fragment), "{errs:?}");
+    }
+
+    #[test]
+    fn the_defaults_are_valid() {
+        let valid = Config::default().validate().unwrap();
+        assert_eq!(valid.nat_gateways(), 2);
+        assert_eq!(valid.subnet_count(), 4);
+        assert_eq!(valid.vpc_cidr().to_string(), "10.0.0.0/16");
+    }
+
+    #[test]
+    fn each_rule_names_its_field_and_value() {
+        assert_one_error(|c| c.stack_name = "1abc".into(), "stack_name", "\"1abc\" must start with a letter");
+        assert_one_error(|c| c.vpc.max_azs = 1, "vpc.max_azs", "1 must be from 2 to 6");
+        assert_one_error(|c| c.vpc.nat_gateways = Some(3), "vpc.nat_gateways", "3 must be at most vpc.max_azs (2)");
+        assert_one_error(|c| c.vpc.cidr = "10.0.0.0".into(), "vpc.cidr", "is not an IPv4 CIDR");
+        assert_one_error(|c| c.vpc.cidr = "10.0.0.0/8".into(), "vpc.cidr", "/16 to /28");
+        assert_one_error(|c| c.vpc.cidr = "10.0.0.0/27".into(), "vpc.cidr", "too small for 4 subnets");
+        assert_one_error(|c| c.capacity.instance_type = "t2micro".into(), "capacity.instance_type", "such as t3.micro");
+        assert_one_error(|c| c.capacity.instance_type = "t4g.small".into(), "capacity.instance_type", "arm64");
+        assert_one_error(|c| c.capacity.min_capacity = 2, "capacity.min_capacity", "2 must be at most capacity.max_capacity (1)");
+        assert_one_error(|c| c.capacity.desired_capacity = Some(3), "capacity.desired_capacity", "between");
+        assert_one_error(|c| c.capacity.key_name = Some(String::new()), "capacity.key_name", "1 to 255");
+        assert_one_error(|c| c.capacity.root_volume_gib = 8, "capacity.root_volume_gib", "8 must be from 30 to 16384");
+        assert_one_error(|c| c.capacity.task_drain_time_seconds = 10, "capacity.task_drain_time_seconds", "10 must be 0");
+        assert_one_error(|c| c.load_balancer.listener_port = 0, "load_balancer.listener_port", "0 must be from 1 to 65535");
+        assert_one_error(|c| c.load_balancer.idle_timeout_seconds = 4001, "load_balancer.idle_timeout_seconds", "1 to 4000");
+        assert_one_error(|c| c.service.name = Some("a b".into()), "service.name", "letters, digits");
+        assert_one_error(|c| c.service.desired_count = 5001, "service.desired_count", "5000");
+        assert_one_error(|c| c.service.min_healthy_percent = 101, "service.min_healthy_percent", "0 to 100");
+        assert_one_error(|c| c.service.max_healthy_percent = 99, "service.max_healthy_percent", "at least 100");
+        assert_one_error(
+            |c| {
+                c.service.min_healthy_percent = 100;
+                c.service.max_healthy_percent = 100;
+            },
+            "service.max_healthy_percent",
+            "must exceed",
+        );
+        assert_one_error(|c| c.service.log_retention_days = 31, "service.log_retention_days", "31 is not one of");
+        assert_one_error(|c| c.service.container.name = String::new(), "service.container.name", "letters");
+        assert_one_error(|c| c.service.container.image = "a b".into(), "service.container.image", "without spaces");
+        assert_one_error(|c| c.service.container.port = 70000, "service.container.port", "1 to 65535");
+        assert_one_error(|c| c.service.container.memory_limit_mib = Some(4), "service.container.memory_limit_mib", "at least 6");
+        assert_one_error(|c| c.service.container.memory_limit_mib = None, "service.container.memory_limit_mib", "must be set");
+        assert_one_error(
+            |c| c.service.container.memory_reservation_mib = Some(1024),
+            "service.container.memory_reservation_mib",
+            "at most service.container.memory_limit_mib (512)",
+        );
+        assert_one_error(|c| c.service.container.cpu = Some(20000), "service.container.cpu", "10240");
+        assert_one_error(
+            |c| {
+                c.service.container.environment.insert("1X".into(), "v".into());
+            },
+            "service.container.environment.1X",
+            "variable name",
+        );
+    }
+
+    #[test]
+    fn every_broken_rule_is_reported_at_once() {
+        let errs = errors(|c| {
+            c.vpc.max_azs = 9;
+            c.capacity.min_capacity = 5;
+            c.service.container.port = 0;
+        });
+        assert_eq!(errs.len(), 3, "{errs:?}");
+    }
+
+    #[test]
+    fn an_unaligned_cidr_suggests_the_aligned_one() {
+        let mut c = Config::default();
+        c.vpc.cidr = "10.0.1.0/16".into();
+        let diags = c.validate().unwrap_err();
+        assert_eq!(diags[0].hint.as_deref(), Some("did you mean `10.0.0.0/16`?"));
+    }
+
+    #[test]
+    fn no_nat_gateways_means_public_subnets_only() {
+        let mut c = Config::default();
+        c.vpc.nat_gateways = Some(0);
+        c.vpc.cidr = "10.0.0.0/28".into();
+        assert_one_error(|c| { c.vpc.nat_gateways = Some(0); c.vpc.cidr = "10.0.0.0/28".into(); }, "vpc.cidr", "2 subnets");
+        c.vpc.cidr = "10.0.0.0/27".into();
+        assert_eq!(c.validate().unwrap().subnet_count(), 2);
+    }
+
+    #[test]
+    fn graviton_families_are_recognised() {
+        for arm in ["t4g", "c7gn", "x2gd", "im4gn", "is4gen", "a1", "m6g", "g5g", "hpc7g"] {
+            assert!(is_graviton(arm), "{arm}");
+        }
+        for x86 in ["t2", "t3a", "m5dn", "g4dn", "m7i-flex", "c6i", "p4d", "inf2"] {
+            assert!(!is_graviton(x86), "{x86}");
+        }
+    }
+}

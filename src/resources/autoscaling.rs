@@ -1,0 +1,82 @@
+//! AWS::AutoScaling resources and the Auto Scaling group's update policy.
+
+use serde::Serialize;
+use serde_with::skip_serializing_none;
+
+use crate::template::{Handle, Intrinsic, List, Resource, Value};
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AutoScalingGroup {
+    pub desired_capacity: Option<Value<String>>,
+    pub launch_template: LaunchTemplateSpecification,
+    pub max_size: Value<String>,
+    pub min_size: Value<String>,
+    pub tags: Vec<PropagatedTag>,
+    #[serde(rename = "VPCZoneIdentifier")]
+    pub vpc_zone_identifier: List<String>,
+}
+
+impl Resource for AutoScalingGroup {
+    const TYPE: &'static str = "AWS::AutoScaling::AutoScalingGroup";
+}
+
+impl Handle<AutoScalingGroup> {
+    pub fn group_name(&self) -> Intrinsic {
+        self.reference()
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LaunchTemplateSpecification {
+    pub launch_template_id: Value<String>,
+    pub version: Value<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PropagatedTag {
+    pub key: String,
+    pub propagate_at_launch: bool,
+    pub value: Value<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LifecycleHook {
+    pub auto_scaling_group_name: Value<String>,
+    pub default_result: &'static str,
+    pub heartbeat_timeout: Value<u32>,
+    pub lifecycle_transition: &'static str,
+    #[serde(rename = "NotificationTargetARN")]
+    pub notification_target_arn: Value<String>,
+    #[serde(rename = "RoleARN")]
+    pub role_arn: Value<String>,
+}
+
+impl Resource for LifecycleHook {
+    const TYPE: &'static str = "AWS::AutoScaling::LifecycleHook";
+}
+
+/// The `UpdatePolicy` attribute of an Auto Scaling group.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdatePolicy {
+    pub auto_scaling_rolling_update: RollingUpdate,
+    pub auto_scaling_scheduled_action: ScheduledAction,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RollingUpdate {
+    pub max_batch_size: u32,
+    pub min_instances_in_service: u32,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScheduledAction {
+    pub ignore_unmodified_group_size_properties: bool,
+}

@@ -1,0 +1,130 @@
+//! AWS::ECS resources.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_with::skip_serializing_none;
+
+use crate::template::{Handle, Intrinsic, Resource, Value};
+
+#[skip_serializing_none]
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Cluster {
+    pub cluster_name: Option<Value<String>>,
+}
+
+impl Resource for Cluster {
+    const TYPE: &'static str = "AWS::ECS::Cluster";
+}
+
+impl Handle<Cluster> {
+    pub fn cluster_name(&self) -> Intrinsic {
+        self.reference()
+    }
+
+    pub fn arn(&self) -> Intrinsic {
+        self.get_att("Arn")
+    }
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskDefinition {
+    pub container_definitions: Vec<ContainerDefinition>,
+    pub execution_role_arn: Option<Value<String>>,
+    pub family: Option<Value<String>>,
+    pub network_mode: Value<String>,
+    pub requires_compatibilities: Vec<&'static str>,
+    pub task_role_arn: Option<Value<String>>,
+}
+
+impl Resource for TaskDefinition {
+    const TYPE: &'static str = "AWS::ECS::TaskDefinition";
+}
+
+impl Handle<TaskDefinition> {
+    pub fn arn(&self) -> Intrinsic {
+        self.reference()
+    }
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerDefinition {
+    pub cpu: Option<Value<u32>>,
+    pub environment: Option<Vec<KeyValuePair>>,
+    pub essential: Option<Value<bool>>,
+    pub image: Value<String>,
+    pub log_configuration: Option<LogConfiguration>,
+    pub memory: Option<Value<u32>>,
+    pub memory_reservation: Option<Value<u32>>,
+    pub name: Value<String>,
+    pub port_mappings: Option<Vec<PortMapping>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyValuePair {
+    pub name: Value<String>,
+    pub value: Value<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogConfiguration {
+    pub log_driver: &'static str,
+    pub options: IndexMap<&'static str, Value<String>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PortMapping {
+    pub container_port: Value<u32>,
+    /// 0 asks ECS for a free port from the instance's ephemeral range (bridge mode).
+    pub host_port: Value<u32>,
+    pub protocol: &'static str,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Service {
+    pub cluster: Value<String>,
+    pub deployment_configuration: DeploymentConfiguration,
+    pub desired_count: Value<u32>,
+    #[serde(rename = "EnableECSManagedTags")]
+    pub enable_ecs_managed_tags: Value<bool>,
+    pub health_check_grace_period_seconds: Option<Value<u32>>,
+    pub launch_type: &'static str,
+    pub load_balancers: Vec<ServiceLoadBalancer>,
+    pub scheduling_strategy: &'static str,
+    pub service_name: Option<Value<String>>,
+    pub task_definition: Value<String>,
+}
+
+impl Resource for Service {
+    const TYPE: &'static str = "AWS::ECS::Service";
+}
+
+impl Handle<Service> {
+    pub fn name(&self) -> Intrinsic {
+        self.get_att("Name")
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentConfiguration {
+    pub maximum_percent: Value<u32>,
+    pub minimum_healthy_percent: Value<u32>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceLoadBalancer {
+    pub container_name: Value<String>,
+    pub container_port: Value<u32>,
+    pub target_group_arn: Value<String>,
+}

@@ -1,0 +1,173 @@
+//! AWS::IAM resources and the policy documents they carry.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_with::skip_serializing_none;
+
+use super::one_or_many;
+use crate::template::{Handle, Intrinsic, List, Resource, Tags, Value};
+
+const POLICY_VERSION: &str = "2012-10-17";
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Role {
+    pub assume_role_policy_document: PolicyDocument,
+    pub managed_policy_arns: Option<List<String>>,
+    pub tags: Option<Tags>,
+}
+
+impl Role {
+    /// A role that the given AWS service (e.g. `lambda.amazonaws.com`) may assume.
+    pub fn for_service(service: &'static str) -> Self {
+        let trust = Statement::allow(["sts:AssumeRole"]).principal_service(service);
+        Role { assume_role_policy_document: PolicyDocument::new(vec![trust]), managed_policy_arns: None, tags: None }
+    }
+
+    pub fn tags(mut self, tags: Tags) -> Self {
+        self.tags = Some(tags);
+        self
+    }
+}
+
+impl Resource for Role {
+    const TYPE: &'static str = "AWS::IAM::Role";
+}
+
+impl Handle<Role> {
+    pub fn role_name(&self) -> Intrinsic {
+        self.reference()
+    }
+
+    pub fn arn(&self) -> Intrinsic {
+        self.get_att("Arn")
+    }
+}
+
+/// An inline policy attached to roles. Other resources may depend on it (not on the role) to be
+/// sure the role's permissions exist before they are used.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Policy {
+    pub policy_document: PolicyDocument,
+    pub policy_name: Value<String>,
+    pub roles: List<String>,
+}
+
+impl Resource for Policy {
+    const TYPE: &'static str = "AWS::IAM::Policy";
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceProfile {
+    pub roles: List<String>,
+}
+
+impl Resource for InstanceProfile {
+    const TYPE: &'static str = "AWS::IAM::InstanceProfile";
+}
+
+impl Handle<InstanceProfile> {
+    pub fn arn(&self) -> Intrinsic {
+        self.get_att("Arn")
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyDocument {
+    pub statement: Vec<Statement>,
+    pub version: &'static str,
+}
+
+impl PolicyDocument {
+    pub fn new(statement: Vec<Statement>) -> Self {
+        PolicyDocument { statement, version: POLICY_VERSION }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum Effect {
+    Allow,
+}
+
+#[skip_serializing_none]
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Statement {
+    #[serde(serialize_with = "one_or_many")]
+    pub action: Vec<&'static str>,
+    pub condition: Option<IndexMap<&'static str, IndexMap<&'static str, Value<String>>>>,
+    pub effect: Effect,
+    pub principal: Option<IndexMap<&'static str, &'static str>>,
+    #[serde(serialize_with = "one_or_many_opt")]
+    pub resource: Option<List<String>>,
+}
+
+fn one_or_many_opt<S: serde::Serializer>(items: &Option<List<String>>, serializer: S) -> Result<S::Ok, S::Error> {
+    match items {
+        Some(items) => one_or_many(items, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+impl Statement {
+    pub fn allow<const N: usize>(actions: [&'static str; N]) -> Self {
+        Statement { action: actions.to_vec(), condition: None, effect: Effect::Allow, principal: None, resource: None }
+    }
+
+    pub fn on(mut self, resource: impl Into<Value<String>>) -> Self {
+        self.resource.get_or_insert_with(Vec::new).push(resource.into());
+        self
+    }
+
+    /// For actions that accept no resource-level scoping (IAM requires `"*"` there).
+    pub fn on_any_resource(self) -> Self {
+        self.on("*")
+    }
+
+    /// Restricts the statement to requests whose `key` condition key equals the ARN `arn`.
+    pub fn when_arn_equals(mut self, key: &'static str, arn: impl Into<Value<String>>) -> Self {
+        let condition = self.condition.get_or_insert_with(IndexMap::new);
+        condition.entry("ArnEquals").or_default().insert(key, arn.into());
+        self
+    }
+
+    fn principal_service(mut self, service: &'static str) -> Self {
+        self.principal = Some(IndexMap::from([("Service", service)]));
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn single_actions_and_resources_are_written_as_scalars() {
+        let s = Statement::allow(["sns:Publish"]).on("arn:topic");
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            json!({"Action": "sns:Publish", "Effect": "Allow", "Resource": "arn:topic"})
+        );
+    }
+
+    #[test]
+    fn conditions_group_by_operator() {
+        let s = Statement::allow(["ecs:Poll", "ecs:StartTelemetrySession"])
+            .on_any_resource()
+            .when_arn_equals("ecs:cluster", "arn:cluster");
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            json!({
+                "Action": ["ecs:Poll", "ecs:StartTelemetrySession"],
+                "Condition": {"ArnEquals": {"ecs:cluster": "arn:cluster"}},
+                "Effect": "Allow",
+                "Resource": "*"
+            })
+        );
+    }
+}

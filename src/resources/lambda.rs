@@ -1,0 +1,72 @@
+//! AWS::Lambda resources.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_with::skip_serializing_none;
+
+use crate::template::{Handle, Intrinsic, Resource, Tags, Value};
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Function {
+    pub architectures: Vec<&'static str>,
+    pub code: Code,
+    pub environment: Option<Environment>,
+    pub handler: Value<String>,
+    pub logging_config: Option<LoggingConfig>,
+    pub memory_size: Value<u32>,
+    pub role: Value<String>,
+    pub runtime: Value<String>,
+    pub tags: Option<Tags>,
+    pub timeout: Value<u32>,
+}
+
+impl Resource for Function {
+    const TYPE: &'static str = "AWS::Lambda::Function";
+}
+
+impl Handle<Function> {
+    pub fn arn(&self) -> Intrinsic {
+        self.get_att("Arn")
+    }
+}
+
+/// Where the function's code is: an S3 object, or (for `aws cloudformation package`) a local path.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Code {
+    S3 {
+        #[serde(rename = "S3Bucket")]
+        bucket: Value<String>,
+        #[serde(rename = "S3Key")]
+        key: Value<String>,
+    },
+    LocalPath(String),
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Environment {
+    pub variables: IndexMap<&'static str, Value<String>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoggingConfig {
+    pub log_format: &'static str,
+    pub log_group: Value<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Permission {
+    pub action: &'static str,
+    pub function_name: Value<String>,
+    pub principal: &'static str,
+    pub source_arn: Value<String>,
+}
+
+impl Resource for Permission {
+    const TYPE: &'static str = "AWS::Lambda::Permission";
+}

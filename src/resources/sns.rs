@@ -1,0 +1,36 @@
+//! AWS::SNS resources.
+
+use serde::Serialize;
+use serde_with::skip_serializing_none;
+
+use crate::template::{Handle, Intrinsic, Resource, Tags, Value};
+
+#[skip_serializing_none]
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Topic {
+    pub kms_master_key_id: Option<Value<String>>,
+    pub tags: Option<Tags>,
+}
+
+impl Resource for Topic {
+    const TYPE: &'static str = "AWS::SNS::Topic";
+}
+
+impl Handle<Topic> {
+    pub fn arn(&self) -> Intrinsic {
+        self.reference()
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Subscription {
+    pub endpoint: Value<String>,
+    pub protocol: &'static str,
+    pub topic_arn: Value<String>,
+}
+
+impl Resource for Subscription {
+    const TYPE: &'static str = "AWS::SNS::Subscription";
+}
