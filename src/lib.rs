@@ -9,3 +9,5 @@ pub mod cidr;
 pub mod config;
 pub mod resources;
 pub mod template;
+pub mod constructs;
+pub mod pattern;

@@ -29,6 +29,8 @@ pub const LOG_RETENTION_DAYS: [u32; 22] =
 pub struct ValidConfig {
     config: Config,
     vpc_cidr: Ipv4Cidr,
+    /// The public subnets' blocks, then the private ones'.
+    subnet_blocks: Vec<Ipv4Cidr>,
     nat_gateways: u32,
 }
 
@@ -41,10 +43,19 @@ impl ValidConfig {
         self.nat_gateways
     }
 
-    /// The number of subnets the VPC is split into: a public one per zone, and a private one per
-    /// zone when NAT gateways give them a way out.
-    pub fn subnet_count(&self) -> u32 {
-        subnet_count(self.config.vpc.max_azs, self.nat_gateways)
+    /// One block per availability zone.
+    pub fn public_subnet_blocks(&self) -> &[Ipv4Cidr] {
+        &self.subnet_blocks[..self.azs()]
+    }
+
+    /// One block per availability zone, or none when there are no NAT gateways to give private
+    /// subnets a way out.
+    pub fn private_subnet_blocks(&self) -> &[Ipv4Cidr] {
+        &self.subnet_blocks[self.azs()..]
+    }
+
+    fn azs(&self) -> usize {
+        self.subnet_blocks.len().min(self.config.vpc.max_azs as usize)
     }
 }
 
@@ -83,7 +94,9 @@ impl Config {
         check_service(&mut v, c);
 
         match (v.diagnostics.is_empty(), vpc_cidr) {
-            (true, Some(vpc_cidr)) => Ok(ValidConfig { config: self, vpc_cidr, nat_gateways }),
+            (true, Some((vpc_cidr, subnet_blocks))) => {
+                Ok(ValidConfig { config: self, vpc_cidr, subnet_blocks, nat_gateways })
+            }
             _ => Err(v.diagnostics),
         }
     }
@@ -103,7 +116,7 @@ fn check_stack_name(v: &mut Rules, name: &str) {
     }
 }
 
-fn check_vpc_cidr(v: &mut Rules, cidr: &str, subnets: u32) -> Option<Ipv4Cidr> {
+fn check_vpc_cidr(v: &mut Rules, cidr: &str, subnets: u32) -> Option<(Ipv4Cidr, Vec<Ipv4Cidr>)> {
     let parsed = match cidr.parse::<Ipv4Cidr>() {
         Ok(parsed) => parsed,
         Err(err @ CidrError::NotAligned(aligned)) => {
@@ -119,15 +132,15 @@ fn check_vpc_cidr(v: &mut Rules, cidr: &str, subnets: u32) -> Option<Ipv4Cidr> {
         v.fail_str("vpc.cidr", cidr, "must have a prefix length from /16 to /28 (AWS's VPC sizes)");
         return None;
     }
-    if parsed.split_evenly(subnets, MAX_SUBNET_PREFIX).is_none() {
+    let Some(blocks) = parsed.split_evenly(subnets, MAX_SUBNET_PREFIX) else {
         v.fail_str(
             "vpc.cidr",
             cidr,
             &format!("is too small for {subnets} subnets of at least /{MAX_SUBNET_PREFIX}; use a shorter prefix"),
         );
         return None;
-    }
-    Some(parsed)
+    };
+    Some((parsed, blocks))
 }
 
 fn check_capacity(v: &mut Rules, c: &Config) {
@@ -344,7 +357,8 @@ mod tests {
     fn the_defaults_are_valid() {
         let valid = Config::default().validate().unwrap();
         assert_eq!(valid.nat_gateways(), 2);
-        assert_eq!(valid.subnet_count(), 4);
+        assert_eq!(valid.public_subnet_blocks().len(), 2);
+        assert_eq!(valid.private_subnet_blocks()[1].to_string(), "10.0.192.0/18");
         assert_eq!(valid.vpc_cidr().to_string(), "10.0.0.0/16");
     }
 
@@ -418,12 +432,20 @@ mod tests {
 
     #[test]
     fn no_nat_gateways_means_public_subnets_only() {
+        assert_one_error(
+            |c| {
+                c.vpc.nat_gateways = Some(0);
+                c.vpc.cidr = "10.0.0.0/28".into();
+            },
+            "vpc.cidr",
+            "too small for 2 subnets",
+        );
         let mut c = Config::default();
         c.vpc.nat_gateways = Some(0);
-        c.vpc.cidr = "10.0.0.0/28".into();
-        assert_one_error(|c| { c.vpc.nat_gateways = Some(0); c.vpc.cidr = "10.0.0.0/28".into(); }, "vpc.cidr", "2 subnets");
         c.vpc.cidr = "10.0.0.0/27".into();
-        assert_eq!(c.validate().unwrap().subnet_count(), 2);
+        let valid = c.validate().unwrap();
+        assert_eq!(valid.public_subnet_blocks().len(), 2);
+        assert!(valid.private_subnet_blocks().is_empty());
     }
 
     #[test]

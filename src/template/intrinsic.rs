@@ -23,7 +23,7 @@ pub enum Intrinsic {
     GetAtt(LogicalId, &'static str),
     /// `Fn::Sub` over `${Name}` references to resources, parameters and pseudo parameters.
     Sub(String),
-    Select(u32, Box<Intrinsic>),
+    Select(usize, Box<Intrinsic>),
     /// `Fn::GetAZs ""`: the availability zones of the stack's region.
     GetAzs,
     Base64(Box<Value<String>>),
@@ -44,7 +44,7 @@ impl Intrinsic {
     }
 
     /// The `index`th availability zone of the region.
-    pub fn availability_zone(index: u32) -> Self {
+    pub fn availability_zone(index: usize) -> Self {
         Intrinsic::Select(index, Box::new(Intrinsic::GetAzs))
     }
 

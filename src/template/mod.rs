@@ -70,7 +70,7 @@ impl<R> fmt::Debug for Handle<R> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Policy {
+pub enum RemovalPolicy {
     Delete,
     Retain,
     Snapshot,
@@ -81,8 +81,8 @@ pub enum Policy {
 pub struct Options {
     depends_on: Vec<LogicalId>,
     update_policy: Option<Box<dyn erased_serde::Serialize>>,
-    deletion_policy: Option<Policy>,
-    update_replace_policy: Option<Policy>,
+    deletion_policy: Option<RemovalPolicy>,
+    update_replace_policy: Option<RemovalPolicy>,
 }
 
 impl Options {
@@ -102,10 +102,10 @@ impl Options {
         self
     }
 
-    /// Keep the resource when it is deleted from the stack or replaced.
-    pub fn retain(mut self) -> Self {
-        self.deletion_policy = Some(Policy::Retain);
-        self.update_replace_policy = Some(Policy::Retain);
+    /// What happens to the resource when it is removed from the stack or replaced.
+    pub fn on_removal(mut self, policy: RemovalPolicy) -> Self {
+        self.deletion_policy = Some(policy);
+        self.update_replace_policy = Some(policy);
         self
     }
 }
@@ -350,7 +350,7 @@ mod tests {
         let mut t = Template::new();
         let b = t.add(&scope("B"), Widget { size: 1.into() }).unwrap();
         let a = t
-            .add_with(&scope("A"), Widget { size: b.get_att("Size").into() }, Options::new().depends_on(&b).retain())
+            .add_with(&scope("A"), Widget { size: b.get_att("Size").into() }, Options::new().depends_on(&b).on_removal(RemovalPolicy::Retain))
             .unwrap();
         assert_eq!(a.id().as_str(), "A");
         let v = t.to_value().unwrap();

@@ -1,0 +1,172 @@
+//! The cluster's EC2 capacity: an Auto Scaling group of ECS-optimized instances that join the cluster.
+
+use crate::constructs::name_tag;
+use crate::resources::autoscaling::{
+    AutoScalingGroup, LaunchTemplateSpecification, PropagatedTag, RollingUpdate, ScheduledAction, UpdatePolicy,
+};
+use crate::resources::ec2::{
+    BlockDeviceMapping, Ebs, IamInstanceProfileSpecification, LaunchTemplate, LaunchTemplateData, MetadataOptions,
+    SecurityGroup, SecurityGroupRule, TagSpecification, Vpc,
+};
+use crate::resources::ecs::Cluster;
+use crate::resources::iam::{InstanceProfile, Policy, PolicyDocument, Role, Statement};
+use crate::template::{
+    Handle, Intrinsic, List, LogicalId, Options, Parameter, Scope, Template, TemplateError, make_unique_id,
+};
+
+/// The CDK's marker for an SSM parameter imported as a template parameter; part of the logical ID.
+const SSM_IMPORT_MARKER: &str = "C96584B6-F00A-464E-AD19-53AFF4B05118";
+const IMAGE_PARAMETER_TYPE: &str = "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>";
+
+pub struct CapacityProps<'a> {
+    pub vpc: &'a Handle<Vpc>,
+    pub subnets: List<String>,
+    pub cluster: &'a Handle<Cluster>,
+    pub instance_type: String,
+    /// The public SSM parameter that names the image, resolved by CloudFormation at deploy time.
+    pub image_ssm_parameter: &'static str,
+    pub root_device_name: &'static str,
+    pub root_volume_gib: u32,
+    pub key_name: Option<String>,
+    pub min_capacity: u32,
+    pub max_capacity: u32,
+    pub desired_capacity: Option<u32>,
+}
+
+pub struct Capacity {
+    pub security_group: Handle<SecurityGroup>,
+    pub security_group_scope: Scope,
+    pub auto_scaling_group: Handle<AutoScalingGroup>,
+}
+
+impl Capacity {
+    pub fn build(t: &mut Template, scope: &Scope, props: CapacityProps<'_>) -> Result<Capacity, TemplateError> {
+        let image_id = add_image_parameter(t, props.image_ssm_parameter)?;
+
+        let security_group_scope = scope.child("InstanceSecurityGroup");
+        let security_group = t.add(
+            &security_group_scope.child("Resource"),
+            SecurityGroup {
+                group_description: security_group_scope.node_path().into(),
+                // The agent needs ECS, ECR and the image registry; their addresses are not fixed.
+                security_group_egress: Some(vec![SecurityGroupRule {
+                    cidr_ip: Some("0.0.0.0/0".into()),
+                    description: Some("Allow all outbound traffic by default".into()),
+                    from_port: None,
+                    ip_protocol: "-1".into(),
+                    to_port: None,
+                }]),
+                security_group_ingress: None,
+                tags: Some(name_tag(scope.node_path())),
+                vpc_id: props.vpc.vpc_id().into(),
+            },
+        )?;
+
+        let role_scope = scope.child("InstanceRole");
+        let role = t.add(&role_scope.child("Resource"), Role::for_service("ec2.amazonaws.com").tags(name_tag(scope.node_path())))?;
+        let policy_scope = role_scope.child("DefaultPolicy").child("Resource");
+        let policy = t.add(
+            &policy_scope,
+            Policy {
+                policy_document: PolicyDocument::new(ecs_agent_statements(props.cluster)),
+                policy_name: policy_scope.logical_id().to_string().into(),
+                roles: vec![role.role_name().into()],
+            },
+        )?;
+        let profile = t.add(&scope.child("InstanceProfile"), InstanceProfile { roles: vec![role.role_name().into()] })?;
+
+        let user_data = format!("#!/bin/bash\necho ECS_CLUSTER={} >> /etc/ecs/ecs.config\n", props.cluster.sub_ref());
+        let launch_template_scope = scope.child("LaunchTemplate");
+        let launch_template = t.add_with(
+            &launch_template_scope.child("Resource"),
+            LaunchTemplate {
+                launch_template_data: LaunchTemplateData {
+                    block_device_mappings: Some(vec![BlockDeviceMapping {
+                        device_name: props.root_device_name.into(),
+                        ebs: Ebs {
+                            delete_on_termination: Some(true.into()),
+                            encrypted: Some(true.into()),
+                            volume_size: Some(props.root_volume_gib.into()),
+                            volume_type: Some("gp3".into()),
+                        },
+                    }]),
+                    iam_instance_profile: Some(IamInstanceProfileSpecification { arn: profile.arn().into() }),
+                    image_id: Intrinsic::reference(&image_id).into(),
+                    instance_type: props.instance_type.into(),
+                    key_name: props.key_name.map(Into::into),
+                    // IMDSv2 only, one hop: the agent (host network) reaches the instance role's
+                    // credentials, containers in bridge mode cannot; they use their task role.
+                    metadata_options: Some(MetadataOptions {
+                        http_endpoint: Some("enabled".into()),
+                        http_put_response_hop_limit: Some(1.into()),
+                        http_tokens: Some("required".into()),
+                    }),
+                    monitoring: None,
+                    security_group_ids: Some(vec![security_group.group_id().into()]),
+                    tag_specifications: Some(vec![TagSpecification {
+                        resource_type: "volume",
+                        tags: name_tag(scope.node_path()),
+                    }]),
+                    user_data: Some(Intrinsic::base64(Intrinsic::Sub(user_data)).into()),
+                },
+                tag_specifications: Some(vec![TagSpecification {
+                    resource_type: "launch-template",
+                    tags: name_tag(launch_template_scope.node_path()),
+                }]),
+            },
+            // Instances must not start before their role can register them with the cluster.
+            Options::new().depends_on(&policy),
+        )?;
+
+        let auto_scaling_group = t.add_with(
+            &scope.child("ASG"),
+            AutoScalingGroup {
+                desired_capacity: props.desired_capacity.map(|d| d.to_string().into()),
+                launch_template: LaunchTemplateSpecification {
+                    launch_template_id: launch_template.launch_template_id().into(),
+                    version: launch_template.latest_version_number().into(),
+                },
+                max_size: props.max_capacity.to_string().into(),
+                min_size: props.min_capacity.to_string().into(),
+                tags: vec![PropagatedTag {
+                    key: "Name".into(),
+                    propagate_at_launch: true,
+                    value: scope.node_path().into(),
+                }],
+                vpc_zone_identifier: props.subnets,
+            },
+            Options::new().update_policy(UpdatePolicy {
+                // One instance at a time, each drained by the lifecycle hook before it goes.
+                auto_scaling_rolling_update: RollingUpdate {
+                    max_batch_size: 1,
+                    // CloudFormation requires it below the group's maximum size.
+                    min_instances_in_service: props.min_capacity.min(props.max_capacity.saturating_sub(1)),
+                },
+                auto_scaling_scheduled_action: ScheduledAction { ignore_unmodified_group_size_properties: true },
+            }),
+        )?;
+
+        Ok(Capacity { security_group, security_group_scope, auto_scaling_group })
+    }
+}
+
+/// What the ECS agent needs, scoped to the cluster where ECS allows it.
+fn ecs_agent_statements(cluster: &Handle<Cluster>) -> Vec<Statement> {
+    vec![
+        Statement::allow(["ecs:DeregisterContainerInstance", "ecs:RegisterContainerInstance", "ecs:Submit*"])
+            .on(cluster.arn()),
+        Statement::allow(["ecs:Poll", "ecs:StartTelemetrySession"])
+            .on_any_resource()
+            .when_arn_equals("ecs:cluster", cluster.arn()),
+        // These accept no resource scoping.
+        Statement::allow(["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken", "logs:CreateLogStream", "logs:PutLogEvents"])
+            .on_any_resource(),
+    ]
+}
+
+/// The image ID as a template parameter whose default is the public SSM parameter's name, under
+/// the logical ID the CDK gives it.
+fn add_image_parameter(t: &mut Template, ssm_parameter: &str) -> Result<LogicalId, TemplateError> {
+    let id = make_unique_id(&[format!("SsmParameterValue:{ssm_parameter}:{SSM_IMPORT_MARKER}.Parameter")]);
+    t.add_parameter(LogicalId::new(id), Parameter::new(IMAGE_PARAMETER_TYPE).default_value(ssm_parameter))
+}

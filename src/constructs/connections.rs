@@ -1,0 +1,60 @@
+//! Traffic allowed from one security group to another, as a matching egress and ingress rule pair.
+
+use std::fmt;
+
+use crate::resources::ec2::{SecurityGroup, SecurityGroupEgress, SecurityGroupIngress};
+use crate::template::{Handle, Scope, Template, TemplateError};
+
+/// A security group together with the construct scope it was created in, which names its rules.
+pub struct Peer<'a> {
+    pub scope: &'a Scope,
+    pub group: &'a Handle<SecurityGroup>,
+}
+
+#[derive(Clone, Copy)]
+pub struct TcpPorts {
+    pub from: u16,
+    pub to: u16,
+}
+
+impl fmt::Display for TcpPorts {
+    /// As the CDK writes a port range in rule IDs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.from == self.to { write!(f, "{}", self.from) } else { write!(f, "{}-{}", self.from, self.to) }
+    }
+}
+
+/// Lets `from` open TCP connections to `to` on `ports`. Separate rule resources (rather than
+/// inline rules) keep the two groups from referring to each other, which CloudFormation rejects as
+/// a cycle.
+pub fn allow_tcp(
+    t: &mut Template,
+    from: Peer<'_>,
+    to: Peer<'_>,
+    ports: TcpPorts,
+    description: &str,
+) -> Result<(), TemplateError> {
+    t.add(
+        &to.scope.child(format!("from {}:{ports}", from.scope.unique_id())),
+        SecurityGroupIngress {
+            description: Some(description.into()),
+            from_port: i64::from(ports.from).into(),
+            group_id: to.group.group_id().into(),
+            ip_protocol: "tcp".into(),
+            source_security_group_id: from.group.group_id().into(),
+            to_port: i64::from(ports.to).into(),
+        },
+    )?;
+    t.add(
+        &from.scope.child(format!("to {}:{ports}", to.scope.unique_id())),
+        SecurityGroupEgress {
+            description: Some(description.into()),
+            destination_security_group_id: to.group.group_id().into(),
+            from_port: i64::from(ports.from).into(),
+            group_id: from.group.group_id().into(),
+            ip_protocol: "tcp".into(),
+            to_port: i64::from(ports.to).into(),
+        },
+    )?;
+    Ok(())
+}

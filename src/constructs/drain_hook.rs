@@ -1,0 +1,179 @@
+//! Graceful draining on scale-in: the Auto Scaling group holds each terminating instance while the
+//! drainer function moves its tasks elsewhere, then lets it go.
+//!
+//! The group's lifecycle hook publishes to an SNS topic, which invokes the drainer.
+
+use indexmap::IndexMap;
+
+use crate::constructs::name_tag;
+use crate::resources::autoscaling::{AutoScalingGroup, LifecycleHook};
+use crate::resources::ecs::Cluster;
+use crate::resources::iam::{Policy, PolicyDocument, Role, Statement};
+use crate::resources::lambda::{Code, Environment, Function, LoggingConfig, Permission};
+use crate::resources::logs::LogGroup;
+use crate::resources::sns::{Subscription, Topic};
+use crate::template::{Handle, Intrinsic, LogicalId, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError};
+
+pub const CODE_BUCKET_PARAMETER: &str = "DrainerCodeS3Bucket";
+pub const CODE_KEY_PARAMETER: &str = "DrainerCodeS3Key";
+/// The drainer never waits inside an invocation, so a minute is ample.
+const FUNCTION_TIMEOUT_SECONDS: u32 = 60;
+const FUNCTION_MEMORY_MIB: u32 = 128;
+
+/// Where the drainer's deployment package comes from.
+pub enum DrainerCode {
+    /// An S3 object named by two template parameters, given at deploy time.
+    S3Parameters,
+    /// A local zip for `aws cloudformation package` to upload and replace with its S3 location.
+    LocalZip(String),
+}
+
+pub struct DrainHookProps<'a> {
+    pub cluster: &'a Handle<Cluster>,
+    pub auto_scaling_group: &'a Handle<AutoScalingGroup>,
+    /// How long an instance may be held: the hook's heartbeat timeout.
+    pub drain_time_seconds: u32,
+    pub log_retention_days: u32,
+    pub code: DrainerCode,
+}
+
+pub struct DrainHook {
+    pub topic: Handle<Topic>,
+    pub function: Handle<Function>,
+}
+
+impl DrainHook {
+    /// `scope` is the capacity's: the CDK puts the hook's constructs beside the group.
+    pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Result<DrainHook, TemplateError> {
+        let tags = name_tag(scope.node_path());
+        let code = match props.code {
+            DrainerCode::S3Parameters => Code::S3 {
+                bucket: code_parameter(t, CODE_BUCKET_PARAMETER, "S3 bucket holding the drainer's bootstrap.zip")?.into(),
+                key: code_parameter(t, CODE_KEY_PARAMETER, "S3 key of the drainer's bootstrap.zip")?.into(),
+            },
+            DrainerCode::LocalZip(path) => Code::LocalPath(path),
+        };
+
+        let function_scope = scope.child("DrainECSHook").child("Function");
+        let log_group = t.add_with(
+            &function_scope.child("LogGroup").child("Resource"),
+            LogGroup { retention_in_days: Some(props.log_retention_days.into()) },
+            // Operational records of the stack itself: they go with it.
+            Options::new().on_removal(RemovalPolicy::Delete),
+        )?;
+
+        let hook_scope = scope.child("LifecycleHookDrainHook");
+        let topic_scope = hook_scope.child("Topic");
+        let topic = t.add(&topic_scope.child("Resource"), Topic { kms_master_key_id: None, tags: Some(tags.clone()) })?;
+
+        let role_scope = function_scope.child("ServiceRole");
+        let role = t.add(&role_scope.child("Resource"), Role::for_service("lambda.amazonaws.com").tags(tags.clone()))?;
+        let policy_scope = role_scope.child("DefaultPolicy").child("Resource");
+        let policy = t.add(
+            &policy_scope,
+            Policy {
+                policy_document: PolicyDocument::new(drainer_statements(
+                    props.cluster,
+                    props.auto_scaling_group,
+                    &log_group,
+                )),
+                policy_name: policy_scope.logical_id().to_string().into(),
+                roles: vec![role.role_name().into()],
+            },
+        )?;
+        let function = t.add_with(
+            &function_scope.child("Resource"),
+            Function {
+                architectures: vec!["x86_64"],
+                code,
+                environment: Some(Environment {
+                    variables: IndexMap::from([("CLUSTER", props.cluster.cluster_name().into())]),
+                }),
+                handler: "bootstrap".into(),
+                logging_config: Some(LoggingConfig { log_format: "JSON", log_group: log_group.log_group_name().into() }),
+                memory_size: FUNCTION_MEMORY_MIB.into(),
+                role: role.arn().into(),
+                runtime: "provided.al2023".into(),
+                tags: Some(tags.clone()),
+                timeout: FUNCTION_TIMEOUT_SECONDS.into(),
+            },
+            // Its first invocation must find the role's permissions in place.
+            Options::new().depends_on(&policy),
+        )?;
+        t.add(
+            &function_scope.child(format!("AllowInvoke:{}", topic_scope.unique_id())),
+            Permission {
+                action: "lambda:InvokeFunction",
+                function_name: function.arn().into(),
+                principal: "sns.amazonaws.com",
+                source_arn: topic.arn().into(),
+            },
+        )?;
+        t.add(
+            &function_scope.child("Topic").child("Resource"),
+            Subscription { endpoint: function.arn().into(), protocol: "lambda", topic_arn: topic.arn().into() },
+        )?;
+
+        let hook_role_scope = hook_scope.child("Role");
+        let hook_role =
+            t.add(&hook_role_scope.child("Resource"), Role::for_service("autoscaling.amazonaws.com").tags(tags))?;
+        let hook_policy_scope = hook_role_scope.child("DefaultPolicy").child("Resource");
+        let hook_policy = t.add(
+            &hook_policy_scope,
+            Policy {
+                policy_document: PolicyDocument::new(vec![Statement::allow(["sns:Publish"]).on(topic.arn())]),
+                policy_name: hook_policy_scope.logical_id().to_string().into(),
+                roles: vec![hook_role.role_name().into()],
+            },
+        )?;
+        t.add_with(
+            &hook_scope.child("Resource"),
+            LifecycleHook {
+                auto_scaling_group_name: props.auto_scaling_group.group_name().into(),
+                default_result: "CONTINUE",
+                heartbeat_timeout: props.drain_time_seconds.into(),
+                lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING",
+                notification_target_arn: topic.arn().into(),
+                role_arn: hook_role.arn().into(),
+            },
+            // Auto Scaling tests the role by publishing when the hook is created.
+            Options::new().depends_on(&hook_policy),
+        )?;
+
+        Ok(DrainHook { topic, function })
+    }
+}
+
+fn code_parameter(t: &mut Template, name: &str, description: &str) -> Result<Intrinsic, TemplateError> {
+    let id = t.add_parameter(LogicalId::new(name), Parameter::new("String").min_length(1).description(description))?;
+    Ok(Intrinsic::reference(&id))
+}
+
+/// What the drainer does, and nothing more: find the instance, drain it, watch its tasks, finish
+/// the lifecycle action, and write its own log.
+fn drainer_statements(
+    cluster: &Handle<Cluster>,
+    group: &Handle<AutoScalingGroup>,
+    log_group: &Handle<LogGroup>,
+) -> Vec<Statement> {
+    let group_arn = format!(
+        "arn:${{AWS::Partition}}:autoscaling:${{AWS::Region}}:${{AWS::AccountId}}:autoScalingGroup:*:autoScalingGroupName/{}",
+        group.sub_ref()
+    );
+    vec![
+        Statement::allow(["ecs:ListContainerInstances"]).on(cluster.arn()),
+        // These take container-instance and task ARNs, which AWS matches reliably only through
+        // the cluster condition.
+        Statement::allow([
+            "ecs:DescribeContainerInstances",
+            "ecs:DescribeTasks",
+            "ecs:ListTasks",
+            "ecs:UpdateContainerInstancesState",
+        ])
+        .on_any_resource()
+        .when_arn_equals("ecs:cluster", cluster.arn()),
+        Statement::allow(["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"])
+            .on(Intrinsic::Sub(group_arn)),
+        Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(log_group.arn()),
+    ]
+}

@@ -1,0 +1,101 @@
+//! The Application Load Balancer, its security group, its listener and the service's target group.
+
+use crate::resources::Attribute;
+use crate::resources::ec2::{SecurityGroup, SecurityGroupRule, Vpc};
+use crate::resources::elbv2::{Action, Listener, LoadBalancer, TargetGroup};
+use crate::template::{Handle, List, Options, Scope, Template, TemplateError};
+
+/// ECS registers each task with its own dynamic host port, so the group's port is only a
+/// default; keeping it fixed means a new listener port does not replace the group.
+const TARGET_GROUP_PORT: u32 = 80;
+
+pub struct LoadBalancerProps<'a> {
+    pub vpc: &'a Handle<Vpc>,
+    pub public: bool,
+    pub subnets: List<String>,
+    /// Resources the load balancer needs in place first (the public subnets' internet routes).
+    pub depends_on: Options,
+    pub listener_port: u32,
+    pub idle_timeout_seconds: u32,
+}
+
+pub struct AlbWithListener {
+    pub load_balancer: Handle<LoadBalancer>,
+    pub security_group: Handle<SecurityGroup>,
+    pub security_group_scope: Scope,
+    pub listener: Handle<Listener>,
+    pub target_group: Handle<TargetGroup>,
+}
+
+impl AlbWithListener {
+    pub fn build(t: &mut Template, scope: &Scope, props: LoadBalancerProps<'_>) -> Result<AlbWithListener, TemplateError> {
+        let security_group_scope = scope.child("SecurityGroup");
+        let port = i64::from(props.listener_port);
+        let security_group = t.add(
+            &security_group_scope.child("Resource"),
+            SecurityGroup {
+                group_description: format!("Automatically created Security Group for ELB {}", scope.unique_id()).into(),
+                // A rule that matches nothing replaces the default allow-all egress, so the only
+                // way out is the rule to the instances.
+                security_group_egress: Some(vec![SecurityGroupRule {
+                    cidr_ip: Some("255.255.255.255/32".into()),
+                    description: Some("Disallow all traffic".into()),
+                    from_port: Some(252.into()),
+                    ip_protocol: "icmp".into(),
+                    to_port: Some(86.into()),
+                }]),
+                security_group_ingress: Some(vec![SecurityGroupRule {
+                    cidr_ip: Some("0.0.0.0/0".into()),
+                    description: Some(format!("Allow from anyone on port {port}").into()),
+                    from_port: Some(port.into()),
+                    ip_protocol: "tcp".into(),
+                    to_port: Some(port.into()),
+                }]),
+                tags: None,
+                vpc_id: props.vpc.vpc_id().into(),
+            },
+        )?;
+
+        let load_balancer = t.add_with(
+            &scope.child("Resource"),
+            LoadBalancer {
+                load_balancer_attributes: vec![
+                    Attribute::new("deletion_protection.enabled", false),
+                    // Requests with malformed headers are dropped rather than passed to the app.
+                    Attribute::new("routing.http.drop_invalid_header_fields.enabled", true),
+                    Attribute::new("idle_timeout.timeout_seconds", props.idle_timeout_seconds),
+                ],
+                scheme: if props.public { "internet-facing" } else { "internal" },
+                security_groups: vec![security_group.group_id().into()],
+                subnets: props.subnets,
+                load_balancer_type: "application",
+            },
+            props.depends_on,
+        )?;
+
+        let listener_scope = scope.child("PublicListener");
+        let target_group = t.add(
+            &listener_scope.child("ECSGroup").child("Resource"),
+            TargetGroup {
+                // Health checks follow each task to its dynamic host port.
+                health_check_port: Some("traffic-port".into()),
+                port: TARGET_GROUP_PORT.into(),
+                protocol: "HTTP",
+                target_group_attributes: vec![Attribute::new("stickiness.enabled", false)],
+                target_type: "instance",
+                vpc_id: props.vpc.vpc_id().into(),
+            },
+        )?;
+        let listener = t.add(
+            &listener_scope.child("Resource"),
+            Listener {
+                default_actions: vec![Action::forward(target_group.arn())],
+                load_balancer_arn: load_balancer.arn().into(),
+                port: props.listener_port.into(),
+                protocol: "HTTP",
+            },
+        )?;
+
+        Ok(AlbWithListener { load_balancer, security_group, security_group_scope, listener, target_group })
+    }
+}

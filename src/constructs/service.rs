@@ -1,0 +1,46 @@
+//! The ECS service: keeps the tasks running on the cluster and registered with the target group.
+
+use crate::resources::ecs::{Cluster, DeploymentConfiguration, Service, ServiceLoadBalancer, TaskDefinition};
+use crate::resources::elbv2::{Listener, TargetGroup};
+use crate::template::{Handle, Options, Scope, Template, TemplateError};
+
+pub struct ServiceProps<'a> {
+    pub cluster: &'a Handle<Cluster>,
+    pub task_definition: &'a Handle<TaskDefinition>,
+    pub target_group: &'a Handle<TargetGroup>,
+    pub listener: &'a Handle<Listener>,
+    pub container_name: &'a str,
+    pub container_port: u32,
+    pub name: Option<&'a str>,
+    pub desired_count: u32,
+    pub health_check_grace_period_seconds: u32,
+    pub min_healthy_percent: u32,
+    pub max_healthy_percent: u32,
+}
+
+pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result<Handle<Service>, TemplateError> {
+    t.add_with(
+        &scope.child("Service").child("Service"),
+        Service {
+            cluster: props.cluster.cluster_name().into(),
+            deployment_configuration: DeploymentConfiguration {
+                maximum_percent: props.max_healthy_percent.into(),
+                minimum_healthy_percent: props.min_healthy_percent.into(),
+            },
+            desired_count: props.desired_count.into(),
+            enable_ecs_managed_tags: false.into(),
+            health_check_grace_period_seconds: Some(props.health_check_grace_period_seconds.into()),
+            launch_type: "EC2",
+            load_balancers: vec![ServiceLoadBalancer {
+                container_name: props.container_name.into(),
+                container_port: props.container_port.into(),
+                target_group_arn: props.target_group.arn().into(),
+            }],
+            scheduling_strategy: "REPLICA",
+            service_name: props.name.map(Into::into),
+            task_definition: props.task_definition.arn().into(),
+        },
+        // ECS rejects a target group that no listener attaches to a load balancer yet.
+        Options::new().depends_on(props.listener),
+    )
+}

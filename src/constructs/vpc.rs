@@ -1,0 +1,179 @@
+//! A VPC with a public subnet per availability zone and, when NAT gateways are wanted, a private one.
+
+use crate::cidr::Ipv4Cidr;
+use crate::constructs::name_tag;
+use crate::resources::ec2::{
+    Eip, InternetGateway, NatGateway, Route, RouteTable, Subnet, SubnetRouteTableAssociation, Vpc, VpcGatewayAttachment,
+};
+use crate::template::{Handle, Intrinsic, List, Options, Scope, Tags, Template, TemplateError};
+
+const ANYWHERE: &str = "0.0.0.0/0";
+
+pub struct VpcProps {
+    pub cidr: Ipv4Cidr,
+    /// One block per availability zone, in zone order.
+    pub public_subnets: Vec<Ipv4Cidr>,
+    /// Empty, or one block per zone; private subnets need NAT gateways to reach the internet.
+    pub private_subnets: Vec<Ipv4Cidr>,
+    /// Placed in the first zones' public subnets.
+    pub nat_gateways: usize,
+}
+
+pub struct Network {
+    pub vpc: Handle<Vpc>,
+    pub public_subnets: Vec<PublicSubnet>,
+    pub private_subnets: Vec<Handle<Subnet>>,
+}
+
+pub struct PublicSubnet {
+    pub subnet: Handle<Subnet>,
+    /// What makes the subnet public: resources that need the internet from it depend on both.
+    pub default_route: Handle<Route>,
+    pub route_table_association: Handle<SubnetRouteTableAssociation>,
+}
+
+#[derive(Clone, Copy)]
+enum SubnetKind {
+    Public,
+    Private,
+}
+
+impl SubnetKind {
+    fn name(self) -> &'static str {
+        match self {
+            SubnetKind::Public => "Public",
+            SubnetKind::Private => "Private",
+        }
+    }
+}
+
+impl Network {
+    pub fn build(t: &mut Template, scope: &Scope, props: &VpcProps) -> Result<Network, TemplateError> {
+        let vpc = t.add(
+            &scope.child("Resource"),
+            Vpc {
+                cidr_block: props.cidr.to_string().into(),
+                enable_dns_hostnames: Some(true.into()),
+                enable_dns_support: Some(true.into()),
+                instance_tenancy: Some("default".into()),
+                tags: name_tag(scope.node_path()),
+            },
+        )?;
+        let igw = t.add(&scope.child("IGW"), InternetGateway { tags: name_tag(scope.node_path()) })?;
+        let attachment = t.add(
+            &scope.child("VPCGW"),
+            VpcGatewayAttachment { internet_gateway_id: igw.internet_gateway_id().into(), vpc_id: vpc.vpc_id().into() },
+        )?;
+
+        let mut public_subnets = Vec::new();
+        let mut nat_gateways: Vec<Handle<NatGateway>> = Vec::new();
+        for (az, block) in (0..).zip(&props.public_subnets) {
+            let subnet_scope = scope.child(format!("PublicSubnet{}", az + 1));
+            let (subnet, route_table, route_table_association) =
+                add_subnet(t, &subnet_scope, &vpc, az, *block, SubnetKind::Public)?;
+            let default_route = t.add_with(
+                &subnet_scope.child("DefaultRoute"),
+                Route {
+                    destination_cidr_block: ANYWHERE.into(),
+                    gateway_id: Some(igw.internet_gateway_id().into()),
+                    nat_gateway_id: None,
+                    route_table_id: route_table.route_table_id().into(),
+                },
+                // A route to a gateway that is not yet attached fails.
+                Options::new().depends_on(&attachment),
+            )?;
+            if az < props.nat_gateways {
+                nat_gateways.push(add_nat_gateway(t, &subnet_scope, &subnet, &default_route, &route_table_association)?);
+            }
+            public_subnets.push(PublicSubnet { subnet, default_route, route_table_association });
+        }
+
+        let mut private_subnets = Vec::new();
+        for (az, block) in (0..).zip(&props.private_subnets) {
+            let subnet_scope = scope.child(format!("PrivateSubnet{}", az + 1));
+            let (subnet, route_table, _) = add_subnet(t, &subnet_scope, &vpc, az, *block, SubnetKind::Private)?;
+            // A zone without its own NAT gateway uses the first zone's, as the CDK does.
+            let nat = nat_gateways.get(az).or(nat_gateways.first());
+            t.add(
+                &subnet_scope.child("DefaultRoute"),
+                Route {
+                    destination_cidr_block: ANYWHERE.into(),
+                    gateway_id: None,
+                    nat_gateway_id: nat.map(|n| n.nat_gateway_id().into()),
+                    route_table_id: route_table.route_table_id().into(),
+                },
+            )?;
+            private_subnets.push(subnet);
+        }
+
+        Ok(Network { vpc, public_subnets, private_subnets })
+    }
+
+    pub fn public_subnet_ids(&self) -> List<String> {
+        self.public_subnets.iter().map(|s| s.subnet.subnet_id().into()).collect()
+    }
+
+    /// Where instances and internal load balancers go: the private subnets, or the public ones
+    /// when there are none.
+    pub fn private_subnet_ids(&self) -> List<String> {
+        if self.private_subnets.is_empty() {
+            return self.public_subnet_ids();
+        }
+        self.private_subnets.iter().map(|s| s.subnet_id().into()).collect()
+    }
+}
+
+fn add_subnet(
+    t: &mut Template,
+    scope: &Scope,
+    vpc: &Handle<Vpc>,
+    az: usize,
+    block: Ipv4Cidr,
+    kind: SubnetKind,
+) -> Result<(Handle<Subnet>, Handle<RouteTable>, Handle<SubnetRouteTableAssociation>), TemplateError> {
+    let subnet = t.add(
+        &scope.child("Subnet"),
+        Subnet {
+            availability_zone: Some(Intrinsic::availability_zone(az).into()),
+            cidr_block: block.to_string().into(),
+            map_public_ip_on_launch: Some(matches!(kind, SubnetKind::Public).into()),
+            tags: Tags::new()
+                .with("aws-cdk:subnet-name", kind.name())
+                .with("aws-cdk:subnet-type", kind.name())
+                .with("Name", scope.node_path()),
+            vpc_id: vpc.vpc_id().into(),
+        },
+    )?;
+    let route_table = t.add(
+        &scope.child("RouteTable"),
+        RouteTable { tags: name_tag(scope.node_path()), vpc_id: vpc.vpc_id().into() },
+    )?;
+    let association = t.add(
+        &scope.child("RouteTableAssociation"),
+        SubnetRouteTableAssociation {
+            route_table_id: route_table.route_table_id().into(),
+            subnet_id: subnet.subnet_id().into(),
+        },
+    )?;
+    Ok((subnet, route_table, association))
+}
+
+fn add_nat_gateway(
+    t: &mut Template,
+    scope: &Scope,
+    subnet: &Handle<Subnet>,
+    default_route: &Handle<Route>,
+    association: &Handle<SubnetRouteTableAssociation>,
+) -> Result<Handle<NatGateway>, TemplateError> {
+    let eip = t.add(&scope.child("EIP"), Eip { domain: "vpc".into(), tags: name_tag(scope.node_path()) })?;
+    t.add_with(
+        &scope.child("NATGateway"),
+        NatGateway {
+            allocation_id: eip.allocation_id().into(),
+            subnet_id: subnet.subnet_id().into(),
+            tags: name_tag(scope.node_path()),
+        },
+        // A NAT gateway in a subnet that cannot reach the internet yet never becomes available.
+        Options::new().depends_on(default_route).depends_on(association),
+    )
+}

@@ -1,0 +1,161 @@
+//! The whole stack, wired from a validated configuration: the counterpart of the CDK's
+//! `ApplicationLoadBalancedEc2Service` on a cluster with `addCapacity`.
+
+use crate::config::ValidConfig;
+use crate::constructs::capacity::{Capacity, CapacityProps};
+use crate::constructs::connections::{self, Peer, TcpPorts};
+use crate::constructs::drain_hook::{DrainHook, DrainHookProps};
+use crate::constructs::load_balancer::{AlbWithListener, LoadBalancerProps};
+use crate::constructs::service::{self, ServiceProps};
+use crate::constructs::task::{Task, TaskProps};
+use crate::constructs::vpc::{Network, VpcProps};
+use crate::constructs::cluster;
+use crate::template::{Options, Output, Scope, Template, TemplateError};
+
+pub use crate::constructs::drain_hook::DrainerCode;
+
+/// Docker's ephemeral port range on the ECS-optimized images: where dynamic host ports come from.
+const DYNAMIC_HOST_PORTS: TcpPorts = TcpPorts { from: 32768, to: 65535 };
+
+/// Synthesis choices that are not part of the configuration file.
+pub struct SynthOptions {
+    pub drainer_code: DrainerCode,
+}
+
+impl Default for SynthOptions {
+    fn default() -> Self {
+        SynthOptions { drainer_code: DrainerCode::S3Parameters }
+    }
+}
+
+/// Builds the template for `config`.
+pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Template, TemplateError> {
+    let mut t = Template::new();
+    t.set_description(format!(
+        "ECS service of container {} on EC2 behind an Application Load Balancer (synthesized by ecs-alb)",
+        config.service.container.name
+    ));
+    let stack = Scope::stack(&config.stack_name);
+
+    let network = Network::build(
+        &mut t,
+        &stack.child("MyVpc"),
+        &VpcProps {
+            cidr: config.vpc_cidr(),
+            public_subnets: config.public_subnet_blocks().to_vec(),
+            private_subnets: config.private_subnet_blocks().to_vec(),
+            nat_gateways: config.nat_gateways() as usize,
+        },
+    )?;
+
+    let cluster_scope = stack.child("Ec2Cluster");
+    let cluster = cluster::build(&mut t, &cluster_scope)?;
+    let capacity_scope = cluster_scope.child("DefaultAutoScalingGroup");
+    let cap = &config.capacity;
+    let capacity = Capacity::build(
+        &mut t,
+        &capacity_scope,
+        CapacityProps {
+            vpc: &network.vpc,
+            subnets: network.private_subnet_ids(),
+            cluster: &cluster,
+            instance_type: cap.instance_type.clone(),
+            image_ssm_parameter: cap.machine_image.ssm_parameter(),
+            root_device_name: cap.machine_image.root_device_name(),
+            root_volume_gib: cap.root_volume_gib,
+            key_name: cap.key_name.clone(),
+            min_capacity: cap.min_capacity,
+            max_capacity: cap.max_capacity,
+            desired_capacity: cap.desired_capacity,
+        },
+    )?;
+    // 0 turns draining off, as `taskDrainTime: 0` does in the CDK.
+    if cap.task_drain_time_seconds > 0 {
+        DrainHook::build(
+            &mut t,
+            &capacity_scope,
+            DrainHookProps {
+                cluster: &cluster,
+                auto_scaling_group: &capacity.auto_scaling_group,
+                drain_time_seconds: cap.task_drain_time_seconds,
+                log_retention_days: config.service.log_retention_days,
+                code: options.drainer_code,
+            },
+        )?;
+    }
+
+    let service_scope = stack.child("Ec2Service");
+    let lb = &config.load_balancer;
+    let internet_routes = network
+        .public_subnets
+        .iter()
+        .fold(Options::new(), |o, s| o.depends_on(&s.default_route).depends_on(&s.route_table_association));
+    let lb_scope = service_scope.child("LB");
+    let alb = AlbWithListener::build(
+        &mut t,
+        &lb_scope,
+        LoadBalancerProps {
+            vpc: &network.vpc,
+            public: lb.public,
+            subnets: if lb.public { network.public_subnet_ids() } else { network.private_subnet_ids() },
+            depends_on: if lb.public { internet_routes } else { Options::new() },
+            listener_port: lb.listener_port,
+            idle_timeout_seconds: lb.idle_timeout_seconds,
+        },
+    )?;
+    connections::allow_tcp(
+        &mut t,
+        Peer { scope: &alb.security_group_scope, group: &alb.security_group },
+        Peer { scope: &capacity.security_group_scope, group: &capacity.security_group },
+        DYNAMIC_HOST_PORTS,
+        "Load balancer to target",
+    )?;
+
+    let svc = &config.service;
+    let container = &svc.container;
+    let task = Task::build(
+        &mut t,
+        &service_scope.child("TaskDef"),
+        TaskProps {
+            container_name: &container.name,
+            image: &container.image,
+            container_port: container.port,
+            memory_limit_mib: container.memory_limit_mib,
+            memory_reservation_mib: container.memory_reservation_mib,
+            cpu: container.cpu,
+            environment: &container.environment,
+            log_retention_days: svc.log_retention_days,
+            log_stream_prefix: "Ec2Service",
+        },
+    )?;
+    service::build(
+        &mut t,
+        &service_scope,
+        ServiceProps {
+            cluster: &cluster,
+            task_definition: &task.definition,
+            target_group: &alb.target_group,
+            listener: &alb.listener,
+            container_name: &container.name,
+            container_port: container.port,
+            name: svc.name.as_deref(),
+            desired_count: svc.desired_count,
+            health_check_grace_period_seconds: svc.health_check_grace_period_seconds,
+            min_healthy_percent: svc.min_healthy_percent,
+            max_healthy_percent: svc.max_healthy_percent,
+        },
+    )?;
+
+    let dns_name = alb.load_balancer.dns_name();
+    let url = crate::template::Intrinsic::Sub(format!("http://{}", alb.load_balancer.sub_att("DNSName")));
+    t.add_output(
+        service_scope.child("LoadBalancerDNS").logical_id(),
+        Output::new(dns_name).description("The load balancer's DNS name"),
+    )?;
+    t.add_output(
+        service_scope.child("ServiceURL").logical_id(),
+        Output::new(url.clone()).description("The service's URL"),
+    )?;
+    t.add_output(stack.child("LoadBalancerDNS").logical_id(), Output::new(url).description("The service's URL"))?;
+    Ok(t)
+}
