@@ -1,0 +1,351 @@
+//! The default stack and the examples, checked resource by resource the way the CDK tests its
+//! own constructs, plus the logical IDs against the CDK's template and the snapshots.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use common::*;
+
+const CDK_TEMPLATE: &str = include_str!("fixtures/cdk-add-capacity.template.json");
+/// `aws cloudformation deploy` takes a template body inline only up to this size.
+const INLINE_TEMPLATE_LIMIT: usize = 51_200;
+
+fn default_template() -> Value {
+    synth("{}")
+}
+
+#[test]
+fn every_cdk_resource_keeps_its_logical_id_and_type() {
+    // GIVEN the CDK's template for the reference app and ours for the same stack name
+    let cdk: Value = serde_json::from_str(CDK_TEMPLATE).unwrap();
+    let ours = synth("stack_name: Bonjour");
+
+    // THEN every CDK resource but the launch configuration is there under the same ID
+    for (id, resource) in cdk["Resources"].as_object().unwrap() {
+        if resource["Type"] == "AWS::AutoScaling::LaunchConfiguration" {
+            continue;
+        }
+        assert_eq!(ours["Resources"][id]["Type"], resource["Type"], "resource {id}");
+    }
+    // AND the launch template has the ID the CDK gives it under its recommended flags
+    assert_eq!(
+        ours["Resources"]["Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE"]["Type"],
+        "AWS::EC2::LaunchTemplate"
+    );
+    // AND the outputs and the image parameter keep theirs
+    for id in cdk["Outputs"].as_object().unwrap().keys() {
+        assert!(ours["Outputs"].get(id).is_some(), "output {id}");
+    }
+    let image_parameter = "SsmParameterValueawsserviceecsoptimizedamiamazonlinux2recommendedimageidC96584B6F00A464EAD1953AFF4B05118Parameter";
+    assert_eq!(ours["Parameters"][image_parameter], cdk["Parameters"][image_parameter]);
+}
+
+#[test]
+fn only_the_deliberate_differences_separate_us_from_the_cdk() {
+    let cdk: Value = serde_json::from_str(CDK_TEMPLATE).unwrap();
+    let ours = default_template();
+    let ids = |t: &Value, section: &str| -> BTreeSet<String> {
+        t[section].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()
+    };
+    let only_cdk: Vec<_> = ids(&cdk, "Resources").difference(&ids(&ours, "Resources")).cloned().collect();
+    let only_ours: Vec<_> = ids(&ours, "Resources").difference(&ids(&cdk, "Resources")).cloned().collect();
+    assert_eq!(only_cdk, ["Ec2ClusterDefaultAutoScalingGroupLaunchConfig7B2FED3A"]);
+    assert_eq!(
+        only_ours,
+        [
+            "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionLogGroup46D92D0B",
+            "Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE"
+        ]
+    );
+    // No CDK bootstrap artifacts.
+    assert!(ours.get("Rules").is_none());
+    assert!(ours["Parameters"].get("BootstrapVersion").is_none());
+}
+
+#[test]
+fn the_default_stack_has_the_reference_shape() {
+    let t = default_template();
+    resource_count_is(&t, "AWS::EC2::Subnet", 4);
+    resource_count_is(&t, "AWS::EC2::NatGateway", 2);
+    resource_count_is(&t, "AWS::EC2::EIP", 2);
+    resource_count_is(&t, "AWS::EC2::Route", 4);
+    resource_count_is(&t, "AWS::AutoScaling::LaunchConfiguration", 0);
+    resource_count_is(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer", 1);
+    for (cidr, public) in [("10.0.0.0/18", true), ("10.0.64.0/18", true), ("10.0.128.0/18", false), ("10.0.192.0/18", false)] {
+        has_resource_properties(&t, "AWS::EC2::Subnet", json!({"CidrBlock": cidr, "MapPublicIpOnLaunch": public}));
+    }
+    assert_eq!(t["Resources"].as_object().unwrap().len(), 52);
+}
+
+#[test]
+fn instances_take_only_the_albs_traffic_on_the_dynamic_port_range() {
+    let t = default_template();
+    has_resource_properties(
+        &t,
+        "AWS::EC2::SecurityGroupIngress",
+        json!({
+            "FromPort": 32768, "ToPort": 65535, "IpProtocol": "tcp",
+            "GroupId": {"Fn::GetAtt": ["Ec2ClusterDefaultAutoScalingGroupInstanceSecurityGroup149B0A9E", "GroupId"]},
+            "SourceSecurityGroupId": {"Fn::GetAtt": ["Ec2ServiceLBSecurityGroup45FED6DF", "GroupId"]}
+        }),
+    );
+    resource_count_is(&t, "AWS::EC2::SecurityGroupIngress", 1);
+    let instance_sg = &t["Resources"]["Ec2ClusterDefaultAutoScalingGroupInstanceSecurityGroup149B0A9E"]["Properties"];
+    assert!(instance_sg.get("SecurityGroupIngress").is_none(), "no inline ingress on the instances");
+    // The ALB's only way out is to the instances.
+    has_resource_properties(
+        &t,
+        "AWS::EC2::SecurityGroup",
+        json!({
+            "SecurityGroupIngress": [{"CidrIp": "0.0.0.0/0", "Description": "Allow from anyone on port 80", "FromPort": 80, "IpProtocol": "tcp", "ToPort": 80}],
+            "SecurityGroupEgress": [{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86}]
+        }),
+    );
+    has_resource_properties(
+        &t,
+        "AWS::EC2::SecurityGroupEgress",
+        json!({"FromPort": 32768, "ToPort": 65535, "DestinationSecurityGroupId": {"Fn::GetAtt": ["Ec2ClusterDefaultAutoScalingGroupInstanceSecurityGroup149B0A9E", "GroupId"]}}),
+    );
+}
+
+#[test]
+fn instances_use_a_launch_template_with_imdsv2_and_an_encrypted_root_volume() {
+    let t = default_template();
+    has_resource_properties(
+        &t,
+        "AWS::EC2::LaunchTemplate",
+        json!({"LaunchTemplateData": {
+            "InstanceType": "t2.micro",
+            "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"},
+            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"DeleteOnTermination": true, "Encrypted": true, "VolumeSize": 30, "VolumeType": "gp3"}}],
+            "UserData": {"Fn::Base64": {"Fn::Sub": "#!/bin/bash\necho ECS_CLUSTER=${Ec2ClusterEE43E89D} >> /etc/ecs/ecs.config\n"}}
+        }}),
+    );
+    has_resource_properties(
+        &t,
+        "AWS::AutoScaling::AutoScalingGroup",
+        json!({
+            "MinSize": "1", "MaxSize": "1",
+            "LaunchTemplate": {
+                "LaunchTemplateId": {"Ref": "Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE"},
+                "Version": {"Fn::GetAtt": ["Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE", "LatestVersionNumber"]}
+            },
+            "VPCZoneIdentifier": [{"Ref": "MyVpcPrivateSubnet1Subnet5057CF7E"}, {"Ref": "MyVpcPrivateSubnet2Subnet0040C983"}]
+        }),
+    );
+    let asg = only(&t, "AWS::AutoScaling::AutoScalingGroup");
+    assert_eq!(
+        asg["UpdatePolicy"],
+        json!({"AutoScalingRollingUpdate": {"MaxBatchSize": 1, "MinInstancesInService": 0}, "AutoScalingScheduledAction": {"IgnoreUnmodifiedGroupSizeProperties": true}})
+    );
+}
+
+#[test]
+fn the_drain_hook_holds_terminating_instances_for_the_drain_time() {
+    let t = synth("capacity: {task_drain_time_seconds: 900}");
+    has_resource_properties(
+        &t,
+        "AWS::AutoScaling::LifecycleHook",
+        json!({
+            "LifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING",
+            "DefaultResult": "CONTINUE",
+            "HeartbeatTimeout": 900,
+            "NotificationTargetARN": {"Ref": "Ec2ClusterDefaultAutoScalingGroupLifecycleHookDrainHookTopicF7263B30"}
+        }),
+    );
+    has_resource_properties(
+        &t,
+        "AWS::Lambda::Function",
+        json!({
+            "Runtime": "provided.al2023", "Handler": "bootstrap", "Architectures": ["x86_64"], "MemorySize": 128,
+            "Code": {"S3Bucket": {"Ref": "DrainerCodeS3Bucket"}, "S3Key": {"Ref": "DrainerCodeS3Key"}},
+            "Environment": {"Variables": {"CLUSTER": {"Ref": "Ec2ClusterEE43E89D"}}},
+            "LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionLogGroup46D92D0B"}}
+        }),
+    );
+    has_resource_properties(&t, "AWS::SNS::Subscription", json!({"Protocol": "lambda"}));
+    has_resource_properties(&t, "AWS::Lambda::Permission", json!({"Principal": "sns.amazonaws.com", "Action": "lambda:InvokeFunction"}));
+    // The hook's role may publish to its topic and nothing else.
+    has_resource_properties(
+        &t,
+        "AWS::IAM::Policy",
+        json!({"PolicyDocument": {"Statement": [{"Action": "sns:Publish", "Effect": "Allow", "Resource": {"Ref": "Ec2ClusterDefaultAutoScalingGroupLifecycleHookDrainHookTopicF7263B30"}}]}}),
+    );
+}
+
+#[test]
+fn no_drain_time_means_no_drain_hook() {
+    let t = synth("capacity: {task_drain_time_seconds: 0}");
+    for resource_type in ["AWS::AutoScaling::LifecycleHook", "AWS::SNS::Topic", "AWS::Lambda::Function", "AWS::SNS::Subscription"] {
+        resource_count_is(&t, resource_type, 0);
+    }
+    assert!(t["Parameters"].get("DrainerCodeS3Bucket").is_none());
+}
+
+#[test]
+fn the_drainer_may_touch_only_its_cluster_group_and_log() {
+    let t = default_template();
+    let policy = &t["Resources"]["Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionServiceRoleDefaultPolicy638C9E33"]["Properties"]["PolicyDocument"];
+    let cluster_arn = json!({"Fn::GetAtt": ["Ec2ClusterEE43E89D", "Arn"]});
+    for statement in policy["Statement"].as_array().unwrap() {
+        let scoped = statement["Resource"] != "*" || statement["Condition"]["ArnEquals"]["ecs:cluster"] == cluster_arn;
+        assert!(scoped, "unscoped statement {statement}");
+        let actions: Vec<&str> = match &statement["Action"] {
+            Value::String(a) => vec![a],
+            Value::Array(a) => a.iter().map(|v| v.as_str().unwrap()).collect(),
+            other => panic!("bad Action {other}"),
+        };
+        assert!(actions.iter().all(|a| !a.starts_with("ec2:")), "the drainer needs no EC2 access: {actions:?}");
+    }
+    let role = &t["Resources"]["Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionServiceRole23116FA3"]["Properties"];
+    assert!(role.get("ManagedPolicyArns").is_none(), "logging rights come from the scoped policy");
+}
+
+#[test]
+fn every_log_group_has_a_retention_and_explicit_removal_policy() {
+    for (name, path) in examples() {
+        let t: Value = serde_json::from_str(&synth_file(&path)).unwrap();
+        for (id, group) in resources_of_type(&t, "AWS::Logs::LogGroup") {
+            assert!(group["Properties"]["RetentionInDays"].is_u64(), "{name}: {id} keeps logs forever");
+            assert!(group["DeletionPolicy"].is_string() && group["UpdateReplacePolicy"].is_string(), "{name}: {id}");
+        }
+    }
+}
+
+#[test]
+fn the_task_runs_in_bridge_mode_on_a_dynamic_host_port_and_logs_to_cloudwatch() {
+    let t = default_template();
+    has_resource_properties(
+        &t,
+        "AWS::ECS::TaskDefinition",
+        json!({
+            "NetworkMode": "bridge", "RequiresCompatibilities": ["EC2"], "Family": "BonjourEc2ServiceTaskDef2C3EE7C1",
+            "ContainerDefinitions": [{
+                "Essential": true, "Image": "amazon/amazon-ecs-sample", "Memory": 512, "Name": "web",
+                "PortMappings": [{"ContainerPort": 80, "HostPort": 0, "Protocol": "tcp"}],
+                "LogConfiguration": {"LogDriver": "awslogs", "Options": {
+                    "awslogs-group": {"Ref": "Ec2ServiceTaskDefwebLogGroup923CD0CD"},
+                    "awslogs-stream-prefix": "Ec2Service",
+                    "awslogs-region": {"Ref": "AWS::Region"}
+                }}
+            }]
+        }),
+    );
+    has_resource_properties(
+        &t,
+        "AWS::ECS::Service",
+        json!({
+            "LaunchType": "EC2", "DesiredCount": 1, "HealthCheckGracePeriodSeconds": 60,
+            "DeploymentConfiguration": {"MaximumPercent": 200, "MinimumHealthyPercent": 50},
+            "LoadBalancers": [{"ContainerName": "web", "ContainerPort": 80, "TargetGroupArn": {"Ref": "Ec2ServiceLBPublicListenerECSGroup3DC8690E"}}]
+        }),
+    );
+    has_resource_properties(
+        &t,
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        json!({"HealthCheckPort": "traffic-port", "TargetType": "instance", "Protocol": "HTTP"}),
+    );
+}
+
+#[test]
+fn a_private_alb_is_internal_and_lives_in_the_private_subnets() {
+    let t = synth("load_balancer: {public: false, listener_port: 8080}");
+    has_resource_properties(
+        &t,
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        json!({"Scheme": "internal", "Subnets": [{"Ref": "MyVpcPrivateSubnet1Subnet5057CF7E"}, {"Ref": "MyVpcPrivateSubnet2Subnet0040C983"}]}),
+    );
+    has_resource_properties(&t, "AWS::ElasticLoadBalancingV2::Listener", json!({"Port": 8080, "Protocol": "HTTP"}));
+    assert!(only(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer").get("DependsOn").is_none());
+}
+
+#[test]
+fn without_nat_gateways_instances_run_in_public_subnets() {
+    let t = synth("vpc: {nat_gateways: 0}");
+    resource_count_is(&t, "AWS::EC2::NatGateway", 0);
+    resource_count_is(&t, "AWS::EC2::Subnet", 2);
+    has_resource_properties(
+        &t,
+        "AWS::AutoScaling::AutoScalingGroup",
+        json!({"VPCZoneIdentifier": [{"Ref": "MyVpcPublicSubnet1SubnetF6608456"}, {"Ref": "MyVpcPublicSubnet2Subnet492B6BFB"}]}),
+    );
+}
+
+#[test]
+fn fewer_nat_gateways_than_zones_share_the_first() {
+    let t = synth("vpc: {max_azs: 3, nat_gateways: 1}");
+    resource_count_is(&t, "AWS::EC2::NatGateway", 1);
+    let via_first = json!({"Ref": "MyVpcPublicSubnet1NATGatewayAD3400C1"});
+    let private_routes: Vec<_> = resources_of_type(&t, "AWS::EC2::Route")
+        .into_iter()
+        .filter(|(_, r)| r["Properties"].get("NatGatewayId").is_some())
+        .collect();
+    assert_eq!(private_routes.len(), 3);
+    assert!(private_routes.iter().all(|(_, r)| r["Properties"]["NatGatewayId"] == via_first));
+}
+
+#[test]
+fn synthesis_is_deterministic() {
+    for (_, path) in examples() {
+        assert_eq!(synth_file(&path), synth_file(&path));
+    }
+}
+
+#[test]
+fn the_default_template_fits_inline_deployment() {
+    let config = ecs_alb::config::load_str("{}", None).unwrap();
+    let template = ecs_alb::pattern::synthesize(&config, Default::default()).unwrap();
+    let size = template.to_json_minified().unwrap().len();
+    assert!(size < INLINE_TEMPLATE_LIMIT, "minified default template is {size} bytes");
+}
+
+#[test]
+fn no_depends_on_repeats_a_reference() {
+    // cfn-lint W3005 checks it too; this says which resource broke it without the venv.
+    for (_, path) in examples() {
+        let t: Value = serde_json::from_str(&synth_file(&path)).unwrap();
+        for (id, resource) in t["Resources"].as_object().unwrap() {
+            let text = resource["Properties"].to_string();
+            for dep in resource["DependsOn"].as_array().into_iter().flatten() {
+                let dep = dep.as_str().unwrap();
+                let referenced = text.contains(&format!("\"Ref\":\"{dep}\""))
+                    || text.contains(&format!("[\"{dep}\","))
+                    || text.contains(&format!("${{{dep}}}"));
+                assert!(!referenced, "{id} depends on {dep}, which it already references");
+            }
+        }
+    }
+}
+
+#[test]
+fn committed_templates_are_up_to_date() {
+    for (name, path) in examples() {
+        let committed = std::fs::read_to_string(repo_root().join("templates").join(format!("{name}.json")))
+            .unwrap_or_else(|e| panic!("templates/{name}.json: {e}; run scripts/regenerate-templates"));
+        assert!(committed == synth_file(&path), "templates/{name}.json is stale: run scripts/regenerate-templates");
+    }
+}
+
+#[test]
+fn the_default_example_spells_out_the_built_in_defaults() {
+    let example = synth_file(&repo_root().join("examples/default.yaml"));
+    let config = ecs_alb::config::load_str("{}", None).unwrap();
+    let builtin = ecs_alb::pattern::synthesize(&config, Default::default()).unwrap().to_json_pretty().unwrap();
+    assert_eq!(example, builtin);
+}
+
+#[test]
+fn snapshots_of_every_example() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(repo_root().join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for (name, path) in examples() {
+            let template: Value = serde_json::from_str(&synth_file(&path)).unwrap();
+            insta::assert_json_snapshot!(name, template);
+        }
+    });
+}
