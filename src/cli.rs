@@ -109,7 +109,7 @@ fn load_config_with_origin(explicit: Option<&Path>) -> Result<(ValidConfig, Stri
     };
     match path {
         Some(path) => {
-            let config = config::load(&path).context("invalid configuration")?;
+            let config = config::load(&path)?;
             Ok((config, path.display().to_string()))
         }
         None => {
@@ -124,5 +124,5 @@ fn load_config_with_origin(explicit: Option<&Path>) -> Result<(ValidConfig, Stri
 
 /// 2 for a configuration the user must fix (clap uses 2 for usage errors too), 1 for anything else.
 pub fn exit_code(err: &anyhow::Error) -> ExitCode {
-    if err.chain().any(|cause| cause.is::<ConfigError>()) { ExitCode::from(2) } else { ExitCode::FAILURE }
+    if err.is::<ConfigError>() { ExitCode::from(2) } else { ExitCode::FAILURE }
 }

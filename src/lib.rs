@@ -7,7 +7,7 @@
 
 pub mod cidr;
 pub mod config;
-pub mod resources;
-pub mod template;
 pub mod constructs;
 pub mod pattern;
+pub mod resources;
+pub mod template;

@@ -12,7 +12,11 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            match err.downcast_ref::<ecs_alb::config::ConfigError>() {
+                // Each problem on its own line, the way compilers list them.
+                Some(config_error) => config_error.messages().for_each(|m| eprintln!("error: {m}")),
+                None => eprintln!("error: {err:#}"),
+            }
             cli::exit_code(&err)
         }
     }

@@ -3,13 +3,13 @@
 
 use crate::config::ValidConfig;
 use crate::constructs::capacity::{Capacity, CapacityProps};
+use crate::constructs::cluster;
 use crate::constructs::connections::{self, Peer, TcpPorts};
 use crate::constructs::drain_hook::{DrainHook, DrainHookProps};
 use crate::constructs::load_balancer::{AlbWithListener, LoadBalancerProps};
 use crate::constructs::service::{self, ServiceProps};
 use crate::constructs::task::{Task, TaskProps};
 use crate::constructs::vpc::{Network, VpcProps};
-use crate::constructs::cluster;
 use crate::template::{Options, Output, Scope, Template, TemplateError};
 
 pub use crate::constructs::drain_hook::DrainerCode;

@@ -74,7 +74,9 @@ fn the_default_stack_has_the_reference_shape() {
     resource_count_is(&t, "AWS::EC2::Route", 4);
     resource_count_is(&t, "AWS::AutoScaling::LaunchConfiguration", 0);
     resource_count_is(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer", 1);
-    for (cidr, public) in [("10.0.0.0/18", true), ("10.0.64.0/18", true), ("10.0.128.0/18", false), ("10.0.192.0/18", false)] {
+    for (cidr, public) in
+        [("10.0.0.0/18", true), ("10.0.64.0/18", true), ("10.0.128.0/18", false), ("10.0.192.0/18", false)]
+    {
         has_resource_properties(&t, "AWS::EC2::Subnet", json!({"CidrBlock": cidr, "MapPublicIpOnLaunch": public}));
     }
     assert_eq!(t["Resources"].as_object().unwrap().len(), 52);
@@ -167,7 +169,11 @@ fn the_drain_hook_holds_terminating_instances_for_the_drain_time() {
         }),
     );
     has_resource_properties(&t, "AWS::SNS::Subscription", json!({"Protocol": "lambda"}));
-    has_resource_properties(&t, "AWS::Lambda::Permission", json!({"Principal": "sns.amazonaws.com", "Action": "lambda:InvokeFunction"}));
+    has_resource_properties(
+        &t,
+        "AWS::Lambda::Permission",
+        json!({"Principal": "sns.amazonaws.com", "Action": "lambda:InvokeFunction"}),
+    );
     // The hook's role may publish to its topic and nothing else.
     has_resource_properties(
         &t,
@@ -179,7 +185,9 @@ fn the_drain_hook_holds_terminating_instances_for_the_drain_time() {
 #[test]
 fn no_drain_time_means_no_drain_hook() {
     let t = synth("capacity: {task_drain_time_seconds: 0}");
-    for resource_type in ["AWS::AutoScaling::LifecycleHook", "AWS::SNS::Topic", "AWS::Lambda::Function", "AWS::SNS::Subscription"] {
+    for resource_type in
+        ["AWS::AutoScaling::LifecycleHook", "AWS::SNS::Topic", "AWS::Lambda::Function", "AWS::SNS::Subscription"]
+    {
         resource_count_is(&t, resource_type, 0);
     }
     assert!(t["Parameters"].get("DrainerCodeS3Bucket").is_none());
@@ -188,7 +196,8 @@ fn no_drain_time_means_no_drain_hook() {
 #[test]
 fn the_drainer_may_touch_only_its_cluster_group_and_log() {
     let t = default_template();
-    let policy = &t["Resources"]["Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionServiceRoleDefaultPolicy638C9E33"]["Properties"]["PolicyDocument"];
+    let policy = &t["Resources"]["Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionServiceRoleDefaultPolicy638C9E33"]
+        ["Properties"]["PolicyDocument"];
     let cluster_arn = json!({"Fn::GetAtt": ["Ec2ClusterEE43E89D", "Arn"]});
     for statement in policy["Statement"].as_array().unwrap() {
         let scoped = statement["Resource"] != "*" || statement["Condition"]["ArnEquals"]["ecs:cluster"] == cluster_arn;
@@ -200,7 +209,8 @@ fn the_drainer_may_touch_only_its_cluster_group_and_log() {
         };
         assert!(actions.iter().all(|a| !a.starts_with("ec2:")), "the drainer needs no EC2 access: {actions:?}");
     }
-    let role = &t["Resources"]["Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionServiceRole23116FA3"]["Properties"];
+    let role =
+        &t["Resources"]["Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionServiceRole23116FA3"]["Properties"];
     assert!(role.get("ManagedPolicyArns").is_none(), "logging rights come from the scoped policy");
 }
 

@@ -37,35 +37,40 @@ pub struct ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.diagnostics.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            let mut place = self.origin.clone().unwrap_or_default();
+impl ConfigError {
+    /// One message per diagnostic, each naming its place, with its hint on a second line.
+    pub fn messages(&self) -> impl Iterator<Item = String> + '_ {
+        self.diagnostics.iter().map(|d| {
+            let mut text = self.origin.clone().unwrap_or_default();
             if let Some(loc) = d.location {
-                place = format!("{place}:{}:{}", loc.line, loc.column);
+                text.push_str(&format!(":{}:{}", loc.line, loc.column));
             }
-            if !place.is_empty() {
-                write!(f, "{place}: ")?;
+            if !text.is_empty() {
+                text.push_str(": ");
             }
             if !d.field.is_empty() {
-                write!(f, "{}: ", d.field)?;
+                text.push_str(&format!("{}: ", d.field));
             }
-            write!(f, "{}", d.message)?;
+            text.push_str(&d.message);
             if let Some(hint) = &d.hint {
-                write!(f, "\n  hint: {hint}")?;
+                text.push_str(&format!("\n  hint: {hint}"));
             }
-        }
-        Ok(())
+            text
+        })
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.messages().collect::<Vec<_>>().join("\n"))
     }
 }
 
 /// Reads, parses and validates the configuration file at `path`.
 pub fn load(path: &Path) -> Result<ValidConfig, ConfigError> {
     let origin = path.display().to_string();
-    let fail = |message: String| ConfigError { origin: Some(origin.clone()), diagnostics: vec![Diagnostic::new("", message)] };
+    let fail =
+        |message: String| ConfigError { origin: Some(origin.clone()), diagnostics: vec![Diagnostic::new("", message)] };
     let metadata = std::fs::metadata(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
     if metadata.is_dir() {
         return Err(fail("is a directory, not a configuration file".into()));
@@ -74,9 +79,8 @@ pub fn load(path: &Path) -> Result<ValidConfig, ConfigError> {
         return Err(fail(format!("is {} bytes; a configuration file may hold at most 1 MiB", metadata.len())));
     }
     let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        fail(format!("is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
-    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| fail(format!("is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))?;
     load_str(&text, Some(&origin))
 }
 
@@ -116,7 +120,9 @@ fn parse_diagnostic(err: &serde_yaml::Error) -> Diagnostic {
 /// serde_yaml writes the path of a nested error before a colon (`capacity.min_capacity: invalid type...`).
 fn split_path(text: &str) -> (&str, &str) {
     match text.split_once(": ") {
-        Some((path, rest)) if !path.is_empty() && path.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c)) => {
+        Some((path, rest))
+            if !path.is_empty() && path.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c)) =>
+        {
             (path, rest)
         }
         _ => ("", text),
@@ -128,10 +134,7 @@ fn suggestion(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
     let (unknown, expected) = rest.split_once('`')?;
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    let (best, distance) = candidates
-        .iter()
-        .map(|c| (*c, strsim::levenshtein(unknown, c)))
-        .min_by_key(|(_, d)| *d)?;
+    let (best, distance) = candidates.iter().map(|c| (*c, strsim::levenshtein(unknown, c))).min_by_key(|(_, d)| *d)?;
     (distance <= MAX_SUGGESTION_DISTANCE.min(best.len() / 2 + 1)).then(|| format!("did you mean `{best}`?"))
 }
 
@@ -150,7 +153,10 @@ mod tests {
 
     #[test]
     fn an_empty_file_is_an_error_with_a_hint() {
-        assert_eq!(err("# nothing\n\n"), "ecs-alb.yaml: the configuration is empty\n  hint: write `{}` to take every default");
+        assert_eq!(
+            err("# nothing\n\n"),
+            "ecs-alb.yaml: the configuration is empty\n  hint: write `{}` to take every default"
+        );
     }
 
     #[test]

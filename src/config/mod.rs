@@ -265,3 +265,53 @@ impl Default for ContainerConfig {
 pub fn json_schema() -> schemars::Schema {
     schemars::schema_for!(Config)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// Each field documented as `Default: X` (a value, not a `- behaviour`) has exactly that
+    /// default in the schema, which takes it from the `Default` impls: docs and code cannot drift.
+    #[test]
+    fn documented_defaults_match_the_code() {
+        let schema = serde_json::to_value(json_schema()).unwrap();
+        let mut checked = 0;
+        let mut structs = vec![&schema];
+        structs.extend(schema["$defs"].as_object().unwrap().values());
+        for def in structs {
+            for (field, property) in def["properties"].as_object().into_iter().flatten() {
+                let Some(documented) = property["description"].as_str().and_then(documented_default) else {
+                    continue;
+                };
+                let actual = match &property["default"] {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                assert_eq!(documented, actual, "{field}: documented default vs code");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} documented defaults found");
+    }
+
+    /// The value after `Default: ` up to the first space, unless it describes behaviour (`- ...`).
+    fn documented_default(description: &str) -> Option<String> {
+        let text = description.lines().rev().find_map(|l| l.strip_prefix("Default: "))?;
+        (!text.starts_with('-')).then(|| text.split(' ').next().unwrap_or(text).to_owned())
+    }
+
+    #[test]
+    fn every_field_is_documented_with_its_default() {
+        let schema = serde_json::to_value(json_schema()).unwrap();
+        for def in schema["$defs"].as_object().unwrap().values() {
+            for (field, property) in def["properties"].as_object().into_iter().flatten() {
+                if property.get("$ref").is_some() || def.get("oneOf").is_some() {
+                    continue;
+                }
+                let description = property["description"].as_str().unwrap_or_default();
+                assert!(description.contains("Default: "), "{field} has no `Default:` line");
+            }
+        }
+    }
+}

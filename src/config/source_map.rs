@@ -119,7 +119,8 @@ fn join(path: &str, key: &str) -> String {
 mod tests {
     use super::*;
 
-    const DOC: &str = "stack_name: Shop\ncapacity:\n  min_capacity: 3\n  max_capacity: 1\nlist:\n  - name: a\n  - {name: b}\n";
+    const DOC: &str =
+        "stack_name: Shop\ncapacity:\n  min_capacity: 3\n  max_capacity: 1\nlist:\n  - name: a\n  - {name: b}\n";
 
     #[test]
     fn locates_nested_keys() {

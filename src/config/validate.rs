@@ -161,7 +161,10 @@ fn check_capacity(v: &mut Rules, c: &Config) {
             v.fail(
                 "capacity.desired_capacity",
                 desired,
-                format!("must lie between capacity.min_capacity ({}) and capacity.max_capacity ({})", cap.min_capacity, cap.max_capacity),
+                format!(
+                    "must lie between capacity.min_capacity ({}) and capacity.max_capacity ({})",
+                    cap.min_capacity, cap.max_capacity
+                ),
             );
         }
     }
@@ -187,7 +190,8 @@ fn check_instance_type(v: &mut Rules, instance_type: &str) {
         v.fail_str(field, instance_type, "must be an EC2 instance type such as t3.micro");
         return;
     };
-    let valid_part = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let valid_part =
+        |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !valid_part(family) || !valid_part(size) || size.contains('.') {
         v.fail_str(field, instance_type, "must be an EC2 instance type such as t3.micro");
     } else if is_graviton(family) {
@@ -218,7 +222,11 @@ fn check_service(v: &mut Rules, c: &Config) {
         v.fail("service.desired_count", svc.desired_count, "must be at most 5000 (ECS's tasks per service)");
     }
     if svc.health_check_grace_period_seconds > MAX_GRACE_PERIOD_SECONDS {
-        v.fail("service.health_check_grace_period_seconds", svc.health_check_grace_period_seconds, "must be at most 2147483647");
+        v.fail(
+            "service.health_check_grace_period_seconds",
+            svc.health_check_grace_period_seconds,
+            "must be at most 2147483647",
+        );
     }
     v.range("service.min_healthy_percent", svc.min_healthy_percent, 0..=100, "");
     if svc.max_healthy_percent < 100 {
@@ -248,8 +256,15 @@ fn check_service(v: &mut Rules, c: &Config) {
 fn check_container(v: &mut Rules, c: &Config) {
     let ct = &c.service.container;
     v.name("service.container.name", &ct.name);
-    if ct.image.is_empty() || ct.image.len() > MAX_NAME_LEN || ct.image.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        v.fail_str("service.container.image", &ct.image, "must be 1 to 255 characters without spaces, such as nginx:1.27");
+    if ct.image.is_empty()
+        || ct.image.len() > MAX_NAME_LEN
+        || ct.image.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        v.fail_str(
+            "service.container.image",
+            &ct.image,
+            "must be 1 to 255 characters without spaces, such as nginx:1.27",
+        );
     }
     v.range("service.container.port", ct.port, PORT, "");
     match (ct.memory_limit_mib, ct.memory_reservation_mib) {
@@ -372,13 +387,29 @@ mod tests {
         assert_one_error(|c| c.vpc.cidr = "10.0.0.0/27".into(), "vpc.cidr", "too small for 4 subnets");
         assert_one_error(|c| c.capacity.instance_type = "t2micro".into(), "capacity.instance_type", "such as t3.micro");
         assert_one_error(|c| c.capacity.instance_type = "t4g.small".into(), "capacity.instance_type", "arm64");
-        assert_one_error(|c| c.capacity.min_capacity = 2, "capacity.min_capacity", "2 must be at most capacity.max_capacity (1)");
+        assert_one_error(
+            |c| c.capacity.min_capacity = 2,
+            "capacity.min_capacity",
+            "2 must be at most capacity.max_capacity (1)",
+        );
         assert_one_error(|c| c.capacity.desired_capacity = Some(3), "capacity.desired_capacity", "between");
         assert_one_error(|c| c.capacity.key_name = Some(String::new()), "capacity.key_name", "1 to 255");
         assert_one_error(|c| c.capacity.root_volume_gib = 8, "capacity.root_volume_gib", "8 must be from 30 to 16384");
-        assert_one_error(|c| c.capacity.task_drain_time_seconds = 10, "capacity.task_drain_time_seconds", "10 must be 0");
-        assert_one_error(|c| c.load_balancer.listener_port = 0, "load_balancer.listener_port", "0 must be from 1 to 65535");
-        assert_one_error(|c| c.load_balancer.idle_timeout_seconds = 4001, "load_balancer.idle_timeout_seconds", "1 to 4000");
+        assert_one_error(
+            |c| c.capacity.task_drain_time_seconds = 10,
+            "capacity.task_drain_time_seconds",
+            "10 must be 0",
+        );
+        assert_one_error(
+            |c| c.load_balancer.listener_port = 0,
+            "load_balancer.listener_port",
+            "0 must be from 1 to 65535",
+        );
+        assert_one_error(
+            |c| c.load_balancer.idle_timeout_seconds = 4001,
+            "load_balancer.idle_timeout_seconds",
+            "1 to 4000",
+        );
         assert_one_error(|c| c.service.name = Some("a b".into()), "service.name", "letters, digits");
         assert_one_error(|c| c.service.desired_count = 5001, "service.desired_count", "5000");
         assert_one_error(|c| c.service.min_healthy_percent = 101, "service.min_healthy_percent", "0 to 100");
@@ -395,8 +426,16 @@ mod tests {
         assert_one_error(|c| c.service.container.name = String::new(), "service.container.name", "letters");
         assert_one_error(|c| c.service.container.image = "a b".into(), "service.container.image", "without spaces");
         assert_one_error(|c| c.service.container.port = 70000, "service.container.port", "1 to 65535");
-        assert_one_error(|c| c.service.container.memory_limit_mib = Some(4), "service.container.memory_limit_mib", "at least 6");
-        assert_one_error(|c| c.service.container.memory_limit_mib = None, "service.container.memory_limit_mib", "must be set");
+        assert_one_error(
+            |c| c.service.container.memory_limit_mib = Some(4),
+            "service.container.memory_limit_mib",
+            "at least 6",
+        );
+        assert_one_error(
+            |c| c.service.container.memory_limit_mib = None,
+            "service.container.memory_limit_mib",
+            "must be set",
+        );
         assert_one_error(
             |c| c.service.container.memory_reservation_mib = Some(1024),
             "service.container.memory_reservation_mib",

@@ -63,7 +63,10 @@ impl Capacity {
         )?;
 
         let role_scope = scope.child("InstanceRole");
-        let role = t.add(&role_scope.child("Resource"), Role::for_service("ec2.amazonaws.com").tags(name_tag(scope.node_path())))?;
+        let role = t.add(
+            &role_scope.child("Resource"),
+            Role::for_service("ec2.amazonaws.com").tags(name_tag(scope.node_path())),
+        )?;
         let policy_scope = role_scope.child("DefaultPolicy").child("Resource");
         let policy = t.add(
             &policy_scope,
@@ -73,7 +76,8 @@ impl Capacity {
                 roles: vec![role.role_name().into()],
             },
         )?;
-        let profile = t.add(&scope.child("InstanceProfile"), InstanceProfile { roles: vec![role.role_name().into()] })?;
+        let profile =
+            t.add(&scope.child("InstanceProfile"), InstanceProfile { roles: vec![role.role_name().into()] })?;
 
         let user_data = format!("#!/bin/bash\necho ECS_CLUSTER={} >> /etc/ecs/ecs.config\n", props.cluster.sub_ref());
         let launch_template_scope = scope.child("LaunchTemplate");
@@ -159,8 +163,13 @@ fn ecs_agent_statements(cluster: &Handle<Cluster>) -> Vec<Statement> {
             .on_any_resource()
             .when_arn_equals("ecs:cluster", cluster.arn()),
         // These accept no resource scoping.
-        Statement::allow(["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken", "logs:CreateLogStream", "logs:PutLogEvents"])
-            .on_any_resource(),
+        Statement::allow([
+            "ecs:DiscoverPollEndpoint",
+            "ecr:GetAuthorizationToken",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+        ])
+        .on_any_resource(),
     ]
 }
 

@@ -12,7 +12,9 @@ use crate::resources::iam::{Policy, PolicyDocument, Role, Statement};
 use crate::resources::lambda::{Code, Environment, Function, LoggingConfig, Permission};
 use crate::resources::logs::LogGroup;
 use crate::resources::sns::{Subscription, Topic};
-use crate::template::{Handle, Intrinsic, LogicalId, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError};
+use crate::template::{
+    Handle, Intrinsic, LogicalId, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError,
+};
 
 pub const CODE_BUCKET_PARAMETER: &str = "DrainerCodeS3Bucket";
 pub const CODE_KEY_PARAMETER: &str = "DrainerCodeS3Key";
@@ -48,7 +50,8 @@ impl DrainHook {
         let tags = name_tag(scope.node_path());
         let code = match props.code {
             DrainerCode::S3Parameters => Code::S3 {
-                bucket: code_parameter(t, CODE_BUCKET_PARAMETER, "S3 bucket holding the drainer's bootstrap.zip")?.into(),
+                bucket: code_parameter(t, CODE_BUCKET_PARAMETER, "S3 bucket holding the drainer's bootstrap.zip")?
+                    .into(),
                 key: code_parameter(t, CODE_KEY_PARAMETER, "S3 key of the drainer's bootstrap.zip")?.into(),
             },
             DrainerCode::LocalZip(path) => Code::LocalPath(path),
@@ -64,10 +67,12 @@ impl DrainHook {
 
         let hook_scope = scope.child("LifecycleHookDrainHook");
         let topic_scope = hook_scope.child("Topic");
-        let topic = t.add(&topic_scope.child("Resource"), Topic { kms_master_key_id: None, tags: Some(tags.clone()) })?;
+        let topic =
+            t.add(&topic_scope.child("Resource"), Topic { kms_master_key_id: None, tags: Some(tags.clone()) })?;
 
         let role_scope = function_scope.child("ServiceRole");
-        let role = t.add(&role_scope.child("Resource"), Role::for_service("lambda.amazonaws.com").tags(tags.clone()))?;
+        let role =
+            t.add(&role_scope.child("Resource"), Role::for_service("lambda.amazonaws.com").tags(tags.clone()))?;
         let policy_scope = role_scope.child("DefaultPolicy").child("Resource");
         let policy = t.add(
             &policy_scope,
@@ -90,7 +95,10 @@ impl DrainHook {
                     variables: IndexMap::from([("CLUSTER", props.cluster.cluster_name().into())]),
                 }),
                 handler: "bootstrap".into(),
-                logging_config: Some(LoggingConfig { log_format: "JSON", log_group: log_group.log_group_name().into() }),
+                logging_config: Some(LoggingConfig {
+                    log_format: "JSON",
+                    log_group: log_group.log_group_name().into(),
+                }),
                 memory_size: FUNCTION_MEMORY_MIB.into(),
                 role: role.arn().into(),
                 runtime: "provided.al2023".into(),

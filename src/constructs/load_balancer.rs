@@ -28,7 +28,11 @@ pub struct AlbWithListener {
 }
 
 impl AlbWithListener {
-    pub fn build(t: &mut Template, scope: &Scope, props: LoadBalancerProps<'_>) -> Result<AlbWithListener, TemplateError> {
+    pub fn build(
+        t: &mut Template,
+        scope: &Scope,
+        props: LoadBalancerProps<'_>,
+    ) -> Result<AlbWithListener, TemplateError> {
         let security_group_scope = scope.child("SecurityGroup");
         let port = i64::from(props.listener_port);
         let security_group = t.add(

@@ -27,7 +27,8 @@ pub struct Task {
 
 impl Task {
     pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Task, TemplateError> {
-        let task_role = t.add(&scope.child("TaskRole").child("Resource"), Role::for_service("ecs-tasks.amazonaws.com"))?;
+        let task_role =
+            t.add(&scope.child("TaskRole").child("Resource"), Role::for_service("ecs-tasks.amazonaws.com"))?;
         let log_group = t.add_with(
             &scope.child(props.container_name).child("LogGroup").child("Resource"),
             LogGroup { retention_in_days: Some(props.log_retention_days.into()) },

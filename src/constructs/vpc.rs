@@ -32,6 +32,13 @@ pub struct PublicSubnet {
     pub route_table_association: Handle<SubnetRouteTableAssociation>,
 }
 
+/// What every subnet has, public or private.
+struct SubnetBase {
+    subnet: Handle<Subnet>,
+    route_table: Handle<RouteTable>,
+    association: Handle<SubnetRouteTableAssociation>,
+}
+
 #[derive(Clone, Copy)]
 enum SubnetKind {
     Public,
@@ -69,29 +76,32 @@ impl Network {
         let mut nat_gateways: Vec<Handle<NatGateway>> = Vec::new();
         for (az, block) in (0..).zip(&props.public_subnets) {
             let subnet_scope = scope.child(format!("PublicSubnet{}", az + 1));
-            let (subnet, route_table, route_table_association) =
-                add_subnet(t, &subnet_scope, &vpc, az, *block, SubnetKind::Public)?;
+            let base = add_subnet(t, &subnet_scope, &vpc, az, *block, SubnetKind::Public)?;
             let default_route = t.add_with(
                 &subnet_scope.child("DefaultRoute"),
                 Route {
                     destination_cidr_block: ANYWHERE.into(),
                     gateway_id: Some(igw.internet_gateway_id().into()),
                     nat_gateway_id: None,
-                    route_table_id: route_table.route_table_id().into(),
+                    route_table_id: base.route_table.route_table_id().into(),
                 },
                 // A route to a gateway that is not yet attached fails.
                 Options::new().depends_on(&attachment),
             )?;
             if az < props.nat_gateways {
-                nat_gateways.push(add_nat_gateway(t, &subnet_scope, &subnet, &default_route, &route_table_association)?);
+                nat_gateways.push(add_nat_gateway(t, &subnet_scope, &base, &default_route)?);
             }
-            public_subnets.push(PublicSubnet { subnet, default_route, route_table_association });
+            public_subnets.push(PublicSubnet {
+                subnet: base.subnet,
+                default_route,
+                route_table_association: base.association,
+            });
         }
 
         let mut private_subnets = Vec::new();
         for (az, block) in (0..).zip(&props.private_subnets) {
             let subnet_scope = scope.child(format!("PrivateSubnet{}", az + 1));
-            let (subnet, route_table, _) = add_subnet(t, &subnet_scope, &vpc, az, *block, SubnetKind::Private)?;
+            let base = add_subnet(t, &subnet_scope, &vpc, az, *block, SubnetKind::Private)?;
             // A zone without its own NAT gateway uses the first zone's, as the CDK does.
             let nat = nat_gateways.get(az).or(nat_gateways.first());
             t.add(
@@ -100,10 +110,10 @@ impl Network {
                     destination_cidr_block: ANYWHERE.into(),
                     gateway_id: None,
                     nat_gateway_id: nat.map(|n| n.nat_gateway_id().into()),
-                    route_table_id: route_table.route_table_id().into(),
+                    route_table_id: base.route_table.route_table_id().into(),
                 },
             )?;
-            private_subnets.push(subnet);
+            private_subnets.push(base.subnet);
         }
 
         Ok(Network { vpc, public_subnets, private_subnets })
@@ -130,7 +140,7 @@ fn add_subnet(
     az: usize,
     block: Ipv4Cidr,
     kind: SubnetKind,
-) -> Result<(Handle<Subnet>, Handle<RouteTable>, Handle<SubnetRouteTableAssociation>), TemplateError> {
+) -> Result<SubnetBase, TemplateError> {
     let subnet = t.add(
         &scope.child("Subnet"),
         Subnet {
@@ -155,25 +165,24 @@ fn add_subnet(
             subnet_id: subnet.subnet_id().into(),
         },
     )?;
-    Ok((subnet, route_table, association))
+    Ok(SubnetBase { subnet, route_table, association })
 }
 
 fn add_nat_gateway(
     t: &mut Template,
     scope: &Scope,
-    subnet: &Handle<Subnet>,
+    base: &SubnetBase,
     default_route: &Handle<Route>,
-    association: &Handle<SubnetRouteTableAssociation>,
 ) -> Result<Handle<NatGateway>, TemplateError> {
     let eip = t.add(&scope.child("EIP"), Eip { domain: "vpc".into(), tags: name_tag(scope.node_path()) })?;
     t.add_with(
         &scope.child("NATGateway"),
         NatGateway {
             allocation_id: eip.allocation_id().into(),
-            subnet_id: subnet.subnet_id().into(),
+            subnet_id: base.subnet.subnet_id().into(),
             tags: name_tag(scope.node_path()),
         },
         // A NAT gateway in a subnet that cannot reach the internet yet never becomes available.
-        Options::new().depends_on(default_route).depends_on(association),
+        Options::new().depends_on(default_route).depends_on(&base.association),
     )
 }

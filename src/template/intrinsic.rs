@@ -175,10 +175,7 @@ mod tests {
     fn intrinsics_use_cloudformation_long_form() {
         let id = LogicalId::new("Lb");
         assert_eq!(to_json(&Intrinsic::GetAtt(id, "DNSName")), json!({"Fn::GetAtt": ["Lb", "DNSName"]}));
-        assert_eq!(
-            to_json(&Intrinsic::availability_zone(1)),
-            json!({"Fn::Select": [1, {"Fn::GetAZs": ""}]})
-        );
+        assert_eq!(to_json(&Intrinsic::availability_zone(1)), json!({"Fn::Select": [1, {"Fn::GetAZs": ""}]}));
         assert_eq!(
             to_json(&Intrinsic::base64(Intrinsic::Sub("x=${Y}".into()))),
             json!({"Fn::Base64": {"Fn::Sub": "x=${Y}"}})

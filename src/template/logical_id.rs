@@ -86,11 +86,7 @@ impl Serialize for LogicalId {
 
 /// The CDK's `makeUniqueId` (core/lib/private/uniqueid.ts).
 pub fn make_unique_id<S: AsRef<str>>(components: &[S]) -> String {
-    let components: Vec<&str> = components
-        .iter()
-        .map(AsRef::as_ref)
-        .filter(|c| *c != DEFAULT_COMPONENT)
-        .collect();
+    let components: Vec<&str> = components.iter().map(AsRef::as_ref).filter(|c| *c != DEFAULT_COMPONENT).collect();
 
     if let [single] = components.as_slice() {
         let id = remove_non_alphanumeric(single);

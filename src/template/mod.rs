@@ -5,6 +5,7 @@
 
 mod intrinsic;
 mod logical_id;
+mod yaml;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -260,8 +261,9 @@ impl Template {
         serde_json::to_string(self)
     }
 
-    pub fn to_yaml(&self) -> Result<String, serde_yaml::Error> {
-        serde_yaml::to_string(self)
+    /// YAML that YAML 1.1 parsers (CloudFormation's among them) read as intended.
+    pub fn to_yaml(&self) -> Result<String, serde_json::Error> {
+        Ok(yaml::to_yaml(&self.to_value()?))
     }
 
     pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
@@ -350,7 +352,11 @@ mod tests {
         let mut t = Template::new();
         let b = t.add(&scope("B"), Widget { size: 1.into() }).unwrap();
         let a = t
-            .add_with(&scope("A"), Widget { size: b.get_att("Size").into() }, Options::new().depends_on(&b).on_removal(RemovalPolicy::Retain))
+            .add_with(
+                &scope("A"),
+                Widget { size: b.get_att("Size").into() },
+                Options::new().depends_on(&b).on_removal(RemovalPolicy::Retain),
+            )
             .unwrap();
         assert_eq!(a.id().as_str(), "A");
         let v = t.to_value().unwrap();

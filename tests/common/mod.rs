@@ -88,3 +88,4 @@ pub fn venv_tool(name: &str) -> PathBuf {
     );
     tool
 }
+pub mod moto;

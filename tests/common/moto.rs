@@ -1,0 +1,158 @@
+//! A moto server on 127.0.0.1 and the AWS CLI pointed at it.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::venv_tool;
+
+const REGION: &str = "us-east-1";
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+pub const IMAGE_PARAMETER: &str =
+    "SsmParameterValueawsserviceecsoptimizedamiamazonlinux2recommendedimageidC96584B6F00A464EAD1953AFF4B05118Parameter";
+pub const IMAGE_SSM_PATH: &str = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id";
+/// Types moto's CloudFormation accepts but does not create ("No Moto CloudFormation support").
+pub const MOTO_SKIPS: [&str; 3] =
+    ["AWS::AutoScaling::LifecycleHook", "AWS::EC2::SecurityGroupEgress", "AWS::SNS::Subscription"];
+pub const CODE_BUCKET: &str = "drainer-code";
+pub const CODE_KEY: &str = "bootstrap.zip";
+
+/// A moto server of our own, stopped when dropped.
+pub struct Moto {
+    child: Child,
+    endpoint: String,
+    logs: tempfile::TempDir,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let logs = tempfile::tempdir().unwrap();
+        let log = std::fs::File::create(logs.path().join("moto.log")).unwrap();
+        let child = Command::new(venv_tool("moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("moto_server starts");
+        let moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}"), logs };
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto did not listen on {port} within {STARTUP_TIMEOUT:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(venv_tool("aws"));
+        cmd.args(["--endpoint-url", &self.endpoint, "--region", REGION, "--output", "json"])
+            .args(args)
+            .stdin(Stdio::null())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN");
+        cmd
+    }
+
+    /// Runs an AWS CLI command that must succeed; its JSON output, or `Null` when it prints none.
+    pub fn aws(&self, args: &[&str]) -> Value {
+        let out = self.command(args).output().expect("aws runs");
+        assert!(
+            out.status.success(),
+            "aws {args:?} failed: {}\nmoto's log ends with:\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.log_tail()
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).expect("aws prints JSON") }
+    }
+
+    /// An S3 object to stand for the drainer's code: moto's Lambda only needs a zip to exist.
+    pub fn upload_placeholder_code(&self) {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join(CODE_KEY);
+        let status = Command::new(venv_tool("python"))
+            .args([
+                "-c",
+                "import sys, zipfile; zipfile.ZipFile(sys.argv[1], 'w').writestr('bootstrap', '#!/bin/sh\\n')",
+            ])
+            .arg(&zip)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.aws(&["s3api", "create-bucket", "--bucket", CODE_BUCKET]);
+        self.aws(&["s3api", "put-object", "--bucket", CODE_BUCKET, "--key", CODE_KEY, "--body", zip.to_str().unwrap()]);
+    }
+
+    /// `aws cloudformation deploy`, as the README tells users to run it; the stack's status after.
+    pub fn deploy(&self, stack: &str, template: &Path, extra_parameters: &[String]) -> String {
+        let mut args: Vec<String> = [
+            "cloudformation",
+            "deploy",
+            "--template-file",
+            template.to_str().unwrap(),
+            "--stack-name",
+            stack,
+            "--capabilities",
+            "CAPABILITY_IAM",
+            "--parameter-overrides",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.push(format!("DrainerCodeS3Bucket={CODE_BUCKET}"));
+        args.push(format!("DrainerCodeS3Key={CODE_KEY}"));
+        args.extend(extra_parameters.iter().cloned());
+        let out = self.command(&args.iter().map(String::as_str).collect::<Vec<_>>()).output().unwrap();
+        assert!(
+            out.status.success(),
+            "deploy of {stack} failed: {}{}\nmoto's log ends with:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            self.log_tail()
+        );
+        self.aws(&["cloudformation", "describe-stacks", "--stack-name", stack])["Stacks"][0]["StackStatus"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The physical ID CloudFormation gave a resource of the stack. (moto's DescribeStackResource
+    /// fails on some types, so this reads the whole list.)
+    pub fn physical_id(&self, stack: &str, logical_id: &str) -> String {
+        let resources = self.stack_resources(stack);
+        let resource = resources.iter().find(|r| r["LogicalResourceId"] == logical_id);
+        let id = resource.and_then(|r| r["PhysicalResourceId"].as_str());
+        id.unwrap_or_else(|| panic!("{stack} has no physical resource for {logical_id}")).to_owned()
+    }
+
+    pub fn stack_resources(&self, stack: &str) -> Vec<Value> {
+        self.aws(&["cloudformation", "describe-stack-resources", "--stack-name", stack])["StackResources"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+impl Moto {
+    fn log_tail(&self) -> String {
+        let log = std::fs::read(self.logs.path().join("moto.log")).unwrap_or_default();
+        let log = String::from_utf8_lossy(&log);
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

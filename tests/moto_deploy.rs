@@ -1,0 +1,227 @@
+//! Real deployments with the AWS CLI against a local moto server: every example creates, and a
+//! changed configuration updates. moto's gaps (README, "Tested against moto") are checked by the
+//! static tests instead.
+
+mod common;
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use common::moto::{IMAGE_PARAMETER, IMAGE_SSM_PATH, MOTO_SKIPS, Moto};
+use common::{examples, repo_root, resources_of_type};
+
+/// The logical ID of the template's one resource of `resource_type`.
+fn id_of(template: &Value, resource_type: &str) -> String {
+    let found = resources_of_type(template, resource_type);
+    assert_eq!(found.len(), 1, "one {resource_type}");
+    found[0].0.clone()
+}
+
+fn load(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// What moto holds for the stack's Auto Scaling group: (min, max, desired).
+fn group_sizes(moto: &Moto, stack: &str, template: &Value) -> (u64, u64, u64) {
+    let name = moto.physical_id(stack, &id_of(template, "AWS::AutoScaling::AutoScalingGroup"));
+    let g = &moto.aws(&["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", &name])["AutoScalingGroups"]
+        [0];
+    (g["MinSize"].as_u64().unwrap(), g["MaxSize"].as_u64().unwrap(), g["DesiredCapacity"].as_u64().unwrap())
+}
+
+fn listener(moto: &Moto, stack: &str, template: &Value) -> Value {
+    let arn = moto.physical_id(stack, &id_of(template, "AWS::ElasticLoadBalancingV2::Listener"));
+    moto.aws(&["elbv2", "describe-listeners", "--listener-arns", &arn])["Listeners"][0].clone()
+}
+
+fn load_balancer(moto: &Moto, stack: &str, template: &Value) -> Value {
+    let arn = moto.physical_id(stack, &id_of(template, "AWS::ElasticLoadBalancingV2::LoadBalancer"));
+    moto.aws(&["elbv2", "describe-load-balancers", "--load-balancer-arns", &arn])["LoadBalancers"][0].clone()
+}
+
+fn task_definition(moto: &Moto, stack: &str, template: &Value) -> Value {
+    let arn = moto.physical_id(stack, &id_of(template, "AWS::ECS::TaskDefinition"));
+    moto.aws(&["ecs", "describe-task-definition", "--task-definition", &arn])["taskDefinition"].clone()
+}
+
+fn service(moto: &Moto, stack: &str, template: &Value) -> Value {
+    let cluster = moto.physical_id(stack, &id_of(template, "AWS::ECS::Cluster"));
+    let arn = moto.physical_id(stack, &id_of(template, "AWS::ECS::Service"));
+    moto.aws(&["ecs", "describe-services", "--cluster", &cluster, "--services", &arn])["services"][0].clone()
+}
+
+/// The types of the stack's resources that moto models (it lists the others without a type).
+fn stack_types(moto: &Moto, stack: &str) -> Vec<String> {
+    moto.stack_resources(stack).iter().filter_map(|r| r["ResourceType"].as_str().map(str::to_owned)).collect()
+}
+
+/// Every resource of the template is in the stack: those moto models by their logical ID, those
+/// it skips (the README lists them) as anonymous entries.
+fn assert_complete(moto: &Moto, stack: &str, template: &Value, status: &str, expected: &str) {
+    assert_eq!(status, expected, "{stack}");
+    let resources = template["Resources"].as_object().unwrap();
+    let skipped = |r: &Value| MOTO_SKIPS.iter().any(|t| r["Type"] == *t);
+    let mut expected_ids: Vec<&str> =
+        resources.iter().filter(|(_, r)| !skipped(r)).map(|(id, _)| id.as_str()).collect();
+    let listed = moto.stack_resources(stack);
+    let mut listed_ids: Vec<&str> = listed.iter().filter_map(|r| r["LogicalResourceId"].as_str()).collect();
+    expected_ids.sort();
+    listed_ids.sort();
+    assert_eq!(listed_ids, expected_ids, "{stack}: the resources moto models");
+    let anonymous = listed.iter().filter(|r| r.get("LogicalResourceId").is_none()).count();
+    assert_eq!(anonymous, resources.values().filter(|r| skipped(r)).count(), "{stack}: the resources moto skips");
+}
+
+#[test]
+fn the_default_template_deploys_and_a_changed_config_updates_it() {
+    let moto = Moto::start();
+    moto.upload_placeholder_code();
+    let path = repo_root().join("templates/default.json");
+    let template = load(&path);
+
+    // WHEN the default template is deployed as the README says
+    let status = moto.deploy("bonjour", &path, &[]);
+
+    // THEN the stack is complete and holds what the configuration asked for
+    assert_complete(&moto, "bonjour", &template, &status, "CREATE_COMPLETE");
+    assert_eq!(group_sizes(&moto, "bonjour", &template), (1, 1, 1));
+
+    let vpc = moto.physical_id("bonjour", &id_of(&template, "AWS::EC2::VPC"));
+    let subnets = moto.aws(&["ec2", "describe-subnets", "--filters", &format!("Name=vpc-id,Values={vpc}")]);
+    let mut cidrs: Vec<&str> =
+        subnets["Subnets"].as_array().unwrap().iter().map(|s| s["CidrBlock"].as_str().unwrap()).collect();
+    cidrs.sort();
+    assert_eq!(cidrs, ["10.0.0.0/18", "10.0.128.0/18", "10.0.192.0/18", "10.0.64.0/18"]);
+
+    let lt = moto.physical_id("bonjour", &id_of(&template, "AWS::EC2::LaunchTemplate"));
+    let data = &moto.aws(&["ec2", "describe-launch-template-versions", "--launch-template-id", &lt])["LaunchTemplateVersions"]
+        [0]["LaunchTemplateData"];
+    assert_eq!(data["MetadataOptions"]["HttpTokens"], "required");
+    assert_eq!(
+        data["BlockDeviceMappings"][0]["Ebs"],
+        json!({"Encrypted": true, "DeleteOnTermination": true, "VolumeSize": 30, "VolumeType": "gp3"})
+    );
+    assert_eq!(data["InstanceType"], "t2.micro");
+    let image = moto.aws(&["ssm", "get-parameter", "--name", IMAGE_SSM_PATH])["Parameter"]["Value"].clone();
+    assert_eq!(data["ImageId"], image, "the image comes from the public SSM parameter");
+
+    let td = task_definition(&moto, "bonjour", &template);
+    assert_eq!(td["networkMode"], "bridge");
+    let container = &td["containerDefinitions"][0];
+    assert_eq!(
+        (&container["name"], &container["image"], &container["memory"]),
+        (&json!("web"), &json!("amazon/amazon-ecs-sample"), &json!(512))
+    );
+    assert_eq!(container["portMappings"][0]["hostPort"], 0);
+
+    let l = listener(&moto, "bonjour", &template);
+    assert_eq!((&l["Port"], &l["Protocol"]), (&json!(80), &json!("HTTP")));
+    assert_eq!(load_balancer(&moto, "bonjour", &template)["Scheme"], "internet-facing");
+    let svc = service(&moto, "bonjour", &template);
+    assert_eq!((&svc["desiredCount"], &svc["launchType"]), (&json!(1), &json!("EC2")));
+
+    let function = moto.physical_id("bonjour", &id_of(&template, "AWS::Lambda::Function"));
+    let config = moto.aws(&["lambda", "get-function-configuration", "--function-name", &function]);
+    assert_eq!((&config["Runtime"], &config["Handler"]), (&json!("provided.al2023"), &json!("bootstrap")));
+    let cluster = moto.physical_id("bonjour", &id_of(&template, "AWS::ECS::Cluster"));
+    assert_eq!(config["Environment"]["Variables"]["CLUSTER"], json!(cluster));
+
+    let instance_sg = moto.physical_id("bonjour", "Ec2ClusterDefaultAutoScalingGroupInstanceSecurityGroup149B0A9E");
+    let alb_sg = moto.physical_id("bonjour", "Ec2ServiceLBSecurityGroup45FED6DF");
+    let sg = &moto.aws(&["ec2", "describe-security-groups", "--group-ids", &instance_sg])["SecurityGroups"][0];
+    let ingress = sg["IpPermissions"].as_array().unwrap();
+    assert_eq!(ingress.len(), 1, "only the ALB may reach the instances: {ingress:?}");
+    assert_eq!((&ingress[0]["FromPort"], &ingress[0]["ToPort"]), (&json!(32768), &json!(65535)));
+    assert_eq!(ingress[0]["UserIdGroupPairs"][0]["GroupId"], json!(alb_sg));
+
+    // WHEN a changed configuration is deployed over it (moto needs the SSM-typed parameter
+    // passed explicitly on an update)
+    let changed = "capacity: {max_capacity: 3, desired_capacity: 2}\n\
+                   load_balancer: {listener_port: 8080}\n\
+                   service: {desired_count: 2, container: {image: 'nginx:1.27'}}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let changed_path = dir.path().join("changed.json");
+    let config = ecs_alb::config::load_str(changed, None).unwrap();
+    let changed_template = ecs_alb::pattern::synthesize(&config, Default::default()).unwrap();
+    std::fs::write(&changed_path, changed_template.to_json_pretty().unwrap()).unwrap();
+    let status = moto.deploy("bonjour", &changed_path, &[format!("{IMAGE_PARAMETER}={IMAGE_SSM_PATH}")]);
+
+    // THEN the stack is updated in place
+    assert_complete(&moto, "bonjour", &template, &status, "UPDATE_COMPLETE");
+    assert_eq!(group_sizes(&moto, "bonjour", &template), (1, 3, 2));
+    assert_eq!(listener(&moto, "bonjour", &template)["Port"], 8080);
+    assert!(
+        task_definition(&moto, "bonjour", &template)["taskDefinitionArn"].as_str().unwrap().ends_with(":2"),
+        "a new task definition revision was registered"
+    );
+}
+
+#[test]
+fn every_example_deploys() {
+    let moto = Moto::start();
+    moto.upload_placeholder_code();
+    for (name, _) in examples() {
+        let path = repo_root().join(format!("templates/{name}.json"));
+        let template = load(&path);
+        let status = moto.deploy(&name, &path, &[]);
+        assert_complete(&moto, &name, &template, &status, "CREATE_COMPLETE");
+
+        let types = stack_types(&moto, &name);
+        let count = |t: &str| types.iter().filter(|x| *x == t).count();
+        match name.as_str() {
+            "default" => {
+                assert_eq!(count("AWS::Lambda::Function"), 1);
+                assert_eq!(count("AWS::Logs::LogGroup"), 2, "the container's and the drainer's");
+            }
+            "private-alb" => {
+                assert_eq!(load_balancer(&moto, &name, &template)["Scheme"], "internal");
+                assert_eq!(listener(&moto, &name, &template)["Port"], 8080);
+                assert_eq!(count("AWS::EC2::NatGateway"), 1);
+                assert_eq!(service(&moto, &name, &template)["serviceName"], "internal-api");
+            }
+            "no-drain-hook" => {
+                for absent in ["AWS::Lambda::Function", "AWS::SNS::Topic", "AWS::Lambda::Permission"] {
+                    assert_eq!(count(absent), 0, "{absent}");
+                }
+                assert_eq!(count("AWS::Logs::LogGroup"), 1, "only the container's");
+            }
+            "three-az-large" => {
+                assert_eq!(count("AWS::EC2::Subnet"), 6);
+                assert_eq!(count("AWS::EC2::NatGateway"), 3);
+                assert_eq!(group_sizes(&moto, &name, &template), (2, 6, 3));
+                assert_eq!(service(&moto, &name, &template)["desiredCount"], 6);
+            }
+            "custom-container" => {
+                let container = &task_definition(&moto, &name, &template)["containerDefinitions"][0];
+                assert_eq!(container["image"], "public.ecr.aws/nginx/nginx:1.27");
+                assert_eq!(
+                    (&container["memory"], &container["memoryReservation"], &container["cpu"]),
+                    (&json!(256), &json!(128), &json!(256))
+                );
+                assert_eq!(
+                    container["environment"],
+                    json!([{"name": "LOG_LEVEL", "value": "info"}, {"name": "FEATURE_FLAGS", "value": "checkout,search"}])
+                );
+            }
+            "no-nat" => {
+                assert_eq!(count("AWS::EC2::NatGateway"), 0);
+                assert_eq!(count("AWS::EC2::Subnet"), 2);
+            }
+            other => panic!("example {other} has no deployment assertions: add some"),
+        }
+    }
+}
+
+#[test]
+fn the_yaml_template_deploys() {
+    let moto = Moto::start();
+    moto.upload_placeholder_code();
+    let config = ecs_alb::config::load_str("{}", None).unwrap();
+    let template = ecs_alb::pattern::synthesize(&config, Default::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("template.yaml");
+    std::fs::write(&path, template.to_yaml().unwrap()).unwrap();
+    let status = moto.deploy("yaml", &path, &[]);
+    assert_complete(&moto, "yaml", &template.to_value().unwrap(), &status, "CREATE_COMPLETE");
+}
