@@ -5,10 +5,10 @@ use crate::config::ValidConfig;
 use crate::constructs::capacity::{Capacity, CapacityProps};
 use crate::constructs::cluster;
 use crate::constructs::connections::{self, Peer, TcpPorts};
-use crate::constructs::drain_hook::{DrainHook, DrainHookProps};
+use crate::constructs::drain_hook::{self, DrainHookProps};
 use crate::constructs::load_balancer::{AlbWithListener, LoadBalancerProps};
 use crate::constructs::service::{self, ServiceProps};
-use crate::constructs::task::{Task, TaskProps};
+use crate::constructs::task::{self, TaskProps};
 use crate::constructs::vpc::{Network, VpcProps};
 use crate::template::{Options, Output, Scope, Template, TemplateError};
 
@@ -71,7 +71,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
     )?;
     // 0 turns draining off, as `taskDrainTime: 0` does in the CDK.
     if cap.task_drain_time_seconds > 0 {
-        DrainHook::build(
+        drain_hook::build(
             &mut t,
             &capacity_scope,
             DrainHookProps {
@@ -113,7 +113,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
 
     let svc = &config.service;
     let container = &svc.container;
-    let task = Task::build(
+    let task_definition = task::build(
         &mut t,
         &service_scope.child("TaskDef"),
         TaskProps {
@@ -133,7 +133,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
         &service_scope,
         ServiceProps {
             cluster: &cluster,
-            task_definition: &task.definition,
+            task_definition: &task_definition,
             target_group: &alb.target_group,
             listener: &alb.listener,
             container_name: &container.name,

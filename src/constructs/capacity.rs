@@ -105,7 +105,6 @@ impl Capacity {
                         http_put_response_hop_limit: Some(1.into()),
                         http_tokens: Some("required".into()),
                     }),
-                    monitoring: None,
                     security_group_ids: Some(vec![security_group.group_id().into()]),
                     tag_specifications: Some(vec![TagSpecification {
                         resource_type: "volume",

@@ -39,117 +39,104 @@ pub struct DrainHookProps<'a> {
     pub code: DrainerCode,
 }
 
-pub struct DrainHook {
-    pub topic: Handle<Topic>,
-    pub function: Handle<Function>,
-}
+/// Adds the hook and everything it needs. `scope` is the capacity's: the CDK puts the hook's
+/// constructs beside the group.
+pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Result<(), TemplateError> {
+    let tags = name_tag(scope.node_path());
+    let code = match props.code {
+        DrainerCode::S3Parameters => Code::S3 {
+            bucket: code_parameter(t, CODE_BUCKET_PARAMETER, "S3 bucket holding the drainer's bootstrap.zip")?.into(),
+            key: code_parameter(t, CODE_KEY_PARAMETER, "S3 key of the drainer's bootstrap.zip")?.into(),
+        },
+        DrainerCode::LocalZip(path) => Code::LocalPath(path),
+    };
 
-impl DrainHook {
-    /// `scope` is the capacity's: the CDK puts the hook's constructs beside the group.
-    pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Result<DrainHook, TemplateError> {
-        let tags = name_tag(scope.node_path());
-        let code = match props.code {
-            DrainerCode::S3Parameters => Code::S3 {
-                bucket: code_parameter(t, CODE_BUCKET_PARAMETER, "S3 bucket holding the drainer's bootstrap.zip")?
-                    .into(),
-                key: code_parameter(t, CODE_KEY_PARAMETER, "S3 key of the drainer's bootstrap.zip")?.into(),
-            },
-            DrainerCode::LocalZip(path) => Code::LocalPath(path),
-        };
+    let function_scope = scope.child("DrainECSHook").child("Function");
+    let log_group = t.add_with(
+        &function_scope.child("LogGroup").child("Resource"),
+        LogGroup { retention_in_days: Some(props.log_retention_days.into()) },
+        // Operational records of the stack itself: they go with it.
+        Options::new().on_removal(RemovalPolicy::Delete),
+    )?;
 
-        let function_scope = scope.child("DrainECSHook").child("Function");
-        let log_group = t.add_with(
-            &function_scope.child("LogGroup").child("Resource"),
-            LogGroup { retention_in_days: Some(props.log_retention_days.into()) },
-            // Operational records of the stack itself: they go with it.
-            Options::new().on_removal(RemovalPolicy::Delete),
-        )?;
+    let hook_scope = scope.child("LifecycleHookDrainHook");
+    let topic_scope = hook_scope.child("Topic");
+    let topic = t.add(&topic_scope.child("Resource"), Topic { kms_master_key_id: None, tags: Some(tags.clone()) })?;
 
-        let hook_scope = scope.child("LifecycleHookDrainHook");
-        let topic_scope = hook_scope.child("Topic");
-        let topic =
-            t.add(&topic_scope.child("Resource"), Topic { kms_master_key_id: None, tags: Some(tags.clone()) })?;
+    let role_scope = function_scope.child("ServiceRole");
+    let role = t.add(&role_scope.child("Resource"), Role::for_service("lambda.amazonaws.com").tags(tags.clone()))?;
+    let policy_scope = role_scope.child("DefaultPolicy").child("Resource");
+    let policy = t.add(
+        &policy_scope,
+        Policy {
+            policy_document: PolicyDocument::new(drainer_statements(
+                props.cluster,
+                props.auto_scaling_group,
+                &log_group,
+            )),
+            policy_name: policy_scope.logical_id().to_string().into(),
+            roles: vec![role.role_name().into()],
+        },
+    )?;
+    let function = t.add_with(
+        &function_scope.child("Resource"),
+        Function {
+            architectures: vec!["x86_64"],
+            code,
+            environment: Some(Environment {
+                variables: IndexMap::from([("CLUSTER", props.cluster.cluster_name().into())]),
+            }),
+            handler: "bootstrap".into(),
+            logging_config: Some(LoggingConfig { log_format: "JSON", log_group: log_group.log_group_name().into() }),
+            memory_size: FUNCTION_MEMORY_MIB.into(),
+            role: role.arn().into(),
+            runtime: "provided.al2023".into(),
+            tags: Some(tags.clone()),
+            timeout: FUNCTION_TIMEOUT_SECONDS.into(),
+        },
+        // Its first invocation must find the role's permissions in place.
+        Options::new().depends_on(&policy),
+    )?;
+    t.add(
+        &function_scope.child(format!("AllowInvoke:{}", topic_scope.unique_id())),
+        Permission {
+            action: "lambda:InvokeFunction",
+            function_name: function.arn().into(),
+            principal: "sns.amazonaws.com",
+            source_arn: topic.arn().into(),
+        },
+    )?;
+    t.add(
+        &function_scope.child("Topic").child("Resource"),
+        Subscription { endpoint: function.arn().into(), protocol: "lambda", topic_arn: topic.arn().into() },
+    )?;
 
-        let role_scope = function_scope.child("ServiceRole");
-        let role =
-            t.add(&role_scope.child("Resource"), Role::for_service("lambda.amazonaws.com").tags(tags.clone()))?;
-        let policy_scope = role_scope.child("DefaultPolicy").child("Resource");
-        let policy = t.add(
-            &policy_scope,
-            Policy {
-                policy_document: PolicyDocument::new(drainer_statements(
-                    props.cluster,
-                    props.auto_scaling_group,
-                    &log_group,
-                )),
-                policy_name: policy_scope.logical_id().to_string().into(),
-                roles: vec![role.role_name().into()],
-            },
-        )?;
-        let function = t.add_with(
-            &function_scope.child("Resource"),
-            Function {
-                architectures: vec!["x86_64"],
-                code,
-                environment: Some(Environment {
-                    variables: IndexMap::from([("CLUSTER", props.cluster.cluster_name().into())]),
-                }),
-                handler: "bootstrap".into(),
-                logging_config: Some(LoggingConfig {
-                    log_format: "JSON",
-                    log_group: log_group.log_group_name().into(),
-                }),
-                memory_size: FUNCTION_MEMORY_MIB.into(),
-                role: role.arn().into(),
-                runtime: "provided.al2023".into(),
-                tags: Some(tags.clone()),
-                timeout: FUNCTION_TIMEOUT_SECONDS.into(),
-            },
-            // Its first invocation must find the role's permissions in place.
-            Options::new().depends_on(&policy),
-        )?;
-        t.add(
-            &function_scope.child(format!("AllowInvoke:{}", topic_scope.unique_id())),
-            Permission {
-                action: "lambda:InvokeFunction",
-                function_name: function.arn().into(),
-                principal: "sns.amazonaws.com",
-                source_arn: topic.arn().into(),
-            },
-        )?;
-        t.add(
-            &function_scope.child("Topic").child("Resource"),
-            Subscription { endpoint: function.arn().into(), protocol: "lambda", topic_arn: topic.arn().into() },
-        )?;
-
-        let hook_role_scope = hook_scope.child("Role");
-        let hook_role =
-            t.add(&hook_role_scope.child("Resource"), Role::for_service("autoscaling.amazonaws.com").tags(tags))?;
-        let hook_policy_scope = hook_role_scope.child("DefaultPolicy").child("Resource");
-        let hook_policy = t.add(
-            &hook_policy_scope,
-            Policy {
-                policy_document: PolicyDocument::new(vec![Statement::allow(["sns:Publish"]).on(topic.arn())]),
-                policy_name: hook_policy_scope.logical_id().to_string().into(),
-                roles: vec![hook_role.role_name().into()],
-            },
-        )?;
-        t.add_with(
-            &hook_scope.child("Resource"),
-            LifecycleHook {
-                auto_scaling_group_name: props.auto_scaling_group.group_name().into(),
-                default_result: "CONTINUE",
-                heartbeat_timeout: props.drain_time_seconds.into(),
-                lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING",
-                notification_target_arn: topic.arn().into(),
-                role_arn: hook_role.arn().into(),
-            },
-            // Auto Scaling tests the role by publishing when the hook is created.
-            Options::new().depends_on(&hook_policy),
-        )?;
-
-        Ok(DrainHook { topic, function })
-    }
+    let hook_role_scope = hook_scope.child("Role");
+    let hook_role =
+        t.add(&hook_role_scope.child("Resource"), Role::for_service("autoscaling.amazonaws.com").tags(tags))?;
+    let hook_policy_scope = hook_role_scope.child("DefaultPolicy").child("Resource");
+    let hook_policy = t.add(
+        &hook_policy_scope,
+        Policy {
+            policy_document: PolicyDocument::new(vec![Statement::allow(["sns:Publish"]).on(topic.arn())]),
+            policy_name: hook_policy_scope.logical_id().to_string().into(),
+            roles: vec![hook_role.role_name().into()],
+        },
+    )?;
+    t.add_with(
+        &hook_scope.child("Resource"),
+        LifecycleHook {
+            auto_scaling_group_name: props.auto_scaling_group.group_name().into(),
+            default_result: "CONTINUE",
+            heartbeat_timeout: props.drain_time_seconds.into(),
+            lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING",
+            notification_target_arn: topic.arn().into(),
+            role_arn: hook_role.arn().into(),
+        },
+        // Auto Scaling tests the role by publishing when the hook is created.
+        Options::new().depends_on(&hook_policy),
+    )?;
+    Ok(())
 }
 
 fn code_parameter(t: &mut Template, name: &str, description: &str) -> Result<Intrinsic, TemplateError> {

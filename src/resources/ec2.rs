@@ -24,10 +24,6 @@ impl Handle<Vpc> {
     pub fn vpc_id(&self) -> Intrinsic {
         self.reference()
     }
-
-    pub fn cidr_block(&self) -> Intrinsic {
-        self.get_att("CidrBlock")
-    }
 }
 
 #[skip_serializing_none]
@@ -252,7 +248,6 @@ pub struct LaunchTemplateData {
     pub instance_type: Value<String>,
     pub key_name: Option<Value<String>>,
     pub metadata_options: Option<MetadataOptions>,
-    pub monitoring: Option<Monitoring>,
     pub security_group_ids: Option<List<String>>,
     pub tag_specifications: Option<Vec<TagSpecification>>,
     pub user_data: Option<Value<String>>,
@@ -271,12 +266,6 @@ pub struct MetadataOptions {
     pub http_endpoint: Option<Value<String>>,
     pub http_put_response_hop_limit: Option<Value<u32>>,
     pub http_tokens: Option<Value<String>>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Monitoring {
-    pub enabled: Value<bool>,
 }
 
 #[derive(Debug, Serialize)]

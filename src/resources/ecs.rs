@@ -108,12 +108,6 @@ impl Resource for Service {
     const TYPE: &'static str = "AWS::ECS::Service";
 }
 
-impl Handle<Service> {
-    pub fn name(&self) -> Intrinsic {
-        self.get_att("Name")
-    }
-}
-
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DeploymentConfiguration {

@@ -243,14 +243,6 @@ impl Template {
         self.resources.iter().map(|(id, entry)| (id, entry.resource_type))
     }
 
-    pub fn parameters(&self) -> impl Iterator<Item = (&LogicalId, &Parameter)> {
-        self.parameters.iter()
-    }
-
-    pub fn outputs(&self) -> impl Iterator<Item = &LogicalId> {
-        self.outputs.keys()
-    }
-
     pub fn to_json_pretty(&self) -> Result<String, serde_json::Error> {
         let mut text = serde_json::to_string_pretty(self)?;
         text.push('\n');
