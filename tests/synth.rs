@@ -183,6 +183,12 @@ fn the_drain_hook_holds_terminating_instances_for_the_drain_time() {
 }
 
 #[test]
+fn drains_beyond_two_hours_keep_the_heartbeat_within_auto_scalings_limit() {
+    let t = synth("capacity: {task_drain_time_seconds: 172800}");
+    has_resource_properties(&t, "AWS::AutoScaling::LifecycleHook", json!({"HeartbeatTimeout": 7200}));
+}
+
+#[test]
 fn no_drain_time_means_no_drain_hook() {
     let t = synth("capacity: {task_drain_time_seconds: 0}");
     for resource_type in

@@ -18,6 +18,9 @@ use crate::template::{
 
 pub const CODE_BUCKET_PARAMETER: &str = "DrainerCodeS3Bucket";
 pub const CODE_KEY_PARAMETER: &str = "DrainerCodeS3Key";
+/// Auto Scaling's limit; longer drains are carried by the drainer's heartbeats, each of which
+/// extends the wait by the timeout again.
+const MAX_HEARTBEAT_TIMEOUT_SECONDS: u32 = 7200;
 /// The drainer never waits inside an invocation, so a minute is ample.
 const FUNCTION_TIMEOUT_SECONDS: u32 = 60;
 const FUNCTION_MEMORY_MIB: u32 = 128;
@@ -128,7 +131,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
         LifecycleHook {
             auto_scaling_group_name: props.auto_scaling_group.group_name().into(),
             default_result: "CONTINUE",
-            heartbeat_timeout: props.drain_time_seconds.into(),
+            heartbeat_timeout: props.drain_time_seconds.min(MAX_HEARTBEAT_TIMEOUT_SECONDS).into(),
             lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING",
             notification_target_arn: topic.arn().into(),
             role_arn: hook_role.arn().into(),
