@@ -1,0 +1,207 @@
+//! One invocation: classify each message, look at the instance, decide, act, and log the decision.
+//!
+//! AWS is reached only through the three small traits below, so the whole flow runs in tests with
+//! in-memory fakes; `aws.rs` implements them over the SDK.
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use aws_lambda_events::event::sns::SnsEvent;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::decide::{ContainerInstance, Decision, Reason, decide};
+use crate::message::{LifecycleMessage, MalformedMessage, Notification};
+use crate::settings::Settings;
+
+/// An AWS call that failed, with the SDK's full cause (its plain Display says only "service error").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation} failed: {cause}")]
+pub struct AwsError {
+    pub operation: &'static str,
+    pub cause: String,
+}
+
+pub trait Ecs {
+    /// The container instance on EC2 instance `ec2_instance_id`, with its unstopped and pending tasks.
+    fn container_instance(
+        &self,
+        ec2_instance_id: &str,
+    ) -> impl Future<Output = Result<Option<ContainerInstance>, AwsError>> + Send;
+    fn set_draining(&self, container_instance_arn: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+/// Whether the lifecycle action was still waiting when we acted on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Open,
+    /// Already completed (by a duplicate delivery) or timed out: nothing left to do.
+    Gone,
+}
+
+pub trait Lifecycle {
+    fn complete(&self, message: &LifecycleMessage) -> impl Future<Output = Result<Action, AwsError>> + Send;
+    fn heartbeat(&self, message: &LifecycleMessage) -> impl Future<Output = Result<Action, AwsError>> + Send;
+}
+
+pub trait Recheck {
+    /// Delivers `message` to this function again after `delay`.
+    fn schedule(&self, message: &str, delay: Duration) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+/// What became of one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ignored(String),
+    Completed {
+        reason: Reason,
+        action: Action,
+    },
+    RecheckScheduled {
+        tasks: usize,
+    },
+    /// The action went away while tasks were still draining; someone else finished it.
+    ActionGone {
+        tasks: usize,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    #[error(transparent)]
+    Malformed(#[from] MalformedMessage),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("unexpected event: neither SNS nor SQS records ({0})")]
+    UnknownEvent(String),
+}
+
+pub struct Drainer<E, L, Q> {
+    pub ecs: E,
+    pub lifecycle: L,
+    pub recheck: Q,
+    pub settings: Settings,
+}
+
+impl<E: Ecs, L: Lifecycle, Q: Recheck> Drainer<E, L, Q> {
+    /// Handles an SNS notification (the hook firing) or an SQS batch (re-checks). For SQS, failed
+    /// messages are reported one by one so only they come back.
+    pub async fn handle_event(&self, event: Value, now: DateTime<Utc>) -> Result<Value, HandleError> {
+        let source = event["Records"][0]["eventSource"].as_str().or(event["Records"][0]["EventSource"].as_str());
+        match source {
+            Some("aws:sqs") => {
+                let batch: SqsEvent =
+                    serde_json::from_value(event).map_err(|e| HandleError::UnknownEvent(e.to_string()))?;
+                let mut response = SqsBatchResponse::default();
+                for record in batch.records {
+                    let result = match &record.body {
+                        Some(body) => self.handle_message(body, now).await,
+                        None => Err(MalformedMessage::empty().into()),
+                    };
+                    if let Err(err) = result {
+                        tracing::error!(message_id = record.message_id.as_deref(), error = %err, "re-check failed; SQS will redeliver it");
+                        let mut failure = BatchItemFailure::default();
+                        failure.item_identifier = record.message_id.unwrap_or_default();
+                        response.batch_item_failures.push(failure);
+                    }
+                }
+                Ok(serde_json::to_value(response).unwrap_or(Value::Null))
+            }
+            Some("aws:sns") => {
+                let notification: SnsEvent =
+                    serde_json::from_value(event).map_err(|e| HandleError::UnknownEvent(e.to_string()))?;
+                for record in notification.records {
+                    // A failure fails the invocation, and Lambda retries it.
+                    self.handle_message(&record.sns.message, now).await?;
+                }
+                Ok(Value::Null)
+            }
+            other => Err(HandleError::UnknownEvent(format!("event source {}", other.unwrap_or("missing")))),
+        }
+    }
+
+    /// Handles one lifecycle message, from the hook or from a re-check.
+    pub async fn handle_message(&self, text: &str, now: DateTime<Utc>) -> Result<Outcome, HandleError> {
+        let message = match Notification::parse(text)? {
+            Notification::Test => return Ok(self.ignore("test notification")),
+            Notification::OtherTransition(t) => return Ok(self.ignore(&format!("transition {t}"))),
+            Notification::Terminating(message) => message,
+        };
+        let instance = self.ecs.container_instance(&message.ec2_instance_id).await?;
+        let elapsed = (now - message.time).to_std().unwrap_or(Duration::ZERO);
+        let decision = decide(instance.as_ref(), elapsed, self.settings.drain_budget);
+        let log = DecisionLog { message: &message, cluster: &self.settings.cluster, elapsed };
+
+        let drain_first = match decision {
+            Decision::Complete { drain_first, .. } | Decision::Wait { drain_first, .. } => drain_first,
+        };
+        if let (true, Some(instance)) = (drain_first, &instance) {
+            self.ecs.set_draining(&instance.arn).await?;
+        }
+        match decision {
+            Decision::Complete { reason, .. } => {
+                let action = self.lifecycle.complete(&message).await?;
+                log.emit(reason.as_str(), tasks_of(reason), drain_first, Some(action));
+                if let Reason::BudgetExhausted { tasks } = reason {
+                    tracing::warn!(instance = %message.ec2_instance_id, tasks, budget_seconds = self.settings.drain_budget.as_secs(), "drain time spent with tasks still running; letting the instance go");
+                }
+                Ok(Outcome::Completed { reason, action })
+            }
+            Decision::Wait { tasks, .. } => {
+                if self.lifecycle.heartbeat(&message).await? == Action::Gone {
+                    log.emit("action-gone", tasks, drain_first, Some(Action::Gone));
+                    return Ok(Outcome::ActionGone { tasks });
+                }
+                self.recheck.schedule(text, self.settings.recheck_delay).await?;
+                log.emit("wait", tasks, drain_first, None);
+                Ok(Outcome::RecheckScheduled { tasks })
+            }
+        }
+    }
+
+    fn ignore(&self, what: &str) -> Outcome {
+        tracing::info!(cluster = %self.settings.cluster, action = "ignore", reason = what, "nothing to drain");
+        Outcome::Ignored(what.to_owned())
+    }
+}
+
+fn tasks_of(reason: Reason) -> usize {
+    match reason {
+        Reason::BudgetExhausted { tasks } => tasks,
+        Reason::NotInCluster | Reason::NoTasksLeft => 0,
+    }
+}
+
+/// The one JSON log line per decision.
+struct DecisionLog<'a> {
+    message: &'a LifecycleMessage,
+    cluster: &'a str,
+    elapsed: Duration,
+}
+
+impl DecisionLog<'_> {
+    fn emit(&self, action: &str, tasks: usize, drained_now: bool, lifecycle_action: Option<Action>) {
+        tracing::info!(
+            instance = %self.message.ec2_instance_id,
+            cluster = %self.cluster,
+            group = %self.message.auto_scaling_group_name,
+            tasks,
+            action,
+            drained_now,
+            elapsed_seconds = self.elapsed.as_secs(),
+            lifecycle_action = lifecycle_action.map(|a| a.to_string()),
+            "decision"
+        );
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Open => "completed",
+            Action::Gone => "already-gone",
+        })
+    }
+}

@@ -1,0 +1,54 @@
+//! The Lambda entry point: settings from the environment, SDK clients, then the runtime loop.
+
+use std::process::ExitCode;
+
+use aws_config::BehaviorVersion;
+use chrono::Utc;
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+use drainer::aws::{AutoScaling, EcsCluster, RecheckQueue};
+use drainer::handler::Drainer;
+use drainer::settings::Settings;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_current_span(false)
+        .without_time()
+        .init();
+
+    let env = |name: &str| std::env::var(name).ok();
+    let settings = match Settings::check_lambda_environment(env).and_then(|()| Settings::from_env(env)) {
+        Ok(settings) => settings,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot start");
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let drainer = Drainer {
+        ecs: EcsCluster::new(aws_sdk_ecs::Client::new(&config), settings.cluster.clone()),
+        lifecycle: AutoScaling::new(aws_sdk_autoscaling::Client::new(&config)),
+        recheck: RecheckQueue::new(aws_sdk_sqs::Client::new(&config), settings.recheck_queue_url.clone()),
+        settings,
+    };
+    let drainer = &drainer;
+    let handler = service_fn(|event: LambdaEvent<Value>| async move {
+        drainer.handle_event(event.payload, Utc::now()).await.map_err(|err| {
+            tracing::error!(error = %err, "invocation failed");
+            lambda_runtime::Error::from(err)
+        })
+    });
+    match lambda_runtime::run(handler).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "runtime stopped");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! What the template tells the function through its environment.
+
+use std::time::Duration;
+
+pub const CLUSTER: &str = "CLUSTER";
+pub const RECHECK_QUEUE_URL: &str = "RECHECK_QUEUE_URL";
+pub const DRAIN_BUDGET_SECONDS: &str = "DRAIN_BUDGET_SECONDS";
+pub const RECHECK_DELAY_SECONDS: &str = "RECHECK_DELAY_SECONDS";
+/// Variables the Lambda service sets and the runtime library cannot start without.
+pub const LAMBDA_RUNTIME_VARIABLES: [&str; 4] = [
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+];
+
+const DEFAULT_RECHECK_DELAY: Duration = Duration::from_secs(30);
+/// SQS's longest message delay.
+const MAX_RECHECK_DELAY_SECONDS: u64 = 900;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub cluster: String,
+    pub recheck_queue_url: String,
+    /// How long an instance may take to drain, counted from its lifecycle message.
+    pub drain_budget: Duration,
+    pub recheck_delay: Duration,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    #[error("environment variable {0} is not set (the template sets it)")]
+    Missing(&'static str),
+    #[error("environment variable {name} is {value:?}: {rule}")]
+    Invalid { name: &'static str, value: String, rule: &'static str },
+    #[error(
+        "environment variable {0} is not set: this is an AWS Lambda function (run it on Lambda, or under a Lambda runtime emulator)"
+    )]
+    NotInLambda(&'static str),
+}
+
+impl Settings {
+    /// Reads the settings through `var` (the process environment in production).
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
+        let required = |name: &'static str| var(name).filter(|v| !v.is_empty()).ok_or(SettingsError::Missing(name));
+        let seconds = |name: &'static str, value: String, max: u64| {
+            value.parse::<u64>().ok().filter(|s| *s <= max).map(Duration::from_secs).ok_or(SettingsError::Invalid {
+                name,
+                value,
+                rule: "must be a whole number of seconds within range",
+            })
+        };
+        let cluster = required(CLUSTER)?;
+        let recheck_queue_url = required(RECHECK_QUEUE_URL)?;
+        let drain_budget = seconds(DRAIN_BUDGET_SECONDS, required(DRAIN_BUDGET_SECONDS)?, u64::from(u32::MAX))?;
+        let recheck_delay = match var(RECHECK_DELAY_SECONDS) {
+            Some(value) => seconds(RECHECK_DELAY_SECONDS, value, MAX_RECHECK_DELAY_SECONDS)?,
+            None => DEFAULT_RECHECK_DELAY,
+        };
+        Ok(Settings { cluster, recheck_queue_url, drain_budget, recheck_delay })
+    }
+
+    /// Fails clearly, where the runtime library would panic, when not started by Lambda.
+    pub fn check_lambda_environment(var: impl Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+        match LAMBDA_RUNTIME_VARIABLES.into_iter().find(|name| var(name).is_none()) {
+            Some(missing) => Err(SettingsError::NotInLambda(missing)),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const COMPLETE: [(&str, &str); 3] =
+        [(CLUSTER, "shop"), (RECHECK_QUEUE_URL, "https://sqs/q"), (DRAIN_BUDGET_SECONDS, "300")];
+
+    #[test]
+    fn reads_every_setting() {
+        let s = Settings::from_env(env(&COMPLETE)).unwrap();
+        assert_eq!(s.drain_budget, Duration::from_secs(300));
+        assert_eq!(s.recheck_delay, Duration::from_secs(30));
+        let mut with_delay = COMPLETE.to_vec();
+        with_delay.push((RECHECK_DELAY_SECONDS, "60"));
+        assert_eq!(Settings::from_env(env(&with_delay)).unwrap().recheck_delay, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_missing_or_bad_setting_is_named() {
+        for name in [CLUSTER, RECHECK_QUEUE_URL, DRAIN_BUDGET_SECONDS] {
+            let partial: Vec<_> = COMPLETE.iter().copied().filter(|(k, _)| *k != name).collect();
+            assert_eq!(Settings::from_env(env(&partial)), Err(SettingsError::Missing(name)));
+        }
+        let mut bad = COMPLETE.to_vec();
+        bad.push((RECHECK_DELAY_SECONDS, "901"));
+        let err = Settings::from_env(env(&bad)).unwrap_err().to_string();
+        assert!(err.contains("RECHECK_DELAY_SECONDS is \"901\""), "{err}");
+    }
+
+    #[test]
+    fn outside_lambda_says_so() {
+        let err = Settings::check_lambda_environment(env(&[])).unwrap_err().to_string();
+        assert!(err.contains("AWS_LAMBDA_RUNTIME_API is not set"), "{err}");
+    }
+}

@@ -1,0 +1,249 @@
+//! The whole invocation flow over in-memory fakes of ECS, Auto Scaling and SQS.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use drainer::decide::{ContainerInstance, Reason};
+use drainer::handler::{Action, AwsError, Drainer, Ecs, HandleError, Lifecycle, Outcome, Recheck};
+use drainer::message::LifecycleMessage;
+use drainer::settings::Settings;
+
+const MESSAGE: &str = include_str!("fixtures/lifecycle-terminating.json");
+const TEST_NOTIFICATION: &str = include_str!("fixtures/lifecycle-test-notification.json");
+
+#[derive(Default)]
+struct Calls(Mutex<Vec<String>>);
+
+impl Calls {
+    fn push(&self, call: String) {
+        self.0.lock().unwrap().push(call);
+    }
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+struct FakeEcs<'a> {
+    instance: Option<ContainerInstance>,
+    calls: &'a Calls,
+}
+
+impl Ecs for FakeEcs<'_> {
+    async fn container_instance(&self, id: &str) -> Result<Option<ContainerInstance>, AwsError> {
+        self.calls.push(format!("ecs.find {id}"));
+        Ok(self.instance.clone())
+    }
+    async fn set_draining(&self, arn: &str) -> Result<(), AwsError> {
+        self.calls.push(format!("ecs.drain {arn}"));
+        Ok(())
+    }
+}
+
+struct FakeLifecycle<'a> {
+    complete: Result<Action, AwsError>,
+    heartbeat: Action,
+    calls: &'a Calls,
+}
+
+impl Lifecycle for FakeLifecycle<'_> {
+    async fn complete(&self, m: &LifecycleMessage) -> Result<Action, AwsError> {
+        self.calls.push(format!("asg.complete {} {}", m.ec2_instance_id, m.lifecycle_action_token));
+        self.complete.clone()
+    }
+    async fn heartbeat(&self, m: &LifecycleMessage) -> Result<Action, AwsError> {
+        self.calls.push(format!("asg.heartbeat {}", m.ec2_instance_id));
+        Ok(self.heartbeat)
+    }
+}
+
+struct FakeQueue<'a> {
+    calls: &'a Calls,
+}
+
+impl Recheck for FakeQueue<'_> {
+    async fn schedule(&self, message: &str, delay: Duration) -> Result<(), AwsError> {
+        assert_eq!(message, MESSAGE, "the original message goes back on the queue");
+        self.calls.push(format!("sqs.send delay={}", delay.as_secs()));
+        Ok(())
+    }
+}
+
+fn settings() -> Settings {
+    Settings {
+        cluster: "shop".into(),
+        recheck_queue_url: "https://sqs/q".into(),
+        drain_budget: Duration::from_secs(300),
+        recheck_delay: Duration::from_secs(30),
+    }
+}
+
+fn instance(status: &str, tasks: usize) -> Option<ContainerInstance> {
+    Some(ContainerInstance { arn: "arn:ci/1".into(), status: status.into(), tasks })
+}
+
+fn drainer<'a>(
+    instance: Option<ContainerInstance>,
+    complete: Result<Action, AwsError>,
+    heartbeat: Action,
+    calls: &'a Calls,
+) -> Drainer<FakeEcs<'a>, FakeLifecycle<'a>, FakeQueue<'a>> {
+    Drainer {
+        ecs: FakeEcs { instance, calls },
+        lifecycle: FakeLifecycle { complete, heartbeat, calls },
+        recheck: FakeQueue { calls },
+        settings: settings(),
+    }
+}
+
+/// Shortly after the message's time: well within the budget.
+fn soon() -> DateTime<Utc> {
+    "2026-11-25T18:00:30Z".parse().unwrap()
+}
+
+fn sns_event(message: &str) -> Value {
+    json!({"Records": [{
+        "EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:t:1",
+        "Sns": {
+            "Type": "Notification", "MessageId": "m-1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+            "Subject": null, "Message": message, "Timestamp": "2026-11-25T18:00:00.200Z",
+            "SignatureVersion": "1", "Signature": "x", "SigningCertUrl": "https://x", "UnsubscribeUrl": "https://x",
+            "MessageAttributes": {}
+        }
+    }]})
+}
+
+fn sqs_event(bodies: &[(&str, &str)]) -> Value {
+    let records: Vec<Value> = bodies
+        .iter()
+        .map(|(id, body)| {
+            json!({
+                "messageId": id, "receiptHandle": "r", "body": body, "attributes": {}, "messageAttributes": {},
+                "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    json!({"Records": records})
+}
+
+#[tokio::test]
+async fn the_test_notification_is_ignored_without_calling_aws() {
+    let calls = Calls::default();
+    let d = drainer(None, Ok(Action::Open), Action::Open, &calls);
+    assert_eq!(
+        d.handle_message(TEST_NOTIFICATION, soon()).await.unwrap(),
+        Outcome::Ignored("test notification".into())
+    );
+    assert!(calls.take().is_empty());
+}
+
+#[tokio::test]
+async fn an_instance_that_never_joined_is_released_at_once() {
+    let calls = Calls::default();
+    let d = drainer(None, Ok(Action::Open), Action::Open, &calls);
+    let outcome = d.handle_message(MESSAGE, soon()).await.unwrap();
+    assert_eq!(outcome, Outcome::Completed { reason: Reason::NotInCluster, action: Action::Open });
+    assert_eq!(
+        calls.take(),
+        ["ecs.find i-0123456789abcdef0", "asg.complete i-0123456789abcdef0 71514b9d-6a40-4b26-8523-05e7ee35fa40"]
+    );
+}
+
+#[tokio::test]
+async fn a_busy_instance_is_drained_kept_alive_and_checked_again_later() {
+    let calls = Calls::default();
+    let d = drainer(instance("ACTIVE", 3), Ok(Action::Open), Action::Open, &calls);
+    let out = d.handle_event(sns_event(MESSAGE), soon()).await.unwrap();
+    assert_eq!(out, Value::Null);
+    assert_eq!(
+        calls.take(),
+        [
+            "ecs.find i-0123456789abcdef0",
+            "ecs.drain arn:ci/1",
+            "asg.heartbeat i-0123456789abcdef0",
+            "sqs.send delay=30"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_recheck_of_a_draining_instance_only_waits_again() {
+    let calls = Calls::default();
+    let d = drainer(instance("DRAINING", 2), Ok(Action::Open), Action::Open, &calls);
+    assert_eq!(d.handle_message(MESSAGE, soon()).await.unwrap(), Outcome::RecheckScheduled { tasks: 2 });
+    assert_eq!(
+        calls.take(),
+        ["ecs.find i-0123456789abcdef0", "asg.heartbeat i-0123456789abcdef0", "sqs.send delay=30"]
+    );
+}
+
+#[tokio::test]
+async fn a_drained_instance_is_released() {
+    let calls = Calls::default();
+    let d = drainer(instance("DRAINING", 0), Ok(Action::Open), Action::Open, &calls);
+    let outcome = d.handle_message(MESSAGE, soon()).await.unwrap();
+    assert_eq!(outcome, Outcome::Completed { reason: Reason::NoTasksLeft, action: Action::Open });
+}
+
+#[tokio::test]
+async fn the_budget_runs_out_and_the_instance_goes_anyway() {
+    let calls = Calls::default();
+    let d = drainer(instance("DRAINING", 4), Ok(Action::Open), Action::Open, &calls);
+    let late: DateTime<Utc> = "2026-11-25T18:05:01Z".parse().unwrap();
+    let outcome = d.handle_message(MESSAGE, late).await.unwrap();
+    assert_eq!(outcome, Outcome::Completed { reason: Reason::BudgetExhausted { tasks: 4 }, action: Action::Open });
+    assert!(!calls.take().iter().any(|c| c.starts_with("sqs")));
+}
+
+#[tokio::test]
+async fn a_duplicate_delivery_finds_the_action_already_completed() {
+    let calls = Calls::default();
+    let d = drainer(instance("DRAINING", 0), Ok(Action::Gone), Action::Open, &calls);
+    let outcome = d.handle_message(MESSAGE, soon()).await.unwrap();
+    assert_eq!(outcome, Outcome::Completed { reason: Reason::NoTasksLeft, action: Action::Gone });
+}
+
+#[tokio::test]
+async fn an_action_gone_while_draining_stops_the_rechecks() {
+    let calls = Calls::default();
+    let d = drainer(instance("DRAINING", 1), Ok(Action::Open), Action::Gone, &calls);
+    assert_eq!(d.handle_message(MESSAGE, soon()).await.unwrap(), Outcome::ActionGone { tasks: 1 });
+    assert!(!calls.take().iter().any(|c| c.starts_with("sqs")));
+}
+
+#[tokio::test]
+async fn a_malformed_message_is_a_clear_error() {
+    let calls = Calls::default();
+    let d = drainer(None, Ok(Action::Open), Action::Open, &calls);
+    let err = d.handle_event(sns_event("{\"LifecycleTransition\": 7}"), soon()).await.unwrap_err();
+    assert!(matches!(err, HandleError::Malformed(_)), "{err}");
+    assert!(calls.take().is_empty());
+}
+
+#[tokio::test]
+async fn an_aws_failure_fails_the_sns_invocation() {
+    let calls = Calls::default();
+    let failure = AwsError { operation: "CompleteLifecycleAction", cause: "throttled".into() };
+    let d = drainer(None, Err(failure.clone()), Action::Open, &calls);
+    let err = d.handle_event(sns_event(MESSAGE), soon()).await.unwrap_err();
+    assert_eq!(err.to_string(), "CompleteLifecycleAction failed: throttled");
+}
+
+#[tokio::test]
+async fn only_the_failed_messages_of_an_sqs_batch_come_back() {
+    let calls = Calls::default();
+    let d = drainer(instance("DRAINING", 0), Ok(Action::Open), Action::Open, &calls);
+    let out = d.handle_event(sqs_event(&[("good", MESSAGE), ("bad", "garbage")]), soon()).await.unwrap();
+    assert_eq!(out, json!({"batchItemFailures": [{"itemIdentifier": "bad"}]}));
+}
+
+#[tokio::test]
+async fn an_unknown_event_is_refused() {
+    let calls = Calls::default();
+    let d = drainer(None, Ok(Action::Open), Action::Open, &calls);
+    let err = d.handle_event(json!({"detail-type": "Scheduled Event"}), soon()).await.unwrap_err();
+    assert!(matches!(err, HandleError::UnknownEvent(_)), "{err}");
+}
