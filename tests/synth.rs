@@ -56,7 +56,10 @@ fn only_the_deliberate_differences_separate_us_from_the_cdk() {
     assert_eq!(
         only_ours,
         [
+            "Ec2ClusterDefaultAutoScalingGroupDrainECSHookDeadLetterQueue6C4922A2",
             "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionLogGroup46D92D0B",
+            "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionSqsEventSource8105A561",
+            "Ec2ClusterDefaultAutoScalingGroupDrainECSHookRecheckQueue78B5FA13",
             "Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE"
         ]
     );
@@ -79,7 +82,7 @@ fn the_default_stack_has_the_reference_shape() {
     {
         has_resource_properties(&t, "AWS::EC2::Subnet", json!({"CidrBlock": cidr, "MapPublicIpOnLaunch": public}));
     }
-    assert_eq!(t["Resources"].as_object().unwrap().len(), 52);
+    assert_eq!(t["Resources"].as_object().unwrap().len(), 55);
 }
 
 #[test]
@@ -164,9 +167,36 @@ fn the_drain_hook_holds_terminating_instances_for_the_drain_time() {
         json!({
             "Runtime": "provided.al2023", "Handler": "bootstrap", "Architectures": ["x86_64"], "MemorySize": 128,
             "Code": {"S3Bucket": {"Ref": "DrainerCodeS3Bucket"}, "S3Key": {"Ref": "DrainerCodeS3Key"}},
-            "Environment": {"Variables": {"CLUSTER": {"Ref": "Ec2ClusterEE43E89D"}}},
-            "LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionLogGroup46D92D0B"}}
+            "Environment": {"Variables": {
+                "CLUSTER": {"Ref": "Ec2ClusterEE43E89D"},
+                "RECHECK_QUEUE_URL": {"Ref": "Ec2ClusterDefaultAutoScalingGroupDrainECSHookRecheckQueue78B5FA13"},
+                "DRAIN_BUDGET_SECONDS": "900"
+            }},
+            "LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionLogGroup46D92D0B"}},
+            "DeadLetterConfig": {"TargetArn": {"Fn::GetAtt": ["Ec2ClusterDefaultAutoScalingGroupDrainECSHookDeadLetterQueue6C4922A2", "Arn"]}}
         }),
+    );
+    // Re-checks come back through a delayed queue, failures one by one, the hopeless to a dead-letter queue.
+    has_resource_properties(
+        &t,
+        "AWS::Lambda::EventSourceMapping",
+        json!({
+            "EventSourceArn": {"Fn::GetAtt": ["Ec2ClusterDefaultAutoScalingGroupDrainECSHookRecheckQueue78B5FA13", "Arn"]},
+            "FunctionResponseTypes": ["ReportBatchItemFailures"]
+        }),
+    );
+    has_resource_properties(
+        &t,
+        "AWS::SQS::Queue",
+        json!({
+            "SqsManagedSseEnabled": true, "VisibilityTimeout": 360,
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["Ec2ClusterDefaultAutoScalingGroupDrainECSHookDeadLetterQueue6C4922A2", "Arn"]}, "maxReceiveCount": 5}
+        }),
+    );
+    has_resource_properties(
+        &t,
+        "AWS::SQS::Queue",
+        json!({"SqsManagedSseEnabled": true, "MessageRetentionPeriod": 1209600}),
     );
     has_resource_properties(&t, "AWS::SNS::Subscription", json!({"Protocol": "lambda"}));
     has_resource_properties(

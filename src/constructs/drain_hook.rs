@@ -1,7 +1,9 @@
 //! Graceful draining on scale-in: the Auto Scaling group holds each terminating instance while the
 //! drainer function moves its tasks elsewhere, then lets it go.
 //!
-//! The group's lifecycle hook publishes to an SNS topic, which invokes the drainer.
+//! The group's lifecycle hook publishes to an SNS topic, which invokes the drainer. The drainer
+//! never waits inside an invocation: while tasks remain it puts the message on a queue with a
+//! delay, and the queue invokes it again. Whatever fails for good ends in a dead-letter queue.
 
 use indexmap::IndexMap;
 
@@ -9,9 +11,12 @@ use crate::constructs::name_tag;
 use crate::resources::autoscaling::{AutoScalingGroup, LifecycleHook};
 use crate::resources::ecs::Cluster;
 use crate::resources::iam::{Policy, PolicyDocument, Role, Statement};
-use crate::resources::lambda::{Code, Environment, Function, LoggingConfig, Permission};
+use crate::resources::lambda::{
+    Code, DeadLetterConfig, Environment, EventSourceMapping, Function, LoggingConfig, Permission,
+};
 use crate::resources::logs::LogGroup;
 use crate::resources::sns::{Subscription, Topic};
+use crate::resources::sqs::{Queue, RedrivePolicy};
 use crate::template::{
     Handle, Intrinsic, LogicalId, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError,
 };
@@ -24,6 +29,15 @@ const MAX_HEARTBEAT_TIMEOUT_SECONDS: u32 = 7200;
 /// The drainer never waits inside an invocation, so a minute is ample.
 const FUNCTION_TIMEOUT_SECONDS: u32 = 60;
 const FUNCTION_MEMORY_MIB: u32 = 128;
+/// AWS's advice for a queue that invokes a function: six times the function's timeout.
+const RECHECK_VISIBILITY_TIMEOUT_SECONDS: u32 = 6 * FUNCTION_TIMEOUT_SECONDS;
+/// A re-check that fails this often (malformed, or AWS refusing) is set aside for a person.
+const MAX_RECHECK_RECEIVES: u32 = 5;
+/// SQS's longest retention, to give that person time to look.
+const DEAD_LETTER_RETENTION_SECONDS: u32 = 1_209_600;
+const RECHECK_BATCH_SIZE: u32 = 10;
+/// Longer than the longest drain (48 hours), so no re-check expires while it is still wanted.
+const RECHECK_RETENTION_SECONDS: u32 = 345_600;
 
 /// Where the drainer's deployment package comes from.
 pub enum DrainerCode {
@@ -62,6 +76,33 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
         Options::new().on_removal(RemovalPolicy::Delete),
     )?;
 
+    let hook_scope_root = scope.child("DrainECSHook");
+    // Messages in flight matter only while the stack runs: the queues go with it.
+    let transient = || Options::new().on_removal(RemovalPolicy::Delete);
+    let dead_letters = t.add_with(
+        &hook_scope_root.child("DeadLetterQueue").child("Resource"),
+        Queue {
+            message_retention_period: Some(DEAD_LETTER_RETENTION_SECONDS.into()),
+            sqs_managed_sse_enabled: Some(true.into()),
+            ..Queue::default()
+        },
+        transient(),
+    )?;
+    let rechecks = t.add_with(
+        &hook_scope_root.child("RecheckQueue").child("Resource"),
+        Queue {
+            message_retention_period: Some(RECHECK_RETENTION_SECONDS.into()),
+            redrive_policy: Some(RedrivePolicy {
+                dead_letter_target_arn: dead_letters.arn().into(),
+                max_receive_count: MAX_RECHECK_RECEIVES.into(),
+            }),
+            sqs_managed_sse_enabled: Some(true.into()),
+            visibility_timeout: Some(RECHECK_VISIBILITY_TIMEOUT_SECONDS.into()),
+            ..Queue::default()
+        },
+        transient(),
+    )?;
+
     let hook_scope = scope.child("LifecycleHookDrainHook");
     let topic_scope = hook_scope.child("Topic");
     let topic = t.add(&topic_scope.child("Resource"), Topic { kms_master_key_id: None, tags: Some(tags.clone()) })?;
@@ -72,11 +113,13 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     let policy = t.add(
         &policy_scope,
         Policy {
-            policy_document: PolicyDocument::new(drainer_statements(
-                props.cluster,
-                props.auto_scaling_group,
-                &log_group,
-            )),
+            policy_document: PolicyDocument::new(drainer_statements(&DrainerGrants {
+                cluster: props.cluster,
+                group: props.auto_scaling_group,
+                log_group: &log_group,
+                rechecks: &rechecks,
+                dead_letters: &dead_letters,
+            })),
             policy_name: policy_scope.logical_id().to_string().into(),
             roles: vec![role.role_name().into()],
         },
@@ -86,8 +129,13 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
         Function {
             architectures: vec!["x86_64"],
             code,
+            dead_letter_config: Some(DeadLetterConfig { target_arn: dead_letters.arn().into() }),
             environment: Some(Environment {
-                variables: IndexMap::from([("CLUSTER", props.cluster.cluster_name().into())]),
+                variables: IndexMap::from([
+                    ("CLUSTER", props.cluster.cluster_name().into()),
+                    ("RECHECK_QUEUE_URL", rechecks.queue_url().into()),
+                    ("DRAIN_BUDGET_SECONDS", props.drain_time_seconds.to_string().into()),
+                ]),
             }),
             handler: "bootstrap".into(),
             logging_config: Some(LoggingConfig { log_format: "JSON", log_group: log_group.log_group_name().into() }),
@@ -112,6 +160,16 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     t.add(
         &function_scope.child("Topic").child("Resource"),
         Subscription { endpoint: function.arn().into(), protocol: "lambda", topic_arn: topic.arn().into() },
+    )?;
+    t.add(
+        &function_scope.child("SqsEventSource").child("Resource"),
+        EventSourceMapping {
+            batch_size: RECHECK_BATCH_SIZE.into(),
+            event_source_arn: rechecks.arn().into(),
+            function_name: function.arn().into(),
+            // Only the failed re-checks of a batch come back, not the whole batch.
+            function_response_types: vec!["ReportBatchItemFailures"],
+        },
     )?;
 
     let hook_role_scope = hook_scope.child("Role");
@@ -147,13 +205,20 @@ fn code_parameter(t: &mut Template, name: &str, description: &str) -> Result<Int
     Ok(Intrinsic::reference(&id))
 }
 
+/// The resources the drainer's role is scoped to.
+struct DrainerGrants<'a> {
+    cluster: &'a Handle<Cluster>,
+    group: &'a Handle<AutoScalingGroup>,
+    log_group: &'a Handle<LogGroup>,
+    rechecks: &'a Handle<Queue>,
+    dead_letters: &'a Handle<Queue>,
+}
+
 /// What the drainer does, and nothing more: find the instance, drain it, watch its tasks, finish
-/// the lifecycle action, and write its own log.
-fn drainer_statements(
-    cluster: &Handle<Cluster>,
-    group: &Handle<AutoScalingGroup>,
-    log_group: &Handle<LogGroup>,
-) -> Vec<Statement> {
+/// the lifecycle action, schedule and receive its re-checks, set aside what fails, and write its
+/// own log.
+fn drainer_statements(g: &DrainerGrants<'_>) -> Vec<Statement> {
+    let (cluster, group) = (g.cluster, g.group);
     let group_arn = format!(
         "arn:${{AWS::Partition}}:autoscaling:${{AWS::Region}}:${{AWS::AccountId}}:autoScalingGroup:*:autoScalingGroupName/{}",
         group.sub_ref()
@@ -172,6 +237,15 @@ fn drainer_statements(
         .when_arn_equals("ecs:cluster", cluster.arn()),
         Statement::allow(["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"])
             .on(Intrinsic::Sub(group_arn)),
-        Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(log_group.arn()),
+        Statement::allow([
+            "sqs:ChangeMessageVisibility",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:ReceiveMessage",
+            "sqs:SendMessage",
+        ])
+        .on(g.rechecks.arn()),
+        Statement::allow(["sqs:SendMessage"]).on(g.dead_letters.arn()),
+        Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(g.log_group.arn()),
     ]
 }

@@ -12,6 +12,7 @@ use crate::template::{Handle, Intrinsic, Resource, Tags, Value};
 pub struct Function {
     pub architectures: Vec<&'static str>,
     pub code: Code,
+    pub dead_letter_config: Option<DeadLetterConfig>,
     pub environment: Option<Environment>,
     pub handler: Value<String>,
     pub logging_config: Option<LoggingConfig>,
@@ -45,6 +46,13 @@ pub enum Code {
     LocalPath(String),
 }
 
+/// Where asynchronous invocations go once Lambda's retries are spent.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeadLetterConfig {
+    pub target_arn: Value<String>,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Environment {
@@ -69,4 +77,17 @@ pub struct Permission {
 
 impl Resource for Permission {
     const TYPE: &'static str = "AWS::Lambda::Permission";
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventSourceMapping {
+    pub batch_size: Value<u32>,
+    pub event_source_arn: Value<String>,
+    pub function_name: Value<String>,
+    pub function_response_types: Vec<&'static str>,
+}
+
+impl Resource for EventSourceMapping {
+    const TYPE: &'static str = "AWS::Lambda::EventSourceMapping";
 }

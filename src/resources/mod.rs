@@ -11,6 +11,7 @@ pub mod iam;
 pub mod lambda;
 pub mod logs;
 pub mod sns;
+pub mod sqs;
 
 use serde::{Serialize, Serializer};
 
