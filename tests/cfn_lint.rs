@@ -6,7 +6,8 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{examples, repo_root, venv_tool};
+use common::{examples, repo_root};
+use testkit::venv_tool;
 
 /// Rules we must ignore, each with its reason. None so far; add here, nowhere else.
 const IGNORED_RULES: &[(&str, &str)] = &[];

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use common::moto::{IMAGE_PARAMETER, IMAGE_SSM_PATH, MOTO_SKIPS, Moto};
 use common::{examples, repo_root, resources_of_type};
+use testkit::moto::{IMAGE_PARAMETER, IMAGE_SSM_PATH, MOTO_SKIPS, Moto};
 
 /// The logical ID of the template's one resource of `resource_type`.
 fn id_of(template: &Value, resource_type: &str) -> String {

@@ -1,5 +1,6 @@
 //! The handler's traits over the AWS SDK: ECS, Auto Scaling and SQS, each call as thin as it can be.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use aws_sdk_autoscaling::error::ProvideErrorMetadata;
@@ -33,7 +34,8 @@ impl EcsCluster {
     /// Tasks on the instance whose last status is not STOPPED. Tasks being stopped (desired
     /// STOPPED, still running) count too, so both desired statuses are listed.
     async fn unstopped_tasks(&self, container_instance_arn: &str) -> Result<usize, AwsError> {
-        let mut arns = Vec::new();
+        // A set: a task can be in both lists while it stops.
+        let mut arns = BTreeSet::new();
         for desired in [DesiredStatus::Running, DesiredStatus::Stopped] {
             let page_items: Result<Vec<String>, _> = self
                 .client
@@ -48,6 +50,7 @@ impl EcsCluster {
                 .await;
             arns.extend(page_items.map_err(aws_error("ListTasks"))?);
         }
+        let arns: Vec<String> = arns.into_iter().collect();
         let mut unstopped = 0;
         for chunk in arns.chunks(DESCRIBE_CHUNK) {
             let described = self

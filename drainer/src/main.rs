@@ -15,6 +15,7 @@ use drainer::settings::Settings;
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .json()
+        .flatten_event(true)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_current_span(false)
         .without_time()

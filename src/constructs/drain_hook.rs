@@ -98,7 +98,6 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
             }),
             sqs_managed_sse_enabled: Some(true.into()),
             visibility_timeout: Some(RECHECK_VISIBILITY_TIMEOUT_SECONDS.into()),
-            ..Queue::default()
         },
         transient(),
     )?;

@@ -76,16 +76,3 @@ pub fn object_like(actual: &Value, expected: &Value) -> bool {
         _ => actual == expected,
     }
 }
-
-/// A tool installed in the test venv (made by `scripts/test`, or named by `ECS_ALB_VENV`).
-pub fn venv_tool(name: &str) -> PathBuf {
-    let venv = std::env::var_os("ECS_ALB_VENV").map_or_else(|| repo_root().join(".venv"), PathBuf::from);
-    let tool = venv.join("bin").join(name);
-    assert!(
-        tool.exists(),
-        "{} is missing: run scripts/test, which makes the venv from requirements-test.txt",
-        tool.display()
-    );
-    tool
-}
-pub mod moto;

@@ -1,0 +1,112 @@
+//! The SDK adapters over HTTP: ECS and SQS against a local moto server, Auto Scaling against a
+//! stub (moto does not implement lifecycle actions). Two container instances with running tasks;
+//! the hook fires for one; its tasks stop; the re-check releases it.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_sdk_ecs::config::{Credentials, Region};
+use chrono::Utc;
+use serde_json::json;
+
+use drainer::aws::{AutoScaling, EcsCluster, RecheckQueue};
+use drainer::decide::Reason;
+use drainer::handler::{Action, Drainer, Outcome};
+use drainer::settings::Settings;
+use testkit::autoscaling::AutoScalingStub;
+use testkit::moto::Moto;
+
+mod common;
+use common::*;
+
+const RECHECK_DELAY: Duration = Duration::from_secs(2);
+
+async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .endpoint_url(endpoint)
+        .load()
+        .await
+}
+
+type RealDrainer = Drainer<EcsCluster, AutoScaling, RecheckQueue>;
+
+/// The drainer with real SDK clients: ECS and SQS at moto, Auto Scaling at the stub.
+async fn drainer(moto: &Moto, stub: &AutoScalingStub, queue_url: &str) -> RealDrainer {
+    let aws = sdk_config(moto.endpoint()).await;
+    Drainer {
+        ecs: EcsCluster::new(aws_sdk_ecs::Client::new(&aws), CLUSTER),
+        lifecycle: AutoScaling::new(aws_sdk_autoscaling::Client::new(&sdk_config(&stub.url()).await)),
+        recheck: RecheckQueue::new(aws_sdk_sqs::Client::new(&aws), queue_url),
+        settings: Settings {
+            cluster: CLUSTER.into(),
+            recheck_queue_url: queue_url.into(),
+            drain_budget: Duration::from_secs(300),
+            recheck_delay: RECHECK_DELAY,
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drains_one_instance_through_moto_and_completes_its_action_once() {
+    let moto = Moto::start();
+    let stub = AutoScalingStub::start();
+    let fleet = fleet(&moto);
+    let (draining_id, draining_arn) = fleet.instances[0].clone();
+    let other_arn = fleet.instances[1].1.clone();
+
+    let drainer = drainer(&moto, &stub, &fleet.queue_url).await;
+
+    // WHEN the hook fires for the first instance
+    let message = lifecycle_message(&draining_id);
+    drainer.handle_event(sns_event(&message), Utc::now()).await.unwrap();
+
+    // THEN only it is draining, its action is kept alive, and a delayed re-check is queued
+    assert_eq!(status(&moto, &draining_arn), "DRAINING");
+    assert_eq!(status(&moto, &other_arn), "ACTIVE");
+    let actions: Vec<String> = stub.calls().into_iter().map(|c| c.action).collect();
+    assert_eq!(actions, ["RecordLifecycleActionHeartbeat"]);
+    let attributes =
+        moto.aws(&["sqs", "get-queue-attributes", "--queue-url", &fleet.queue_url, "--attribute-names", "All"]);
+    assert_eq!(attributes["Attributes"]["ApproximateNumberOfMessagesDelayed"], "1", "{attributes}");
+
+    // WHEN its tasks stop and the re-check arrives
+    stop_tasks(&moto, &draining_arn);
+    tokio::time::sleep(RECHECK_DELAY + Duration::from_millis(500)).await;
+    let received =
+        moto.aws(&["sqs", "receive-message", "--queue-url", &fleet.queue_url, "--max-number-of-messages", "10"]);
+    let messages = received["Messages"].as_array().expect("the re-check is delivered");
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["Body"].as_str().unwrap(), message, "the re-check carries the original message");
+    let response = drainer.handle_event(sqs_event(&received), Utc::now()).await.unwrap();
+
+    // THEN the lifecycle action is completed exactly once, with CONTINUE and the message's fields
+    assert_eq!(response, json!({"batchItemFailures": []}));
+    let completions: Vec<_> = stub.calls().into_iter().filter(|c| c.action == "CompleteLifecycleAction").collect();
+    assert_eq!(completions.len(), 1, "{completions:?}");
+    let params = &completions[0].params;
+    assert_eq!(params["LifecycleActionResult"], "CONTINUE");
+    assert_eq!(params["LifecycleActionToken"], "token-1");
+    assert_eq!(params["LifecycleHookName"], "drain-hook");
+    assert_eq!(params["AutoScalingGroupName"], "shop-asg");
+    assert_eq!(params["InstanceId"], draining_id);
+    assert_eq!(status(&moto, &other_arn), "ACTIVE");
+
+    // AND a duplicate delivery of the same message is harmless
+    let again = drainer.handle_message(&message, Utc::now()).await.unwrap();
+    assert_eq!(again, Outcome::Completed { reason: Reason::NoTasksLeft, action: Action::Gone });
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_instance_outside_the_cluster_is_released_at_once() {
+    let moto = Moto::start();
+    let stub = AutoScalingStub::start();
+    let fleet = fleet(&moto);
+    let drainer = drainer(&moto, &stub, &fleet.queue_url).await;
+    let outcome = drainer.handle_message(&lifecycle_message("i-00000000000000000"), Utc::now()).await.unwrap();
+    assert_eq!(outcome, Outcome::Completed { reason: Reason::NotInCluster, action: Action::Open });
+    for (_, arn) in &fleet.instances {
+        assert_eq!(status(&moto, arn), "ACTIVE", "moto ignores the ec2InstanceId filter; the adapter must not");
+    }
+}

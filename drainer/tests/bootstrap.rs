@@ -1,0 +1,196 @@
+//! The built Lambda package, run as Lambda runs it: the `bootstrap` from `bootstrap.zip`, started
+//! with the environment the synthesized template gives the function, polling a local Runtime API,
+//! with ECS and SQS at moto and Auto Scaling at the stub. Also its size, glibc needs, cold start and
+//! memory, printed for the record (`cargo test -p drainer --test bootstrap -- --nocapture`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use testkit::autoscaling::AutoScalingStub;
+use testkit::lambda_runtime::{Reply, RuntimeApi};
+use testkit::moto::Moto;
+use testkit::{venv_tool, workspace_root};
+
+mod common;
+use common::*;
+
+/// Lambda's provided.al2023 runtime has glibc 2.34.
+const MAX_GLIBC: (u32, u32) = (2, 34);
+const MAX_ZIP_BYTES: u64 = 8 * 1024 * 1024;
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
+const FUNCTION_ID: &str = "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionE0DEFB31";
+
+/// The package `scripts/build-drainer` makes (`scripts/test` builds it first), or `DRAINER_ZIP`.
+fn package() -> PathBuf {
+    let zip = std::env::var_os("DRAINER_ZIP")
+        .map_or_else(|| workspace_root().join("target/lambda/drainer/bootstrap.zip"), PathBuf::from);
+    assert!(zip.exists(), "{} is missing: run scripts/build-drainer (scripts/test does)", zip.display());
+    zip
+}
+
+fn unpack(zip: &Path, into: &Path) -> PathBuf {
+    let script = "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])";
+    let status = Command::new(venv_tool("python")).args(["-c", script]).arg(zip).arg(into).status().unwrap();
+    assert!(status.success());
+    let bootstrap = into.join("bootstrap");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&bootstrap, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bootstrap
+}
+
+/// The function's environment from the default template, its `Ref`s resolved the way
+/// CloudFormation would resolve them here.
+fn template_environment(cluster: &str, queue_url: &str) -> Vec<(String, String)> {
+    let config = ecs_alb::config::load_str("{}", None).unwrap();
+    let template = ecs_alb::pattern::synthesize(&config, Default::default()).unwrap().to_value().unwrap();
+    let variables =
+        template["Resources"][FUNCTION_ID]["Properties"]["Environment"]["Variables"].as_object().unwrap().clone();
+    variables
+        .into_iter()
+        .map(|(name, value)| {
+            let resolved = match &value {
+                Value::String(s) => s.clone(),
+                v if v["Ref"].as_str().is_some_and(|r| r.starts_with("Ec2Cluster") && r.ends_with("EE43E89D")) => {
+                    cluster.into()
+                }
+                v if v["Ref"].as_str().is_some_and(|r| r.contains("RecheckQueue")) => queue_url.into(),
+                other => panic!("the test cannot resolve {name} = {other}: teach it"),
+            };
+            (name, resolved)
+        })
+        .collect()
+}
+
+fn start(
+    bootstrap: &Path,
+    runtime: &RuntimeApi,
+    environment: &[(String, String)],
+    moto: &Moto,
+    stub: &AutoScalingStub,
+) -> Child {
+    Command::new(bootstrap)
+        .env_clear()
+        .envs(environment.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("AWS_LAMBDA_RUNTIME_API", runtime.authority())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "drainer")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_ENDPOINT_URL", moto.endpoint())
+        .env("AWS_ENDPOINT_URL_AUTO_SCALING", stub.url())
+        // Not in the template (the drainer's default is 30 s); shortened so the test need not wait.
+        .env("RECHECK_DELAY_SECONDS", "2")
+        .stdin(Stdio::null())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("bootstrap starts")
+}
+
+/// Peak resident memory of a running process, in KiB.
+fn peak_rss_kib(child: &Child) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+fn invoke(runtime: &RuntimeApi, event: &Value) -> (String, Duration) {
+    let started = Instant::now();
+    match runtime.invoke(&event.to_string(), INVOKE_TIMEOUT) {
+        Some(Reply::Response(body)) => (body, started.elapsed()),
+        Some(Reply::Error(body)) => panic!("the function failed: {body}"),
+        None => panic!("no reply within {INVOKE_TIMEOUT:?}"),
+    }
+}
+
+#[test]
+fn the_package_is_small_and_needs_no_glibc_newer_than_lambdas() {
+    let zip = package();
+    let dir = tempfile::tempdir().unwrap();
+    let bootstrap = unpack(&zip, dir.path());
+    let zip_size = std::fs::metadata(&zip).unwrap().len();
+    let binary_size = std::fs::metadata(&bootstrap).unwrap().len();
+    println!("drainer package: bootstrap.zip {zip_size} bytes, bootstrap {binary_size} bytes");
+    assert!(zip_size < MAX_ZIP_BYTES, "bootstrap.zip is {zip_size} bytes");
+
+    let out = Command::new("objdump").arg("-T").arg(&bootstrap).output().expect("objdump runs");
+    let symbols = String::from_utf8_lossy(&out.stdout);
+    let newest = symbols
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter_map(|word| word.strip_prefix("GLIBC_"))
+        .filter_map(|v| {
+            let mut parts = v.split('.').map(|p| p.parse::<u32>().ok());
+            Some((parts.next()??, parts.next().flatten().unwrap_or(0)))
+        })
+        .max()
+        .expect("the binary links glibc");
+    println!("drainer bootstrap needs GLIBC {}.{}", newest.0, newest.1);
+    assert!(newest <= MAX_GLIBC, "needs GLIBC {newest:?}, Lambda has {MAX_GLIBC:?}");
+}
+
+#[test]
+fn outside_lambda_it_says_so_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let bootstrap = unpack(&package(), dir.path());
+    let out = Command::new(&bootstrap).env_clear().output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error: environment variable AWS_LAMBDA_RUNTIME_API is not set"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn the_bootstrap_drains_an_instance_as_lambda_runs_it() {
+    let moto = Moto::start();
+    let stub = AutoScalingStub::start();
+    let runtime = RuntimeApi::start();
+    let fleet = fleet(&moto);
+    let (instance_id, container_instance) = fleet.instances[0].clone();
+    let environment = template_environment(CLUSTER, &fleet.queue_url);
+    let dir = tempfile::tempdir().unwrap();
+    let bootstrap = unpack(&package(), dir.path());
+
+    let spawned = Instant::now();
+    let mut child = start(&bootstrap, &runtime, &environment, &moto, &stub);
+    let first_poll = runtime.wait_for_first_poll(Duration::from_secs(10)).expect("the function polls for events");
+    let cold_start = first_poll.duration_since(spawned);
+
+    // The hook fires: the instance drains and a re-check is queued.
+    let (reply, first_duration) = invoke(&runtime, &sns_event(&lifecycle_message(&instance_id)));
+    assert_eq!(reply, "null");
+    assert_eq!(status(&moto, &container_instance), "DRAINING");
+    let queued =
+        moto.aws(&["sqs", "get-queue-attributes", "--queue-url", &fleet.queue_url, "--attribute-names", "All"]);
+    assert_eq!(queued["Attributes"]["ApproximateNumberOfMessagesDelayed"], "1");
+
+    // Its tasks stop; the re-check (delivered here at once) completes the action.
+    stop_tasks(&moto, &container_instance);
+    let received = loop {
+        let received =
+            moto.aws(&["sqs", "receive-message", "--queue-url", &fleet.queue_url, "--wait-time-seconds", "20"]);
+        if received.get("Messages").is_some() {
+            break received;
+        }
+    };
+    let (reply, second_duration) = invoke(&runtime, &sqs_event(&received));
+    assert_eq!(reply, r#"{"batchItemFailures":[]}"#);
+    let actions: Vec<String> = stub.calls().into_iter().map(|c| c.action).collect();
+    assert_eq!(actions, ["RecordLifecycleActionHeartbeat", "CompleteLifecycleAction"]);
+    assert!(runtime.init_error().is_none());
+
+    let rss = peak_rss_kib(&child);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    println!(
+        "drainer bootstrap: cold start {} ms (spawn to first poll), first invocation {} ms, re-check {} ms, peak RSS {} KiB",
+        cold_start.as_millis(),
+        first_duration.as_millis(),
+        second_duration.as_millis(),
+        rss
+    );
+}
