@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use common::{examples, repo_root, resources_of_type};
-use testkit::moto::{IMAGE_PARAMETER, IMAGE_SSM_PATH, MOTO_SKIPS, Moto};
+use testkit::moto::{CODE_BUCKET, IMAGE_PARAMETER, IMAGE_SSM_PATH, MOTO_SKIPS, Moto, placeholder_zip};
 
 /// The logical ID of the template's one resource of `resource_type`.
 fn id_of(template: &Value, resource_type: &str) -> String {
@@ -224,4 +224,41 @@ fn the_yaml_template_deploys() {
     std::fs::write(&path, template.to_yaml().unwrap()).unwrap();
     let status = moto.deploy("yaml", &path, &[]);
     assert_complete(&moto, "yaml", &template.to_value().unwrap(), &status, "CREATE_COMPLETE");
+}
+
+#[test]
+fn a_local_drainer_zip_is_packaged_by_the_aws_cli_and_deploys() {
+    // GIVEN a template that names a local zip, as `ecs-alb synth --drainer-zip` writes it
+    let moto = Moto::start();
+    moto.upload_placeholder_code();
+    let dir = tempfile::tempdir().unwrap();
+    let zip = placeholder_zip(dir.path());
+    let synthesized = dir.path().join("template.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecs-alb"))
+        .args(["synth", "--drainer-zip", zip.to_str().unwrap(), "-o", synthesized.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // WHEN `aws cloudformation package` uploads it
+    let packaged = dir.path().join("packaged.json");
+    moto.run(&[
+        "cloudformation",
+        "package",
+        "--template-file",
+        synthesized.to_str().unwrap(),
+        "--s3-bucket",
+        CODE_BUCKET,
+        "--output-template-file",
+        packaged.to_str().unwrap(),
+        "--use-json",
+    ]);
+
+    // THEN the function's code is an S3 object, and the stack deploys
+    let template = load(&packaged);
+    let code = &template["Resources"][id_of(&template, "AWS::Lambda::Function")]["Properties"]["Code"];
+    assert_eq!(code["S3Bucket"], CODE_BUCKET, "{code}");
+    assert!(code["S3Key"].is_string(), "{code}");
+    let status = moto.deploy("packaged", &packaged, &[]);
+    assert_complete(&moto, "packaged", &template, &status, "CREATE_COMPLETE");
 }

@@ -33,7 +33,7 @@ impl EcsCluster {
 
     /// Tasks on the instance whose last status is not STOPPED. Tasks being stopped (desired
     /// STOPPED, still running) count too, so both desired statuses are listed.
-    async fn unstopped_tasks(&self, container_instance_arn: &str) -> Result<usize, AwsError> {
+    async fn unstopped_tasks(&self, container_instance_arn: &str) -> Result<Vec<String>, AwsError> {
         // A set: a task can be in both lists while it stops.
         let mut arns = BTreeSet::new();
         for desired in [DesiredStatus::Running, DesiredStatus::Stopped] {
@@ -51,7 +51,7 @@ impl EcsCluster {
             arns.extend(page_items.map_err(aws_error("ListTasks"))?);
         }
         let arns: Vec<String> = arns.into_iter().collect();
-        let mut unstopped = 0;
+        let mut unstopped = Vec::new();
         for chunk in arns.chunks(DESCRIBE_CHUNK) {
             let described = self
                 .client
@@ -61,7 +61,8 @@ impl EcsCluster {
                 .send()
                 .await
                 .map_err(aws_error("DescribeTasks"))?;
-            unstopped += described.tasks().iter().filter(|t| t.last_status() != Some(STOPPED)).count();
+            let running = described.tasks().iter().filter(|t| t.last_status() != Some(STOPPED));
+            unstopped.extend(running.filter_map(|t| t.task_arn().map(str::to_owned)));
         }
         Ok(unstopped)
     }
@@ -94,8 +95,10 @@ impl Ecs for EcsCluster {
             if let Some(ci) = found {
                 let arn = ci.container_instance_arn().unwrap_or_default().to_owned();
                 let pending = usize::try_from(ci.pending_tasks_count()).unwrap_or(0);
-                let tasks = self.unstopped_tasks(&arn).await? + pending;
-                return Ok(Some(ContainerInstance { arn, status: ci.status().unwrap_or_default().to_owned(), tasks }));
+                let unstopped_task_arns = self.unstopped_tasks(&arn).await?;
+                let tasks = unstopped_task_arns.len() + pending;
+                let status = ci.status().unwrap_or_default().to_owned();
+                return Ok(Some(ContainerInstance { arn, status, tasks, unstopped_task_arns }));
             }
         }
         Ok(None)

@@ -10,6 +10,8 @@ pub struct ContainerInstance {
     pub status: String,
     /// Tasks placed on the instance that have not stopped yet, plus those pending.
     pub tasks: usize,
+    /// The ARNs of the tasks that have not stopped, for the record when time runs out.
+    pub unstopped_task_arns: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,7 +67,7 @@ mod tests {
     use super::*;
 
     fn instance(status: &str, tasks: usize) -> ContainerInstance {
-        ContainerInstance { arn: "arn:ci".into(), status: status.into(), tasks }
+        ContainerInstance { arn: "arn:ci".into(), status: status.into(), tasks, unstopped_task_arns: Vec::new() }
     }
 
     const BUDGET: Duration = Duration::from_secs(300);

@@ -145,7 +145,14 @@ impl<E: Ecs, L: Lifecycle, Q: Recheck> Drainer<E, L, Q> {
                 let action = self.lifecycle.complete(&message).await?;
                 log.emit(reason.as_str(), tasks_of(reason), drain_first, Some(action));
                 if let Reason::BudgetExhausted { tasks } = reason {
-                    tracing::warn!(instance = %message.ec2_instance_id, tasks, budget_seconds = self.settings.drain_budget.as_secs(), "drain time spent with tasks still running; letting the instance go");
+                    let still_running = instance.as_ref().map(|i| i.unstopped_task_arns.join(",")).unwrap_or_default();
+                    tracing::warn!(
+                        instance = %message.ec2_instance_id,
+                        tasks,
+                        still_running,
+                        budget_seconds = self.settings.drain_budget.as_secs(),
+                        "drain time spent with tasks still running; letting the instance go"
+                    );
                 }
                 Ok(Outcome::Completed { reason, action })
             }

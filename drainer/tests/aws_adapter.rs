@@ -110,3 +110,25 @@ async fn an_instance_outside_the_cluster_is_released_at_once() {
         assert_eq!(status(&moto, arn), "ACTIVE", "moto ignores the ec2InstanceId filter; the adapter must not");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn counts_tasks_beyond_one_page_and_one_describe_call() {
+    use drainer::handler::Ecs;
+    let moto = Moto::start();
+    let stub = AutoScalingStub::start();
+    let fleet = fleet(&moto);
+    let (instance_id, container_instance) = fleet.instances[0].clone();
+    // The fleet put 2 tasks there; 12 more calls of 10 (ECS's most per call) make 122.
+    let ten: Vec<&str> = std::iter::repeat_n(container_instance.as_str(), 10).collect();
+    for _ in 0..12 {
+        let mut args =
+            vec!["ecs", "start-task", "--cluster", CLUSTER, "--task-definition", "web", "--container-instances"];
+        args.extend(ten.iter().copied());
+        moto.aws(&args);
+    }
+    let drainer = drainer(&moto, &stub, &fleet.queue_url).await;
+    let found = drainer.ecs.container_instance(&instance_id).await.unwrap().expect("the instance is in the cluster");
+    assert_eq!(found.tasks, 122);
+    let distinct: std::collections::BTreeSet<_> = found.unstopped_task_arns.iter().collect();
+    assert_eq!(distinct.len(), 122);
+}

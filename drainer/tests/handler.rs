@@ -81,7 +81,8 @@ fn settings() -> Settings {
 }
 
 fn instance(status: &str, tasks: usize) -> Option<ContainerInstance> {
-    Some(ContainerInstance { arn: "arn:ci/1".into(), status: status.into(), tasks })
+    let unstopped_task_arns = (0..tasks).map(|i| format!("arn:task/{i}")).collect();
+    Some(ContainerInstance { arn: "arn:ci/1".into(), status: status.into(), tasks, unstopped_task_arns })
 }
 
 fn drainer<'a>(

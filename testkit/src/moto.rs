@@ -58,6 +58,8 @@ impl Moto {
         cmd.args(["--endpoint-url", &self.endpoint, "--region", REGION, "--output", "json"])
             .args(args)
             .stdin(Stdio::null())
+            // Commands that make clients of their own (`cloudformation package` uploads to S3) need it too.
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_CONFIG_FILE", "/dev/null")
@@ -69,6 +71,12 @@ impl Moto {
 
     /// Runs an AWS CLI command that must succeed; its JSON output, or `Null` when it prints none.
     pub fn aws(&self, args: &[&str]) -> Value {
+        let text = self.run(args);
+        if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).expect("aws prints JSON") }
+    }
+
+    /// Runs an AWS CLI command that must succeed; what it printed.
+    pub fn run(&self, args: &[&str]) -> String {
         let out = self.command(args).output().expect("aws runs");
         assert!(
             out.status.success(),
@@ -76,23 +84,13 @@ impl Moto {
             String::from_utf8_lossy(&out.stderr),
             self.log_tail()
         );
-        let text = String::from_utf8_lossy(&out.stdout);
-        if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).expect("aws prints JSON") }
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// An S3 object to stand for the drainer's code: moto's Lambda only needs a zip to exist.
     pub fn upload_placeholder_code(&self) {
         let dir = tempfile::tempdir().unwrap();
-        let zip = dir.path().join(CODE_KEY);
-        let status = Command::new(venv_tool("python"))
-            .args([
-                "-c",
-                "import sys, zipfile; zipfile.ZipFile(sys.argv[1], 'w').writestr('bootstrap', '#!/bin/sh\\n')",
-            ])
-            .arg(&zip)
-            .status()
-            .unwrap();
-        assert!(status.success());
+        let zip = placeholder_zip(dir.path());
         self.aws(&["s3api", "create-bucket", "--bucket", CODE_BUCKET]);
         self.aws(&["s3api", "put-object", "--bucket", CODE_BUCKET, "--key", CODE_KEY, "--body", zip.to_str().unwrap()]);
     }
@@ -144,6 +142,15 @@ impl Moto {
             .unwrap()
             .clone()
     }
+}
+
+/// A zip holding a stand-in `bootstrap`, written into `dir`.
+pub fn placeholder_zip(dir: &Path) -> std::path::PathBuf {
+    let zip = dir.join(CODE_KEY);
+    let script = "import sys, zipfile; zipfile.ZipFile(sys.argv[1], 'w').writestr('bootstrap', '#!/bin/sh\\n')";
+    let status = Command::new(venv_tool("python")).args(["-c", script]).arg(&zip).status().unwrap();
+    assert!(status.success());
+    zip
 }
 
 impl Moto {
