@@ -1,21 +1,21 @@
 //! Arguments and verbs.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command as Process, ExitCode};
 
-use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use anyhow::{Context, Result, bail};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use ecs_alb::config::{self, ConfigError, ValidConfig};
 use ecs_alb::pattern::{self, DrainerCode, SynthOptions};
-
-/// Read when no `--config` is given, if it exists.
-const DEFAULT_CONFIG_FILE: &str = "ecs-alb.yaml";
+use ecs_alb::verbs::{CLOUD_BINARY, DeployArgs, DestroyArgs, DiffArgs};
+use ecs_alb::{diff, docs, graph};
 
 /// Synthesizes the CloudFormation template of an ECS service on EC2 behind an Application Load
 /// Balancer, with graceful draining of instances on scale-in.
 #[derive(Debug, Parser)]
-#[command(version, about, max_term_width = 100)]
+#[command(name = "ecs-alb", version, about, max_term_width = 100)]
 pub struct Cli {
     /// The configuration file (YAML or JSON). Default: ./ecs-alb.yaml if it exists, else the
     /// built-in defaults (the reference CDK app).
@@ -49,6 +49,28 @@ enum Command {
     Validate,
     /// Print the JSON Schema of the configuration file.
     Schema,
+    /// Compare the template with a deployed stack's or a file's. Exit 0 when equal, 1 when they
+    /// differ, 2 on error.
+    Diff(DiffArgs),
+    /// Deploy the stack through a CloudFormation change set (runs ecs-alb-cloud).
+    Deploy(DeployArgs),
+    /// Delete the stack (runs ecs-alb-cloud).
+    Destroy(DestroyArgs),
+    /// Print the configuration reference (every field, its type, default and rule).
+    Docs {
+        /// Write it as HTML to a temporary file and open it in the browser.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Print the resources and their references as a graph.
+    Graph {
+        #[arg(long, short, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// Print a shell completion script.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -57,10 +79,22 @@ enum Format {
     Yaml,
 }
 
-pub fn run(cli: Cli) -> Result<()> {
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+/// Whether an error ends the program with the diff verb's code (2) rather than the usual 1.
+pub fn is_diff(cli: &Cli) -> bool {
+    matches!(cli.command, Command::Diff(_))
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let config_path = cli.config.as_deref();
     match cli.command {
         Command::Synth { format, output, drainer_zip } => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = load_config(config_path)?;
             let drainer_code = drainer_zip.map_or(DrainerCode::S3Parameters, DrainerCode::LocalZip);
             let template = pattern::synthesize(&config, SynthOptions { drainer_code })?;
             let text = match format {
@@ -68,12 +102,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 Format::Yaml => template.to_yaml()?,
             };
             match output {
-                Some(path) => crate::output::write_atomically(&path, &text),
-                None => crate::output::print(&text),
+                Some(path) => crate::output::write_atomically(&path, &text)?,
+                None => crate::output::print(&text)?,
             }
         }
         Command::Ls { resources } => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = load_config(config_path)?;
             let mut text = format!("{}\n", config.stack_name);
             if resources {
                 let template = pattern::synthesize(&config, SynthOptions::default())?;
@@ -82,47 +116,99 @@ pub fn run(cli: Cli) -> Result<()> {
                     text.push_str(&format!("  {:width$}  {resource_type}\n", id.as_str()));
                 }
             }
-            crate::output::print(&text)
+            crate::output::print(&text)?;
         }
         Command::Validate => {
-            let (config, origin) = load_config_with_origin(cli.config.as_deref())?;
+            let (config, origin) = config::resolve(config_path)?;
             let template = pattern::synthesize(&config, SynthOptions::default())?;
             let count = template.resources().count();
-            crate::output::print(&format!("{origin}: OK ({count} resources)\n"))
+            crate::output::print(&format!("{origin}: OK ({count} resources)\n"))?;
         }
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&config::json_schema())?;
-            crate::output::print(&format!("{schema}\n"))
+            crate::output::print(&format!("{schema}\n"))?;
+        }
+        Command::Diff(DiffArgs { against: Some(file), .. }) => {
+            let config = load_config(config_path)?;
+            let new = pattern::synthesize(&config, SynthOptions::default())?.to_value()?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let old = diff::parse_template(&text).with_context(|| format!("{} is not a template", file.display()))?;
+            let changes = diff::diff(&old, &new);
+            crate::output::print(&changes.render(diff::Style::new(color_stdout())))?;
+            return Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        }
+        Command::Diff(_) | Command::Deploy(_) | Command::Destroy(_) => return delegate_to_cloud(),
+        Command::Docs { open } => {
+            let schema = serde_json::to_value(config::json_schema())?;
+            let sections = docs::sections(&schema);
+            if open {
+                let path = std::env::temp_dir().join("ecs-alb-configuration.html");
+                crate::output::write_atomically(&path, &docs::html(&sections))?;
+                open_in_browser(&path)?;
+            } else {
+                crate::output::print(&docs::markdown(&sections))?;
+            }
+        }
+        Command::Graph { format } => {
+            let config = load_config(config_path)?;
+            let template = pattern::synthesize(&config, SynthOptions::default())?.to_value()?;
+            let g = graph::graph(&template);
+            crate::output::print(&match format {
+                GraphFormat::Mermaid => g.mermaid(),
+                GraphFormat::Dot => g.dot(),
+            })?;
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ecs-alb", &mut out);
+            crate::output::print(&String::from_utf8(out)?)?;
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            crate::output::print(&String::from_utf8(out)?)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Colour only for a person at a terminal who has not asked for none.
+fn color_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Runs `ecs-alb-cloud` with this command line: the verbs that need the AWS SDK live there, so
+/// that `synth` builds without it. It is looked for beside this binary, then on PATH.
+fn delegate_to_cloud() -> Result<ExitCode> {
+    let beside = std::env::current_exe().ok().map(|exe| exe.with_file_name(CLOUD_BINARY)).filter(|p| p.exists());
+    let program = beside.unwrap_or_else(|| PathBuf::from(CLOUD_BINARY));
+    let status = match Process::new(&program).args(std::env::args_os().skip(1)).status() {
+        Ok(status) => status,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+            "this verb needs {CLOUD_BINARY}, which holds the AWS SDK: build it with `cargo build --release -p ecs-alb-cloud` (or install it beside ecs-alb)"
+        ),
+        Err(e) => return Err(e).with_context(|| format!("cannot run {}", program.display())),
+    };
+    Ok(ExitCode::from(status.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)))
+}
+
+fn open_in_browser(path: &Path) -> Result<()> {
+    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    match Process::new(opener).arg(path).status() {
+        Ok(status) if status.success() => Ok(()),
+        _ => {
+            eprintln!("wrote {} (no browser could be opened)", path.display());
+            Ok(())
         }
     }
 }
 
 fn load_config(explicit: Option<&Path>) -> Result<ValidConfig> {
-    load_config_with_origin(explicit).map(|(config, _)| config)
+    Ok(config::resolve(explicit)?.0)
 }
 
-/// The configuration, and where it came from in words.
-fn load_config_with_origin(explicit: Option<&Path>) -> Result<(ValidConfig, String)> {
-    let path = match explicit {
-        Some(path) => Some(path.to_path_buf()),
-        None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
-    };
-    match path {
-        Some(path) => {
-            let config = config::load(&path)?;
-            Ok((config, path.display().to_string()))
-        }
-        None => {
-            let config = ecs_alb::config::Config::default()
-                .validate()
-                .map_err(|diagnostics| ConfigError { origin: None, diagnostics })
-                .context("the built-in defaults are invalid")?;
-            Ok((config, "built-in defaults".into()))
-        }
-    }
-}
-
-/// 2 for a configuration the user must fix (clap uses 2 for usage errors too), 1 for anything else.
-pub fn exit_code(err: &anyhow::Error) -> ExitCode {
-    if err.is::<ConfigError>() { ExitCode::from(2) } else { ExitCode::FAILURE }
+/// 2 for a configuration the user must fix (clap uses 2 for usage errors too) and for any failed
+/// diff (1 means "they differ" there), 1 for anything else.
+pub fn exit_code(err: &anyhow::Error, diff: bool) -> ExitCode {
+    if diff || err.is::<ConfigError>() { ExitCode::from(2) } else { ExitCode::FAILURE }
 }

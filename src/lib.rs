@@ -8,6 +8,10 @@
 pub mod cidr;
 pub mod config;
 pub mod constructs;
+pub mod diff;
+pub mod docs;
+pub mod graph;
 pub mod pattern;
 pub mod resources;
 pub mod template;
+pub mod verbs;

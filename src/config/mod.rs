@@ -261,6 +261,26 @@ impl Default for ContainerConfig {
     }
 }
 
+/// Read when no configuration file is named, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "ecs-alb.yaml";
+
+/// The configuration the command line asks for: the named file, else `./ecs-alb.yaml` if it
+/// exists, else the built-in defaults. Also says where it came from, in words.
+pub fn resolve(explicit: Option<&std::path::Path>) -> Result<(ValidConfig, String), ConfigError> {
+    let path = match explicit {
+        Some(path) => Some(path.to_path_buf()),
+        None => Some(std::path::PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
+    };
+    match path {
+        Some(path) => Ok((load(&path)?, path.display().to_string())),
+        None => {
+            let config =
+                Config::default().validate().map_err(|diagnostics| ConfigError { origin: None, diagnostics })?;
+            Ok((config, "built-in defaults".into()))
+        }
+    }
+}
+
 /// The JSON Schema of the configuration file, for `ecs-alb schema` and editors.
 pub fn json_schema() -> schemars::Schema {
     schemars::schema_for!(Config)

@@ -1,0 +1,175 @@
+//! deploy, diff and destroy.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::{Context, Result, bail};
+use aws_config::BehaviorVersion;
+use aws_sdk_cloudformation::types::Parameter;
+use serde_json::Value;
+
+use ecs_alb::config;
+use ecs_alb::pattern::{self, SynthOptions};
+use ecs_alb::verbs::{DeployArgs, DestroyArgs, DiffArgs};
+
+use crate::stack::Prepared;
+use crate::{assets, events, sdk, stack};
+
+const DEFAULT_PACKAGE: &str = "target/lambda/drainer/bootstrap.zip";
+const CODE_BUCKET: &str = "DrainerCodeS3Bucket";
+const CODE_KEY: &str = "DrainerCodeS3Key";
+
+/// The AWS configuration the AWS CLI would use: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...
+async fn aws() -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+fn synthesize(config_path: Option<&Path>) -> Result<(Value, String)> {
+    let (config, _) = config::resolve(config_path)?;
+    let template = pattern::synthesize(&config, SynthOptions::default())?.to_value()?;
+    Ok((template, config.stack_name.clone()))
+}
+
+pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<ExitCode> {
+    let (template, default_name) = synthesize(config_path)?;
+    let stack_name = args.stack_name.unwrap_or(default_name);
+    let aws = aws().await;
+    let cf = aws_sdk_cloudformation::Client::new(&aws);
+
+    let mut parameters = Vec::new();
+    for (name, parameter) in template["Parameters"].as_object().into_iter().flatten() {
+        // SSM-typed parameters are passed with their default, which names the SSM parameter: AWS
+        // resolves it either way, and some emulators need it spelled out on updates.
+        if let Some(default) = parameter["Default"].as_str() {
+            parameters.push(Parameter::builder().parameter_key(name).parameter_value(default).build());
+        }
+    }
+    if template["Parameters"].get(CODE_BUCKET).is_some() {
+        let asset = upload_drainer(&aws, args.asset_bucket, args.drainer_zip).await?;
+        eprintln!("drainer package: s3://{}/{}", asset.bucket, asset.key);
+        parameters.push(Parameter::builder().parameter_key(CODE_BUCKET).parameter_value(&asset.bucket).build());
+        parameters.push(Parameter::builder().parameter_key(CODE_KEY).parameter_value(&asset.key).build());
+    }
+
+    let update = stack::status(&cf, &stack_name).await?.is_some();
+    let replaced: BTreeSet<String> = if update {
+        let deployed = stack::deployed_template(&cf, &stack_name).await?;
+        let changes = ecs_alb::diff::diff(&deployed, &template);
+        changes.resources.into_iter().filter(|r| r.replaces()).map(|r| r.id).collect()
+    } else {
+        BTreeSet::new()
+    };
+    let body = serde_json::to_string(&template)?;
+    let (change_set, summary) = match stack::prepare(&cf, &stack_name, &body, parameters, update, &replaced).await? {
+        Prepared::NoChanges => {
+            println!("{stack_name}: no changes");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Prepared::Ready { name, summary } => (name, summary),
+    };
+    println!("{stack_name}: change set {change_set}\n{summary}");
+    if args.no_execute {
+        println!("not executed (--no-execute)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes && !confirm(&format!("Deploy these changes to {stack_name}?"))? {
+        println!("not executed");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let started = SystemTime::now();
+    stack::execute(&cf, &stack_name, &change_set).await?;
+    let resources = template["Resources"].as_object().map_or(0, |r| r.len() as u64);
+    let finished = events::follow(&cf, &stack_name, started, resources).await?;
+    let status = events::check(finished, "the deployment")?;
+    println!("{stack_name}: {status}");
+    for (key, value) in stack::outputs(&cf, &stack_name).await? {
+        println!("  {key} = {value}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn upload_drainer(
+    aws: &aws_config::SdkConfig,
+    bucket: Option<String>,
+    package: Option<PathBuf>,
+) -> Result<assets::Asset> {
+    let package = package.unwrap_or_else(|| PathBuf::from(DEFAULT_PACKAGE));
+    if !package.exists() {
+        bail!(
+            "the drainer's package {} is missing: build it with scripts/build-drainer, or name it with --drainer-zip",
+            package.display()
+        );
+    }
+    let s3 = aws_sdk_s3::Client::new(aws);
+    let bucket = match bucket {
+        Some(bucket) => bucket,
+        None => {
+            let region =
+                aws.region().map(|r| r.to_string()).context("no AWS region: set AWS_REGION or a profile's region")?;
+            let sts = aws_sdk_sts::Client::new(aws);
+            let identity =
+                sts.get_caller_identity().send().await.map_err(sdk).context("cannot tell which AWS account this is")?;
+            let bucket = assets::default_bucket(identity.account().unwrap_or_default(), &region);
+            if assets::ensure_bucket(&s3, &bucket, &region).await? {
+                eprintln!("created asset bucket {bucket} (versioned, encrypted, public access blocked)");
+            }
+            bucket
+        }
+    };
+    assets::upload(&s3, &bucket, &package).await
+}
+
+pub async fn diff(config_path: Option<&Path>, args: DiffArgs) -> Result<ExitCode> {
+    let (template, default_name) = synthesize(config_path)?;
+    let deployed = match &args.against {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+            ecs_alb::diff::parse_template(&text).with_context(|| format!("{} is not a template", file.display()))?
+        }
+        None => {
+            let stack_name = args.stack_name.unwrap_or(default_name);
+            let cf = aws_sdk_cloudformation::Client::new(&aws().await);
+            stack::deployed_template(&cf, &stack_name).await?
+        }
+    };
+    let changes = ecs_alb::diff::diff(&deployed, &template);
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    print!("{}", changes.render(ecs_alb::diff::Style::new(color)));
+    Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+pub async fn destroy(config_path: Option<&Path>, args: DestroyArgs) -> Result<ExitCode> {
+    let stack_name = match args.stack_name {
+        Some(name) => name,
+        None => config::resolve(config_path)?.0.stack_name.clone(),
+    };
+    let cf = aws_sdk_cloudformation::Client::new(&aws().await);
+    if stack::status(&cf, &stack_name).await?.is_none() {
+        bail!("there is no stack {stack_name}");
+    }
+    if !args.yes && !confirm(&format!("Delete stack {stack_name} and everything in it?"))? {
+        println!("not deleted");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let started = SystemTime::now();
+    cf.delete_stack().stack_name(&stack_name).send().await.map_err(sdk).context("cannot delete the stack")?;
+    let finished = events::follow(&cf, &stack_name, started, 0).await?;
+    let status = events::check(finished, "the deletion")?;
+    println!("{stack_name}: {status}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Asks at a terminal; without one, refuses (a script must say --yes).
+fn confirm(question: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("not asking without a terminal: pass --yes to go ahead");
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}

@@ -1,0 +1,176 @@
+//! deploy, diff and destroy end to end against a local moto server, through the AWS SDK as a user
+//! would run them (AWS_ENDPOINT_URL pointing at moto).
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use testkit::moto::{Moto, placeholder_zip};
+
+const ASG: &str = "Ec2ClusterDefaultAutoScalingGroupASGC5A6D4C0";
+
+fn cloud(moto: &Moto, dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecs-alb-cloud"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("AWS_ENDPOINT_URL", moto.endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .stdin(Stdio::null())
+        .output()
+        .expect("ecs-alb-cloud runs")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn stack_status(moto: &Moto, stack: &str) -> String {
+    moto.aws(&["cloudformation", "describe-stacks", "--stack-name", stack])["Stacks"][0]["StackStatus"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn deploy_creates_updates_and_knows_when_nothing_changed() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let zip = placeholder_zip(dir.path());
+    let zip = zip.to_str().unwrap();
+
+    // WHEN the default stack is deployed
+    let out = cloud(&moto, dir.path(), &["deploy", "--yes", "--drainer-zip", zip]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("55 to add, 0 to modify, 0 to replace, 0 to remove"), "{stdout}");
+    assert!(stdout.contains("Bonjour: CREATE_COMPLETE"), "{stdout}");
+    assert_eq!(stack_status(&moto, "Bonjour"), "CREATE_COMPLETE");
+
+    // THEN the asset bucket is versioned, encrypted and closed to the public, and holds the package
+    let bucket = "ecs-alb-assets-123456789012-us-east-1";
+    assert!(stderr.contains(&format!("created asset bucket {bucket}")), "{stderr}");
+    assert_eq!(moto.aws(&["s3api", "get-bucket-versioning", "--bucket", bucket])["Status"], "Enabled");
+    let encryption = moto.aws(&["s3api", "get-bucket-encryption", "--bucket", bucket]);
+    assert_eq!(
+        encryption["ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        "AES256"
+    );
+    let block = moto.aws(&["s3api", "get-public-access-block", "--bucket", bucket]);
+    assert_eq!(block["PublicAccessBlockConfiguration"]["BlockPublicPolicy"], true);
+    let objects = moto.aws(&["s3api", "list-objects-v2", "--bucket", bucket]);
+    let key = objects["Contents"][0]["Key"].as_str().unwrap();
+    assert!(key.starts_with("drainer/") && key.ends_with(".zip"), "{key}");
+
+    // WHEN it is deployed again unchanged
+    let out = cloud(&moto, dir.path(), &["deploy", "--yes", "--drainer-zip", zip]);
+    assert!(out.status.success());
+    assert_eq!(text(&out).0, "Bonjour: no changes\n");
+
+    // WHEN a bigger group is deployed over it
+    std::fs::write(dir.path().join("ecs-alb.yaml"), "capacity: {max_capacity: 3}\n").unwrap();
+    let out = cloud(&moto, dir.path(), &["deploy", "--yes", "--drainer-zip", zip]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains(&format!("[~] modify  {ASG} AWS::AutoScaling::AutoScalingGroup")), "{stdout}");
+    assert!(stdout.contains("0 to add, 1 to modify, 0 to replace, 0 to remove"), "{stdout}");
+    assert_eq!(stack_status(&moto, "Bonjour"), "UPDATE_COMPLETE");
+    let groups = moto.aws(&["autoscaling", "describe-auto-scaling-groups"]);
+    assert_eq!(groups["AutoScalingGroups"][0]["MaxSize"], 3);
+}
+
+#[test]
+fn diff_against_the_deployed_stack_marks_replacements() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let zip = placeholder_zip(dir.path());
+    assert!(cloud(&moto, dir.path(), &["deploy", "--yes", "--drainer-zip", zip.to_str().unwrap()]).status.success());
+
+    let out = cloud(&moto, dir.path(), &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert_eq!(text(&out).0, "There were no differences\n");
+
+    std::fs::write(dir.path().join("ecs-alb.yaml"), "vpc: {cidr: 10.1.0.0/16}\n").unwrap();
+    let out = cloud(&moto, dir.path(), &["diff"]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("[~] AWS::EC2::VPC MyVpcF9F0CA6F (replacement)"), "{stdout}");
+    assert!(stdout.contains("[forces replacement]"), "{stdout}");
+
+    // The change set of such a deploy shows the replacements, and --no-execute leaves the stack be.
+    let out = cloud(&moto, dir.path(), &["deploy", "--no-execute", "--drainer-zip", zip.to_str().unwrap()]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("[!] replace MyVpcF9F0CA6F AWS::EC2::VPC"), "{stdout}");
+    assert!(stdout.contains("to replace") && stdout.contains("not executed (--no-execute)"), "{stdout}");
+    assert_eq!(stack_status(&moto, "Bonjour"), "CREATE_COMPLETE");
+
+    let out = cloud(&moto, dir.path(), &["diff", "--stack-name", "no-such-stack"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn destroy_removes_a_stack_and_surfaces_a_failure() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let template = r#"{"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {}}}}"#;
+    let path = dir.path().join("small.json");
+    std::fs::write(&path, template).unwrap();
+    moto.aws(&[
+        "cloudformation",
+        "create-stack",
+        "--stack-name",
+        "small",
+        "--template-body",
+        &format!("file://{}", path.display()),
+    ]);
+
+    let out = cloud(&moto, dir.path(), &["destroy", "--stack-name", "small", "--yes"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("small: DELETE_COMPLETE"), "{stdout}");
+    let listed = moto.aws(&["cloudformation", "list-stacks"]);
+    let small: Vec<&Value> =
+        listed["StackSummaries"].as_array().unwrap().iter().filter(|s| s["StackName"] == "small").collect();
+    assert!(small.iter().all(|s| s["StackStatus"] == "DELETE_COMPLETE"), "{small:?}");
+
+    // moto cannot delete a VPC with dependencies; the reason must reach the user.
+    let zip = placeholder_zip(dir.path());
+    assert!(cloud(&moto, dir.path(), &["deploy", "--yes", "--drainer-zip", zip.to_str().unwrap()]).status.success());
+    let out = cloud(&moto, dir.path(), &["destroy", "--yes"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("DependencyViolation"), "{stderr}");
+
+    let out = cloud(&moto, dir.path(), &["destroy", "--stack-name", "never-was", "--yes"]);
+    assert!(text(&out).1.contains("there is no stack never-was"));
+}
+
+#[test]
+fn a_failing_deploy_says_why_and_exits_non_zero() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let zip = placeholder_zip(dir.path());
+    let out = cloud(
+        &moto,
+        dir.path(),
+        &["deploy", "--yes", "--stack-name", "bad_name!", "--drainer-zip", zip.to_str().unwrap()],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("error: ") && stderr.contains("alphanumeric"), "{stderr}");
+
+    let out = cloud(&moto, dir.path(), &["deploy", "--yes", "--drainer-zip", "missing.zip"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("missing.zip is missing: build it with scripts/build-drainer"));
+
+    // Without a terminal and without --yes it does not guess.
+    let out = cloud(&moto, dir.path(), &["deploy", "--drainer-zip", zip.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("pass --yes"), "{:?}", text(&out));
+}

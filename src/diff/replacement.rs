@@ -1,0 +1,79 @@
+//! Which property changes make CloudFormation replace a resource ("Update requires: Replacement" in
+//! the CloudFormation reference), for the resource types this tool emits. One table, nowhere else.
+
+/// Properties whose change replaces the resource, per type. A type whose every property replaces
+/// it lists `*`.
+const REPLACING_PROPERTIES: &[(&str, &[&str])] = &[
+    ("AWS::AutoScaling::AutoScalingGroup", &["AutoScalingGroupName", "InstanceId"]),
+    ("AWS::AutoScaling::LifecycleHook", &["AutoScalingGroupName", "LifecycleHookName"]),
+    ("AWS::EC2::EIP", &["Domain", "NetworkBorderGroup", "TransferAddress"]),
+    ("AWS::EC2::InternetGateway", &[]),
+    ("AWS::EC2::LaunchTemplate", &["LaunchTemplateName"]),
+    ("AWS::EC2::NatGateway", &["AllocationId", "ConnectivityType", "PrivateIpAddress", "SubnetId"]),
+    (
+        "AWS::EC2::Route",
+        &["DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId", "RouteTableId"],
+    ),
+    ("AWS::EC2::RouteTable", &["VpcId"]),
+    ("AWS::EC2::SecurityGroup", &["GroupDescription", "GroupName", "VpcId"]),
+    ("AWS::EC2::SecurityGroupEgress", &["*"]),
+    ("AWS::EC2::SecurityGroupIngress", &["*"]),
+    ("AWS::EC2::Subnet", &["AvailabilityZone", "AvailabilityZoneId", "CidrBlock", "Ipv4IpamPoolId", "VpcId"]),
+    ("AWS::EC2::SubnetRouteTableAssociation", &["RouteTableId", "SubnetId"]),
+    ("AWS::EC2::VPC", &["CidrBlock", "InstanceTenancy", "Ipv4IpamPoolId", "Ipv4NetmaskLength"]),
+    ("AWS::EC2::VPCGatewayAttachment", &["VpcId"]),
+    ("AWS::ECS::Cluster", &["ClusterName"]),
+    (
+        "AWS::ECS::Service",
+        &["Cluster", "DeploymentController", "LaunchType", "Role", "SchedulingStrategy", "ServiceName"],
+    ),
+    // Task definitions are immutable: every change registers a new revision.
+    ("AWS::ECS::TaskDefinition", &["*"]),
+    ("AWS::ElasticLoadBalancingV2::Listener", &["LoadBalancerArn"]),
+    ("AWS::ElasticLoadBalancingV2::LoadBalancer", &["Name", "Scheme", "Type"]),
+    (
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        &["IpAddressType", "Name", "Port", "Protocol", "ProtocolVersion", "TargetType", "VpcId"],
+    ),
+    ("AWS::IAM::InstanceProfile", &["InstanceProfileName", "Path"]),
+    ("AWS::IAM::Policy", &[]),
+    ("AWS::IAM::Role", &["Path", "RoleName"]),
+    (
+        "AWS::Lambda::EventSourceMapping",
+        &["EventSourceArn", "SelfManagedEventSource", "StartingPosition", "StartingPositionTimestamp"],
+    ),
+    ("AWS::Lambda::Function", &["FunctionName", "PackageType"]),
+    ("AWS::Lambda::Permission", &["*"]),
+    ("AWS::Logs::LogGroup", &["LogGroupName"]),
+    ("AWS::SNS::Subscription", &["Endpoint", "Protocol", "TopicArn"]),
+    ("AWS::SNS::Topic", &["FifoTopic", "TopicName"]),
+    ("AWS::SQS::Queue", &["FifoQueue", "QueueName"]),
+];
+
+/// Whether changing `property` replaces a resource of `resource_type`. Unknown types are assumed
+/// not to be replaced: the table covers every type ecs-alb emits (a test checks it).
+pub fn forces_replacement(resource_type: &str, property: &str) -> bool {
+    REPLACING_PROPERTIES
+        .iter()
+        .find(|(t, _)| *t == resource_type)
+        .is_some_and(|(_, props)| props.iter().any(|p| *p == "*" || *p == property))
+}
+
+/// The types the table knows.
+pub fn known_types() -> impl Iterator<Item = &'static str> {
+    REPLACING_PROPERTIES.iter().map(|(t, _)| *t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_what_replaces_what() {
+        assert!(forces_replacement("AWS::EC2::VPC", "CidrBlock"));
+        assert!(!forces_replacement("AWS::EC2::VPC", "Tags"));
+        assert!(forces_replacement("AWS::ECS::TaskDefinition", "ContainerDefinitions"));
+        assert!(!forces_replacement("AWS::ElasticLoadBalancingV2::Listener", "Port"));
+        assert!(!forces_replacement("AWS::Unknown::Thing", "Anything"));
+    }
+}

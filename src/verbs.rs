@@ -1,0 +1,49 @@
+//! The arguments of the verbs that talk to AWS. The `ecs-alb` binary parses them for `--help` and
+//! hands the command line to `ecs-alb-cloud`, which holds the AWS SDK; both use these definitions.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Clone, Debug, Args)]
+pub struct DeployArgs {
+    /// The stack's name in CloudFormation. Default: the configuration's `stack_name`.
+    #[arg(long, value_name = "NAME")]
+    pub stack_name: Option<String>,
+    /// The drainer's package to upload. Default: target/lambda/drainer/bootstrap.zip.
+    #[arg(long, value_name = "PATH")]
+    pub drainer_zip: Option<PathBuf>,
+    /// The S3 bucket for the drainer's package. Default: ecs-alb-assets-ACCOUNT-REGION, created
+    /// (versioned, encrypted, public access blocked) when missing.
+    #[arg(long, value_name = "BUCKET")]
+    pub asset_bucket: Option<String>,
+    /// Create the change set and show it, but do not execute it.
+    #[arg(long)]
+    pub no_execute: bool,
+    /// Execute without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct DestroyArgs {
+    /// The stack's name in CloudFormation. Default: the configuration's `stack_name`.
+    #[arg(long, value_name = "NAME")]
+    pub stack_name: Option<String>,
+    /// Delete without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct DiffArgs {
+    /// Compare with the template of this deployed stack. Default: the configuration's `stack_name`.
+    #[arg(long, value_name = "NAME", conflicts_with = "against")]
+    pub stack_name: Option<String>,
+    /// Compare with a template file (JSON, or YAML in long form) instead of a deployed stack.
+    #[arg(long, value_name = "FILE")]
+    pub against: Option<PathBuf>,
+}
+
+/// The binary that runs the verbs needing AWS.
+pub const CLOUD_BINARY: &str = "ecs-alb-cloud";

@@ -1,0 +1,171 @@
+//! The verbs that need no AWS: diff against a file, docs, graph, completions and the man page.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use common::{examples, repo_root, synth_file};
+
+fn ecs_alb(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecs-alb")).args(args).current_dir(repo_root()).output().expect("runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn snapshot(name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(repo_root().join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
+#[test]
+fn diff_against_an_equal_template_exits_0() {
+    let out = ecs_alb(&["diff", "--against", "templates/default.json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "There were no differences\n");
+}
+
+#[test]
+fn diff_marks_the_changes_that_replace_and_exits_1() {
+    // The VPC's range replaces the VPC and every subnet; the ASG's size does not.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.yaml");
+    std::fs::write(&config, "vpc: {cidr: 10.1.0.0/16}\ncapacity: {max_capacity: 3}\n").unwrap();
+    let out = ecs_alb(&["diff", "-c", config.to_str().unwrap(), "--against", "templates/default.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("[~] AWS::EC2::VPC MyVpcF9F0CA6F (replacement)"), "{text}");
+    assert!(text.contains("~ Properties.CidrBlock: \"10.0.0.0/16\" → \"10.1.0.0/16\"  [forces replacement]"), "{text}");
+    assert!(text.contains("[~] AWS::AutoScaling::AutoScalingGroup Ec2ClusterDefaultAutoScalingGroupASGC5A6D4C0\n    ~ Properties.MaxSize: \"1\" → \"3\"\n"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no colour when not on a terminal");
+    snapshot("diff-cidr-and-capacity", &text);
+}
+
+#[test]
+fn diff_of_a_missing_or_bad_file_exits_2() {
+    assert_eq!(ecs_alb(&["diff", "--against", "no-such-file.json"]).status.code(), Some(2));
+    let out = ecs_alb(&["diff", "--against", "README.md"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("README.md is not a template"));
+}
+
+#[test]
+fn diff_against_a_yaml_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("t.yaml");
+    let out = ecs_alb(&["synth", "--format", "yaml", "-o", yaml.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(ecs_alb(&["diff", "--against", yaml.to_str().unwrap()]).status.code(), Some(0));
+}
+
+#[test]
+fn the_replacement_table_knows_every_type_we_emit() {
+    let known: BTreeSet<&str> = ecs_alb::diff::known_types().collect();
+    for (name, path) in examples() {
+        let t: Value = serde_json::from_str(&synth_file(&path)).unwrap();
+        for resource in t["Resources"].as_object().unwrap().values() {
+            let resource_type = resource["Type"].as_str().unwrap();
+            assert!(known.contains(resource_type), "{name}: {resource_type} is missing from the replacement table");
+        }
+    }
+}
+
+#[test]
+fn docs_list_every_field_with_type_and_default() {
+    let out = ecs_alb(&["docs"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for needle in [
+        "## capacity",
+        "## service.container",
+        "| `task_drain_time_seconds` | integer | 300 (5 minutes, the CDK's) |",
+        "| `desired_capacity` | integer (optional) | left to Auto Scaling, which starts at `min_capacity` |",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    let schema: Value = serde_json::from_str(&stdout(&ecs_alb(&["schema"]))).unwrap();
+    let defs = schema["$defs"].as_object().unwrap();
+    let is_section = |p: &Value| {
+        p["$ref"]
+            .as_str()
+            .and_then(|r| defs.get(r.trim_start_matches("#/$defs/")))
+            .is_some_and(|d| d.get("properties").is_some())
+    };
+    for def in defs.values().chain([&schema]) {
+        for (field, property) in def["properties"].as_object().into_iter().flatten() {
+            if !is_section(property) {
+                assert!(text.contains(&format!("| `{field}` |")), "no row for {field}");
+            }
+        }
+    }
+    snapshot("docs", &text);
+}
+
+#[test]
+fn the_graph_has_every_resource_and_reference() {
+    for (format, node, edge) in [
+        ("mermaid", "  {id}[\"{id}<br/>", "  {from} --> {to}\n"),
+        ("dot", "  \"{id}\" [label=", "  \"{from}\" -> \"{to}\";\n"),
+    ] {
+        let out = ecs_alb(&["graph", "--format", format]);
+        assert!(out.status.success());
+        let text = stdout(&out);
+        let template: Value = serde_json::from_str(&synth_file(&repo_root().join("examples/default.yaml"))).unwrap();
+        let resources = template["Resources"].as_object().unwrap();
+        for id in resources.keys() {
+            assert!(text.contains(&node.replace("{id}", id)), "{format}: node {id}");
+        }
+        // Spot checks of references of each kind.
+        for (from, to) in [
+            ("MyVpcPublicSubnet1SubnetF6608456", "MyVpcF9F0CA6F"),
+            ("Ec2ServiceLBPublicListenerA941070C", "Ec2ServiceLB381329CE"),
+            ("Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE", "Ec2ClusterEE43E89D"),
+        ] {
+            assert!(text.contains(&edge.replace("{from}", from).replace("{to}", to)), "{format}: {from} -> {to}");
+        }
+    }
+}
+
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = ecs_alb(&["completions", shell]);
+        assert!(out.status.success() && stdout(&out).contains("synth"), "{shell}");
+    }
+    let man = stdout(&ecs_alb(&["man"]));
+    assert!(man.starts_with(".ie") || man.contains(".TH ecs-alb"), "{}", &man[..200.min(man.len())]);
+}
+
+#[test]
+fn cloud_verbs_without_the_cloud_binary_say_how_to_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let lonely = dir.path().join("ecs-alb");
+    std::fs::copy(env!("CARGO_BIN_EXE_ecs-alb"), &lonely).unwrap();
+    let out = Command::new(&lonely).args(["deploy", "--yes"]).env("PATH", dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("needs ecs-alb-cloud"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn cloud_verbs_run_the_cloud_binary_with_the_same_arguments() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let main = dir.path().join("ecs-alb");
+    std::fs::copy(env!("CARGO_BIN_EXE_ecs-alb"), &main).unwrap();
+    let fake = dir.path().join("ecs-alb-cloud");
+    std::fs::write(&fake, "#!/bin/sh\necho \"cloud got: $*\"\nexit 3\n").unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new(&main).args(["-c", "x.yaml", "deploy", "--yes", "--stack-name", "s"]).output().unwrap();
+    assert_eq!(stdout(&out), "cloud got: -c x.yaml deploy --yes --stack-name s\n");
+    assert_eq!(out.status.code(), Some(3), "its exit code is ours");
+}
