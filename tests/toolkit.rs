@@ -169,3 +169,19 @@ fn cloud_verbs_run_the_cloud_binary_with_the_same_arguments() {
     assert_eq!(stdout(&out), "cloud got: -c x.yaml deploy --yes --stack-name s\n");
     assert_eq!(out.status.code(), Some(3), "its exit code is ours");
 }
+
+#[test]
+fn docs_open_writes_html_even_without_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ecs-alb"))
+        .args(["docs", "--open"])
+        .env("PATH", dir.path())
+        .env("TMPDIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no browser could be opened"), "{stderr}");
+    let html = std::fs::read_to_string(dir.path().join("ecs-alb-configuration.html")).unwrap();
+    assert!(html.contains("<code>task_drain_time_seconds</code>"));
+}

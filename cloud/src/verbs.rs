@@ -21,6 +21,8 @@ use crate::{assets, events, sdk, stack};
 const DEFAULT_PACKAGE: &str = "target/lambda/drainer/bootstrap.zip";
 const CODE_BUCKET: &str = "DrainerCodeS3Bucket";
 const CODE_KEY: &str = "DrainerCodeS3Key";
+/// The largest template body CloudFormation accepts in a request.
+const INLINE_TEMPLATE_LIMIT: usize = 51_200;
 
 /// The AWS configuration the AWS CLI would use: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...
 async fn aws() -> aws_config::SdkConfig {
@@ -63,6 +65,13 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
         BTreeSet::new()
     };
     let body = serde_json::to_string(&template)?;
+    if body.len() > INLINE_TEMPLATE_LIMIT {
+        bail!(
+            "the template is {} bytes, more than the {INLINE_TEMPLATE_LIMIT} CloudFormation takes inline: \
+             synthesize it and deploy it with `aws cloudformation deploy --s3-bucket`",
+            body.len()
+        );
+    }
     let (change_set, summary) = match stack::prepare(&cf, &stack_name, &body, parameters, update, &replaced).await? {
         Prepared::NoChanges => {
             println!("{stack_name}: no changes");
