@@ -121,13 +121,15 @@ fn the_graph_has_every_resource_and_reference() {
         for id in resources.keys() {
             assert!(text.contains(&node.replace("{id}", id)), "{format}: node {id}");
         }
-        // Spot checks of references of each kind.
-        for (from, to) in [
-            ("MyVpcPublicSubnet1SubnetF6608456", "MyVpcF9F0CA6F"),
-            ("Ec2ServiceLBPublicListenerA941070C", "Ec2ServiceLB381329CE"),
-            ("Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE", "Ec2ClusterEE43E89D"),
-        ] {
-            assert!(text.contains(&edge.replace("{from}", from).replace("{to}", to)), "{format}: {from} -> {to}");
+        // Every Ref and GetAtt between resources is an edge.
+        let mut references = Vec::new();
+        for (from, resource) in resources {
+            collect_references(&resource["Properties"], &mut references, from);
+        }
+        let references: BTreeSet<_> = references.into_iter().filter(|(_, to)| resources.contains_key(to)).collect();
+        assert!(references.len() > 60, "{}", references.len());
+        for (from, to) in references {
+            assert!(text.contains(&edge.replace("{from}", &from).replace("{to}", &to)), "{format}: {from} -> {to}");
         }
     }
 }
@@ -184,4 +186,21 @@ fn docs_open_writes_html_even_without_a_browser() {
     assert!(stderr.contains("no browser could be opened"), "{stderr}");
     let html = std::fs::read_to_string(dir.path().join("ecs-alb-configuration.html")).unwrap();
     assert!(html.contains("<code>task_drain_time_seconds</code>"));
+}
+
+/// (from, to) for every `Ref` and `Fn::GetAtt` in a value.
+fn collect_references(value: &Value, out: &mut Vec<(String, String)>, from: &str) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(to)) = map.get("Ref") {
+                out.push((from.to_owned(), to.clone()));
+            }
+            if let Some(to) = map.get("Fn::GetAtt").and_then(|v| v[0].as_str()) {
+                out.push((from.to_owned(), to.to_owned()));
+            }
+            map.values().for_each(|v| collect_references(v, out, from));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_references(v, out, from)),
+        _ => {}
+    }
 }
