@@ -10,6 +10,7 @@ use crate::constructs::load_balancer::{AlbWithListener, LoadBalancerProps};
 use crate::constructs::service::{self, ServiceProps};
 use crate::constructs::task::{self, TaskProps};
 use crate::constructs::vpc::{Network, VpcProps};
+use crate::resources::iam::Statement;
 use crate::template::{Options, Output, Scope, Template, TemplateError};
 
 pub use crate::constructs::drain_hook::DrainerCode;
@@ -113,7 +114,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
 
     let svc = &config.service;
     let container = &svc.container;
-    let task_definition = task::build(
+    let task = task::build(
         &mut t,
         &service_scope.child("TaskDef"),
         TaskProps {
@@ -128,12 +129,19 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             log_stream_prefix: "Ec2Service",
         },
     )?;
+    // The Docker daemon on the instances ships the containers' logs with the instance's role.
+    let container_logs = capacity.grant(
+        &mut t,
+        "ContainerLogsPolicy",
+        vec![Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(task.log_group.arn())],
+    )?;
     service::build(
         &mut t,
         &service_scope,
         ServiceProps {
             cluster: &cluster,
-            task_definition: &task_definition,
+            task_definition: &task.definition,
+            instance_grants: &container_logs,
             target_group: &alb.target_group,
             listener: &alb.listener,
             container_name: &container.name,

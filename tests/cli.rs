@@ -117,7 +117,7 @@ fn validate_reports_every_error_at_once() {
 fn validate_says_ok() {
     let out = ecs_alb(repo_root(), &["validate", "-c", "examples/three-az-large.yaml"]);
     assert!(out.status.success());
-    assert_eq!(stdout(&out), "examples/three-az-large.yaml: OK (65 resources)\n");
+    assert_eq!(stdout(&out), "examples/three-az-large.yaml: OK (66 resources)\n");
 }
 
 #[test]
@@ -168,7 +168,7 @@ fn ls_prints_the_stack_and_its_resources() {
     let out = stdout(&ecs_alb(repo_root(), &["ls", "--resources", "-c", "examples/no-drain-hook.yaml"]));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "NoDrain");
-    assert_eq!(lines.len(), 1 + 42);
+    assert_eq!(lines.len(), 1 + 43);
     assert!(lines.iter().any(|l| { l.split_whitespace().eq(["Ec2ClusterEE43E89D", "AWS::ECS::Cluster"]) }));
 }
 

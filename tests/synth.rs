@@ -60,6 +60,7 @@ fn only_the_deliberate_differences_separate_us_from_the_cdk() {
             "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionLogGroup46D92D0B",
             "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionSqsEventSource8105A561",
             "Ec2ClusterDefaultAutoScalingGroupDrainECSHookRecheckQueue78B5FA13",
+            "Ec2ClusterDefaultAutoScalingGroupInstanceRoleContainerLogsPolicyBDDAE267",
             "Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE"
         ]
     );
@@ -82,7 +83,7 @@ fn the_default_stack_has_the_reference_shape() {
     {
         has_resource_properties(&t, "AWS::EC2::Subnet", json!({"CidrBlock": cidr, "MapPublicIpOnLaunch": public}));
     }
-    assert_eq!(t["Resources"].as_object().unwrap().len(), 55);
+    assert_eq!(t["Resources"].as_object().unwrap().len(), 56);
 }
 
 #[test]
@@ -394,4 +395,33 @@ fn snapshots_of_every_example() {
             insta::assert_json_snapshot!(name, template);
         }
     });
+}
+
+#[test]
+fn the_instances_may_write_only_their_containers_logs() {
+    let t = default_template();
+    let policies = resources_of_type(&t, "AWS::IAM::Policy");
+    let instance_policies: Vec<_> = policies
+        .iter()
+        .filter(|(_, p)| p["Properties"]["Roles"][0]["Ref"] == "Ec2ClusterDefaultAutoScalingGroupInstanceRole73D80898")
+        .collect();
+    assert_eq!(instance_policies.len(), 2);
+    for (id, policy) in instance_policies {
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"].as_array().unwrap() {
+            let actions = statement["Action"].to_string();
+            if actions.contains("logs:") {
+                assert_eq!(
+                    statement["Resource"],
+                    json!({"Fn::GetAtt": ["Ec2ServiceTaskDefwebLogGroup923CD0CD", "Arn"]}),
+                    "{id}"
+                );
+            }
+            if statement["Resource"] == "*" {
+                let conditioned = statement.get("Condition").is_some();
+                let unscopable =
+                    actions == json!(["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"]).to_string();
+                assert!(conditioned || unscopable, "{id}: {statement}");
+            }
+        }
+    }
 }

@@ -149,7 +149,7 @@ fn cloud_verbs_without_the_cloud_binary_say_how_to_get_it() {
     let dir = tempfile::tempdir().unwrap();
     let lonely = dir.path().join("ecs-alb");
     std::fs::copy(env!("CARGO_BIN_EXE_ecs-alb"), &lonely).unwrap();
-    let out = Command::new(&lonely).args(["deploy", "--yes"]).env("PATH", dir.path()).output().unwrap();
+    let out = output_of_fresh_executable(Command::new(&lonely).args(["deploy", "--yes"]).env("PATH", dir.path()));
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("needs ecs-alb-cloud"),
@@ -167,7 +167,8 @@ fn cloud_verbs_run_the_cloud_binary_with_the_same_arguments() {
     let fake = dir.path().join("ecs-alb-cloud");
     std::fs::write(&fake, "#!/bin/sh\necho \"cloud got: $*\"\nexit 3\n").unwrap();
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = Command::new(&main).args(["-c", "x.yaml", "deploy", "--yes", "--stack-name", "s"]).output().unwrap();
+    let out =
+        output_of_fresh_executable(Command::new(&main).args(["-c", "x.yaml", "deploy", "--yes", "--stack-name", "s"]));
     assert_eq!(stdout(&out), "cloud got: -c x.yaml deploy --yes --stack-name s\n");
     assert_eq!(out.status.code(), Some(3), "its exit code is ours");
 }
@@ -203,4 +204,17 @@ fn collect_references(value: &Value, out: &mut Vec<(String, String)>, from: &str
         Value::Array(items) => items.iter().for_each(|v| collect_references(v, out, from)),
         _ => {}
     }
+}
+
+/// Runs a file written moments ago. Another test thread may be forking meanwhile, and its child
+/// holds the file open until it execs ("Text file busy"), so that one error is waited out.
+fn output_of_fresh_executable(command: &mut Command) -> Output {
+    const ETXTBSY: i32 = 26;
+    for _ in 0..100 {
+        match command.output() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            result => return result.expect("runs"),
+        }
+    }
+    panic!("the file stayed busy")
 }

@@ -37,6 +37,8 @@ pub struct Capacity {
     pub security_group: Handle<SecurityGroup>,
     pub security_group_scope: Scope,
     pub auto_scaling_group: Handle<AutoScalingGroup>,
+    instance_role: Handle<Role>,
+    instance_role_scope: Scope,
 }
 
 impl Capacity {
@@ -149,7 +151,32 @@ impl Capacity {
             }),
         )?;
 
-        Ok(Capacity { security_group, security_group_scope, auto_scaling_group })
+        Ok(Capacity {
+            security_group,
+            security_group_scope,
+            auto_scaling_group,
+            instance_role: role,
+            instance_role_scope: role_scope,
+        })
+    }
+
+    /// Gives the instances more permissions, as a policy of its own: for grants on resources
+    /// created after the capacity, such as the log group the Docker daemon writes to.
+    pub fn grant(
+        &self,
+        t: &mut Template,
+        name: &str,
+        statements: Vec<Statement>,
+    ) -> Result<Handle<Policy>, TemplateError> {
+        let scope = self.instance_role_scope.child(name).child("Resource");
+        t.add(
+            &scope,
+            Policy {
+                policy_document: PolicyDocument::new(statements),
+                policy_name: scope.logical_id().to_string().into(),
+                roles: vec![self.instance_role.role_name().into()],
+            },
+        )
     }
 }
 
@@ -161,14 +188,9 @@ fn ecs_agent_statements(cluster: &Handle<Cluster>) -> Vec<Statement> {
         Statement::allow(["ecs:Poll", "ecs:StartTelemetrySession"])
             .on_any_resource()
             .when_arn_equals("ecs:cluster", cluster.arn()),
-        // These accept no resource scoping.
-        Statement::allow([
-            "ecs:DiscoverPollEndpoint",
-            "ecr:GetAuthorizationToken",
-            "logs:CreateLogStream",
-            "logs:PutLogEvents",
-        ])
-        .on_any_resource(),
+        // These accept no resource scoping. (The containers' logs are granted on their log group,
+        // by the pattern, once it exists.)
+        Statement::allow(["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"]).on_any_resource(),
     ]
 }
 

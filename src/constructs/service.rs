@@ -2,6 +2,7 @@
 
 use crate::resources::ecs::{Cluster, DeploymentConfiguration, Service, ServiceLoadBalancer, TaskDefinition};
 use crate::resources::elbv2::{Listener, TargetGroup};
+use crate::resources::iam::Policy;
 use crate::template::{Handle, Options, Scope, Template, TemplateError};
 
 pub struct ServiceProps<'a> {
@@ -9,6 +10,8 @@ pub struct ServiceProps<'a> {
     pub task_definition: &'a Handle<TaskDefinition>,
     pub target_group: &'a Handle<TargetGroup>,
     pub listener: &'a Handle<Listener>,
+    /// Permissions the tasks need on their instances before they start (their logs).
+    pub instance_grants: &'a Handle<Policy>,
     pub container_name: &'a str,
     pub container_port: u32,
     pub name: Option<&'a str>,
@@ -41,6 +44,6 @@ pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result
             task_definition: props.task_definition.arn().into(),
         },
         // ECS rejects a target group that no listener attaches to a load balancer yet.
-        Options::new().depends_on(props.listener),
+        Options::new().depends_on(props.listener).depends_on(props.instance_grants),
     )
 }

@@ -20,8 +20,14 @@ pub struct TaskProps<'a> {
     pub log_stream_prefix: &'a str,
 }
 
+pub struct Task {
+    pub definition: Handle<TaskDefinition>,
+    /// Where the container's logs go.
+    pub log_group: Handle<LogGroup>,
+}
+
 /// Adds the task definition with its roles and log group.
-pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Handle<TaskDefinition>, TemplateError> {
+pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Task, TemplateError> {
     let task_role = t.add(&scope.child("TaskRole").child("Resource"), Role::for_service("ecs-tasks.amazonaws.com"))?;
     let log_group = t.add_with(
         &scope.child(props.container_name).child("LogGroup").child("Resource"),
@@ -74,7 +80,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ha
             protocol: "tcp",
         }]),
     };
-    t.add(
+    let definition = t.add(
         &scope.child("Resource"),
         TaskDefinition {
             container_definitions: vec![container],
@@ -84,5 +90,6 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ha
             requires_compatibilities: vec!["EC2"],
             task_role_arn: Some(task_role.arn().into()),
         },
-    )
+    )?;
+    Ok(Task { definition, log_group })
 }
