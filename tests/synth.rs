@@ -408,8 +408,8 @@ fn the_instances_may_write_only_their_containers_logs() {
     assert_eq!(instance_policies.len(), 2);
     for (id, policy) in instance_policies {
         for statement in policy["Properties"]["PolicyDocument"]["Statement"].as_array().unwrap() {
-            let actions = statement["Action"].to_string();
-            if actions.contains("logs:") {
+            let actions = &statement["Action"];
+            if actions.to_string().contains("logs:") {
                 assert_eq!(
                     statement["Resource"],
                     json!({"Fn::GetAtt": ["Ec2ServiceTaskDefwebLogGroup923CD0CD", "Arn"]}),
