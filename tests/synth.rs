@@ -418,8 +418,7 @@ fn the_instances_may_write_only_their_containers_logs() {
             }
             if statement["Resource"] == "*" {
                 let conditioned = statement.get("Condition").is_some();
-                let unscopable =
-                    actions == json!(["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"]).to_string();
+                let unscopable = *actions == json!(["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"]);
                 assert!(conditioned || unscopable, "{id}: {statement}");
             }
         }
