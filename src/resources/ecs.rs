@@ -11,6 +11,14 @@ use crate::template::{Handle, Intrinsic, Resource, Value};
 #[serde(rename_all = "PascalCase")]
 pub struct Cluster {
     pub cluster_name: Option<Value<String>>,
+    pub cluster_settings: Option<Vec<ClusterSetting>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterSetting {
+    pub name: &'static str,
+    pub value: Value<String>,
 }
 
 impl Resource for Cluster {

@@ -1,0 +1,84 @@
+//! checkov, on every template we emit and on the CDK's in the same run: we fail no check the CDK
+//! template passes, fewer checks overall, and each check we still fail is justified here (and in
+//! the README, one line each).
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+use serde_json::Value;
+
+use common::{examples, repo_root};
+use testkit::venv_tool;
+
+/// Checks our templates fail, and why that is right (or what would fix it). Nowhere else.
+const JUSTIFIED: &[(&str, &str)] = &[
+    ("CKV_AWS_2", "HTTPS needs a certificate the user owns; the listener is HTTP until one is configured"),
+    ("CKV_AWS_103", "TLS policy: as CKV_AWS_2, there is no TLS listener without a certificate"),
+    ("CKV_AWS_260", "a public web service takes port 80 from anywhere; the instances take only the ALB's traffic"),
+    ("CKV_AWS_91", "ALB access logs need an S3 bucket with a policy for the ELB service; an option, not a default"),
+    (
+        "CKV_AWS_26",
+        "the hook's topic carries instance IDs and tokens, no data; a KMS key also needs a key grant for Auto Scaling",
+    ),
+    ("CKV_AWS_27", "the queues use SQS-managed encryption (SqsManagedSseEnabled), which checkov does not recognise"),
+    ("CKV_AWS_158", "CloudWatch Logs encrypts at rest already; a customer key adds cost and a key policy"),
+    (
+        "CKV_AWS_115",
+        "reserving concurrency fails in accounts at the minimum concurrency quota; the drainer's load is tiny",
+    ),
+    ("CKV_AWS_117", "the drainer calls only AWS APIs; in a VPC it would need NAT or endpoints to reach them"),
+    ("CKV_AWS_173", "the drainer's environment holds a cluster name, a queue URL and a number: nothing secret"),
+];
+
+/// Failed check IDs per scanned file.
+fn checkov(files: &[std::path::PathBuf]) -> BTreeMap<String, BTreeSet<String>> {
+    let mut cmd = Command::new(venv_tool("checkov"));
+    cmd.args(["--framework", "cloudformation", "--skip-download", "--quiet", "--compact", "-o", "json"]);
+    for file in files {
+        cmd.arg("-f").arg(file);
+    }
+    let out = cmd.output().expect("checkov runs");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("checkov printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    let reports = match report {
+        Value::Array(reports) => reports,
+        single => vec![single],
+    };
+    let mut failed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for report in reports {
+        for check in report["results"]["failed_checks"].as_array().into_iter().flatten() {
+            let file = check["file_path"].as_str().unwrap_or_default().trim_start_matches('/').to_owned();
+            failed.entry(file).or_default().insert(check["check_id"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    failed
+}
+
+#[test]
+fn we_fail_fewer_checkov_checks_than_the_cdk_and_only_justified_ones() {
+    let cdk_file = "tests/fixtures/cdk-add-capacity.template.json";
+    let mut files: Vec<_> =
+        examples().iter().map(|(name, _)| repo_root().join(format!("templates/{name}.json"))).collect();
+    files.push(repo_root().join(cdk_file));
+    let failed = checkov(&files);
+    let cdk = failed
+        .iter()
+        .find(|(file, _)| file.ends_with(cdk_file))
+        .map(|(_, c)| c.clone())
+        .expect("checkov scanned the CDK template");
+    assert_eq!(cdk.len(), 14, "the CDK baseline checkov reports: {cdk:?}");
+
+    let justified: BTreeSet<&str> = JUSTIFIED.iter().map(|(id, _)| *id).collect();
+    for (name, _) in examples() {
+        let ours = failed
+            .iter()
+            .find(|(file, _)| file.ends_with(&format!("templates/{name}.json")))
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default();
+        assert!(ours.len() < cdk.len(), "{name}: {} failed checks, the CDK's {}: {ours:?}", ours.len(), cdk.len());
+        let unjustified: Vec<_> = ours.iter().filter(|id| !justified.contains(id.as_str())).collect();
+        assert!(unjustified.is_empty(), "{name} fails checks nobody justified: {unjustified:?}");
+    }
+}
