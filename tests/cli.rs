@@ -189,3 +189,26 @@ fn drainer_zip_points_the_function_at_a_local_path() {
     assert_eq!(function["Properties"]["Code"], "drainer/bootstrap.zip");
     assert!(template["Parameters"].get("DrainerCodeS3Bucket").is_none());
 }
+
+/// Every file in tests/bad-configs/ names, in `# expect:` lines, what its errors must say.
+#[test]
+fn the_bad_config_corpus_is_refused_clearly() {
+    let corpus = repo_root().join("tests/bad-configs");
+    let mut files: Vec<_> = fs::read_dir(&corpus).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 15, "{files:?}");
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("t.json"), "previous").unwrap();
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        let expected: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# expect: ")).collect();
+        assert!(!expected.is_empty(), "{} names no expectation", file.display());
+        let config = file.to_str().unwrap();
+        let err = config_error(dir.path(), &["synth", "-c", config, "-o", "t.json"]);
+        for fragment in expected {
+            assert!(err.contains(fragment), "{}: {fragment:?} not in\n{err}", file.display());
+        }
+        assert_eq!(fs::read_to_string(dir.path().join("t.json")).unwrap(), "previous", "{}", file.display());
+        assert_eq!(config_error(dir.path(), &["validate", "-c", config]), err);
+    }
+}

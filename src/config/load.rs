@@ -106,15 +106,25 @@ pub fn load_str(text: &str, origin: Option<&str>) -> Result<ValidConfig, ConfigE
 /// "did you mean" added when a misspelt key or variant is close to a real one.
 fn parse_diagnostic(err: &serde_yaml::Error) -> Diagnostic {
     let text = err.to_string();
-    let text = match text.rfind(" at line ") {
-        Some(at) if err.location().is_some() => &text[..at],
-        _ => &text,
-    };
-    let (field, message) = split_path(text);
+    let text = if err.location().is_some() { strip_position(&text) } else { text };
+    let (field, message) = split_path(&text);
     let mut d = Diagnostic::new(field, message);
     d.location = err.location().map(|l| Location { line: l.line(), column: l.column() });
     d.hint = suggestion(message);
     d
+}
+
+/// Removes serde_yaml's " at line L column C" (the diagnostic shows the place once, up front).
+fn strip_position(text: &str) -> String {
+    let Some(start) = text.find(" at line ") else { return text.to_owned() };
+    let rest = &text[start + " at line ".len()..];
+    let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let line_len = digits(rest);
+    let after_line = &rest[line_len..];
+    match after_line.strip_prefix(" column ") {
+        Some(col) if line_len > 0 => format!("{}{}", &text[..start], &col[digits(col)..]),
+        _ => text.to_owned(),
+    }
 }
 
 /// serde_yaml writes the path of a nested error before a colon (`capacity.min_capacity: invalid type...`).
@@ -185,6 +195,15 @@ mod tests {
             e,
             "ecs-alb.yaml:2:3: capacity.min_capacity: 3 must be at most capacity.max_capacity (1)\n\
              ecs-alb.yaml:5:5: service.container.port: 0 must be from 1 to 65535"
+        );
+    }
+
+    #[test]
+    fn the_position_is_given_once() {
+        let e = err("vpc: {cidr: 10.0.0.0/16\n");
+        assert_eq!(
+            e,
+            "ecs-alb.yaml:2:1: did not find expected ',' or '}', while parsing a flow mapping at line 1 column 6"
         );
     }
 

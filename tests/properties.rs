@@ -1,0 +1,131 @@
+//! Property tests: random valid configurations synthesize to templates cfn-lint accepts (all of
+//! them in one cfn-lint run) and that are byte-identical from one run to the next; random
+//! out-of-range values are refused with the field named.
+
+mod common;
+
+use std::process::Command;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config as RunnerConfig, TestRunner};
+
+use ecs_alb::config::{Config, MachineImage};
+use ecs_alb::pattern::{SynthOptions, synthesize};
+use testkit::venv_tool;
+
+const VALID_CASES: u32 = 120;
+const RETENTIONS: [u32; 6] = [1, 7, 30, 365, 731, 3653];
+const INSTANCE_TYPES: [&str; 5] = ["t2.micro", "t3.large", "m5.xlarge", "c6i.2xlarge", "r5.large"];
+
+/// A configuration valid by construction, covering the options' whole ranges.
+fn valid_config() -> impl Strategy<Value = Config> {
+    let vpc = (2u32..=6, 16u8..=20, 0u32..=6);
+    let capacity = (
+        0usize..INSTANCE_TYPES.len(),
+        1u32..=10,
+        0u32..=10,
+        any::<bool>(),
+        30u32..=200,
+        prop_oneof![Just(0u32), 30u32..=172_800],
+    );
+    let lb = (any::<bool>(), 1u32..=65535, 1u32..=4000);
+    let service =
+        (0u32..=50, 0u32..=600, 0u32..=100, 0usize..RETENTIONS.len(), proptest::option::of("[a-z][a-z0-9-]{0,20}"));
+    let container = (
+        "[a-z][a-z0-9_-]{0,15}",
+        1u32..=65535,
+        6u32..=4096,
+        proptest::option::of(0u32..=4096),
+        proptest::collection::btree_map("[A-Z_][A-Z0-9_]{0,10}", "[ -~]{0,20}", 0..4),
+    );
+    (vpc, capacity, lb, service, container).prop_map(|(vpc, cap, lb, svc, ct)| {
+        let mut c = Config::default();
+        c.stack_name = format!("S{}", vpc.0);
+        c.vpc.max_azs = vpc.0;
+        c.vpc.cidr = format!("10.{}.0.0/{}", vpc.1, vpc.1);
+        c.vpc.nat_gateways = Some(vpc.2.min(vpc.0));
+        c.capacity.instance_type = INSTANCE_TYPES[cap.0].into();
+        c.capacity.machine_image = MachineImage::AmazonLinux2;
+        c.capacity.max_capacity = cap.1;
+        c.capacity.min_capacity = cap.2.min(cap.1);
+        c.capacity.desired_capacity = cap.3.then_some(cap.1);
+        c.capacity.root_volume_gib = cap.4;
+        c.capacity.task_drain_time_seconds = cap.5;
+        c.load_balancer.public = lb.0;
+        c.load_balancer.listener_port = lb.1;
+        c.load_balancer.idle_timeout_seconds = lb.2;
+        c.service.desired_count = svc.0;
+        c.service.health_check_grace_period_seconds = svc.1;
+        c.service.min_healthy_percent = svc.2;
+        c.service.max_healthy_percent = 200;
+        c.service.log_retention_days = RETENTIONS[svc.3];
+        c.service.name = svc.4;
+        c.service.container.name = ct.0;
+        c.service.container.port = ct.1;
+        c.service.container.memory_limit_mib = Some(ct.2);
+        c.service.container.memory_reservation_mib = ct.3.map(|r| r.min(ct.2).max(6));
+        c.service.container.environment = ct.4.into_iter().collect();
+        c
+    })
+}
+
+#[test]
+fn random_valid_configs_give_deterministic_templates_cfn_lint_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut runner = TestRunner::new(RunnerConfig { cases: VALID_CASES, ..RunnerConfig::default() });
+    let written = std::cell::RefCell::new(Vec::new());
+    runner
+        .run(&valid_config(), |config| {
+            let valid =
+                config.clone().validate().map_err(|d| TestCaseError::fail(format!("{config:?} is invalid: {d:?}")))?;
+            let first = synthesize(&valid, SynthOptions::default()).unwrap().to_json_pretty().unwrap();
+            let second = synthesize(&valid, SynthOptions::default()).unwrap().to_json_pretty().unwrap();
+            prop_assert_eq!(&first, &second);
+            let path = dir.path().join(format!("case-{}.json", written.borrow().len()));
+            std::fs::write(&path, first).unwrap();
+            written.borrow_mut().push(path);
+            Ok(())
+        })
+        .unwrap();
+    let written = written.into_inner();
+    assert!(written.len() >= VALID_CASES as usize);
+
+    let out =
+        Command::new(venv_tool("cfn-lint")).arg("--include-checks").arg("I").arg("--").args(&written).output().unwrap();
+    let findings = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && findings.trim().is_empty(),
+        "cfn-lint on {} random templates:\n{findings}",
+        written.len()
+    );
+}
+
+#[test]
+fn random_out_of_range_values_are_refused_with_the_field_named() {
+    type Breaker = fn(&mut Config, u32) -> ();
+    let cases: [(&str, Breaker, std::ops::Range<u32>); 8] = [
+        ("vpc.max_azs", |c, v| c.vpc.max_azs = v, 7..1000),
+        ("capacity.root_volume_gib", |c, v| c.capacity.root_volume_gib = v, 0..30),
+        ("capacity.task_drain_time_seconds", |c, v| c.capacity.task_drain_time_seconds = v, 1..30),
+        ("load_balancer.listener_port", |c, v| c.load_balancer.listener_port = v, 65536..u32::MAX),
+        ("load_balancer.idle_timeout_seconds", |c, v| c.load_balancer.idle_timeout_seconds = v, 4001..u32::MAX),
+        ("service.min_healthy_percent", |c, v| c.service.min_healthy_percent = v, 101..u32::MAX),
+        ("service.container.port", |c, v| c.service.container.port = v, 65536..u32::MAX),
+        ("service.container.cpu", |c, v| c.service.container.cpu = Some(v), 10241..u32::MAX),
+    ];
+    let mut runner = TestRunner::new(RunnerConfig { cases: 64, ..RunnerConfig::default() });
+    for (field, break_it, range) in cases {
+        runner
+            .run(&range, |value| {
+                let mut config = Config::default();
+                break_it(&mut config, value);
+                let diagnostics = config.validate().expect_err("an out-of-range value is refused");
+                prop_assert!(
+                    diagnostics.iter().any(|d| d.field == field && d.message.starts_with(&value.to_string())),
+                    "{field} = {value}: {diagnostics:?}"
+                );
+                Ok(())
+            })
+            .unwrap();
+    }
+}
