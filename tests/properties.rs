@@ -39,8 +39,7 @@ fn valid_config() -> impl Strategy<Value = Config> {
         proptest::collection::btree_map("[A-Z_][A-Z0-9_]{0,10}", "[ -~]{0,20}", 0..4),
     );
     (vpc, capacity, lb, service, container).prop_map(|(vpc, cap, lb, svc, ct)| {
-        let mut c = Config::default();
-        c.stack_name = format!("S{}", vpc.0);
+        let mut c = Config { stack_name: format!("S{}", vpc.0), ..Config::default() };
         c.vpc.max_azs = vpc.0;
         c.vpc.cidr = format!("10.{}.0.0/{}", vpc.1, vpc.1);
         c.vpc.nat_gateways = Some(vpc.2.min(vpc.0));
