@@ -145,7 +145,7 @@ fn unreadable_configs_are_config_errors() {
         ("binary.yaml", "is not UTF-8 text"),
         ("big.yaml", "at most 1 MiB"),
         ("syntax.yaml", "syntax.yaml:"),
-        ("list.yaml", "invalid type: sequence, expected struct Config"),
+        ("list.yaml", "list.yaml: invalid type: sequence, expected a mapping"),
         ("dir.yaml", "is a directory"),
     ];
     for (file, expected) in cases {

@@ -92,6 +92,21 @@ pub fn load_str(text: &str, origin: Option<&str>) -> Result<ValidConfig, ConfigE
         d.hint = Some("write `{}` to take every default".into());
         return Err(error(vec![d]));
     }
+    let document: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| error(vec![parse_diagnostic(&e)]))?;
+    let schema = serde_json::to_value(super::json_schema()).unwrap_or_default();
+    let shape_errors = super::shape::check(&document, &schema);
+    if !shape_errors.is_empty() {
+        let map = SourceMap::parse(text);
+        let diagnostics = shape_errors
+            .into_iter()
+            .map(|(path, mut d)| {
+                d.location = map.locate(&path);
+                d
+            })
+            .collect();
+        return Err(error(diagnostics));
+    }
+    // serde has the last word on the shape: anything the schema check let through is caught here.
     let config: Config = serde_yaml::from_str(text).map_err(|e| error(vec![parse_diagnostic(&e)]))?;
     config.validate().map_err(|mut diagnostics| {
         let map = SourceMap::parse(text);
@@ -140,7 +155,7 @@ fn split_path(text: &str) -> (&str, &str) {
 }
 
 /// For "unknown field `x`, expected one of `a`, `b`" (and the same for variants), the closest name.
-fn suggestion(message: &str) -> Option<String> {
+pub(super) fn suggestion(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
     let (unknown, expected) = rest.split_once('`')?;
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
@@ -185,7 +200,31 @@ mod tests {
     #[test]
     fn a_wrong_type_names_the_field() {
         let e = err("vpc:\n  max_azs: two\n");
-        assert!(e.starts_with("ecs-alb.yaml:2:12: vpc.max_azs: invalid type: string \"two\", expected u32"), "{e}");
+        assert_eq!(e, "ecs-alb.yaml:2:3: vpc.max_azs: invalid type: string \"two\", expected u32");
+    }
+
+    #[test]
+    fn every_shape_error_is_reported_at_once() {
+        let e = err(
+            "vpc:\n  max_az: 3\n  cidr: [1]\ncapacity:\n  machine_image: amazon-linux-3\n  min_capacity: -1\nservice:\n  container:\n    environment: {A: {b: c}}\n    name: 5\nextra: 1\n",
+        );
+        let lines: Vec<&str> = e.lines().filter(|l| !l.starts_with("  hint")).collect();
+        assert_eq!(
+            lines,
+            [
+                "ecs-alb.yaml:2:3: vpc: unknown field `max_az`, expected one of `max_azs`, `cidr`, `nat_gateways`",
+                "ecs-alb.yaml:3:3: vpc.cidr: invalid type: sequence, expected a string",
+                "ecs-alb.yaml:5:3: capacity.machine_image: unknown variant `amazon-linux-3`, expected `amazon-linux-2`",
+                "ecs-alb.yaml:6:3: capacity.min_capacity: invalid value: -1, expected a whole number from 0 to 4294967295",
+                "ecs-alb.yaml:9:19: service.container.environment.A: invalid type: mapping, expected a string",
+                "ecs-alb.yaml:10:5: service.container.name: invalid type: number 5, expected a string",
+                "ecs-alb.yaml:11:1: unknown field `extra`, expected one of `stack_name`, `vpc`, `capacity`, `load_balancer`, `service`",
+            ]
+        );
+        assert!(
+            e.contains("hint: did you mean `max_azs`?") && e.contains("hint: did you mean `amazon-linux-2`?"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! there, and a test checks that each doc comment's `Default:` line agrees.
 
 mod load;
+mod shape;
 mod source_map;
 mod validate;
 
