@@ -13,7 +13,7 @@ use ecs_alb::config::{Config, MachineImage};
 use ecs_alb::pattern::{SynthOptions, synthesize};
 use testkit::venv_tool;
 
-const VALID_CASES: u32 = 120;
+const VALID_CASES: u32 = 240;
 const RETENTIONS: [u32; 6] = [1, 7, 30, 365, 731, 3653];
 const INSTANCE_TYPES: [&str; 5] = ["t2.micro", "t3.large", "m5.xlarge", "c6i.2xlarge", "r5.large"];
 

@@ -424,3 +424,43 @@ fn the_instances_may_write_only_their_containers_logs() {
         }
     }
 }
+
+/// The security rules, for every example's template: no IAM statement on `"*"` that AWS would let
+/// us scope, IMDSv2 and encrypted volumes on every instance, instances reachable only from the ALB.
+#[test]
+fn every_template_keeps_least_privilege_and_exposure_rules() {
+    let unscopable = json!(["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"]);
+    for (name, path) in examples() {
+        let t: Value = serde_json::from_str(&synth_file(&path)).unwrap();
+        for (id, policy) in resources_of_type(&t, "AWS::IAM::Policy") {
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"].as_array().unwrap() {
+                if statement["Resource"] == "*" {
+                    let conditioned = statement["Condition"].is_object();
+                    assert!(conditioned || statement["Action"] == unscopable, "{name}: {id}: {statement}");
+                }
+            }
+        }
+        for (id, lt) in resources_of_type(&t, "AWS::EC2::LaunchTemplate") {
+            let data = &lt["Properties"]["LaunchTemplateData"];
+            assert_eq!(data["MetadataOptions"]["HttpTokens"], "required", "{name}: {id}");
+            assert_eq!(data["MetadataOptions"]["HttpPutResponseHopLimit"], 1, "{name}: {id}");
+            for mapping in data["BlockDeviceMappings"].as_array().unwrap() {
+                assert_eq!(mapping["Ebs"]["Encrypted"], true, "{name}: {id}");
+            }
+        }
+        let instance_sg = "Ec2ClusterDefaultAutoScalingGroupInstanceSecurityGroup149B0A9E";
+        assert!(t["Resources"][instance_sg]["Properties"].get("SecurityGroupIngress").is_none(), "{name}");
+        let alb_sg = json!({"Fn::GetAtt": ["Ec2ServiceLBSecurityGroup45FED6DF", "GroupId"]});
+        let mut into_instances = 0;
+        for (id, ingress) in resources_of_type(&t, "AWS::EC2::SecurityGroupIngress") {
+            let props = &ingress["Properties"];
+            if props["GroupId"]["Fn::GetAtt"][0] == instance_sg {
+                assert_eq!(props["SourceSecurityGroupId"], alb_sg, "{name}: {id}");
+                into_instances += 1;
+            }
+        }
+        assert_eq!(into_instances, 1, "{name}");
+        let queues = resources_of_type(&t, "AWS::SQS::Queue");
+        assert!(queues.iter().all(|(_, q)| q["Properties"]["SqsManagedSseEnabled"] == true), "{name}");
+    }
+}
