@@ -102,6 +102,8 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             depends_on: if lb.public { internet_routes } else { Options::new() },
             listener_port: lb.listener_port,
             idle_timeout_seconds: lb.idle_timeout_seconds,
+            health_check: &lb.health_check,
+            deregistration_delay_seconds: lb.deregistration_delay_seconds,
         },
     )?;
     connections::allow_tcp(
@@ -151,6 +153,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             health_check_grace_period_seconds: svc.health_check_grace_period_seconds,
             min_healthy_percent: svc.min_healthy_percent,
             max_healthy_percent: svc.max_healthy_percent,
+            circuit_breaker: &svc.circuit_breaker,
         },
     )?;
 

@@ -204,6 +204,18 @@ fn every_example_deploys() {
                     json!([{"name": "LOG_LEVEL", "value": "info"}, {"name": "FEATURE_FLAGS", "value": "checkout,search"}])
                 );
             }
+            "safe-deployments" => {
+                let group = moto.physical_id(&name, &id_of(&template, "AWS::ElasticLoadBalancingV2::TargetGroup"));
+                let tg =
+                    &moto.aws(&["elbv2", "describe-target-groups", "--target-group-arns", &group])["TargetGroups"][0];
+                assert_eq!(
+                    (&tg["HealthCheckPath"], &tg["HealthCheckIntervalSeconds"]),
+                    (&json!("/healthz"), &json!(10))
+                );
+                assert_eq!((&tg["HealthyThresholdCount"], &tg["UnhealthyThresholdCount"]), (&json!(3), &json!(3)));
+                assert_eq!(tg["Matcher"]["HttpCode"], "200-299");
+                // moto ignores TargetGroupAttributes from CloudFormation (it reports 300); tests/synth.rs checks them.
+            }
             "no-nat" => {
                 assert_eq!(count("AWS::EC2::NatGateway"), 0);
                 assert_eq!(count("AWS::EC2::Subnet"), 2);

@@ -293,8 +293,23 @@ fn the_task_runs_in_bridge_mode_on_a_dynamic_host_port_and_logs_to_cloudwatch() 
     has_resource_properties(
         &t,
         "AWS::ElasticLoadBalancingV2::TargetGroup",
-        json!({"HealthCheckPort": "traffic-port", "TargetType": "instance", "Protocol": "HTTP"}),
+        json!({
+            "HealthCheckPort": "traffic-port", "TargetType": "instance", "Protocol": "HTTP",
+            "HealthCheckPath": "/", "Matcher": {"HttpCode": "200"},
+            "TargetGroupAttributes": [
+                {"Key": "stickiness.enabled", "Value": "false"},
+                {"Key": "deregistration_delay.timeout_seconds", "Value": "30"}
+            ]
+        }),
     );
+    has_resource_properties(
+        &t,
+        "AWS::ECS::Service",
+        json!({"DeploymentConfiguration": {"DeploymentCircuitBreaker": {"Enable": true, "Rollback": true}}}),
+    );
+    let no_breaker = synth("service: {circuit_breaker: {enabled: false}}");
+    let service = only(&no_breaker, "AWS::ECS::Service");
+    assert!(service["Properties"]["DeploymentConfiguration"].get("DeploymentCircuitBreaker").is_none());
 }
 
 #[test]

@@ -158,11 +158,66 @@ pub struct LoadBalancerConfig {
     ///
     /// Default: 60
     pub idle_timeout_seconds: u32,
+    pub health_check: HealthCheckConfig,
+    /// Seconds a task's connections may finish after it leaves the target group, 0 to 3600. Every
+    /// deployment and every drain waits this long per task, so it is short; raise it for long requests.
+    ///
+    /// Default: 30
+    pub deregistration_delay_seconds: u32,
 }
 
 impl Default for LoadBalancerConfig {
     fn default() -> Self {
-        LoadBalancerConfig { public: true, listener_port: 80, idle_timeout_seconds: 60 }
+        LoadBalancerConfig {
+            public: true,
+            listener_port: 80,
+            idle_timeout_seconds: 60,
+            health_check: HealthCheckConfig::default(),
+            deregistration_delay_seconds: 30,
+        }
+    }
+}
+
+/// How the load balancer tells a healthy task from a sick one.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthCheckConfig {
+    /// The path requested, starting with `/`.
+    ///
+    /// Default: /
+    pub path: String,
+    /// Seconds between checks, 5 to 300.
+    ///
+    /// Default: 30
+    pub interval_seconds: u32,
+    /// Seconds without an answer that fail a check, 2 to 120, less than the interval.
+    ///
+    /// Default: 5
+    pub timeout_seconds: u32,
+    /// Consecutive successes that make a task healthy, 2 to 10.
+    ///
+    /// Default: 5
+    pub healthy_threshold: u32,
+    /// Consecutive failures that make a task unhealthy, 2 to 10.
+    ///
+    /// Default: 2
+    pub unhealthy_threshold: u32,
+    /// HTTP codes that count as healthy: `200`, `200,204` or `200-299`, from 200 to 499.
+    ///
+    /// Default: 200
+    pub matcher: String,
+}
+
+impl Default for HealthCheckConfig {
+    fn default() -> Self {
+        HealthCheckConfig {
+            path: "/".into(),
+            interval_seconds: 30,
+            timeout_seconds: 5,
+            healthy_threshold: 5,
+            unhealthy_threshold: 2,
+            matcher: "200".into(),
+        }
     }
 }
 
@@ -191,6 +246,7 @@ pub struct ServiceConfig {
     /// Default: 200
     pub max_healthy_percent: u32,
     pub container: ContainerConfig,
+    pub circuit_breaker: CircuitBreakerConfig,
     /// Days to keep the container's logs (and the drainer's). One of CloudWatch's values: 1, 3, 5, 7,
     /// 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.
     /// A year keeps what an incident review or an audit asks for without letting logs pile up
@@ -209,8 +265,28 @@ impl Default for ServiceConfig {
             min_healthy_percent: 50,
             max_healthy_percent: 200,
             container: ContainerConfig::default(),
+            circuit_breaker: CircuitBreakerConfig::default(),
             log_retention_days: 365,
         }
+    }
+}
+
+/// ECS's deployment circuit breaker: a deployment whose tasks keep failing is stopped (and rolled
+/// back) instead of retrying for hours while the old tasks drain away.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CircuitBreakerConfig {
+    /// Default: true
+    pub enabled: bool,
+    /// Go back to the last deployment that worked when the breaker trips.
+    ///
+    /// Default: true
+    pub rollback: bool,
+}
+
+impl Default for CircuitBreakerConfig {
+    fn default() -> Self {
+        CircuitBreakerConfig { enabled: true, rollback: true }
     }
 }
 

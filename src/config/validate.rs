@@ -90,6 +90,13 @@ impl Config {
 
         v.range("load_balancer.listener_port", c.load_balancer.listener_port, PORT, "");
         v.range("load_balancer.idle_timeout_seconds", c.load_balancer.idle_timeout_seconds, IDLE_TIMEOUT_SECONDS, "");
+        check_health_check(&mut v, c);
+        v.range(
+            "load_balancer.deregistration_delay_seconds",
+            c.load_balancer.deregistration_delay_seconds,
+            0..=3600,
+            "",
+        );
 
         check_service(&mut v, c);
 
@@ -211,6 +218,41 @@ fn is_graviton(family: &str) -> bool {
     let after_generation = family.trim_start_matches(|c: char| c.is_ascii_lowercase());
     let suffix = after_generation.trim_start_matches(|c: char| c.is_ascii_digit());
     suffix.split('-').next().is_some_and(|s| s.contains('g'))
+}
+
+fn check_health_check(v: &mut Rules, c: &Config) {
+    let hc = &c.load_balancer.health_check;
+    if !hc.path.starts_with('/') || hc.path.len() > 1024 || hc.path.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        v.fail_str(
+            "load_balancer.health_check.path",
+            &hc.path,
+            "must start with / and hold no spaces, at most 1024 characters",
+        );
+    }
+    v.range("load_balancer.health_check.interval_seconds", hc.interval_seconds, 5..=300, "");
+    v.range("load_balancer.health_check.timeout_seconds", hc.timeout_seconds, 2..=120, "");
+    if hc.timeout_seconds >= hc.interval_seconds {
+        v.fail(
+            "load_balancer.health_check.timeout_seconds",
+            hc.timeout_seconds,
+            format!("must be less than load_balancer.health_check.interval_seconds ({})", hc.interval_seconds),
+        );
+    }
+    v.range("load_balancer.health_check.healthy_threshold", hc.healthy_threshold, 2..=10, "");
+    v.range("load_balancer.health_check.unhealthy_threshold", hc.unhealthy_threshold, 2..=10, "");
+    let code_ok = |code: &str| code.len() == 3 && code.parse::<u16>().is_ok_and(|c| (200..=499).contains(&c));
+    let part_ok = |part: &str| match part.split_once('-') {
+        Some((from, to)) => code_ok(from) && code_ok(to) && from <= to,
+        None => code_ok(part),
+    };
+    if hc.matcher.is_empty() || !hc.matcher.split(',').all(part_ok) {
+        v.fail_str(
+            "load_balancer.health_check.matcher",
+            &hc.matcher,
+            "must be HTTP codes from 200 to 499: a code, a list such as 200,204, or a range such as 200-299",
+        );
+    }
 }
 
 fn check_service(v: &mut Rules, c: &Config) {
@@ -409,6 +451,44 @@ mod tests {
             |c| c.load_balancer.idle_timeout_seconds = 4001,
             "load_balancer.idle_timeout_seconds",
             "1 to 4000",
+        );
+        let hc = "load_balancer.health_check";
+        assert_one_error(
+            |c| c.load_balancer.health_check.path = "health".into(),
+            &format!("{hc}.path"),
+            "start with /",
+        );
+        assert_one_error(
+            |c| c.load_balancer.health_check.interval_seconds = 301,
+            &format!("{hc}.interval_seconds"),
+            "5 to 300",
+        );
+        assert_one_error(
+            |c| c.load_balancer.health_check.timeout_seconds = 30,
+            &format!("{hc}.timeout_seconds"),
+            "less than",
+        );
+        assert_one_error(
+            |c| c.load_balancer.health_check.healthy_threshold = 1,
+            &format!("{hc}.healthy_threshold"),
+            "2 to 10",
+        );
+        assert_one_error(
+            |c| c.load_balancer.health_check.unhealthy_threshold = 11,
+            &format!("{hc}.unhealthy_threshold"),
+            "2 to 10",
+        );
+        for bad in ["", "600", "200-", "299-200", "2OO", "200;204"] {
+            assert_one_error(
+                |c| c.load_balancer.health_check.matcher = bad.into(),
+                &format!("{hc}.matcher"),
+                "HTTP codes",
+            );
+        }
+        assert_one_error(
+            |c| c.load_balancer.deregistration_delay_seconds = 3601,
+            "load_balancer.deregistration_delay_seconds",
+            "0 to 3600",
         );
         assert_one_error(|c| c.service.name = Some("a b".into()), "service.name", "letters, digits");
         assert_one_error(|c| c.service.desired_count = 5001, "service.desired_count", "5000");

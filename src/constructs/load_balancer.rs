@@ -1,8 +1,9 @@
 //! The Application Load Balancer, its security group, its listener and the service's target group.
 
+use crate::config::HealthCheckConfig;
 use crate::resources::Attribute;
 use crate::resources::ec2::{SecurityGroup, SecurityGroupRule, Vpc};
-use crate::resources::elbv2::{Action, Listener, LoadBalancer, TargetGroup};
+use crate::resources::elbv2::{Action, Listener, LoadBalancer, Matcher, TargetGroup};
 use crate::template::{Handle, List, Options, Scope, Template, TemplateError};
 
 /// ECS registers each task with its own dynamic host port, so the group's port is only a
@@ -17,6 +18,8 @@ pub struct LoadBalancerProps<'a> {
     pub depends_on: Options,
     pub listener_port: u32,
     pub idle_timeout_seconds: u32,
+    pub health_check: &'a HealthCheckConfig,
+    pub deregistration_delay_seconds: u32,
 }
 
 pub struct AlbWithListener {
@@ -78,15 +81,25 @@ impl AlbWithListener {
         )?;
 
         let listener_scope = scope.child("PublicListener");
+        let hc = props.health_check;
         let target_group = t.add(
             &listener_scope.child("ECSGroup").child("Resource"),
             TargetGroup {
+                health_check_interval_seconds: Some(hc.interval_seconds.into()),
+                health_check_path: Some(hc.path.clone().into()),
                 // Health checks follow each task to its dynamic host port.
                 health_check_port: Some("traffic-port".into()),
+                health_check_timeout_seconds: Some(hc.timeout_seconds.into()),
+                healthy_threshold_count: Some(hc.healthy_threshold.into()),
+                matcher: Some(Matcher { http_code: hc.matcher.clone().into() }),
                 port: TARGET_GROUP_PORT.into(),
                 protocol: "HTTP",
-                target_group_attributes: vec![Attribute::new("stickiness.enabled", false)],
+                target_group_attributes: vec![
+                    Attribute::new("stickiness.enabled", false),
+                    Attribute::new("deregistration_delay.timeout_seconds", props.deregistration_delay_seconds),
+                ],
                 target_type: "instance",
+                unhealthy_threshold_count: Some(hc.unhealthy_threshold.into()),
                 vpc_id: props.vpc.vpc_id().into(),
             },
         )?;

@@ -1,6 +1,9 @@
 //! The ECS service: keeps the tasks running on the cluster and registered with the target group.
 
-use crate::resources::ecs::{Cluster, DeploymentConfiguration, Service, ServiceLoadBalancer, TaskDefinition};
+use crate::config::CircuitBreakerConfig;
+use crate::resources::ecs::{
+    Cluster, DeploymentCircuitBreaker, DeploymentConfiguration, Service, ServiceLoadBalancer, TaskDefinition,
+};
 use crate::resources::elbv2::{Listener, TargetGroup};
 use crate::resources::iam::Policy;
 use crate::template::{Handle, Options, Scope, Template, TemplateError};
@@ -19,6 +22,7 @@ pub struct ServiceProps<'a> {
     pub health_check_grace_period_seconds: u32,
     pub min_healthy_percent: u32,
     pub max_healthy_percent: u32,
+    pub circuit_breaker: &'a CircuitBreakerConfig,
 }
 
 pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result<Handle<Service>, TemplateError> {
@@ -27,6 +31,10 @@ pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result
         Service {
             cluster: props.cluster.cluster_name().into(),
             deployment_configuration: DeploymentConfiguration {
+                deployment_circuit_breaker: props.circuit_breaker.enabled.then(|| DeploymentCircuitBreaker {
+                    enable: true.into(),
+                    rollback: props.circuit_breaker.rollback.into(),
+                }),
                 maximum_percent: props.max_healthy_percent.into(),
                 minimum_healthy_percent: props.min_healthy_percent.into(),
             },

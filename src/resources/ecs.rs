@@ -116,11 +116,20 @@ impl Resource for Service {
     const TYPE: &'static str = "AWS::ECS::Service";
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DeploymentConfiguration {
+    pub deployment_circuit_breaker: Option<DeploymentCircuitBreaker>,
     pub maximum_percent: Value<u32>,
     pub minimum_healthy_percent: Value<u32>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentCircuitBreaker {
+    pub enable: Value<bool>,
+    pub rollback: Value<bool>,
 }
 
 #[derive(Debug, Serialize)]

@@ -62,12 +62,24 @@ impl Action {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TargetGroup {
+    pub health_check_interval_seconds: Option<Value<u32>>,
+    pub health_check_path: Option<Value<String>>,
     pub health_check_port: Option<Value<String>>,
+    pub health_check_timeout_seconds: Option<Value<u32>>,
+    pub healthy_threshold_count: Option<Value<u32>>,
+    pub matcher: Option<Matcher>,
     pub port: Value<u32>,
     pub protocol: &'static str,
     pub target_group_attributes: Vec<Attribute>,
     pub target_type: &'static str,
+    pub unhealthy_threshold_count: Option<Value<u32>>,
     pub vpc_id: Value<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Matcher {
+    pub http_code: Value<String>,
 }
 
 impl Resource for TargetGroup {
