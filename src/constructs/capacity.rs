@@ -1,6 +1,6 @@
 //! The cluster's EC2 capacity: an Auto Scaling group of ECS-optimized instances that join the cluster.
 
-use crate::constructs::name_tag;
+use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{
     AutoScalingGroup, LaunchTemplateSpecification, PropagatedTag, RollingUpdate, ScheduledAction, UpdatePolicy,
 };
@@ -9,7 +9,7 @@ use crate::resources::ec2::{
     SecurityGroup, SecurityGroupRule, TagSpecification, Vpc,
 };
 use crate::resources::ecs::Cluster;
-use crate::resources::iam::{InstanceProfile, Policy, PolicyDocument, Role, Statement};
+use crate::resources::iam::{InstanceProfile, Policy, Role, Statement};
 use crate::template::{
     Handle, Intrinsic, List, LogicalId, Options, Parameter, Scope, Template, TemplateError, make_unique_id,
 };
@@ -69,15 +69,7 @@ impl Capacity {
             &role_scope.child("Resource"),
             Role::for_service("ec2.amazonaws.com").tags(name_tag(scope.node_path())),
         )?;
-        let policy_scope = role_scope.child("DefaultPolicy").child("Resource");
-        let policy = t.add(
-            &policy_scope,
-            Policy {
-                policy_document: PolicyDocument::new(ecs_agent_statements(props.cluster)),
-                policy_name: policy_scope.logical_id().to_string().into(),
-                roles: vec![role.role_name().into()],
-            },
-        )?;
+        let policy = add_role_policy(t, &role_scope, "DefaultPolicy", &role, ecs_agent_statements(props.cluster))?;
         let profile =
             t.add(&scope.child("InstanceProfile"), InstanceProfile { roles: vec![role.role_name().into()] })?;
 
@@ -168,15 +160,7 @@ impl Capacity {
         name: &str,
         statements: Vec<Statement>,
     ) -> Result<Handle<Policy>, TemplateError> {
-        let scope = self.instance_role_scope.child(name).child("Resource");
-        t.add(
-            &scope,
-            Policy {
-                policy_document: PolicyDocument::new(statements),
-                policy_name: scope.logical_id().to_string().into(),
-                roles: vec![self.instance_role.role_name().into()],
-            },
-        )
+        add_role_policy(t, &self.instance_role_scope, name, &self.instance_role, statements)
     }
 }
 

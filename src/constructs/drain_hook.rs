@@ -7,10 +7,10 @@
 
 use indexmap::IndexMap;
 
-use crate::constructs::name_tag;
+use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{AutoScalingGroup, LifecycleHook};
 use crate::resources::ecs::Cluster;
-use crate::resources::iam::{Policy, PolicyDocument, Role, Statement};
+use crate::resources::iam::{Role, Statement};
 use crate::resources::lambda::{
     Code, DeadLetterConfig, Environment, EventSourceMapping, Function, LoggingConfig, Permission,
 };
@@ -108,21 +108,14 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
 
     let role_scope = function_scope.child("ServiceRole");
     let role = t.add(&role_scope.child("Resource"), Role::for_service("lambda.amazonaws.com").tags(tags.clone()))?;
-    let policy_scope = role_scope.child("DefaultPolicy").child("Resource");
-    let policy = t.add(
-        &policy_scope,
-        Policy {
-            policy_document: PolicyDocument::new(drainer_statements(&DrainerGrants {
-                cluster: props.cluster,
-                group: props.auto_scaling_group,
-                log_group: &log_group,
-                rechecks: &rechecks,
-                dead_letters: &dead_letters,
-            })),
-            policy_name: policy_scope.logical_id().to_string().into(),
-            roles: vec![role.role_name().into()],
-        },
-    )?;
+    let grants = DrainerGrants {
+        cluster: props.cluster,
+        group: props.auto_scaling_group,
+        log_group: &log_group,
+        rechecks: &rechecks,
+        dead_letters: &dead_letters,
+    };
+    let policy = add_role_policy(t, &role_scope, "DefaultPolicy", &role, drainer_statements(&grants))?;
     let function = t.add_with(
         &function_scope.child("Resource"),
         Function {
@@ -174,15 +167,8 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     let hook_role_scope = hook_scope.child("Role");
     let hook_role =
         t.add(&hook_role_scope.child("Resource"), Role::for_service("autoscaling.amazonaws.com").tags(tags))?;
-    let hook_policy_scope = hook_role_scope.child("DefaultPolicy").child("Resource");
-    let hook_policy = t.add(
-        &hook_policy_scope,
-        Policy {
-            policy_document: PolicyDocument::new(vec![Statement::allow(["sns:Publish"]).on(topic.arn())]),
-            policy_name: hook_policy_scope.logical_id().to_string().into(),
-            roles: vec![hook_role.role_name().into()],
-        },
-    )?;
+    let publish = vec![Statement::allow(["sns:Publish"]).on(topic.arn())];
+    let hook_policy = add_role_policy(t, &hook_role_scope, "DefaultPolicy", &hook_role, publish)?;
     t.add_with(
         &hook_scope.child("Resource"),
         LifecycleHook {

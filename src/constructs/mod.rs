@@ -12,9 +12,30 @@ pub mod service;
 pub mod task;
 pub mod vpc;
 
-use crate::template::Tags;
+use crate::resources::iam::{Policy, PolicyDocument, Role, Statement};
+use crate::template::{Handle, Scope, Tags, Template, TemplateError};
 
 /// The `Name` tag the CDK gives a construct's resources: the construct's path.
 pub(crate) fn name_tag(path: String) -> Tags {
     Tags::new().with("Name", path)
+}
+
+/// An inline policy of `role`, at `role_scope/name` and named after its own logical ID, as the CDK
+/// makes a role's `DefaultPolicy`.
+pub(crate) fn add_role_policy(
+    t: &mut Template,
+    role_scope: &Scope,
+    name: &str,
+    role: &Handle<Role>,
+    statements: Vec<Statement>,
+) -> Result<Handle<Policy>, TemplateError> {
+    let scope = role_scope.child(name).child("Resource");
+    t.add(
+        &scope,
+        Policy {
+            policy_document: PolicyDocument::new(statements),
+            policy_name: scope.logical_id().to_string().into(),
+            roles: vec![role.role_name().into()],
+        },
+    )
 }

@@ -2,8 +2,9 @@
 
 use indexmap::IndexMap;
 
+use crate::constructs::add_role_policy;
 use crate::resources::ecs::{ContainerDefinition, KeyValuePair, LogConfiguration, PortMapping, TaskDefinition};
-use crate::resources::iam::{Policy, PolicyDocument, Role, Statement};
+use crate::resources::iam::{Role, Statement};
 use crate::resources::logs::LogGroup;
 use crate::template::{Handle, Options, RemovalPolicy, Scope, Template, TemplateError, pseudo};
 
@@ -39,17 +40,8 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
     let execution_role_scope = scope.child("ExecutionRole");
     let execution_role =
         t.add(&execution_role_scope.child("Resource"), Role::for_service("ecs-tasks.amazonaws.com"))?;
-    let policy_scope = execution_role_scope.child("DefaultPolicy").child("Resource");
-    t.add(
-        &policy_scope,
-        Policy {
-            policy_document: PolicyDocument::new(vec![
-                Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(log_group.arn()),
-            ]),
-            policy_name: policy_scope.logical_id().to_string().into(),
-            roles: vec![execution_role.role_name().into()],
-        },
-    )?;
+    let write_logs = vec![Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(log_group.arn())];
+    add_role_policy(t, &execution_role_scope, "DefaultPolicy", &execution_role, write_logs)?;
 
     let environment = (!props.environment.is_empty()).then(|| {
         props
