@@ -1,6 +1,5 @@
 //! Arguments and verbs.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
 
@@ -131,10 +130,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Diff(DiffArgs { against: Some(file), .. }) => {
             let config = load_config(config_path)?;
             let new = pattern::synthesize(&config, SynthOptions::default())?.to_value()?;
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let old = diff::parse_template(&text).with_context(|| format!("{} is not a template", file.display()))?;
-            let changes = diff::diff(&old, &new);
-            crate::output::print(&changes.render(diff::Style::new(color_stdout())))?;
+            let changes = diff::diff(&diff::read_template(&file)?, &new);
+            crate::output::print(&changes.render(diff::Style::for_stdout()))?;
             return Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
         Command::Diff(_) | Command::Deploy(_) | Command::Destroy(_) => return delegate_to_cloud(),
@@ -170,11 +167,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Colour only for a person at a terminal who has not asked for none.
-fn color_stdout() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 /// Runs `ecs-alb-cloud` with this command line: the verbs that need the AWS SDK live there, so

@@ -134,10 +134,7 @@ async fn upload_drainer(
 pub async fn diff(config_path: Option<&Path>, args: DiffArgs) -> Result<ExitCode> {
     let (template, default_name) = synthesize(config_path)?;
     let deployed = match &args.against {
-        Some(file) => {
-            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-            ecs_alb::diff::parse_template(&text).with_context(|| format!("{} is not a template", file.display()))?
-        }
+        Some(file) => ecs_alb::diff::read_template(file)?,
         None => {
             let stack_name = args.stack_name.unwrap_or(default_name);
             let cf = aws_sdk_cloudformation::Client::new(&aws().await);
@@ -145,8 +142,7 @@ pub async fn diff(config_path: Option<&Path>, args: DiffArgs) -> Result<ExitCode
         }
     };
     let changes = ecs_alb::diff::diff(&deployed, &template);
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    print!("{}", changes.render(ecs_alb::diff::Style::new(color)));
+    print!("{}", changes.render(ecs_alb::diff::Style::for_stdout()));
     Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 

@@ -72,6 +72,21 @@ pub fn parse_template(text: &str) -> Result<Value, NotATemplate> {
 #[error("{0}")]
 pub struct NotATemplate(String);
 
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateFileError {
+    #[error("cannot read {0}: {1}")]
+    Read(String, std::io::Error),
+    #[error("{0} is not a template: {1}")]
+    NotATemplate(String, NotATemplate),
+}
+
+/// Reads a template file for `diff --against`.
+pub fn read_template(path: &std::path::Path) -> Result<Value, TemplateFileError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| TemplateFileError::Read(name.clone(), e))?;
+    parse_template(&text).map_err(|e| TemplateFileError::NotATemplate(name, e))
+}
+
 /// Compares `old` (e.g. the deployed template) with `new`.
 pub fn diff(old: &Value, new: &Value) -> TemplateDiff {
     TemplateDiff {
@@ -164,6 +179,12 @@ pub struct Style {
 impl Style {
     pub fn new(color: bool) -> Self {
         Style { color }
+    }
+
+    /// Colour only for a person at a terminal who has not asked for none (`NO_COLOR`).
+    pub fn for_stdout() -> Self {
+        use std::io::IsTerminal;
+        Style { color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() }
     }
 
     fn paint(self, code: &str, text: &str) -> String {
