@@ -3,13 +3,13 @@
 
 use crate::config::ValidConfig;
 use crate::constructs::capacity::{Capacity, CapacityProps};
-use crate::constructs::cluster;
 use crate::constructs::connections::{self, Peer, TcpPorts};
 use crate::constructs::drain_hook::{self, DrainHookProps};
 use crate::constructs::load_balancer::{AlbWithListener, LoadBalancerProps};
 use crate::constructs::service::{self, ServiceProps};
 use crate::constructs::task::{self, TaskProps};
 use crate::constructs::vpc::{Network, VpcProps};
+use crate::constructs::{cluster, dns};
 use crate::resources::iam::Statement;
 use crate::template::{Options, Output, Scope, Template, TemplateError};
 
@@ -81,6 +81,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
                 drain_time_seconds: cap.task_drain_time_seconds,
                 log_retention_days: config.service.log_retention_days,
                 code: options.drainer_code,
+                topic_key_arn: cap.drain_topic_kms_key_arn.as_deref(),
             },
         )?;
     }
@@ -100,7 +101,8 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             public: lb.public,
             subnets: if lb.public { network.public_subnet_ids() } else { network.private_subnet_ids() },
             depends_on: if lb.public { internet_routes } else { Options::new() },
-            listener_port: lb.listener_port,
+            listener_port: config.listener_port(),
+            tls: config.tls(),
             idle_timeout_seconds: lb.idle_timeout_seconds,
             health_check: &lb.health_check,
             deregistration_delay_seconds: lb.deregistration_delay_seconds,
@@ -157,8 +159,11 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
         },
     )?;
 
+    let domain = config.domain();
+    let url = alb.url(domain.as_ref().map(|d| d.name));
+    dns::build(&mut t, &service_scope.child("DNS"), &alb.load_balancer, domain)?;
+
     let dns_name = alb.load_balancer.dns_name();
-    let url = crate::template::Intrinsic::Sub(format!("http://{}", alb.load_balancer.sub_att("DNSName")));
     t.add_output(
         service_scope.child("LoadBalancerDNS").logical_id(),
         Output::new(dns_name).description("The load balancer's DNS name"),

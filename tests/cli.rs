@@ -205,8 +205,15 @@ fn the_bad_config_corpus_is_refused_clearly() {
         assert!(!expected.is_empty(), "{} names no expectation", file.display());
         let config = file.to_str().unwrap();
         let err = config_error(dir.path(), &["synth", "-c", config, "-o", "t.json"]);
-        for fragment in expected {
+        for fragment in &expected {
             assert!(err.contains(fragment), "{}: {fragment:?} not in\n{err}", file.display());
+        }
+        // Exactly the errors expected, in the file's order: one `error:` line each.
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+        let expected_errors: Vec<&&str> = expected.iter().filter(|e| !e.starts_with("hint: ")).collect();
+        assert_eq!(errors.len(), expected_errors.len(), "{}: {err}", file.display());
+        for (error, fragment) in errors.iter().zip(expected_errors) {
+            assert!(error.contains(*fragment), "{}: {fragment:?} out of order in\n{err}", file.display());
         }
         assert_eq!(fs::read_to_string(dir.path().join("t.json")).unwrap(), "previous", "{}", file.display());
         assert_eq!(config_error(dir.path(), &["validate", "-c", config]), err);

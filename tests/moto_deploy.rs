@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use common::{examples, repo_root, resources_of_type};
+use common::{examples, only, repo_root, resources_of_type};
 use testkit::moto::{CODE_BUCKET, IMAGE_PARAMETER, IMAGE_SSM_PATH, MOTO_SKIPS, Moto, placeholder_zip};
 
 /// The logical ID of the template's one resource of `resource_type`.
@@ -157,13 +157,40 @@ fn the_default_template_deploys_and_a_changed_config_updates_it() {
     );
 }
 
+/// The example's template, with the certificate and hosted zone it names (the user's own, in
+/// real use) replaced by ones made in moto, which checks that both exist.
+fn with_moto_certificate_and_zone(moto: &Moto, path: &Path, dir: &Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(path).unwrap();
+    let template: Value = serde_json::from_str(&text).unwrap();
+    let listener = resources_of_type(&template, "AWS::ElasticLoadBalancingV2::Listener")
+        .into_iter()
+        .find(|(_, l)| l["Properties"]["Protocol"] == "HTTPS")
+        .expect("an HTTPS listener");
+    let example_certificate = listener.1["Properties"]["Certificates"][0]["CertificateArn"].as_str().unwrap();
+    let record = &only(&template, "AWS::Route53::RecordSet")["Properties"];
+    let (example_zone, domain) = (record["HostedZoneId"].as_str().unwrap(), record["Name"].as_str().unwrap());
+
+    let certificate = moto.aws(&["acm", "request-certificate", "--domain-name", domain])["CertificateArn"].clone();
+    let parent = domain.split_once('.').unwrap().1;
+    let zone = moto.aws(&["route53", "create-hosted-zone", "--name", parent, "--caller-reference", "ecs-alb-test"]);
+    let zone_id = zone["HostedZone"]["Id"].as_str().unwrap().trim_start_matches("/hostedzone/");
+    let replaced = text.replace(example_certificate, certificate.as_str().unwrap()).replace(example_zone, zone_id);
+    let out = dir.join("https.json");
+    std::fs::write(&out, replaced).unwrap();
+    out
+}
+
 #[test]
 fn every_example_deploys() {
     let moto = Moto::start();
     moto.upload_placeholder_code();
+    let dir = tempfile::tempdir().unwrap();
     for (name, _) in examples() {
-        let path = repo_root().join(format!("templates/{name}.json"));
+        let mut path = repo_root().join(format!("templates/{name}.json"));
         let template = load(&path);
+        if name == "https" {
+            path = with_moto_certificate_and_zone(&moto, &path, dir.path());
+        }
         let status = moto.deploy(&name, &path, &[]);
         assert_complete(&moto, &name, &template, &status, "CREATE_COMPLETE");
 
@@ -215,6 +242,36 @@ fn every_example_deploys() {
                 assert_eq!((&tg["HealthyThresholdCount"], &tg["UnhealthyThresholdCount"]), (&json!(3), &json!(3)));
                 assert_eq!(tg["Matcher"]["HttpCode"], "200-299");
                 // moto ignores TargetGroupAttributes from CloudFormation (it reports 300); tests/synth.rs checks them.
+            }
+            "https" => {
+                let lb = moto.physical_id(&name, &id_of(&template, "AWS::ElasticLoadBalancingV2::LoadBalancer"));
+                let mut listeners = moto.aws(&["elbv2", "describe-listeners", "--load-balancer-arn", &lb])["Listeners"]
+                    .as_array()
+                    .unwrap()
+                    .clone();
+                listeners.sort_by_key(|l| l["Port"].as_u64());
+                let (http, https) = (&listeners[0], &listeners[1]);
+                assert_eq!((&https["Port"], &https["Protocol"]), (&json!(443), &json!("HTTPS")));
+                assert_eq!(https["SslPolicy"], "ELBSecurityPolicy-TLS13-1-2-2021-06");
+                assert!(https["Certificates"][0]["CertificateArn"].as_str().unwrap().contains(":acm:"));
+                assert_eq!((&http["Port"], &http["Protocol"]), (&json!(80), &json!("HTTP")));
+                assert_eq!(
+                    http["DefaultActions"][0]["RedirectConfig"],
+                    json!({"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"})
+                );
+                let zones = moto.aws(&["route53", "list-hosted-zones"]);
+                let zone = zones["HostedZones"][0]["Id"].as_str().unwrap();
+                let records = moto.aws(&["route53", "list-resource-record-sets", "--hosted-zone-id", zone]);
+                let alias = records["ResourceRecordSets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["Type"] == "A")
+                    .expect("the alias record");
+                assert!(alias["Name"].as_str().unwrap().starts_with("app.example.com"), "{alias}");
+                let dns_name = load_balancer(&moto, &name, &template)["DNSName"].as_str().unwrap().to_lowercase();
+                let target = alias["AliasTarget"]["DNSName"].as_str().unwrap().to_lowercase();
+                assert!(target.starts_with(&format!("dualstack.{dns_name}")), "{target} vs {dns_name}");
             }
             "no-nat" => {
                 assert_eq!(count("AWS::EC2::NatGateway"), 0);

@@ -9,7 +9,7 @@ use std::process::Command;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 
-use ecs_alb::config::{Config, MachineImage};
+use ecs_alb::config::{Config, MachineImage, Protocol};
 use ecs_alb::pattern::{SynthOptions, synthesize};
 use testkit::venv_tool;
 
@@ -28,7 +28,15 @@ fn valid_config() -> impl Strategy<Value = Config> {
         30u32..=200,
         prop_oneof![Just(0u32), 30u32..=172_800],
     );
-    let lb = (any::<bool>(), 1u32..=65535, 1u32..=4000);
+    let lb = (
+        any::<bool>(),
+        1u32..=65535,
+        1u32..=4000,
+        any::<bool>(),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of("[a-z]([a-z0-9-]{0,9}[a-z0-9])?"),
+        any::<bool>(),
+    );
     let service =
         (0u32..=50, 0u32..=600, 0u32..=100, 0usize..RETENTIONS.len(), proptest::option::of("[a-z][a-z0-9-]{0,20}"));
     let container = (
@@ -51,7 +59,23 @@ fn valid_config() -> impl Strategy<Value = Config> {
         c.capacity.root_volume_gib = cap.4;
         c.capacity.task_drain_time_seconds = cap.5;
         c.load_balancer.public = lb.0;
-        c.load_balancer.listener_port = lb.1;
+        let (https, redirect) = (lb.3, lb.4);
+        c.load_balancer.listener_port = Some(lb.1);
+        if https {
+            c.load_balancer.protocol = Protocol::Https;
+            c.load_balancer.certificate_arn = Some("arn:aws:acm:us-east-1:123456789012:certificate/abc-123".into());
+            c.load_balancer.redirect_http = redirect;
+            if redirect != Some(false) && lb.1 == 80 {
+                c.load_balancer.listener_port = Some(443);
+            }
+        }
+        if let Some(label) = lb.5 {
+            c.load_balancer.domain_name = Some(format!("{label}.example.com"));
+            c.load_balancer.hosted_zone_id = Some("Z0123456789ABCDEFGHIJ".into());
+        }
+        if lb.6 && cap.5 != 0 {
+            c.capacity.drain_topic_kms_key_arn = Some("arn:aws:kms:us-east-1:123456789012:key/abcd-1234".into());
+        }
         c.load_balancer.idle_timeout_seconds = lb.2;
         c.service.desired_count = svc.0;
         c.service.health_check_grace_period_seconds = svc.1;
@@ -106,7 +130,7 @@ fn random_out_of_range_values_are_refused_with_the_field_named() {
         ("vpc.max_azs", |c, v| c.vpc.max_azs = v, 7..1000),
         ("capacity.root_volume_gib", |c, v| c.capacity.root_volume_gib = v, 0..30),
         ("capacity.task_drain_time_seconds", |c, v| c.capacity.task_drain_time_seconds = v, 1..30),
-        ("load_balancer.listener_port", |c, v| c.load_balancer.listener_port = v, 65536..u32::MAX),
+        ("load_balancer.listener_port", |c, v| c.load_balancer.listener_port = Some(v), 65536..u32::MAX),
         ("load_balancer.idle_timeout_seconds", |c, v| c.load_balancer.idle_timeout_seconds = v, 4001..u32::MAX),
         ("service.min_healthy_percent", |c, v| c.service.min_healthy_percent = v, 101..u32::MAX),
         ("service.container.port", |c, v| c.service.container.port = v, 65536..u32::MAX),

@@ -325,6 +325,114 @@ fn a_private_alb_is_internal_and_lives_in_the_private_subnets() {
 }
 
 #[test]
+fn a_listener_on_another_port_puts_the_port_in_the_url() {
+    let t = synth("load_balancer: {listener_port: 8080}");
+    assert_eq!(
+        t["Outputs"]["Ec2ServiceServiceURL8FE8FAED"]["Value"],
+        json!({"Fn::Sub": "http://${Ec2ServiceLB381329CE.DNSName}:8080"})
+    );
+    let default = default_template();
+    assert_eq!(
+        default["Outputs"]["Ec2ServiceServiceURL8FE8FAED"]["Value"],
+        json!({"Fn::Sub": "http://${Ec2ServiceLB381329CE.DNSName}"})
+    );
+}
+
+const CERTIFICATE: &str = "arn:aws:acm:eu-west-1:123456789012:certificate/abc";
+
+#[test]
+fn https_listens_on_443_with_the_certificate_and_redirects_port_80() {
+    // GIVEN HTTPS with only a certificate named
+    let t = synth(&format!("load_balancer: {{protocol: HTTPS, certificate_arn: '{CERTIFICATE}'}}"));
+
+    // THEN the service's listener is HTTPS on 443 under AWS's recommended policy
+    let listeners = resources_of_type(&t, "AWS::ElasticLoadBalancingV2::Listener");
+    assert_eq!(listeners.len(), 2);
+    let https = &t["Resources"]["Ec2ServiceLBPublicListenerA941070C"]["Properties"];
+    assert_eq!(https["Protocol"], "HTTPS");
+    assert_eq!(https["Port"], 443);
+    assert_eq!(https["Certificates"], json!([{"CertificateArn": CERTIFICATE}]));
+    assert_eq!(https["SslPolicy"], "ELBSecurityPolicy-TLS13-1-2-2021-06");
+    assert_eq!(https["DefaultActions"][0]["Type"], "forward");
+    // AND port 80 answers every request with a permanent redirect to the same address over HTTPS
+    let redirect = &t["Resources"]["Ec2ServiceLBPublicRedirectListener06438653"]["Properties"];
+    assert_eq!((&redirect["Port"], &redirect["Protocol"]), (&json!(80), &json!("HTTP")));
+    assert_eq!(
+        redirect["DefaultActions"],
+        json!([{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}])
+    );
+    // AND the ALB's security group opens exactly those two ports
+    let sg = &t["Resources"]["Ec2ServiceLBSecurityGroup45FED6DF"]["Properties"]["SecurityGroupIngress"];
+    let ports: Vec<(&Value, &Value)> = sg.as_array().unwrap().iter().map(|r| (&r["FromPort"], &r["ToPort"])).collect();
+    assert_eq!(ports, [(&json!(443), &json!(443)), (&json!(80), &json!(80))]);
+    // AND the URL says https
+    assert_eq!(t["Outputs"]["LoadBalancerDNS"]["Value"], json!({"Fn::Sub": "https://${Ec2ServiceLB381329CE.DNSName}"}));
+}
+
+#[test]
+fn https_without_the_redirect_opens_only_its_own_port() {
+    let t = synth(&format!(
+        "load_balancer: {{protocol: HTTPS, certificate_arn: '{CERTIFICATE}', redirect_http: false, listener_port: 8443, ssl_policy: ELBSecurityPolicy-TLS13-1-3-2021-06}}"
+    ));
+    resource_count_is(&t, "AWS::ElasticLoadBalancingV2::Listener", 1);
+    has_resource_properties(
+        &t,
+        "AWS::ElasticLoadBalancingV2::Listener",
+        json!({"Port": 8443, "Protocol": "HTTPS", "SslPolicy": "ELBSecurityPolicy-TLS13-1-3-2021-06"}),
+    );
+    let sg = &t["Resources"]["Ec2ServiceLBSecurityGroup45FED6DF"]["Properties"]["SecurityGroupIngress"];
+    assert_eq!(sg.as_array().unwrap().len(), 1);
+    assert_eq!(sg[0]["FromPort"], 8443);
+    assert_eq!(
+        t["Outputs"]["LoadBalancerDNS"]["Value"],
+        json!({"Fn::Sub": "https://${Ec2ServiceLB381329CE.DNSName}:8443"})
+    );
+}
+
+#[test]
+fn a_domain_gets_an_alias_record_and_becomes_the_url() {
+    let t = synth("load_balancer: {domain_name: api.example.org, hosted_zone_id: Z0ABCDEF12345}");
+    let record = only(&t, "AWS::Route53::RecordSet");
+    assert_eq!(
+        record["Properties"],
+        json!({
+            "AliasTarget": {
+                "DNSName": {"Fn::Sub": "dualstack.${Ec2ServiceLB381329CE.DNSName}"},
+                "EvaluateTargetHealth": false,
+                "HostedZoneId": {"Fn::GetAtt": ["Ec2ServiceLB381329CE", "CanonicalHostedZoneID"]}
+            },
+            "HostedZoneId": "Z0ABCDEF12345",
+            "Name": "api.example.org",
+            "Type": "A"
+        })
+    );
+    assert_eq!(t["Outputs"]["Ec2ServiceServiceURL8FE8FAED"]["Value"], "http://api.example.org");
+    resource_count_is(&default_template(), "AWS::Route53::RecordSet", 0);
+}
+
+#[test]
+fn the_drain_topic_is_encrypted_with_the_aws_managed_key_or_the_users() {
+    // GIVEN the defaults
+    let t = default_template();
+    // THEN the topic uses SNS's AWS-managed key, which needs no grant for a role of the account
+    has_resource_properties(&t, "AWS::SNS::Topic", json!({"KmsMasterKeyId": "alias/aws/sns"}));
+    let hook_policy = "Ec2ClusterDefaultAutoScalingGroupLifecycleHookDrainHookRoleDefaultPolicyE499974B";
+    assert_eq!(t["Resources"][hook_policy]["Properties"]["PolicyDocument"]["Statement"].as_array().unwrap().len(), 1);
+
+    // GIVEN a customer-managed key
+    let key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let t = synth(&format!("capacity: {{drain_topic_kms_key_arn: '{key}'}}"));
+    // THEN the topic uses it, and the hook's role may use it to publish (and nothing else may)
+    has_resource_properties(&t, "AWS::SNS::Topic", json!({"KmsMasterKeyId": key}));
+    assert_eq!(
+        t["Resources"][hook_policy]["Properties"]["PolicyDocument"]["Statement"][1],
+        json!({"Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Effect": "Allow", "Resource": key})
+    );
+    let mentions_key = t["Resources"].as_object().unwrap().values().filter(|r| r.to_string().contains(key)).count();
+    assert_eq!(mentions_key, 2, "the topic and the hook role's policy");
+}
+
+#[test]
 fn without_nat_gateways_instances_run_in_public_subnets() {
     let t = synth("vpc: {nat_gateways: 0}");
     resource_count_is(&t, "AWS::EC2::NatGateway", 0);

@@ -95,26 +95,71 @@ pub fn load_str(text: &str, origin: Option<&str>) -> Result<ValidConfig, ConfigE
     let document: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| error(vec![parse_diagnostic(&e)]))?;
     let schema = serde_json::to_value(super::json_schema()).unwrap_or_default();
     let shape_errors = super::shape::check(&document, &schema);
+    let map = SourceMap::parse(text);
+    let locate = |mut d: Diagnostic, path: &str| {
+        d.location = map.locate(path);
+        d
+    };
     if !shape_errors.is_empty() {
-        let map = SourceMap::parse(text);
-        let diagnostics = shape_errors
-            .into_iter()
-            .map(|(path, mut d)| {
-                d.location = map.locate(&path);
-                d
-            })
-            .collect();
+        let broken: Vec<String> = shape_errors.iter().map(|(path, _)| path.clone()).collect();
+        let mut diagnostics: Vec<Diagnostic> = shape_errors.into_iter().map(|(path, d)| locate(d, &path)).collect();
+        diagnostics.extend(rules_broken_by_the_rest(document, &broken).into_iter().map(|d| {
+            let field = d.field.clone();
+            locate(d, &field)
+        }));
+        // In the order of the file, as an editor lists them.
+        diagnostics.sort_by_key(|d| d.location.map_or((usize::MAX, 0), |l| (l.line, l.column)));
         return Err(error(diagnostics));
     }
     // serde has the last word on the shape: anything the schema check let through is caught here.
     let config: Config = serde_yaml::from_str(text).map_err(|e| error(vec![parse_diagnostic(&e)]))?;
-    config.validate().map_err(|mut diagnostics| {
-        let map = SourceMap::parse(text);
-        for d in &mut diagnostics {
-            d.location = map.locate(&d.field);
-        }
-        error(diagnostics)
+    config.validate().map_err(|diagnostics| {
+        error(
+            diagnostics
+                .into_iter()
+                .map(|d| {
+                    let field = d.field.clone();
+                    locate(d, &field)
+                })
+                .collect(),
+        )
     })
+}
+
+/// The rules the well-formed part of a document breaks, so that a run reports them together with
+/// its shape errors. The broken fields are taken out (their defaults stand in), and any rule that
+/// concerns one of them is left out: its verdict would be about a value the user did not write.
+fn rules_broken_by_the_rest(mut document: serde_yaml::Value, broken: &[String]) -> Vec<Diagnostic> {
+    for path in broken {
+        remove_path(&mut document, path);
+    }
+    let Ok(config) = serde_yaml::from_value::<Config>(document) else { return Vec::new() };
+    let concerns_broken = |d: &Diagnostic| {
+        broken.iter().any(|b| {
+            d.field == *b
+                || d.field.starts_with(&format!("{b}."))
+                || b.starts_with(&format!("{}.", d.field))
+                || d.message.contains(b.as_str())
+        })
+    };
+    config.validate().err().unwrap_or_default().into_iter().filter(|d| !concerns_broken(d)).collect()
+}
+
+fn remove_path(document: &mut serde_yaml::Value, path: &str) {
+    let (parent, key) = match path.rsplit_once('.') {
+        Some((parent, key)) => (Some(parent), key),
+        None => (None, path),
+    };
+    let mut node = document;
+    for part in parent.into_iter().flat_map(|p| p.split('.')) {
+        match node.get_mut(part) {
+            Some(child) => node = child,
+            None => return,
+        }
+    }
+    if let Some(map) = node.as_mapping_mut() {
+        map.remove(key);
+    }
 }
 
 /// Turns serde's message into a diagnostic: its path split off, its position kept, and a
@@ -159,7 +204,9 @@ pub(super) fn suggestion(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
     let (unknown, expected) = rest.split_once('`')?;
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    let (best, distance) = candidates.iter().map(|c| (*c, strsim::levenshtein(unknown, c))).min_by_key(|(_, d)| *d)?;
+    // Case is ignored: `https` for `HTTPS` is the commonest slip.
+    let distance_to = |c: &str| strsim::levenshtein(&unknown.to_lowercase(), &c.to_lowercase());
+    let (best, distance) = candidates.iter().map(|c| (*c, distance_to(c))).min_by_key(|(_, d)| *d)?;
     (distance <= MAX_SUGGESTION_DISTANCE.min(best.len() / 2 + 1)).then(|| format!("did you mean `{best}`?"))
 }
 

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use load::{ConfigError, Diagnostic, load, load_str};
-pub use validate::ValidConfig;
+pub use validate::{Domain, Tls, ValidConfig};
 
 /// The stack: a VPC, an ECS cluster on an Auto Scaling group, and a service behind an ALB.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -102,6 +102,11 @@ pub struct CapacityConfig {
     ///
     /// Default: 300 (5 minutes, the CDK's).
     pub task_drain_time_seconds: u32,
+    /// The customer-managed KMS key (its ARN, arn:aws:kms:REGION:ACCOUNT:key/ID) that encrypts the
+    /// drain hook's SNS topic; the hook's role is allowed to use it. Only with the drain hook.
+    ///
+    /// Default: - the AWS-managed key for SNS (alias/aws/sns): encrypted, with nothing to manage.
+    pub drain_topic_kms_key_arn: Option<String>,
 }
 
 impl Default for CapacityConfig {
@@ -115,6 +120,7 @@ impl Default for CapacityConfig {
             key_name: None,
             root_volume_gib: 30,
             task_drain_time_seconds: 300,
+            drain_topic_kms_key_arn: None,
         }
     }
 }
@@ -150,10 +156,38 @@ pub struct LoadBalancerConfig {
     ///
     /// Default: true
     pub public: bool,
-    /// The HTTP listener's port, 1 to 65535.
+    /// HTTP, or HTTPS with `certificate_arn`.
     ///
-    /// Default: 80
-    pub listener_port: u32,
+    /// Default: HTTP
+    pub protocol: Protocol,
+    /// The listener's port, 1 to 65535.
+    ///
+    /// Default: - 80 with HTTP, 443 with HTTPS.
+    pub listener_port: Option<u32>,
+    /// The certificate the HTTPS listener presents: an ACM certificate's ARN (or an IAM server
+    /// certificate's). Required with HTTPS, refused with HTTP.
+    ///
+    /// Default: - none.
+    pub certificate_arn: Option<String>,
+    /// The HTTPS listener's security policy, an `ELBSecurityPolicy-...` name.
+    ///
+    /// Default: - ELBSecurityPolicy-TLS13-1-2-2021-06 (TLS 1.3 and 1.2 only, AWS's recommendation).
+    pub ssl_policy: Option<String>,
+    /// With HTTPS, also listen on port 80 and answer every request there with a permanent redirect
+    /// to HTTPS, so links and typed addresses starting with http:// keep working.
+    ///
+    /// Default: - true with HTTPS.
+    pub redirect_http: Option<bool>,
+    /// A DNS name for the service, such as app.example.com: an alias record pointing at the load
+    /// balancer is added to `hosted_zone_id`, and the service's URL uses the name.
+    ///
+    /// Default: - none: the service is reached at the load balancer's own DNS name.
+    pub domain_name: Option<String>,
+    /// The ID of the Route 53 hosted zone that holds `domain_name` (such as Z0123456789ABCDEFGHIJ);
+    /// required with it.
+    ///
+    /// Default: - none.
+    pub hosted_zone_id: Option<String>,
     /// Seconds a connection may stay idle, 1 to 4000.
     ///
     /// Default: 60
@@ -170,13 +204,39 @@ impl Default for LoadBalancerConfig {
     fn default() -> Self {
         LoadBalancerConfig {
             public: true,
-            listener_port: 80,
+            protocol: Protocol::Http,
+            listener_port: None,
+            certificate_arn: None,
+            ssl_policy: None,
+            redirect_http: None,
+            domain_name: None,
+            hosted_zone_id: None,
             idle_timeout_seconds: 60,
             health_check: HealthCheckConfig::default(),
             deregistration_delay_seconds: 30,
         }
     }
 }
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum Protocol {
+    #[serde(rename = "HTTP")]
+    Http,
+    #[serde(rename = "HTTPS")]
+    Https,
+}
+
+impl Protocol {
+    pub fn default_port(self) -> u32 {
+        match self {
+            Protocol::Http => 80,
+            Protocol::Https => 443,
+        }
+    }
+}
+
+/// AWS's recommended policy for new HTTPS listeners.
+pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /// How the load balancer tells a healthy task from a sick one.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]

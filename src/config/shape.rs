@@ -16,8 +16,7 @@ pub fn check(document: &Value, schema: &Schema) -> Vec<(String, Diagnostic)> {
 
 fn walk(value: &Value, node: &Schema, root: &Schema, path: &str, out: &mut Vec<(String, Diagnostic)>) {
     let node = resolve(node, root);
-    if let Some(variants) = node["oneOf"].as_array() {
-        let names: Vec<&str> = variants.iter().filter_map(|v| v["const"].as_str()).collect();
+    if let Some(names) = variant_names(node) {
         if !value.as_str().is_some_and(|s| names.contains(&s)) {
             let shown = match value {
                 Value::String(s) => s.clone(),
@@ -69,6 +68,13 @@ fn walk(value: &Value, node: &Schema, root: &Schema, path: &str, out: &mut Vec<(
             push(out, path, path, format!("invalid type: {}, expected {expected}", kind(other)));
         }
     }
+}
+
+/// The names an enumeration accepts: schemars writes `oneOf` of `const`s when the variants are
+/// documented, a plain `enum` otherwise.
+fn variant_names(node: &Schema) -> Option<Vec<&str>> {
+    let documented = node["oneOf"].as_array().map(|vs| vs.iter().filter_map(|v| v["const"].as_str()).collect());
+    documented.or_else(|| node["enum"].as_array().map(|vs| vs.iter().filter_map(Schema::as_str).collect()))
 }
 
 fn resolve<'a>(node: &'a Schema, root: &'a Schema) -> &'a Schema {

@@ -2,7 +2,7 @@
 
 use std::ops::{Deref, RangeInclusive};
 
-use super::{Config, Diagnostic};
+use super::{Config, DEFAULT_SSL_POLICY, Diagnostic, Protocol};
 use crate::cidr::{CidrError, Ipv4Cidr};
 
 pub const MAX_AZS: RangeInclusive<u32> = 2..=6;
@@ -54,9 +54,44 @@ impl ValidConfig {
         &self.subnet_blocks[self.azs()..]
     }
 
+    pub fn listener_port(&self) -> u32 {
+        let lb = &self.config.load_balancer;
+        lb.listener_port.unwrap_or(lb.protocol.default_port())
+    }
+
+    /// The HTTPS listener's certificate and policy, when the protocol is HTTPS.
+    pub fn tls(&self) -> Option<Tls<'_>> {
+        let lb = &self.config.load_balancer;
+        match (lb.protocol, &lb.certificate_arn) {
+            (Protocol::Https, Some(certificate_arn)) => Some(Tls {
+                certificate_arn,
+                ssl_policy: lb.ssl_policy.as_deref().unwrap_or(DEFAULT_SSL_POLICY),
+                redirect_http: lb.redirect_http.unwrap_or(true),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The service's own DNS name and the hosted zone that holds it, when one is configured.
+    pub fn domain(&self) -> Option<Domain<'_>> {
+        let lb = &self.config.load_balancer;
+        Some(Domain { name: lb.domain_name.as_deref()?, hosted_zone_id: lb.hosted_zone_id.as_deref()? })
+    }
+
     fn azs(&self) -> usize {
         self.subnet_blocks.len().min(self.config.vpc.max_azs as usize)
     }
+}
+
+pub struct Tls<'a> {
+    pub certificate_arn: &'a str,
+    pub ssl_policy: &'a str,
+    pub redirect_http: bool,
+}
+
+pub struct Domain<'a> {
+    pub name: &'a str,
+    pub hosted_zone_id: &'a str,
 }
 
 impl Deref for ValidConfig {
@@ -88,7 +123,8 @@ impl Config {
 
         check_capacity(&mut v, c);
 
-        v.range("load_balancer.listener_port", c.load_balancer.listener_port, PORT, "");
+        check_listener(&mut v, c);
+        check_domain(&mut v, c);
         v.range("load_balancer.idle_timeout_seconds", c.load_balancer.idle_timeout_seconds, IDLE_TIMEOUT_SECONDS, "");
         check_health_check(&mut v, c);
         v.range(
@@ -189,6 +225,20 @@ fn check_capacity(v: &mut Rules, c: &Config) {
             "must be 0 (no drain hook) or from 30 to 172800 (48 hours, the longest a lifecycle hook can hold an instance)",
         );
     }
+    if let Some(key) = &cap.drain_topic_kms_key_arn {
+        let field = "capacity.drain_topic_kms_key_arn";
+        if drain == 0 {
+            v.fail_str(field, key, "has no topic to encrypt: capacity.task_drain_time_seconds is 0 (no drain hook)");
+        } else if !is_arn(key, "kms", |region, resource| !region.is_empty() && has_id(resource, "key/")) {
+            let hint = key
+                .contains(":alias/")
+                .then_some("give the key's own ARN (key/...): IAM grants name keys, not aliases");
+            v.fail_str(field, key, "must be a KMS key ARN: arn:aws:kms:REGION:ACCOUNT:key/ID");
+            if let Some(hint) = hint {
+                v.set_hint(hint.into());
+            }
+        }
+    }
 }
 
 fn check_instance_type(v: &mut Rules, instance_type: &str) {
@@ -218,6 +268,141 @@ fn is_graviton(family: &str) -> bool {
     let after_generation = family.trim_start_matches(|c: char| c.is_ascii_lowercase());
     let suffix = after_generation.trim_start_matches(|c: char| c.is_ascii_digit());
     suffix.split('-').next().is_some_and(|s| s.contains('g'))
+}
+
+/// The port the redirect listener takes.
+const HTTP_PORT: u32 = 80;
+
+fn check_listener(v: &mut Rules, c: &Config) {
+    let lb = &c.load_balancer;
+    if let Some(port) = lb.listener_port {
+        v.range("load_balancer.listener_port", port, PORT, "");
+    }
+    let https_only = "is only for HTTPS; set load_balancer.protocol: HTTPS or leave it out";
+    match lb.protocol {
+        Protocol::Http => {
+            if let Some(arn) = &lb.certificate_arn {
+                v.fail_str("load_balancer.certificate_arn", arn, https_only);
+            }
+            if let Some(policy) = &lb.ssl_policy {
+                v.fail_str("load_balancer.ssl_policy", policy, https_only);
+            }
+            if let Some(redirect) = lb.redirect_http {
+                v.fail("load_balancer.redirect_http", redirect, https_only);
+            }
+        }
+        Protocol::Https => {
+            match &lb.certificate_arn {
+                None => v.fail_hint(
+                    "load_balancer.certificate_arn",
+                    "null",
+                    "is required with load_balancer.protocol HTTPS",
+                    "request one with `aws acm request-certificate --domain-name ... --validation-method DNS`".into(),
+                ),
+                Some(arn) if !is_certificate_arn(arn) => v.fail_str(
+                    "load_balancer.certificate_arn",
+                    arn,
+                    "must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID) or an IAM server certificate ARN",
+                ),
+                Some(_) => {}
+            }
+            if let Some(policy) = &lb.ssl_policy {
+                let well_formed = policy.starts_with("ELBSecurityPolicy-")
+                    && policy.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+                if !well_formed {
+                    v.fail_hint(
+                        "load_balancer.ssl_policy",
+                        quoted(policy),
+                        "is not an ELB security policy name",
+                        format!("such as {DEFAULT_SSL_POLICY}; `aws elbv2 describe-ssl-policies` lists them"),
+                    );
+                }
+            }
+            let redirect = lb.redirect_http.unwrap_or(true);
+            if redirect && lb.listener_port == Some(HTTP_PORT) {
+                v.fail(
+                    "load_balancer.listener_port",
+                    HTTP_PORT,
+                    "is taken by the HTTP-to-HTTPS redirect; use 443 or set load_balancer.redirect_http: false",
+                );
+            }
+        }
+    }
+}
+
+fn is_certificate_arn(arn: &str) -> bool {
+    is_arn(arn, "acm", |region, resource| !region.is_empty() && has_id(resource, "certificate/"))
+        || is_arn(arn, "iam", |region, resource| region.is_empty() && has_id(resource, "server-certificate/"))
+}
+
+/// Whether `arn` is a well-formed ARN of `service` in an account, whose region and resource
+/// parts `parts_ok` accepts.
+fn is_arn(arn: &str, service: &str, parts_ok: impl Fn(&str, &str) -> bool) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, partition, arn_service, region, account, resource] = parts[..] else {
+        return false;
+    };
+    let account_ok = account.len() == 12 && account.chars().all(|c| c.is_ascii_digit());
+    prefix == "arn"
+        && partition.starts_with("aws")
+        && arn_service == service
+        && account_ok
+        && parts_ok(region, resource)
+}
+
+/// Whether `resource` is `kind` followed by a non-empty ID without spaces.
+fn has_id(resource: &str, kind: &str) -> bool {
+    resource.strip_prefix(kind).is_some_and(|id| !id.is_empty() && !id.contains(char::is_whitespace))
+}
+
+fn check_domain(v: &mut Rules, c: &Config) {
+    let lb = &c.load_balancer;
+    match (&lb.domain_name, &lb.hosted_zone_id) {
+        (Some(name), _) if !is_domain_name(name) => v.fail_str(
+            "load_balancer.domain_name",
+            name,
+            "must be a DNS name such as app.example.com: dot-separated labels of letters, digits and hyphens",
+        ),
+        (Some(_), None) => v.fail(
+            "load_balancer.hosted_zone_id",
+            "null",
+            "is required with load_balancer.domain_name: the Route 53 hosted zone that holds the name",
+        ),
+        (None, Some(zone)) => v.fail_str(
+            "load_balancer.hosted_zone_id",
+            zone,
+            "is only used with load_balancer.domain_name; set both or neither",
+        ),
+        _ => {}
+    }
+    if let Some(zone) = &lb.hosted_zone_id {
+        let well_formed = zone.starts_with('Z')
+            && zone.len() <= 32
+            && zone.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !well_formed {
+            let hint = zone.strip_prefix("/hostedzone/").map(|bare| format!("did you mean `{bare}`?"));
+            v.fail_str(
+                "load_balancer.hosted_zone_id",
+                zone,
+                "must be a Route 53 hosted zone ID: Z followed by capital letters and digits",
+            );
+            if let Some(hint) = hint {
+                v.set_hint(hint);
+            }
+        }
+    }
+}
+
+fn is_domain_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    name.len() <= 253 && name.split('.').count() >= 2 && name.split('.').all(label_ok)
 }
 
 fn check_health_check(v: &mut Rules, c: &Config) {
@@ -365,6 +550,11 @@ impl Rules {
 
     fn fail_hint(&mut self, field: &str, value: impl ToString, rule: impl Into<String>, hint: String) {
         self.fail(field, value, rule);
+        self.set_hint(hint);
+    }
+
+    /// Adds a hint to the last failure.
+    fn set_hint(&mut self, hint: String) {
         if let Some(last) = self.diagnostics.last_mut() {
             last.hint = Some(hint);
         }
@@ -443,7 +633,7 @@ mod tests {
             "10 must be 0",
         );
         assert_one_error(
-            |c| c.load_balancer.listener_port = 0,
+            |c| c.load_balancer.listener_port = Some(0),
             "load_balancer.listener_port",
             "0 must be from 1 to 65535",
         );
@@ -528,6 +718,124 @@ mod tests {
             },
             "service.container.environment.1X",
             "variable name",
+        );
+    }
+
+    #[test]
+    fn https_rules_name_their_fields() {
+        use crate::config::Protocol;
+        let cert = "arn:aws:acm:eu-west-1:123456789012:certificate/abc";
+        let https = |c: &mut Config| {
+            c.load_balancer.protocol = Protocol::Https;
+            c.load_balancer.certificate_arn = Some(cert.into());
+        };
+        assert!(errors(https).is_empty());
+        assert_one_error(
+            |c| c.load_balancer.protocol = Protocol::Https,
+            "load_balancer.certificate_arn",
+            "null is required with load_balancer.protocol HTTPS",
+        );
+        assert_one_error(
+            |c| c.load_balancer.certificate_arn = Some(cert.into()),
+            "load_balancer.certificate_arn",
+            "is only for HTTPS",
+        );
+        assert_one_error(
+            |c| c.load_balancer.redirect_http = Some(true),
+            "load_balancer.redirect_http",
+            "only for HTTPS",
+        );
+        assert_one_error(
+            |c| c.load_balancer.ssl_policy = Some(DEFAULT_SSL_POLICY.into()),
+            "load_balancer.ssl_policy",
+            "only for HTTPS",
+        );
+        for bad in ["arn:aws:acm:eu-west-1:123:certificate/abc", "arn:aws:s3:::bucket", "certificate/abc", ""] {
+            assert_one_error(
+                |c| {
+                    https(c);
+                    c.load_balancer.certificate_arn = Some(bad.into());
+                },
+                "load_balancer.certificate_arn",
+                "must be an ACM certificate ARN",
+            );
+        }
+        assert!(
+            errors(|c| {
+                https(c);
+                c.load_balancer.certificate_arn = Some("arn:aws:iam::123456789012:server-certificate/site".into());
+            })
+            .is_empty()
+        );
+        assert_one_error(
+            |c| {
+                https(c);
+                c.load_balancer.ssl_policy = Some("TLS13".into());
+            },
+            "load_balancer.ssl_policy",
+            "not an ELB security policy",
+        );
+        assert_one_error(
+            |c| {
+                https(c);
+                c.load_balancer.listener_port = Some(80);
+            },
+            "load_balancer.listener_port",
+            "taken by the HTTP-to-HTTPS redirect",
+        );
+        assert!(
+            errors(|c| {
+                https(c);
+                c.load_balancer.listener_port = Some(80);
+                c.load_balancer.redirect_http = Some(false);
+            })
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn domain_rules_name_their_fields() {
+        let domain = |name: &str, zone: Option<&str>| {
+            let (name, zone) = (name.to_owned(), zone.map(str::to_owned));
+            move |c: &mut Config| {
+                c.load_balancer.domain_name = Some(name);
+                c.load_balancer.hosted_zone_id = zone;
+            }
+        };
+        assert!(errors(domain("app.example.com", Some("Z0123ABC"))).is_empty());
+        assert!(errors(domain("app.example.com.", Some("Z0123ABC"))).is_empty());
+        assert_one_error(domain("app.example.com", None), "load_balancer.hosted_zone_id", "required with");
+        for bad in ["localhost", "app..example.com", "-a.example.com", "a b.example.com", "*.example.com"] {
+            assert_one_error(domain(bad, Some("Z0123ABC")), "load_balancer.domain_name", "must be a DNS name");
+        }
+        assert_one_error(
+            |c| c.load_balancer.hosted_zone_id = Some("Z0123ABC".into()),
+            "load_balancer.hosted_zone_id",
+            "set both or neither",
+        );
+        let mut c = Config::default();
+        domain("app.example.com", Some("/hostedzone/Z0123ABC"))(&mut c);
+        let diags = c.validate().unwrap_err();
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].hint.as_deref(), Some("did you mean `Z0123ABC`?"));
+    }
+
+    #[test]
+    fn the_drain_topic_key_must_be_a_key_arn_and_needs_the_hook() {
+        let key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd";
+        assert!(errors(|c| c.capacity.drain_topic_kms_key_arn = Some(key.into())).is_empty());
+        let mut c = Config::default();
+        c.capacity.drain_topic_kms_key_arn = Some("arn:aws:kms:eu-west-1:123456789012:alias/mine".into());
+        let diags = c.validate().unwrap_err();
+        assert!(diags[0].message.contains("must be a KMS key ARN"), "{diags:?}");
+        assert!(diags[0].hint.as_deref().unwrap_or_default().contains("not aliases"));
+        assert_one_error(
+            |c| {
+                c.capacity.drain_topic_kms_key_arn = Some(key.into());
+                c.capacity.task_drain_time_seconds = 0;
+            },
+            "capacity.drain_topic_kms_key_arn",
+            "no topic to encrypt",
         );
     }
 

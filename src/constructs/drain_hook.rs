@@ -54,7 +54,13 @@ pub struct DrainHookProps<'a> {
     pub drain_time_seconds: u32,
     pub log_retention_days: u32,
     pub code: DrainerCode,
+    /// A customer-managed key for the topic; `None` uses the AWS-managed one.
+    pub topic_key_arn: Option<&'a str>,
 }
+
+/// SNS's AWS-managed key: its policy lets any principal of the account use it through SNS, so the
+/// hook's role (our own account's) can publish without a grant.
+const AWS_MANAGED_SNS_KEY: &str = "alias/aws/sns";
 
 /// Adds the hook and everything it needs. `scope` is the capacity's: the CDK puts the hook's
 /// constructs beside the group.
@@ -104,7 +110,13 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
 
     let hook_scope = scope.child("LifecycleHookDrainHook");
     let topic_scope = hook_scope.child("Topic");
-    let topic = t.add(&topic_scope.child("Resource"), Topic { kms_master_key_id: None, tags: Some(tags.clone()) })?;
+    let topic = t.add(
+        &topic_scope.child("Resource"),
+        Topic {
+            kms_master_key_id: Some(props.topic_key_arn.unwrap_or(AWS_MANAGED_SNS_KEY).to_owned().into()),
+            tags: Some(tags.clone()),
+        },
+    )?;
 
     let role_scope = function_scope.child("ServiceRole");
     let role = t.add(&role_scope.child("Resource"), Role::for_service("lambda.amazonaws.com").tags(tags.clone()))?;
@@ -167,7 +179,11 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     let hook_role_scope = hook_scope.child("Role");
     let hook_role =
         t.add(&hook_role_scope.child("Resource"), Role::for_service("autoscaling.amazonaws.com").tags(tags))?;
-    let publish = vec![Statement::allow(["sns:Publish"]).on(topic.arn())];
+    let mut publish = vec![Statement::allow(["sns:Publish"]).on(topic.arn())];
+    if let Some(key) = props.topic_key_arn {
+        // What SNS asks of a publisher to a topic under a customer-managed key.
+        publish.push(Statement::allow(["kms:Decrypt", "kms:GenerateDataKey"]).on(key.to_owned()));
+    }
     let hook_policy = add_role_policy(t, &hook_role_scope, "DefaultPolicy", &hook_role, publish)?;
     t.add_with(
         &hook_scope.child("Resource"),

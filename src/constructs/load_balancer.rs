@@ -1,14 +1,16 @@
 //! The Application Load Balancer, its security group, its listener and the service's target group.
 
-use crate::config::HealthCheckConfig;
+use crate::config::{HealthCheckConfig, Tls};
 use crate::resources::Attribute;
 use crate::resources::ec2::{SecurityGroup, SecurityGroupRule, Vpc};
-use crate::resources::elbv2::{Action, Listener, LoadBalancer, Matcher, TargetGroup};
-use crate::template::{Handle, List, Options, Scope, Template, TemplateError};
+use crate::resources::elbv2::{Action, Certificate, Listener, LoadBalancer, Matcher, TargetGroup};
+use crate::template::{Handle, Intrinsic, List, Options, Scope, Template, TemplateError, Value};
 
 /// ECS registers each task with its own dynamic host port, so the group's port is only a
 /// default; keeping it fixed means a new listener port does not replace the group.
 const TARGET_GROUP_PORT: u32 = 80;
+/// Where browsers go for http:// addresses: the redirect listener's port.
+const HTTP_PORT: u32 = 80;
 
 pub struct LoadBalancerProps<'a> {
     pub vpc: &'a Handle<Vpc>,
@@ -17,6 +19,8 @@ pub struct LoadBalancerProps<'a> {
     /// Resources the load balancer needs in place first (the public subnets' internet routes).
     pub depends_on: Options,
     pub listener_port: u32,
+    /// HTTPS settings; `None` makes a plain HTTP listener.
+    pub tls: Option<Tls<'a>>,
     pub idle_timeout_seconds: u32,
     pub health_check: &'a HealthCheckConfig,
     pub deregistration_delay_seconds: u32,
@@ -28,6 +32,8 @@ pub struct AlbWithListener {
     pub security_group_scope: Scope,
     pub listener: Handle<Listener>,
     pub target_group: Handle<TargetGroup>,
+    /// `http` or `https`, with `:port` when the port is not the scheme's own.
+    scheme_and_port: (&'static str, Option<u32>),
 }
 
 impl AlbWithListener {
@@ -37,7 +43,8 @@ impl AlbWithListener {
         props: LoadBalancerProps<'_>,
     ) -> Result<AlbWithListener, TemplateError> {
         let security_group_scope = scope.child("SecurityGroup");
-        let port = i64::from(props.listener_port);
+        let redirect_port = props.tls.as_ref().filter(|tls| tls.redirect_http).map(|_| HTTP_PORT);
+        let open_ports = std::iter::once(props.listener_port).chain(redirect_port);
         let security_group = t.add(
             &security_group_scope.child("Resource"),
             SecurityGroup {
@@ -51,13 +58,7 @@ impl AlbWithListener {
                     ip_protocol: "icmp".into(),
                     to_port: Some(86.into()),
                 }]),
-                security_group_ingress: Some(vec![SecurityGroupRule {
-                    cidr_ip: Some("0.0.0.0/0".into()),
-                    description: Some(format!("Allow from anyone on port {port}").into()),
-                    from_port: Some(port.into()),
-                    ip_protocol: "tcp".into(),
-                    to_port: Some(port.into()),
-                }]),
+                security_group_ingress: Some(open_ports.map(from_anyone_on).collect()),
                 tags: None,
                 vpc_id: props.vpc.vpc_id().into(),
             },
@@ -103,16 +104,65 @@ impl AlbWithListener {
                 vpc_id: props.vpc.vpc_id().into(),
             },
         )?;
+        let tls = props.tls.as_ref();
         let listener = t.add(
             &listener_scope.child("Resource"),
             Listener {
+                certificates: tls
+                    .map(|tls| vec![Certificate { certificate_arn: tls.certificate_arn.to_owned().into() }]),
                 default_actions: vec![Action::forward(target_group.arn())],
                 load_balancer_arn: load_balancer.arn().into(),
                 port: props.listener_port.into(),
-                protocol: "HTTP",
+                protocol: if tls.is_some() { "HTTPS" } else { "HTTP" },
+                ssl_policy: tls.map(|tls| tls.ssl_policy.to_owned().into()),
             },
         )?;
+        if let Some(port) = redirect_port {
+            t.add(
+                &scope.child("PublicRedirectListener").child("Resource"),
+                Listener {
+                    certificates: None,
+                    default_actions: vec![Action::redirect_to_https(props.listener_port)],
+                    load_balancer_arn: load_balancer.arn().into(),
+                    port: port.into(),
+                    protocol: "HTTP",
+                    ssl_policy: None,
+                },
+            )?;
+        }
 
-        Ok(AlbWithListener { load_balancer, security_group, security_group_scope, listener, target_group })
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let default_port = if tls.is_some() { 443 } else { HTTP_PORT };
+        let scheme_and_port = (scheme, Some(props.listener_port).filter(|p| *p != default_port));
+        Ok(AlbWithListener {
+            load_balancer,
+            security_group,
+            security_group_scope,
+            listener,
+            target_group,
+            scheme_and_port,
+        })
+    }
+
+    /// The service's address: at `host` when given (the service's own DNS name), else at the load
+    /// balancer's DNS name.
+    pub fn url(&self, host: Option<&str>) -> Value<String> {
+        let (scheme, port) = self.scheme_and_port;
+        let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+        match host {
+            Some(host) => format!("{scheme}://{host}{port}").into(),
+            None => Intrinsic::Sub(format!("{scheme}://{}{port}", self.load_balancer.sub_att("DNSName"))).into(),
+        }
+    }
+}
+
+fn from_anyone_on(port: u32) -> SecurityGroupRule {
+    let port = i64::from(port);
+    SecurityGroupRule {
+        cidr_ip: Some("0.0.0.0/0".into()),
+        description: Some(format!("Allow from anyone on port {port}").into()),
+        from_port: Some(port.into()),
+        ip_protocol: "tcp".into(),
+        to_port: Some(port.into()),
     }
 }

@@ -6,6 +6,7 @@
 pub mod capacity;
 pub mod cluster;
 pub mod connections;
+pub mod dns;
 pub mod drain_hook;
 pub mod load_balancer;
 pub mod service;

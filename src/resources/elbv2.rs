@@ -29,33 +29,71 @@ impl Handle<LoadBalancer> {
     pub fn dns_name(&self) -> Intrinsic {
         self.get_att("DNSName")
     }
+
+    /// The Route 53 zone of the load balancer's own DNS name, which an alias record must name.
+    pub fn canonical_hosted_zone_id(&self) -> Intrinsic {
+        self.get_att("CanonicalHostedZoneID")
+    }
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Listener {
+    pub certificates: Option<Vec<Certificate>>,
     pub default_actions: Vec<Action>,
     pub load_balancer_arn: Value<String>,
     pub port: Value<u32>,
     pub protocol: &'static str,
+    pub ssl_policy: Option<Value<String>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Certificate {
+    pub certificate_arn: Value<String>,
 }
 
 impl Resource for Listener {
     const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::Listener";
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Action {
-    pub target_group_arn: Value<String>,
+    pub redirect_config: Option<RedirectConfig>,
+    pub target_group_arn: Option<Value<String>>,
     #[serde(rename = "Type")]
     pub action_type: &'static str,
 }
 
 impl Action {
     pub fn forward(target_group_arn: impl Into<Value<String>>) -> Self {
-        Action { target_group_arn: target_group_arn.into(), action_type: "forward" }
+        Action { redirect_config: None, target_group_arn: Some(target_group_arn.into()), action_type: "forward" }
     }
+
+    /// A permanent redirect to the same host, path and query over HTTPS on `port`.
+    pub fn redirect_to_https(port: u32) -> Self {
+        Action {
+            redirect_config: Some(RedirectConfig {
+                port: port.to_string(),
+                protocol: "HTTPS",
+                status_code: "HTTP_301",
+            }),
+            target_group_arn: None,
+            action_type: "redirect",
+        }
+    }
+}
+
+/// Host, path and query are left out: their default keeps the request's own.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RedirectConfig {
+    pub port: String,
+    pub protocol: &'static str,
+    pub status_code: &'static str,
 }
 
 #[skip_serializing_none]

@@ -10,6 +10,7 @@ pub mod elbv2;
 pub mod iam;
 pub mod lambda;
 pub mod logs;
+pub mod route53;
 pub mod sns;
 pub mod sqs;
 

@@ -1,0 +1,31 @@
+//! The service's own DNS name: an alias record in the user's Route 53 hosted zone.
+
+use crate::config::Domain;
+use crate::resources::elbv2::LoadBalancer;
+use crate::resources::route53::{AliasTarget, RecordSet};
+use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
+
+/// Adds the record when a domain is configured.
+pub fn build(
+    t: &mut Template,
+    scope: &Scope,
+    load_balancer: &Handle<LoadBalancer>,
+    domain: Option<Domain<'_>>,
+) -> Result<(), TemplateError> {
+    let Some(domain) = domain else { return Ok(()) };
+    t.add(
+        &scope.child("Resource"),
+        RecordSet {
+            alias_target: AliasTarget {
+                // The dualstack name answers both A and AAAA queries, as AWS advises for aliases.
+                dns_name: Intrinsic::Sub(format!("dualstack.{}", load_balancer.sub_att("DNSName"))).into(),
+                evaluate_target_health: false,
+                hosted_zone_id: load_balancer.canonical_hosted_zone_id().into(),
+            },
+            hosted_zone_id: domain.hosted_zone_id.to_owned().into(),
+            name: domain.name.to_owned().into(),
+            record_type: "A",
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! AWS::Route53 resources.
+
+use serde::Serialize;
+
+use crate::template::{Resource, Value};
+
+/// A record in an existing hosted zone; here always an alias, which Route 53 answers without
+/// charge and keeps pointing at the target's current addresses.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RecordSet {
+    pub alias_target: AliasTarget,
+    pub hosted_zone_id: Value<String>,
+    pub name: Value<String>,
+    #[serde(rename = "Type")]
+    pub record_type: &'static str,
+}
+
+impl Resource for RecordSet {
+    const TYPE: &'static str = "AWS::Route53::RecordSet";
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasTarget {
+    #[serde(rename = "DNSName")]
+    pub dns_name: Value<String>,
+    pub evaluate_target_health: bool,
+    pub hosted_zone_id: Value<String>,
+}
