@@ -124,11 +124,13 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
         TaskProps {
             container_name: &container.name,
             image: &container.image,
+            image_parameter: container.image_parameter,
             container_port: container.port,
             memory_limit_mib: container.memory_limit_mib,
             memory_reservation_mib: container.memory_reservation_mib,
             cpu: container.cpu,
             environment: &container.environment,
+            secrets: &container.secrets,
             log_retention_days: svc.log_retention_days,
             log_stream_prefix: "Ec2Service",
         },
@@ -145,7 +147,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
         ServiceProps {
             cluster: &cluster,
             task_definition: &task.definition,
-            instance_grants: &container_logs,
+            grants: std::iter::once(&container_logs).chain(&task.startup_grants).collect(),
             target_group: &alb.target_group,
             listener: &alb.listener,
             container_name: &container.name,

@@ -17,6 +17,11 @@ pub struct DeployArgs {
     /// (versioned, encrypted, public access blocked) when missing.
     #[arg(long, value_name = "BUCKET")]
     pub asset_bucket: Option<String>,
+    /// Give a template parameter a value, such as `--parameter ContainerImage=nginx:1.27` when the
+    /// image is a parameter. Repeatable. Parameters not given keep their deployed value on an
+    /// update (the image), or take their default.
+    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_parameter)]
+    pub parameters: Vec<(String, String)>,
     /// Create the change set and show it, but do not execute it.
     #[arg(long)]
     pub no_execute: bool,
@@ -43,6 +48,13 @@ pub struct DiffArgs {
     /// Compare with a template file (JSON, or YAML in long form) instead of a deployed stack.
     #[arg(long, value_name = "FILE")]
     pub against: Option<PathBuf>,
+}
+
+fn parse_parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }
 
 /// The binary that runs the verbs needing AWS.

@@ -230,6 +230,13 @@ fn every_example_deploys() {
                     container["environment"],
                     json!([{"name": "LOG_LEVEL", "value": "info"}, {"name": "FEATURE_FLAGS", "value": "checkout,search"}])
                 );
+                assert_eq!(
+                    container["secrets"],
+                    json!([
+                        {"name": "DATABASE_PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:web/db-AbCdEf:password::"},
+                        {"name": "API_TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/web/api-token"}
+                    ])
+                );
             }
             "safe-deployments" => {
                 let group = moto.physical_id(&name, &id_of(&template, "AWS::ElasticLoadBalancingV2::TargetGroup"));

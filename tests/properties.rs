@@ -15,6 +15,11 @@ use testkit::venv_tool;
 
 const VALID_CASES: u32 = 240;
 const RETENTIONS: [u32; 6] = [1, 7, 30, 365, 731, 3653];
+const SECRET_ARNS: [&str; 3] = [
+    "arn:aws:ssm:us-east-1:123456789012:parameter/app/token",
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf",
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf:password::",
+];
 const INSTANCE_TYPES: [&str; 5] = ["t2.micro", "t3.large", "m5.xlarge", "c6i.2xlarge", "r5.large"];
 
 /// A configuration valid by construction, covering the options' whole ranges.
@@ -45,6 +50,8 @@ fn valid_config() -> impl Strategy<Value = Config> {
         6u32..=4096,
         proptest::option::of(0u32..=4096),
         proptest::collection::btree_map("[A-Z_][A-Z0-9_]{0,10}", "[ -~]{0,20}", 0..4),
+        any::<bool>(),
+        proptest::collection::btree_map("S_[A-Z0-9_]{0,10}", 0usize..SECRET_ARNS.len(), 0..3),
     );
     (vpc, capacity, lb, service, container).prop_map(|(vpc, cap, lb, svc, ct)| {
         let mut c = Config { stack_name: format!("S{}", vpc.0), ..Config::default() };
@@ -88,6 +95,8 @@ fn valid_config() -> impl Strategy<Value = Config> {
         c.service.container.memory_limit_mib = Some(ct.2);
         c.service.container.memory_reservation_mib = ct.3.map(|r| r.min(ct.2).max(6));
         c.service.container.environment = ct.4.into_iter().collect();
+        c.service.container.image_parameter = ct.5;
+        c.service.container.secrets = ct.6.into_iter().map(|(name, i)| (name, SECRET_ARNS[i].to_owned())).collect();
         c
     })
 }

@@ -433,6 +433,65 @@ fn the_drain_topic_is_encrypted_with_the_aws_managed_key_or_the_users() {
 }
 
 #[test]
+fn the_image_can_be_a_parameter_defaulting_to_the_configured_one() {
+    let t = synth("service: {container: {image: 'nginx:1.27', image_parameter: true}}");
+    assert_eq!(
+        t["Parameters"]["ContainerImage"],
+        json!({"Type": "String", "Default": "nginx:1.27", "Description": "The container's image, as `docker pull` takes it", "MinLength": 1})
+    );
+    let td = only(&t, "AWS::ECS::TaskDefinition");
+    assert_eq!(td["Properties"]["ContainerDefinitions"][0]["Image"], json!({"Ref": "ContainerImage"}));
+    assert!(default_template()["Parameters"].get("ContainerImage").is_none());
+}
+
+#[test]
+fn secrets_reach_the_container_and_the_execution_role_may_read_exactly_them() {
+    // GIVEN two secrets of each kind, one secret read twice for two of its JSON keys
+    let secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf";
+    let t = synth(&format!(
+        "service: {{container: {{secrets: {{\
+           USER: '{secret}:username::', PASSWORD: '{secret}:password::',\
+           TOKEN: 'arn:aws:ssm:eu-west-1:123456789012:parameter/app/token',\
+           KEY: 'arn:aws:ssm:eu-west-1:123456789012:parameter/app/key'}}}}}}"
+    ));
+
+    // THEN the container gets them by name
+    let td = only(&t, "AWS::ECS::TaskDefinition");
+    let secrets = &td["Properties"]["ContainerDefinitions"][0]["Secrets"];
+    assert_eq!(secrets[0], json!({"Name": "USER", "ValueFrom": format!("{secret}:username::")}));
+    assert_eq!(secrets.as_array().unwrap().len(), 4);
+    // AND the execution role reads exactly those parameters and that secret, nothing else
+    let policy = &t["Resources"]["Ec2ServiceTaskDefExecutionRoleDefaultPolicy7E1456F8"]["Properties"]["PolicyDocument"];
+    assert_eq!(
+        policy["Statement"][1],
+        json!({"Action": "ssm:GetParameters", "Effect": "Allow", "Resource": [
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/app/key",
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/app/token"
+        ]})
+    );
+    assert_eq!(
+        policy["Statement"][2],
+        json!({"Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Resource": secret})
+    );
+    // AND the service starts only once the role may read them
+    let service = only(&t, "AWS::ECS::Service");
+    assert!(
+        service["DependsOn"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("Ec2ServiceTaskDefExecutionRoleDefaultPolicy7E1456F8"))
+    );
+    let default = default_template();
+    let default_service = only(&default, "AWS::ECS::Service");
+    assert!(
+        !default_service["DependsOn"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("Ec2ServiceTaskDefExecutionRoleDefaultPolicy7E1456F8"))
+    );
+}
+
+#[test]
 fn without_nat_gateways_instances_run_in_public_subnets() {
     let t = synth("vpc: {nat_gateways: 0}");
     resource_count_is(&t, "AWS::EC2::NatGateway", 0);

@@ -12,6 +12,7 @@ use aws_sdk_cloudformation::types::Parameter;
 use serde_json::Value;
 
 use ecs_alb::config;
+use ecs_alb::constructs::task::IMAGE_PARAMETER;
 use ecs_alb::pattern::{self, SynthOptions};
 use ecs_alb::verbs::{DeployArgs, DestroyArgs, DiffArgs};
 
@@ -41,14 +42,9 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     let aws = aws().await;
     let cf = aws_sdk_cloudformation::Client::new(&aws);
 
-    let mut parameters = Vec::new();
-    for (name, parameter) in template["Parameters"].as_object().into_iter().flatten() {
-        // SSM-typed parameters are passed with their default, which names the SSM parameter: AWS
-        // resolves it either way, and some emulators need it spelled out on updates.
-        if let Some(default) = parameter["Default"].as_str() {
-            parameters.push(Parameter::builder().parameter_key(name).parameter_value(default).build());
-        }
-    }
+    let update = stack::status(&cf, &stack_name).await?.is_some();
+    let deployed = if update { Some(stack::deployed_template(&cf, &stack_name).await?) } else { None };
+    let mut parameters = parameters(&template, deployed.as_ref(), &args.parameters)?;
     if template["Parameters"].get(CODE_BUCKET).is_some() {
         let asset = upload_drainer(&aws, args.asset_bucket, args.drainer_zip).await?;
         eprintln!("drainer package: s3://{}/{}", asset.bucket, asset.key);
@@ -56,13 +52,12 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
         parameters.push(Parameter::builder().parameter_key(CODE_KEY).parameter_value(&asset.key).build());
     }
 
-    let update = stack::status(&cf, &stack_name).await?.is_some();
-    let replaced: BTreeSet<String> = if update {
-        let deployed = stack::deployed_template(&cf, &stack_name).await?;
-        let changes = ecs_alb::diff::diff(&deployed, &template);
-        changes.resources.into_iter().filter(|r| r.replaces()).map(|r| r.id).collect()
-    } else {
-        BTreeSet::new()
+    let replaced: BTreeSet<String> = match &deployed {
+        Some(deployed) => {
+            let changes = ecs_alb::diff::diff(deployed, &template);
+            changes.resources.into_iter().filter(|r| r.replaces()).map(|r| r.id).collect()
+        }
+        None => BTreeSet::new(),
     };
     let body = serde_json::to_string(&template)?;
     if body.len() > INLINE_TEMPLATE_LIMIT {
@@ -98,6 +93,35 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
         println!("  {key} = {value}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The values of the template's parameters (the drainer's code apart): those given on the
+/// command line; else, for the image on an update, the deployed one, so that an infrastructure
+/// change does not roll back what CI deployed; else the default. SSM-typed parameters are passed
+/// with their default, which names the SSM parameter: AWS resolves it either way, and some
+/// emulators need it spelled out on updates.
+fn parameters(template: &Value, deployed: Option<&Value>, given: &[(String, String)]) -> Result<Vec<Parameter>> {
+    let declared = template["Parameters"].as_object().cloned().unwrap_or_default();
+    for (key, _) in given {
+        if !declared.contains_key(key) || key == CODE_BUCKET || key == CODE_KEY {
+            let settable: Vec<&str> =
+                declared.keys().map(String::as_str).filter(|k| ![CODE_BUCKET, CODE_KEY].contains(k)).collect();
+            bail!("--parameter {key}: the template has no such parameter to set (it has: {})", settable.join(", "));
+        }
+    }
+    let mut out = Vec::new();
+    for (name, parameter) in &declared {
+        let builder = Parameter::builder().parameter_key(name);
+        let deployed_has_it = deployed.is_some_and(|d| d["Parameters"].get(name).is_some());
+        if let Some((_, value)) = given.iter().rev().find(|(key, _)| key == name) {
+            out.push(builder.parameter_value(value).build());
+        } else if name == IMAGE_PARAMETER && deployed_has_it {
+            out.push(builder.use_previous_value(true).build());
+        } else if let Some(default) = parameter["Default"].as_str() {
+            out.push(builder.parameter_value(default).build());
+        }
+    }
+    Ok(out)
 }
 
 async fn upload_drainer(

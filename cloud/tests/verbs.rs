@@ -176,3 +176,77 @@ fn a_failing_deploy_says_why_and_exits_non_zero() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("pass --yes"), "{:?}", text(&out));
 }
+
+fn deployed_image(moto: &Moto, stack: &str) -> String {
+    let resources = moto.aws(&["cloudformation", "describe-stack-resources", "--stack-name", stack]);
+    let arn = resources["StackResources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ResourceType"] == "AWS::ECS::TaskDefinition")
+        .expect("a task definition")["PhysicalResourceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let td = moto.aws(&["ecs", "describe-task-definition", "--task-definition", &arn]);
+    td["taskDefinition"]["containerDefinitions"][0]["image"].as_str().unwrap().to_owned()
+}
+
+/// The value the stack holds for a parameter.
+fn stack_parameter(moto: &Moto, stack: &str, key: &str) -> String {
+    let stacks = moto.aws(&["cloudformation", "describe-stacks", "--stack-name", stack]);
+    let parameters = stacks["Stacks"][0]["Parameters"].as_array().unwrap().clone();
+    let found = parameters.iter().find(|p| p["ParameterKey"] == key).expect("the parameter");
+    found["ParameterValue"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn an_image_parameter_is_set_on_deploy_and_kept_by_later_deploys() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let zip = placeholder_zip(dir.path());
+    let zip = zip.to_str().unwrap();
+    let config = "stack_name: Images\ncapacity: {task_drain_time_seconds: 0}\n";
+    std::fs::write(
+        dir.path().join("ecs-alb.yaml"),
+        format!("{config}service: {{container: {{image_parameter: true}}}}\n"),
+    )
+    .unwrap();
+    let deploy = |extra: &[&str]| {
+        let mut args = vec!["deploy", "--yes", "--drainer-zip", zip];
+        args.extend_from_slice(extra);
+        let out = cloud(&moto, dir.path(), &args);
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stdout}{stderr}");
+    };
+
+    // WHEN the stack is created without a value, THEN the configured image is the default
+    deploy(&[]);
+    assert_eq!(deployed_image(&moto, "Images"), "amazon/amazon-ecs-sample");
+
+    let with_desired_count = |count: u32| {
+        let text = format!("{config}service: {{desired_count: {count}, container: {{image_parameter: true}}}}\n");
+        std::fs::write(dir.path().join("ecs-alb.yaml"), text).unwrap();
+    };
+    // WHEN a new image is deployed by parameter (moto's change sets see template changes only,
+    // never a parameter's, so this one comes with a template change)
+    with_desired_count(2);
+    deploy(&["--parameter", "ContainerImage=public.ecr.aws/nginx/nginx:1.27"]);
+    // (moto registers the updated task definition without its containers, so the stack's
+    // parameter, which the container's image refers to, is what can be checked)
+    assert_eq!(stack_parameter(&moto, "Images", "ContainerImage"), "public.ecr.aws/nginx/nginx:1.27");
+
+    // WHEN someone then deploys an infrastructure change without naming the image
+    with_desired_count(3);
+    deploy(&[]);
+    // THEN the image deployed by parameter stays
+    assert_eq!(stack_status(&moto, "Images"), "UPDATE_COMPLETE");
+    assert_eq!(stack_parameter(&moto, "Images", "ContainerImage"), "public.ecr.aws/nginx/nginx:1.27");
+
+    // WHEN a parameter the template does not have is given, THEN deploy refuses and names the ones it has
+    let out = cloud(&moto, dir.path(), &["deploy", "--yes", "--parameter", "Imaeg=x"]);
+    assert!(!out.status.success());
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("--parameter Imaeg: the template has no such parameter"), "{stderr}");
+    assert!(stderr.contains("ContainerImage"), "{stderr}");
+}

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use load::{ConfigError, Diagnostic, load, load_str};
-pub use validate::{Domain, Tls, ValidConfig};
+pub use validate::{Domain, SecretSource, Tls, ValidConfig, secret_source};
 
 /// The stack: a VPC, an ECS cluster on an Auto Scaling group, and a service behind an ALB.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -220,8 +220,10 @@ impl Default for LoadBalancerConfig {
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 pub enum Protocol {
+    /// Plain HTTP.
     #[serde(rename = "HTTP")]
     Http,
+    /// TLS, ended at the load balancer with `certificate_arn`.
     #[serde(rename = "HTTPS")]
     Https,
 }
@@ -362,6 +364,13 @@ pub struct ContainerConfig {
     ///
     /// Default: amazon/amazon-ecs-sample
     pub image: String,
+    /// Make the image a template parameter, `ContainerImage`, whose default is `image`: CI then
+    /// deploys a new image with `--parameter-overrides ContainerImage=REPO:TAG` (or `ecs-alb deploy
+    /// --parameter ContainerImage=REPO:TAG`) without synthesizing again, and later deploys keep the
+    /// deployed image unless given another.
+    ///
+    /// Default: false
+    pub image_parameter: bool,
     /// The port the container listens on; the instance side is picked by ECS (dynamic host port).
     ///
     /// Default: 80
@@ -382,6 +391,13 @@ pub struct ContainerConfig {
     ///
     /// Default: - none.
     pub environment: IndexMap<String, String>,
+    /// Environment variables filled from secrets when the container starts, by the full ARN of an
+    /// SSM parameter (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets Manager secret
+    /// (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf, optionally followed by
+    /// `:JSON_KEY::` for one key of it). The task's execution role may read exactly these.
+    ///
+    /// Default: - none.
+    pub secrets: IndexMap<String, String>,
 }
 
 impl Default for ContainerConfig {
@@ -389,11 +405,13 @@ impl Default for ContainerConfig {
         ContainerConfig {
             name: "web".into(),
             image: "amazon/amazon-ecs-sample".into(),
+            image_parameter: false,
             port: 80,
             memory_limit_mib: Some(512),
             memory_reservation_mib: None,
             cpu: None,
             environment: IndexMap::new(),
+            secrets: IndexMap::new(),
         }
     }
 }

@@ -521,17 +521,74 @@ fn check_container(v: &mut Rules, c: &Config) {
         v.fail("service.container.cpu", cpu, "must be at most 10240 (10 vCPUs)");
     }
     for name in ct.environment.keys() {
-        let mut chars = name.chars();
-        let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
+        check_variable_name(v, "environment", name);
+    }
+    for (name, arn) in &ct.secrets {
+        let field = format!("service.container.secrets.{name}");
+        check_variable_name(v, "secrets", name);
+        if ct.environment.contains_key(name) {
             v.fail_str(
-                &format!("service.container.environment.{name}"),
+                &field,
                 name,
-                "must be a variable name: letters, digits and underscores, not starting with a digit",
+                "is also in service.container.environment; a variable comes from one or the other",
             );
         }
+        match secret_source(arn) {
+            Ok(_) => {}
+            Err(rule) => v.fail_str(&field, arn, rule),
+        }
     }
+}
+
+fn check_variable_name(v: &mut Rules, map: &str, name: &str) {
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        v.fail_str(
+            &format!("service.container.{map}.{name}"),
+            name,
+            "must be a variable name: letters, digits and underscores, not starting with a digit",
+        );
+    }
+}
+
+/// Where a secret comes from, and the ARN its reader must be allowed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    SsmParameter(String),
+    /// The secret's own ARN, without a JSON key or version that may follow it.
+    SecretsManager(String),
+}
+
+/// Secrets Manager appends a hyphen and six random characters to a secret's name in its ARN.
+const SECRET_SUFFIX_LEN: usize = 6;
+
+pub fn secret_source(arn: &str) -> Result<SecretSource, &'static str> {
+    const RULE: &str = "must be the full ARN of an SSM parameter (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets Manager secret (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf)";
+    if is_arn(arn, "ssm", |region, resource| !region.is_empty() && has_id(resource, "parameter/")) {
+        return Ok(SecretSource::SsmParameter(arn.to_owned()));
+    }
+    // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX[:JSON_KEY:VERSION_STAGE:VERSION_ID]
+    let parts: Vec<&str> = arn.split(':').collect();
+    if parts.len() < 7
+        || !is_arn(&parts[..7].join(":"), "secretsmanager", |r, res| !r.is_empty() && res.starts_with("secret:"))
+    {
+        return Err(RULE);
+    }
+    if parts.len() != 7 && parts.len() != 10 {
+        return Err("must end after the secret's name, or add :JSON_KEY:VERSION_STAGE:VERSION_ID (parts may be empty)");
+    }
+    let name = parts[6];
+    let suffix_ok = name.rsplit_once('-').is_some_and(|(base, suffix)| {
+        !base.is_empty() && suffix.len() == SECRET_SUFFIX_LEN && suffix.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    if !suffix_ok {
+        return Err(
+            "names a secret without the six characters Secrets Manager appends (NAME-AbCdEf): give the full ARN, as `aws secretsmanager describe-secret` prints it, so the grant can name exactly it",
+        );
+    }
+    Ok(SecretSource::SecretsManager(parts[..7].join(":")))
 }
 
 #[derive(Default)]
@@ -836,6 +893,56 @@ mod tests {
             },
             "capacity.drain_topic_kms_key_arn",
             "no topic to encrypt",
+        );
+    }
+
+    #[test]
+    fn secrets_must_be_full_arns_of_parameters_or_secrets() {
+        let secret = |arn: &str| {
+            let arn = arn.to_owned();
+            move |c: &mut Config| {
+                c.service.container.secrets.insert("DB".into(), arn);
+            }
+        };
+        for good in [
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/app/db",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db-AbCdEf",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db-AbCdEf:password::",
+            "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db-x1y2z3:::v1",
+        ] {
+            assert!(errors(secret(good)).is_empty(), "{good}");
+        }
+        let field = "service.container.secrets.DB";
+        assert_one_error(secret("app/db"), field, "must be the full ARN");
+        assert_one_error(secret("arn:aws:s3:::bucket/key"), field, "must be the full ARN");
+        assert_one_error(secret("arn:aws:ssm:eu-west-1:123456789012:parameter/"), field, "must be the full ARN");
+        assert_one_error(
+            secret("arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db"),
+            field,
+            "without the six characters",
+        );
+        assert_one_error(
+            secret("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:password"),
+            field,
+            ":JSON_KEY:VERSION_STAGE:VERSION_ID",
+        );
+        assert_one_error(
+            |c| {
+                c.service.container.environment.insert("DB".into(), "x".into());
+                secret("arn:aws:ssm:eu-west-1:123456789012:parameter/db")(c);
+            },
+            field,
+            "also in service.container.environment",
+        );
+        assert_one_error(
+            |c| {
+                c.service
+                    .container
+                    .secrets
+                    .insert("1DB".into(), "arn:aws:ssm:eu-west-1:123456789012:parameter/db".into());
+            },
+            "service.container.secrets.1DB",
+            "variable name",
         );
     }
 

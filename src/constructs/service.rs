@@ -13,8 +13,8 @@ pub struct ServiceProps<'a> {
     pub task_definition: &'a Handle<TaskDefinition>,
     pub target_group: &'a Handle<TargetGroup>,
     pub listener: &'a Handle<Listener>,
-    /// Permissions the tasks need on their instances before they start (their logs).
-    pub instance_grants: &'a Handle<Policy>,
+    /// Permissions the tasks need in place before they start (their logs, their secrets).
+    pub grants: Vec<&'a Handle<Policy>>,
     pub container_name: &'a str,
     pub container_port: u32,
     pub name: Option<&'a str>,
@@ -52,6 +52,6 @@ pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result
             task_definition: props.task_definition.arn().into(),
         },
         // ECS rejects a target group that no listener attaches to a load balancer yet.
-        Options::new().depends_on(props.listener).depends_on(props.instance_grants),
+        props.grants.into_iter().fold(Options::new().depends_on(props.listener), Options::depends_on),
     )
 }

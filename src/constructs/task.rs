@@ -1,21 +1,33 @@
 //! The task definition: one container in bridge mode on a dynamic host port, logging to CloudWatch.
 
+use std::collections::BTreeSet;
+
 use indexmap::IndexMap;
 
+use crate::config::{SecretSource, secret_source};
 use crate::constructs::add_role_policy;
-use crate::resources::ecs::{ContainerDefinition, KeyValuePair, LogConfiguration, PortMapping, TaskDefinition};
-use crate::resources::iam::{Role, Statement};
+use crate::resources::ecs::{ContainerDefinition, KeyValuePair, LogConfiguration, PortMapping, Secret, TaskDefinition};
+use crate::resources::iam::{Policy, Role, Statement};
 use crate::resources::logs::LogGroup;
-use crate::template::{Handle, Options, RemovalPolicy, Scope, Template, TemplateError, pseudo};
+use crate::template::{
+    Handle, Intrinsic, LogicalId, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError, Value, pseudo,
+};
+
+/// The template parameter that holds the image when the configuration asks for one.
+pub const IMAGE_PARAMETER: &str = "ContainerImage";
 
 pub struct TaskProps<'a> {
     pub container_name: &'a str,
     pub image: &'a str,
+    /// Whether the image is a template parameter (with `image` as its default).
+    pub image_parameter: bool,
     pub container_port: u32,
     pub memory_limit_mib: Option<u32>,
     pub memory_reservation_mib: Option<u32>,
     pub cpu: Option<u32>,
     pub environment: &'a IndexMap<String, String>,
+    /// Variables filled from secrets: name to the ARN ECS reads (validated).
+    pub secrets: &'a IndexMap<String, String>,
     pub log_retention_days: u32,
     /// Prefix of the container's log streams: the service construct's ID, as in the CDK.
     pub log_stream_prefix: &'a str,
@@ -25,6 +37,8 @@ pub struct Task {
     pub definition: Handle<TaskDefinition>,
     /// Where the container's logs go.
     pub log_group: Handle<LogGroup>,
+    /// The execution role's permissions, when the tasks cannot start without them (secrets).
+    pub startup_grants: Option<Handle<Policy>>,
 }
 
 /// Adds the task definition with its roles and log group.
@@ -40,8 +54,12 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
     let execution_role_scope = scope.child("ExecutionRole");
     let execution_role =
         t.add(&execution_role_scope.child("Resource"), Role::for_service("ecs-tasks.amazonaws.com"))?;
-    let write_logs = vec![Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(log_group.arn())];
-    add_role_policy(t, &execution_role_scope, "DefaultPolicy", &execution_role, write_logs)?;
+    let mut execution_grants =
+        vec![Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(log_group.arn())];
+    execution_grants.extend(read_secrets(props.secrets));
+    let execution_policy =
+        add_role_policy(t, &execution_role_scope, "DefaultPolicy", &execution_role, execution_grants)?;
+    let startup_grants = (!props.secrets.is_empty()).then_some(execution_policy);
 
     let environment = (!props.environment.is_empty()).then(|| {
         props
@@ -50,11 +68,30 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
             .map(|(name, value)| KeyValuePair { name: name.clone().into(), value: value.clone().into() })
             .collect()
     });
+    let image: Value<String> = if props.image_parameter {
+        let id = t.add_parameter(
+            LogicalId::new(IMAGE_PARAMETER),
+            Parameter::new("String")
+                .default_value(props.image)
+                .min_length(1)
+                .description("The container's image, as `docker pull` takes it"),
+        )?;
+        Intrinsic::reference(&id).into()
+    } else {
+        props.image.into()
+    };
+    let secrets = (!props.secrets.is_empty()).then(|| {
+        props
+            .secrets
+            .iter()
+            .map(|(name, arn)| Secret { name: name.clone().into(), value_from: arn.clone().into() })
+            .collect()
+    });
     let container = ContainerDefinition {
         cpu: props.cpu.map(Into::into),
         environment,
         essential: Some(true.into()),
-        image: props.image.into(),
+        image,
         log_configuration: Some(LogConfiguration {
             log_driver: "awslogs",
             options: IndexMap::from([
@@ -71,6 +108,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
             host_port: 0.into(),
             protocol: "tcp",
         }]),
+        secrets,
     };
     let definition = t.add(
         &scope.child("Resource"),
@@ -83,5 +121,22 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
             task_role_arn: Some(task_role.arn().into()),
         },
     )?;
-    Ok(Task { definition, log_group })
+    Ok(Task { definition, log_group, startup_grants })
+}
+
+/// What the execution role needs to fill the secrets in: reading exactly those parameters and
+/// secrets (a secret's JSON key or version is picked by ECS after reading the whole secret).
+fn read_secrets(secrets: &IndexMap<String, String>) -> Vec<Statement> {
+    let (mut parameters, mut managed) = (BTreeSet::new(), BTreeSet::new());
+    // A validated configuration holds no other kind of ARN.
+    for source in secrets.values().filter_map(|arn| secret_source(arn).ok()) {
+        match source {
+            SecretSource::SsmParameter(arn) => parameters.insert(arn),
+            SecretSource::SecretsManager(arn) => managed.insert(arn),
+        };
+    }
+    let allow = |action: &'static str, arns: BTreeSet<String>| {
+        (!arns.is_empty()).then(|| arns.into_iter().fold(Statement::allow([action]), Statement::on))
+    };
+    allow("ssm:GetParameters", parameters).into_iter().chain(allow("secretsmanager:GetSecretValue", managed)).collect()
 }

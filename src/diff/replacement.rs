@@ -45,6 +45,7 @@ const REPLACING_PROPERTIES: &[(&str, &[&str])] = &[
     ("AWS::Lambda::Function", &["FunctionName", "PackageType"]),
     ("AWS::Lambda::Permission", &["*"]),
     ("AWS::Logs::LogGroup", &["LogGroupName"]),
+    ("AWS::Route53::RecordSet", &["HostedZoneId", "HostedZoneName", "Name"]),
     ("AWS::SNS::Subscription", &["Endpoint", "Protocol", "TopicArn"]),
     ("AWS::SNS::Topic", &["FifoTopic", "TopicName"]),
     ("AWS::SQS::Queue", &["FifoQueue", "QueueName"]),

@@ -70,6 +70,16 @@ pub struct ContainerDefinition {
     pub memory_reservation: Option<Value<u32>>,
     pub name: Value<String>,
     pub port_mappings: Option<Vec<PortMapping>>,
+    pub secrets: Option<Vec<Secret>>,
+}
+
+/// An environment variable ECS fills from SSM Parameter Store or Secrets Manager when the
+/// container starts.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Secret {
+    pub name: Value<String>,
+    pub value_from: Value<String>,
 }
 
 #[derive(Debug, Serialize)]
