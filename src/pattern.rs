@@ -50,7 +50,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
     )?;
 
     let cluster_scope = stack.child("Ec2Cluster");
-    let cluster = cluster::build(&mut t, &cluster_scope)?;
+    let cluster = cluster::build(&mut t, &cluster_scope, config.observability.container_insights.setting())?;
     let capacity_scope = cluster_scope.child("DefaultAutoScalingGroup");
     let cap = &config.capacity;
     let capacity = Capacity::build(

@@ -492,6 +492,16 @@ fn secrets_reach_the_container_and_the_execution_role_may_read_exactly_them() {
 }
 
 #[test]
+fn container_insights_is_on_by_default_and_set_explicitly_otherwise() {
+    let setting = |t: &Value| only(t, "AWS::ECS::Cluster")["Properties"]["ClusterSettings"].clone();
+    assert_eq!(setting(&default_template()), json!([{"Name": "containerInsights", "Value": "enabled"}]));
+    for value in ["enhanced", "disabled"] {
+        let t = synth(&format!("observability: {{container_insights: {value}}}"));
+        assert_eq!(setting(&t), json!([{"Name": "containerInsights", "Value": value}]));
+    }
+}
+
+#[test]
 fn without_nat_gateways_instances_run_in_public_subnets() {
     let t = synth("vpc: {nat_gateways: 0}");
     resource_count_is(&t, "AWS::EC2::NatGateway", 0);

@@ -28,6 +28,7 @@ pub struct Config {
     pub capacity: CapacityConfig,
     pub load_balancer: LoadBalancerConfig,
     pub service: ServiceConfig,
+    pub observability: ObservabilityConfig,
 }
 
 impl Default for Config {
@@ -38,6 +39,46 @@ impl Default for Config {
             capacity: CapacityConfig::default(),
             load_balancer: LoadBalancerConfig::default(),
             service: ServiceConfig::default(),
+            observability: ObservabilityConfig::default(),
+        }
+    }
+}
+
+/// What the stack records about itself beyond the container's logs.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ObservabilityConfig {
+    /// CloudWatch Container Insights on the cluster: per-task CPU, memory and network metrics, what
+    /// one looks at first when a service misbehaves (billed as custom metrics).
+    ///
+    /// Default: enabled
+    pub container_insights: ContainerInsights,
+}
+
+impl Default for ObservabilityConfig {
+    fn default() -> Self {
+        ObservabilityConfig { container_insights: ContainerInsights::Enabled }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ContainerInsights {
+    /// Cluster, service and task metrics.
+    Enabled,
+    /// Also per-container metrics and curated dashboards (enhanced observability).
+    Enhanced,
+    /// None: set explicitly, so an account-wide default does not decide.
+    Disabled,
+}
+
+impl ContainerInsights {
+    /// The cluster setting's value.
+    pub fn setting(self) -> &'static str {
+        match self {
+            ContainerInsights::Enabled => "enabled",
+            ContainerInsights::Enhanced => "enhanced",
+            ContainerInsights::Disabled => "disabled",
         }
     }
 }

@@ -3,9 +3,13 @@
 use crate::resources::ecs::{Cluster, ClusterSetting};
 use crate::template::{Handle, Scope, Template, TemplateError};
 
-/// A cluster with Container Insights: per-task CPU, memory and network metrics are what one looks
-/// at first when a service misbehaves, and the CDK pattern leaves them off.
-pub fn build(t: &mut Template, scope: &Scope) -> Result<Handle<Cluster>, TemplateError> {
-    let insights = ClusterSetting { name: "containerInsights", value: "enabled".into() };
+/// A cluster with Container Insights set as asked (`enabled`, `enhanced` or `disabled`); the
+/// configuration turns it on by default, where the CDK pattern leaves it off.
+pub fn build(
+    t: &mut Template,
+    scope: &Scope,
+    container_insights: &'static str,
+) -> Result<Handle<Cluster>, TemplateError> {
+    let insights = ClusterSetting { name: "containerInsights", value: container_insights.into() };
     t.add(&scope.child("Resource"), Cluster { cluster_name: None, cluster_settings: Some(vec![insights]) })
 }
