@@ -11,7 +11,7 @@ use crate::constructs::task::{self, TaskProps};
 use crate::constructs::vpc::{Network, VpcProps};
 use crate::constructs::{cluster, dns};
 use crate::resources::iam::Statement;
-use crate::template::{Options, Output, Scope, Template, TemplateError};
+use crate::template::{Options, Output, Scope, Tags, Template, TemplateError};
 
 pub use crate::constructs::drain_hook::DrainerCode;
 
@@ -175,5 +175,8 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
         Output::new(url.clone()).description("The service's URL"),
     )?;
     t.add_output(stack.child("LoadBalancerDNS").logical_id(), Output::new(url).description("The service's URL"))?;
+
+    let tags = config.tags.iter().fold(Tags::new(), |tags, (key, value)| tags.with(key, value.as_str()));
+    t.tag_all(&tags);
     Ok(t)
 }

@@ -54,3 +54,66 @@ fn cfn_lint_finds_the_cdk_templates_ten_known_issues() {
         "cfn-lint output:\n{findings}"
     );
 }
+
+/// For each resource type of a template, the tag properties AWS's own schema (as cfn-lint ships
+/// it) gives the type, as `TYPE PROPERTY...` lines.
+fn tag_properties_by_type(template: &std::path::Path) -> Vec<(String, Vec<String>)> {
+    let script = "import json, sys\n\
+        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER as m\n\
+        t = json.load(open(sys.argv[1]))\n\
+        for ty in sorted({r['Type'] for r in t['Resources'].values()}):\n\
+        \x20   props = m.get_resource_schema('us-east-1', ty).schema['properties']\n\
+        \x20   print(ty, *[p for p in ('Tags', 'TagSpecifications') if p in props])\n";
+    let out = Command::new(venv_tool("python")).arg("-c").arg(script).arg(template).output().expect("python runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let mut words = line.split_whitespace().map(str::to_owned);
+            (words.next().unwrap(), words.collect())
+        })
+        .collect()
+}
+
+#[test]
+fn every_resource_aws_lets_us_tag_carries_the_configured_tags() {
+    // GIVEN an HTTPS stack with every optional resource, and tags
+    let config = "load_balancer: {protocol: HTTPS, certificate_arn: 'arn:aws:acm:us-east-1:123456789012:certificate/x',\
+                  domain_name: app.example.com, hosted_zone_id: Z0123}\n\
+                  tags: {team: payments, cost-center: '4711'}\n";
+    let config = ecs_alb::config::load_str(config, None).unwrap();
+    let template = ecs_alb::pattern::synthesize(&config, Default::default()).unwrap().to_value().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tagged.json");
+    std::fs::write(&path, template.to_string()).unwrap();
+
+    // THEN each resource whose type takes tags (by AWS's schema) has both, its tag specifications
+    // too, and the tasks inherit the service's
+    let taggable = tag_properties_by_type(&path);
+    assert!(taggable.iter().filter(|(_, props)| !props.is_empty()).count() >= 15, "{taggable:?}");
+    for (id, resource) in template["Resources"].as_object().unwrap() {
+        let (_, props) = taggable.iter().find(|(ty, _)| resource["Type"] == *ty).unwrap();
+        for prop in props {
+            let lists: Vec<&serde_json::Value> = match prop.as_str() {
+                "TagSpecifications" => resource["Properties"][prop]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{id}: no {prop}"))
+                    .iter()
+                    .map(|s| &s["Tags"])
+                    .collect(),
+                _ => vec![&resource["Properties"][prop]],
+            };
+            for tags in lists {
+                let text = tags.to_string();
+                assert!(
+                    text.contains(r#""Key":"team""#) && text.contains(r#""Value":"4711""#),
+                    "{id} ({}) lacks the tags: {text}",
+                    resource["Type"]
+                );
+            }
+        }
+    }
+    let service =
+        template["Resources"].as_object().unwrap().values().find(|r| r["Type"] == "AWS::ECS::Service").unwrap();
+    assert_eq!(service["Properties"]["PropagateTags"], "SERVICE");
+}

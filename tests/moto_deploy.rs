@@ -218,6 +218,20 @@ fn every_example_deploys() {
                 assert_eq!(count("AWS::EC2::NatGateway"), 3);
                 assert_eq!(group_sizes(&moto, &name, &template), (2, 6, 3));
                 assert_eq!(service(&moto, &name, &template)["desiredCount"], 6);
+                let vpc = moto.physical_id(&name, &id_of(&template, "AWS::EC2::VPC"));
+                let vpc_tags = &moto.aws(&["ec2", "describe-vpcs", "--vpc-ids", &vpc])["Vpcs"][0]["Tags"];
+                assert!(
+                    vpc_tags.as_array().unwrap().contains(&json!({"Key": "team", "Value": "payments"})),
+                    "{vpc_tags}"
+                );
+                let asg = moto.physical_id(&name, &id_of(&template, "AWS::AutoScaling::AutoScalingGroup"));
+                let groups =
+                    moto.aws(&["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", &asg]);
+                let group_tags = groups["AutoScalingGroups"][0]["Tags"].as_array().unwrap().clone();
+                let cost = group_tags.iter().find(|t| t["Key"] == "cost-center").expect("the cost-center tag");
+                assert_eq!((&cost["Value"], &cost["PropagateAtLaunch"]), (&json!("4711"), &json!(true)));
+                // moto drops a service's Tags and PropagateTags (it reports NONE); tests/cfn_lint.rs
+                // checks them on the template.
             }
             "custom-container" => {
                 let container = &task_definition(&moto, &name, &template)["containerDefinitions"][0];

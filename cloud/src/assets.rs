@@ -1,4 +1,5 @@
-//! The drainer's package in S3: a bucket like the CDK's bootstrap bucket, and a content-addressed key.
+//! Deployment assets in S3 (the drainer's package, templates too large to send inline): a bucket
+//! like the CDK's bootstrap bucket, and content-addressed keys.
 
 use std::path::Path;
 
@@ -11,7 +12,7 @@ use aws_sdk_s3::types::{
 };
 use sha2::{Digest, Sha256};
 
-/// Where an uploaded package is.
+/// Where an uploaded asset is.
 pub struct Asset {
     pub bucket: String,
     pub key: String,
@@ -22,12 +23,18 @@ pub fn default_bucket(account: &str, region: &str) -> String {
     format!("ecs-alb-assets-{account}-{region}")
 }
 
-/// The key for a package: its SHA-256, so an unchanged package is not uploaded again and a
-/// changed one gets a new key (which is what makes CloudFormation update the function's code).
-pub fn content_key(bytes: &[u8]) -> String {
+/// The key for an asset: its SHA-256 under `folder`, so an unchanged asset is not uploaded again
+/// and a changed one gets a new key (which is what makes CloudFormation update the function's code).
+pub fn content_key(folder: &str, bytes: &[u8], extension: &str) -> String {
     let digest = Sha256::digest(bytes);
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("drainer/{hex}.zip")
+    format!("{folder}/{hex}.{extension}")
+}
+
+/// The HTTPS address of an object, as CloudFormation's `TemplateURL` takes it.
+pub fn object_url(asset: &Asset, region: &str) -> String {
+    let domain = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
+    format!("https://{}.s3.{region}.{domain}/{}", asset.bucket, asset.key)
 }
 
 /// Creates the bucket (versioned, encrypted, closed to the public) unless it exists.
@@ -82,12 +89,16 @@ pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str, region: &str) 
     Ok(true)
 }
 
-/// Uploads the package unless an object with its content key is there already.
+/// Uploads the drainer's package unless an object with its content key is there already.
 pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, package: &Path) -> Result<Asset> {
     let bytes = std::fs::read(package).with_context(|| {
         format!("cannot read the drainer's package {} (build it with scripts/build-drainer)", package.display())
     })?;
-    let key = content_key(&bytes);
+    upload_bytes(s3, bucket, content_key("drainer", &bytes, "zip"), bytes).await
+}
+
+/// Uploads `bytes` under `key` unless an object is there already (keys name their content).
+pub async fn upload_bytes(s3: &aws_sdk_s3::Client, bucket: &str, key: String, bytes: Vec<u8>) -> Result<Asset> {
     if s3.head_object().bucket(bucket).key(&key).send().await.is_err() {
         s3.put_object()
             .bucket(bucket)
@@ -96,7 +107,7 @@ pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, package: &Path) -> Re
             .send()
             .await
             .map_err(crate::sdk)
-            .with_context(|| format!("cannot upload the drainer's package to s3://{bucket}/{key}"))?;
+            .with_context(|| format!("cannot upload to s3://{bucket}/{key}"))?;
     }
     Ok(Asset { bucket: bucket.to_owned(), key })
 }
@@ -107,10 +118,18 @@ mod tests {
 
     #[test]
     fn keys_follow_the_content() {
-        assert_eq!(content_key(b"a"), content_key(b"a"));
-        assert_ne!(content_key(b"a"), content_key(b"b"));
-        assert!(
-            content_key(b"a").starts_with("drainer/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb")
+        assert_eq!(content_key("drainer", b"a", "zip"), content_key("drainer", b"a", "zip"));
+        assert_ne!(content_key("drainer", b"a", "zip"), content_key("drainer", b"b", "zip"));
+        assert_eq!(
+            content_key("drainer", b"a", "zip"),
+            "drainer/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb.zip"
         );
+    }
+
+    #[test]
+    fn template_urls_name_the_regional_endpoint() {
+        let asset = Asset { bucket: "b".into(), key: "templates/x.json".into() };
+        assert_eq!(object_url(&asset, "eu-west-1"), "https://b.s3.eu-west-1.amazonaws.com/templates/x.json");
+        assert_eq!(object_url(&asset, "cn-north-1"), "https://b.s3.cn-north-1.amazonaws.com.cn/templates/x.json");
     }
 }

@@ -26,6 +26,12 @@ pub async fn status(cf: &Client, stack: &str) -> Result<Option<String>> {
     }
 }
 
+/// How the template reaches CloudFormation: inline, or from S3 when it is too large for that.
+pub enum TemplateSource {
+    Body(String),
+    Url(String),
+}
+
 pub enum Prepared {
     Ready { name: String, summary: String },
     NoChanges,
@@ -37,17 +43,22 @@ pub enum Prepared {
 pub async fn prepare(
     cf: &Client,
     stack: &str,
-    template: &str,
+    template: &TemplateSource,
     parameters: Vec<Parameter>,
     update: bool,
     replaced: &BTreeSet<String>,
 ) -> Result<Prepared> {
     let name = format!("ecs-alb-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs());
-    cf.create_change_set()
-        .stack_name(stack)
-        .change_set_name(&name)
-        .change_set_type(if update { ChangeSetType::Update } else { ChangeSetType::Create })
-        .template_body(template)
+    let request = cf.create_change_set().stack_name(stack).change_set_name(&name).change_set_type(if update {
+        ChangeSetType::Update
+    } else {
+        ChangeSetType::Create
+    });
+    let request = match template {
+        TemplateSource::Body(body) => request.template_body(body),
+        TemplateSource::Url(url) => request.template_url(url),
+    };
+    request
         .set_parameters(Some(parameters))
         .capabilities(Capability::CapabilityIam)
         .send()

@@ -16,7 +16,7 @@ use ecs_alb::constructs::task::IMAGE_PARAMETER;
 use ecs_alb::pattern::{self, SynthOptions};
 use ecs_alb::verbs::{DeployArgs, DestroyArgs, DiffArgs};
 
-use crate::stack::Prepared;
+use crate::stack::{Prepared, TemplateSource};
 use crate::{assets, events, sdk, stack};
 
 const DEFAULT_PACKAGE: &str = "target/lambda/drainer/bootstrap.zip";
@@ -45,13 +45,21 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     let update = stack::status(&cf, &stack_name).await?.is_some();
     let deployed = if update { Some(stack::deployed_template(&cf, &stack_name).await?) } else { None };
     let mut parameters = parameters(&template, deployed.as_ref(), &args.parameters)?;
+    let mut bucket = AssetBucket::new(&aws, args.asset_bucket);
     if template["Parameters"].get(CODE_BUCKET).is_some() {
-        let asset = upload_drainer(&aws, args.asset_bucket, args.drainer_zip).await?;
+        let package = args.drainer_zip.unwrap_or_else(|| PathBuf::from(DEFAULT_PACKAGE));
+        if !package.exists() {
+            bail!(
+                "the drainer's package {} is missing: build it with scripts/build-drainer, or name it with --drainer-zip",
+                package.display()
+            );
+        }
+        let name = bucket.name().await?;
+        let asset = assets::upload(&bucket.s3, &name, &package).await?;
         eprintln!("drainer package: s3://{}/{}", asset.bucket, asset.key);
         parameters.push(Parameter::builder().parameter_key(CODE_BUCKET).parameter_value(&asset.bucket).build());
         parameters.push(Parameter::builder().parameter_key(CODE_KEY).parameter_value(&asset.key).build());
     }
-
     let replaced: BTreeSet<String> = match &deployed {
         Some(deployed) => {
             let changes = ecs_alb::diff::diff(deployed, &template);
@@ -60,14 +68,20 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
         None => BTreeSet::new(),
     };
     let body = serde_json::to_string(&template)?;
-    if body.len() > INLINE_TEMPLATE_LIMIT {
-        bail!(
-            "the template is {} bytes, more than the {INLINE_TEMPLATE_LIMIT} CloudFormation takes inline: \
-             synthesize it and deploy it with `aws cloudformation deploy --s3-bucket`",
-            body.len()
+    let source = if body.len() > INLINE_TEMPLATE_LIMIT {
+        // CloudFormation reads larger templates only from S3.
+        let (key, size) = (assets::content_key("templates", body.as_bytes(), "json"), body.len());
+        let name = bucket.name().await?;
+        let asset = assets::upload_bytes(&bucket.s3, &name, key, body.into_bytes()).await?;
+        eprintln!(
+            "template ({size} bytes, more than CloudFormation takes inline): s3://{}/{}",
+            asset.bucket, asset.key
         );
-    }
-    let (change_set, summary) = match stack::prepare(&cf, &stack_name, &body, parameters, update, &replaced).await? {
+        TemplateSource::Url(assets::object_url(&asset, &region(&aws)?))
+    } else {
+        TemplateSource::Body(body)
+    };
+    let (change_set, summary) = match stack::prepare(&cf, &stack_name, &source, parameters, update, &replaced).await? {
         Prepared::NoChanges => {
             println!("{stack_name}: no changes");
             return Ok(ExitCode::SUCCESS);
@@ -124,35 +138,38 @@ fn parameters(template: &Value, deployed: Option<&Value>, given: &[(String, Stri
     Ok(out)
 }
 
-async fn upload_drainer(
-    aws: &aws_config::SdkConfig,
-    bucket: Option<String>,
-    package: Option<PathBuf>,
-) -> Result<assets::Asset> {
-    let package = package.unwrap_or_else(|| PathBuf::from(DEFAULT_PACKAGE));
-    if !package.exists() {
-        bail!(
-            "the drainer's package {} is missing: build it with scripts/build-drainer, or name it with --drainer-zip",
-            package.display()
-        );
+/// The asset bucket: the one named on the command line, else `ecs-alb-assets-ACCOUNT-REGION`,
+/// created when missing. Resolved on first use, so a deploy that uploads nothing asks nothing.
+struct AssetBucket<'a> {
+    aws: &'a aws_config::SdkConfig,
+    s3: aws_sdk_s3::Client,
+    name: Option<String>,
+}
+
+impl<'a> AssetBucket<'a> {
+    fn new(aws: &'a aws_config::SdkConfig, explicit: Option<String>) -> Self {
+        AssetBucket { aws, s3: aws_sdk_s3::Client::new(aws), name: explicit }
     }
-    let s3 = aws_sdk_s3::Client::new(aws);
-    let bucket = match bucket {
-        Some(bucket) => bucket,
-        None => {
-            let region =
-                aws.region().map(|r| r.to_string()).context("no AWS region: set AWS_REGION or a profile's region")?;
-            let sts = aws_sdk_sts::Client::new(aws);
-            let identity =
-                sts.get_caller_identity().send().await.map_err(sdk).context("cannot tell which AWS account this is")?;
-            let bucket = assets::default_bucket(identity.account().unwrap_or_default(), &region);
-            if assets::ensure_bucket(&s3, &bucket, &region).await? {
-                eprintln!("created asset bucket {bucket} (versioned, encrypted, public access blocked)");
-            }
-            bucket
+
+    async fn name(&mut self) -> Result<String> {
+        if let Some(name) = &self.name {
+            return Ok(name.clone());
         }
-    };
-    assets::upload(&s3, &bucket, &package).await
+        let region = region(self.aws)?;
+        let sts = aws_sdk_sts::Client::new(self.aws);
+        let identity =
+            sts.get_caller_identity().send().await.map_err(sdk).context("cannot tell which AWS account this is")?;
+        let bucket = assets::default_bucket(identity.account().unwrap_or_default(), &region);
+        if assets::ensure_bucket(&self.s3, &bucket, &region).await? {
+            eprintln!("created asset bucket {bucket} (versioned, encrypted, public access blocked)");
+        }
+        self.name = Some(bucket.clone());
+        Ok(bucket)
+    }
+}
+
+fn region(aws: &aws_config::SdkConfig) -> Result<String> {
+    aws.region().map(|r| r.to_string()).context("no AWS region: set AWS_REGION or a profile's region")
 }
 
 pub async fn diff(config_path: Option<&Path>, args: DiffArgs) -> Result<ExitCode> {

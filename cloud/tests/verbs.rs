@@ -250,3 +250,33 @@ fn an_image_parameter_is_set_on_deploy_and_kept_by_later_deploys() {
     assert!(stderr.contains("--parameter Imaeg: the template has no such parameter"), "{stderr}");
     assert!(stderr.contains("ContainerImage"), "{stderr}");
 }
+
+#[test]
+fn a_template_too_large_to_send_inline_goes_through_the_asset_bucket() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    // GIVEN a stack whose template, minified, is over CloudFormation's 51,200-byte inline limit
+    let tags: String = (0..20).map(|i| format!("tag-number-{i}: value-{i}, ")).collect();
+    let config =
+        format!("stack_name: Large\nvpc: {{max_azs: 6}}\ncapacity: {{task_drain_time_seconds: 0}}\ntags: {{{tags}}}\n");
+    std::fs::write(dir.path().join("ecs-alb.yaml"), &config).unwrap();
+    let valid = ecs_alb::config::load_str(&config, None).unwrap();
+    let body = ecs_alb::pattern::synthesize(&valid, Default::default()).unwrap().to_json_minified().unwrap();
+    assert!(body.len() > 51_200, "only {} bytes", body.len());
+
+    // WHEN it is deployed
+    let out = cloud(&moto, dir.path(), &["deploy", "--yes"]);
+    let (stdout, stderr) = text(&out);
+
+    // THEN the template is uploaded under its content hash and the stack is created from there
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr
+            .contains("more than CloudFormation takes inline): s3://ecs-alb-assets-123456789012-us-east-1/templates/"),
+        "{stderr}"
+    );
+    assert_eq!(stack_status(&moto, "Large"), "CREATE_COMPLETE");
+    let objects = moto.aws(&["s3api", "list-objects-v2", "--bucket", "ecs-alb-assets-123456789012-us-east-1"]);
+    let key = objects["Contents"][0]["Key"].as_str().unwrap();
+    assert!(key.starts_with("templates/") && key.ends_with(".json"), "{key}");
+}

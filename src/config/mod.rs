@@ -29,6 +29,12 @@ pub struct Config {
     pub load_balancer: LoadBalancerConfig,
     pub service: ServiceConfig,
     pub observability: ObservabilityConfig,
+    /// Tags for every resource that takes tags, the instances, their volumes and the service's
+    /// tasks included (for cost allocation and ownership). A resource's own `Name` tag stays.
+    /// Keys of 1 to 128 characters not starting with `aws:`, values up to 256; at most 45.
+    ///
+    /// Default: - none.
+    pub tags: IndexMap<String, String>,
 }
 
 impl Default for Config {
@@ -40,6 +46,7 @@ impl Default for Config {
             load_balancer: LoadBalancerConfig::default(),
             service: ServiceConfig::default(),
             observability: ObservabilityConfig::default(),
+            tags: IndexMap::new(),
         }
     }
 }

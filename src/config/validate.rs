@@ -135,6 +135,7 @@ impl Config {
         );
 
         check_service(&mut v, c);
+        check_tags(&mut v, c);
 
         match (v.diagnostics.is_empty(), vpc_cidr) {
             (true, Some((vpc_cidr, subnet_blocks))) => {
@@ -536,6 +537,31 @@ fn check_container(v: &mut Rules, c: &Config) {
         match secret_source(arn) {
             Ok(_) => {}
             Err(rule) => v.fail_str(&field, arn, rule),
+        }
+    }
+}
+
+/// AWS allows 50 tags per resource; some resources carry a few of their own (`Name`).
+const MAX_USER_TAGS: usize = 45;
+
+fn check_tags(v: &mut Rules, c: &Config) {
+    if c.tags.len() > MAX_USER_TAGS {
+        v.fail(
+            "tags",
+            c.tags.len(),
+            "tags are too many: at most 45 (AWS allows 50 per resource, some are the stack's own)",
+        );
+    }
+    let allowed = |s: &str| s.chars().all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c));
+    for (key, value) in &c.tags {
+        let field = format!("tags.{key}");
+        if key.is_empty() || key.chars().count() > 128 || !allowed(key) {
+            v.fail_str(&field, key, "must be a tag key: 1 to 128 letters, digits, spaces and _ . : / = + - @");
+        } else if key.to_ascii_lowercase().starts_with("aws:") {
+            v.fail_str(&field, key, "starts with aws:, which AWS reserves for its own tags");
+        }
+        if value.chars().count() > 256 || !allowed(value) {
+            v.fail_str(&field, value, "must be a tag value: up to 256 letters, digits, spaces and _ . : / = + - @");
         }
     }
 }
@@ -943,6 +969,30 @@ mod tests {
             },
             "service.container.secrets.1DB",
             "variable name",
+        );
+    }
+
+    #[test]
+    fn tags_follow_aws_rules() {
+        let tag = |k: &str, v: &str| {
+            let (k, v) = (k.to_owned(), v.to_owned());
+            move |c: &mut Config| {
+                c.tags.insert(k, v);
+            }
+        };
+        assert!(errors(tag("team", "payments")).is_empty());
+        assert!(errors(tag("owner:email", "a.b@example.com")).is_empty());
+        assert!(errors(tag("Name", "mine")).is_empty());
+        assert_one_error(tag("", "x"), "tags.", "must be a tag key");
+        assert_one_error(tag(&"k".repeat(129), "x"), &format!("tags.{}", "k".repeat(129)), "1 to 128");
+        assert_one_error(tag("aws:createdBy", "x"), "tags.aws:createdBy", "AWS reserves");
+        assert_one_error(tag("AWS:x", "x"), "tags.AWS:x", "AWS reserves");
+        assert_one_error(tag("team", &"v".repeat(257)), "tags.team", "up to 256");
+        assert_one_error(tag("team", "a;b"), "tags.team", "must be a tag value");
+        assert_one_error(
+            |c| c.tags = (0..46).map(|i| (format!("k{i}"), "v".to_owned())).collect(),
+            "tags",
+            "at most 45",
         );
     }
 

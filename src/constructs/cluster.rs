@@ -11,5 +11,5 @@ pub fn build(
     container_insights: &'static str,
 ) -> Result<Handle<Cluster>, TemplateError> {
     let insights = ClusterSetting { name: "containerInsights", value: container_insights.into() };
-    t.add(&scope.child("Resource"), Cluster { cluster_name: None, cluster_settings: Some(vec![insights]) })
+    t.add(&scope.child("Resource"), Cluster { cluster_name: None, cluster_settings: Some(vec![insights]), tags: None })
 }

@@ -77,7 +77,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     let function_scope = scope.child("DrainECSHook").child("Function");
     let log_group = t.add_with(
         &function_scope.child("LogGroup").child("Resource"),
-        LogGroup { retention_in_days: Some(props.log_retention_days.into()) },
+        LogGroup { retention_in_days: Some(props.log_retention_days.into()), tags: None },
         // Operational records of the stack itself: they go with it.
         Options::new().on_removal(RemovalPolicy::Delete),
     )?;
@@ -104,6 +104,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
             }),
             sqs_managed_sse_enabled: Some(true.into()),
             visibility_timeout: Some(RECHECK_VISIBILITY_TIMEOUT_SECONDS.into()),
+            ..Queue::default()
         },
         transient(),
     )?;
@@ -173,6 +174,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
             function_name: function.arn().into(),
             // Only the failed re-checks of a batch come back, not the whole batch.
             function_response_types: vec!["ReportBatchItemFailures"],
+            tags: None,
         },
     )?;
 

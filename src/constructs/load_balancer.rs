@@ -76,6 +76,7 @@ impl AlbWithListener {
                 scheme: if props.public { "internet-facing" } else { "internal" },
                 security_groups: vec![security_group.group_id().into()],
                 subnets: props.subnets,
+                tags: None,
                 load_balancer_type: "application",
             },
             props.depends_on,
@@ -95,6 +96,7 @@ impl AlbWithListener {
                 matcher: Some(Matcher { http_code: hc.matcher.clone().into() }),
                 port: TARGET_GROUP_PORT.into(),
                 protocol: "HTTP",
+                tags: None,
                 target_group_attributes: vec![
                     Attribute::new("stickiness.enabled", false),
                     Attribute::new("deregistration_delay.timeout_seconds", props.deregistration_delay_seconds),
@@ -115,6 +117,7 @@ impl AlbWithListener {
                 port: props.listener_port.into(),
                 protocol: if tls.is_some() { "HTTPS" } else { "HTTP" },
                 ssl_policy: tls.map(|tls| tls.ssl_policy.to_owned().into()),
+                tags: None,
             },
         )?;
         if let Some(port) = redirect_port {
@@ -127,6 +130,7 @@ impl AlbWithListener {
                     port: port.into(),
                     protocol: "HTTP",
                     ssl_policy: None,
+                    tags: None,
                 },
             )?;
         }

@@ -47,8 +47,10 @@ pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result
                 container_port: props.container_port.into(),
                 target_group_arn: props.target_group.arn().into(),
             }],
+            propagate_tags: None,
             scheduling_strategy: "REPLICA",
             service_name: props.name.map(Into::into),
+            tags: None,
             task_definition: props.task_definition.arn().into(),
         },
         // ECS rejects a target group that no listener attaches to a load balancer yet.

@@ -46,7 +46,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
     let task_role = t.add(&scope.child("TaskRole").child("Resource"), Role::for_service("ecs-tasks.amazonaws.com"))?;
     let log_group = t.add_with(
         &scope.child(props.container_name).child("LogGroup").child("Resource"),
-        LogGroup { retention_in_days: Some(props.log_retention_days.into()) },
+        LogGroup { retention_in_days: Some(props.log_retention_days.into()), tags: None },
         // The application's logs outlive the stack, as the CDK keeps them.
         Options::new().on_removal(RemovalPolicy::Retain),
     )?;
@@ -118,6 +118,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
             family: Some(scope.unique_id().into()),
             network_mode: "bridge".into(),
             requires_compatibilities: vec!["EC2"],
+            tags: None,
             task_role_arn: Some(task_role.arn().into()),
         },
     )?;

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
-use crate::template::{Handle, Intrinsic, List, Resource, Value};
+use crate::template::{Handle, Intrinsic, List, Resource, Tags, Value};
 
 #[skip_serializing_none]
 #[derive(Debug, Serialize)]
@@ -20,6 +20,15 @@ pub struct AutoScalingGroup {
 
 impl Resource for AutoScalingGroup {
     const TYPE: &'static str = "AWS::AutoScaling::AutoScalingGroup";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        // Instances the group launches carry its tags too.
+        for (key, value) in tags.iter() {
+            if !self.tags.iter().any(|t| t.key == *key) {
+                self.tags.push(PropagatedTag { key: key.clone(), propagate_at_launch: true, value: value.clone() });
+            }
+        }
+    }
 }
 
 impl Handle<AutoScalingGroup> {

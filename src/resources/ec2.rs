@@ -18,6 +18,10 @@ pub struct Vpc {
 
 impl Resource for Vpc {
     const TYPE: &'static str = "AWS::EC2::VPC";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        self.tags.add_missing(tags);
+    }
 }
 
 impl Handle<Vpc> {
@@ -39,6 +43,10 @@ pub struct Subnet {
 
 impl Resource for Subnet {
     const TYPE: &'static str = "AWS::EC2::Subnet";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        self.tags.add_missing(tags);
+    }
 }
 
 impl Handle<Subnet> {
@@ -56,6 +64,10 @@ pub struct RouteTable {
 
 impl Resource for RouteTable {
     const TYPE: &'static str = "AWS::EC2::RouteTable";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        self.tags.add_missing(tags);
+    }
 }
 
 impl Handle<RouteTable> {
@@ -98,6 +110,10 @@ pub struct Eip {
 
 impl Resource for Eip {
     const TYPE: &'static str = "AWS::EC2::EIP";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        self.tags.add_missing(tags);
+    }
 }
 
 impl Handle<Eip> {
@@ -116,6 +132,10 @@ pub struct NatGateway {
 
 impl Resource for NatGateway {
     const TYPE: &'static str = "AWS::EC2::NatGateway";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        self.tags.add_missing(tags);
+    }
 }
 
 impl Handle<NatGateway> {
@@ -132,6 +152,10 @@ pub struct InternetGateway {
 
 impl Resource for InternetGateway {
     const TYPE: &'static str = "AWS::EC2::InternetGateway";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        self.tags.add_missing(tags);
+    }
 }
 
 impl Handle<InternetGateway> {
@@ -176,6 +200,10 @@ pub struct SecurityGroup {
 
 impl Resource for SecurityGroup {
     const TYPE: &'static str = "AWS::EC2::SecurityGroup";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
 }
 
 impl Handle<SecurityGroup> {
@@ -226,6 +254,14 @@ pub struct LaunchTemplate {
 
 impl Resource for LaunchTemplate {
     const TYPE: &'static str = "AWS::EC2::LaunchTemplate";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        // The template itself, and what it launches (the group tags the instances).
+        let data = self.launch_template_data.tag_specifications.iter_mut().flatten();
+        for spec in self.tag_specifications.iter_mut().flatten().chain(data) {
+            spec.tags.add_missing(tags);
+        }
+    }
 }
 
 impl Handle<LaunchTemplate> {

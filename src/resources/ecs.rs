@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
-use crate::template::{Handle, Intrinsic, Resource, Value};
+use crate::template::{Handle, Intrinsic, Resource, Tags, Value};
 
 #[skip_serializing_none]
 #[derive(Debug, Default, Serialize)]
@@ -12,6 +12,7 @@ use crate::template::{Handle, Intrinsic, Resource, Value};
 pub struct Cluster {
     pub cluster_name: Option<Value<String>>,
     pub cluster_settings: Option<Vec<ClusterSetting>>,
+    pub tags: Option<Tags>,
 }
 
 #[derive(Debug, Serialize)]
@@ -23,6 +24,10 @@ pub struct ClusterSetting {
 
 impl Resource for Cluster {
     const TYPE: &'static str = "AWS::ECS::Cluster";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
 }
 
 impl Handle<Cluster> {
@@ -44,11 +49,16 @@ pub struct TaskDefinition {
     pub family: Option<Value<String>>,
     pub network_mode: Value<String>,
     pub requires_compatibilities: Vec<&'static str>,
+    pub tags: Option<Tags>,
     pub task_role_arn: Option<Value<String>>,
 }
 
 impl Resource for TaskDefinition {
     const TYPE: &'static str = "AWS::ECS::TaskDefinition";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
 }
 
 impl Handle<TaskDefinition> {
@@ -117,13 +127,21 @@ pub struct Service {
     pub health_check_grace_period_seconds: Option<Value<u32>>,
     pub launch_type: &'static str,
     pub load_balancers: Vec<ServiceLoadBalancer>,
+    pub propagate_tags: Option<&'static str>,
     pub scheduling_strategy: &'static str,
     pub service_name: Option<Value<String>>,
+    pub tags: Option<Tags>,
     pub task_definition: Value<String>,
 }
 
 impl Resource for Service {
     const TYPE: &'static str = "AWS::ECS::Service";
+
+    /// The service's tags reach its tasks too, which the bill is counted by.
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+        self.propagate_tags = Some("SERVICE");
+    }
 }
 
 #[skip_serializing_none]

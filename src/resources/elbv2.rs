@@ -4,8 +4,9 @@ use serde::Serialize;
 use serde_with::skip_serializing_none;
 
 use super::Attribute;
-use crate::template::{Handle, Intrinsic, List, Resource, Value};
+use crate::template::{Handle, Intrinsic, List, Resource, Tags, Value};
 
+#[skip_serializing_none]
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LoadBalancer {
@@ -13,12 +14,17 @@ pub struct LoadBalancer {
     pub scheme: &'static str,
     pub security_groups: List<String>,
     pub subnets: List<String>,
+    pub tags: Option<Tags>,
     #[serde(rename = "Type")]
     pub load_balancer_type: &'static str,
 }
 
 impl Resource for LoadBalancer {
     const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
 }
 
 impl Handle<LoadBalancer> {
@@ -46,6 +52,7 @@ pub struct Listener {
     pub port: Value<u32>,
     pub protocol: &'static str,
     pub ssl_policy: Option<Value<String>>,
+    pub tags: Option<Tags>,
 }
 
 #[derive(Debug, Serialize)]
@@ -56,6 +63,10 @@ pub struct Certificate {
 
 impl Resource for Listener {
     const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::Listener";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
 }
 
 #[skip_serializing_none]
@@ -108,6 +119,7 @@ pub struct TargetGroup {
     pub matcher: Option<Matcher>,
     pub port: Value<u32>,
     pub protocol: &'static str,
+    pub tags: Option<Tags>,
     pub target_group_attributes: Vec<Attribute>,
     pub target_type: &'static str,
     pub unhealthy_threshold_count: Option<Value<u32>>,
@@ -122,6 +134,10 @@ pub struct Matcher {
 
 impl Resource for TargetGroup {
     const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TargetGroup";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
 }
 
 impl Handle<TargetGroup> {

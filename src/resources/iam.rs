@@ -33,6 +33,10 @@ impl Role {
 
 impl Resource for Role {
     const TYPE: &'static str = "AWS::IAM::Role";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
 }
 
 impl Handle<Role> {

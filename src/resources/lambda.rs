@@ -25,6 +25,10 @@ pub struct Function {
 
 impl Resource for Function {
     const TYPE: &'static str = "AWS::Lambda::Function";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
 }
 
 impl Handle<Function> {
@@ -79,6 +83,7 @@ impl Resource for Permission {
     const TYPE: &'static str = "AWS::Lambda::Permission";
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EventSourceMapping {
@@ -86,8 +91,13 @@ pub struct EventSourceMapping {
     pub event_source_arn: Value<String>,
     pub function_name: Value<String>,
     pub function_response_types: Vec<&'static str>,
+    pub tags: Option<Tags>,
 }
 
 impl Resource for EventSourceMapping {
     const TYPE: &'static str = "AWS::Lambda::EventSourceMapping";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
 }

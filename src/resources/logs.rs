@@ -3,17 +3,22 @@
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
-use crate::template::{Handle, Intrinsic, Resource, Value};
+use crate::template::{Handle, Intrinsic, Resource, Tags, Value};
 
 #[skip_serializing_none]
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LogGroup {
     pub retention_in_days: Option<Value<u32>>,
+    pub tags: Option<Tags>,
 }
 
 impl Resource for LogGroup {
     const TYPE: &'static str = "AWS::Logs::LogGroup";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
 }
 
 impl Handle<LogGroup> {

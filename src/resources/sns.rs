@@ -15,6 +15,10 @@ pub struct Topic {
 
 impl Resource for Topic {
     const TYPE: &'static str = "AWS::SNS::Topic";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
 }
 
 impl Handle<Topic> {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
-use crate::template::{Handle, Intrinsic, Resource, Value};
+use crate::template::{Handle, Intrinsic, Resource, Tags, Value};
 
 #[skip_serializing_none]
 #[derive(Debug, Default, Serialize)]
@@ -12,11 +12,16 @@ pub struct Queue {
     pub message_retention_period: Option<Value<u32>>,
     pub redrive_policy: Option<RedrivePolicy>,
     pub sqs_managed_sse_enabled: Option<Value<bool>>,
+    pub tags: Option<Tags>,
     pub visibility_timeout: Option<Value<u32>>,
 }
 
 impl Resource for Queue {
     const TYPE: &'static str = "AWS::SQS::Queue";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
 }
 
 impl Handle<Queue> {

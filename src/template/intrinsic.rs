@@ -130,6 +130,18 @@ impl Tags {
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value<String>)> {
         self.0.iter()
     }
+
+    /// Adds the tags of `other` whose keys are not here yet, after the ones here.
+    pub fn add_missing(&mut self, other: &Tags) {
+        for (key, value) in other.iter() {
+            self.0.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+    }
+
+    /// `add_missing` for an optional tag list, creating it when there is none.
+    pub fn add_missing_to(target: &mut Option<Tags>, other: &Tags) {
+        target.get_or_insert_with(Tags::new).add_missing(other);
+    }
 }
 
 #[derive(Serialize)]

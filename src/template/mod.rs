@@ -23,6 +23,21 @@ const MAX_LOGICAL_ID_LEN: usize = 255;
 /// A typed CloudFormation resource: its properties, serialized with CloudFormation's names.
 pub trait Resource: Serialize + 'static {
     const TYPE: &'static str;
+
+    /// Gives the resource `tags` where its type takes tags; a key it already has keeps its value
+    /// (the construct that set it knew better). Types without tags ignore them.
+    fn add_tags(&mut self, _tags: &Tags) {}
+}
+
+/// A resource of any type, as the template holds it.
+trait AnyResource: erased_serde::Serialize {
+    fn add_tags(&mut self, tags: &Tags);
+}
+
+impl<R: Resource> AnyResource for R {
+    fn add_tags(&mut self, tags: &Tags) {
+        Resource::add_tags(self, tags);
+    }
 }
 
 /// A resource that has been added to a template; the only way to refer to one.
@@ -113,7 +128,7 @@ impl Options {
 
 struct Entry {
     resource_type: &'static str,
-    properties: Box<dyn erased_serde::Serialize>,
+    properties: Box<dyn AnyResource>,
     options: Options,
 }
 
@@ -238,6 +253,16 @@ impl Template {
         Ok(id)
     }
 
+    /// Tags every resource whose type takes tags, as the CDK's `Tags.of(stack)` does.
+    pub fn tag_all(&mut self, tags: &Tags) {
+        if tags.is_empty() {
+            return;
+        }
+        for entry in self.resources.values_mut() {
+            entry.properties.add_tags(tags);
+        }
+    }
+
     /// Each resource's logical ID and type, in template order.
     pub fn resources(&self) -> impl Iterator<Item = (&LogicalId, &'static str)> {
         self.resources.iter().map(|(id, entry)| (id, entry.resource_type))
@@ -303,7 +328,8 @@ impl Serialize for Entry {
         let options = &self.options;
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("Type", self.resource_type)?;
-        map.serialize_entry("Properties", &Erased(self.properties.as_ref()))?;
+        let properties: &dyn erased_serde::Serialize = self.properties.as_ref();
+        map.serialize_entry("Properties", &Erased(properties))?;
         if !options.depends_on.is_empty() {
             map.serialize_entry("DependsOn", &options.depends_on)?;
         }

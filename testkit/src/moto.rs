@@ -18,6 +18,8 @@ pub const IMAGE_SSM_PATH: &str = "/aws/service/ecs/optimized-ami/amazon-linux-2/
 pub const MOTO_SKIPS: [&str; 3] =
     ["AWS::AutoScaling::LifecycleHook", "AWS::EC2::SecurityGroupEgress", "AWS::SNS::Subscription"];
 pub const CODE_BUCKET: &str = "drainer-code";
+/// The largest template body CloudFormation takes inline.
+pub const INLINE_TEMPLATE_LIMIT: u64 = 51_200;
 pub const CODE_KEY: &str = "bootstrap.zip";
 
 /// A moto server of our own, stopped when dropped.
@@ -96,6 +98,7 @@ impl Moto {
     }
 
     /// `aws cloudformation deploy`, as the README tells users to run it; the stack's status after.
+    /// The drainer's code bucket (see `upload_placeholder_code`) also takes large templates.
     pub fn deploy(&self, stack: &str, template: &Path, extra_parameters: &[String]) -> String {
         let mut args: Vec<String> = [
             "cloudformation",
@@ -113,7 +116,14 @@ impl Moto {
         args.push(format!("DrainerCodeS3Bucket={CODE_BUCKET}"));
         args.push(format!("DrainerCodeS3Key={CODE_KEY}"));
         args.extend(extra_parameters.iter().cloned());
-        let out = self.command(&args.iter().map(String::as_str).collect::<Vec<_>>()).output().unwrap();
+        // CloudFormation takes larger template bodies only from S3, as the README tells users.
+        if std::fs::metadata(template).unwrap().len() > INLINE_TEMPLATE_LIMIT {
+            args.extend(["--s3-bucket".to_owned(), CODE_BUCKET.to_owned()]);
+        }
+        let mut cmd = self.command(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        // moto finds the bucket of a path-style template URL only on a `localhost` address.
+        cmd.env("AWS_ENDPOINT_URL_S3", self.endpoint.replace("127.0.0.1", "localhost"));
+        let out = cmd.output().unwrap();
         assert!(
             out.status.success(),
             "deploy of {stack} failed: {}{}\nmoto's log ends with:\n{}",
