@@ -33,9 +33,7 @@ fn collect(schema: &Value, def: &Value, path: &str, out: &mut Vec<Section>) {
     let mut fields = Vec::new();
     let mut nested = Vec::new();
     for (name, property) in def["properties"].as_object().into_iter().flatten() {
-        if let Some(target) =
-            property["$ref"].as_str().and_then(|r| resolve(schema, r)).filter(|t| t.get("properties").is_some())
-        {
+        if let Some(target) = section_of(schema, property) {
             let child = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
             nested.push((child, target));
             continue;
@@ -55,6 +53,14 @@ fn collect(schema: &Value, def: &Value, path: &str, out: &mut Vec<Section>) {
     for (child, target) in nested {
         collect(schema, target, &child, out);
     }
+}
+
+/// The definition of a nested section: a `$ref` to an object, or (optional sections) an `anyOf`
+/// of one and null.
+fn section_of<'a>(schema: &'a Value, property: &'a Value) -> Option<&'a Value> {
+    let optional = property["anyOf"].as_array().and_then(|vs| vs.iter().find(|v| v.get("$ref").is_some()));
+    let reference = property["$ref"].as_str().or_else(|| optional.and_then(|v| v["$ref"].as_str()))?;
+    resolve(schema, reference).filter(|t| t.get("properties").is_some())
 }
 
 fn resolve<'a>(schema: &'a Value, reference: &str) -> Option<&'a Value> {

@@ -7,6 +7,7 @@ use crate::constructs::connections::{self, Peer, TcpPorts};
 use crate::constructs::drain_hook::{self, DrainHookProps};
 use crate::constructs::load_balancer::{AlbWithListener, LoadBalancerProps};
 use crate::constructs::service::{self, ServiceProps};
+use crate::constructs::service_scaling::{self, ServiceScalingProps};
 use crate::constructs::task::{self, TaskProps};
 use crate::constructs::vpc::{Network, VpcProps};
 use crate::constructs::{cluster, dns};
@@ -141,7 +142,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
         "ContainerLogsPolicy",
         vec![Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(task.log_group.arn())],
     )?;
-    service::build(
+    let service = service::build(
         &mut t,
         &service_scope,
         ServiceProps {
@@ -153,12 +154,26 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             container_name: &container.name,
             container_port: container.port,
             name: svc.name.as_deref(),
-            desired_count: svc.desired_count,
+            desired_count: svc.auto_scaling.is_none().then_some(svc.desired_count),
             health_check_grace_period_seconds: svc.health_check_grace_period_seconds,
             min_healthy_percent: svc.min_healthy_percent,
             max_healthy_percent: svc.max_healthy_percent,
             circuit_breaker: &svc.circuit_breaker,
         },
+    )?;
+    service_scaling::build(
+        &mut t,
+        &service_scope.child("Service").child("TaskCount"),
+        &capacity_scope,
+        ServiceScalingProps {
+            cluster: &cluster,
+            service: &service,
+            load_balancer: &alb.load_balancer,
+            target_group: &alb.target_group,
+            auto_scaling_group: &capacity.auto_scaling_group,
+            instances_can_scale: cap.max_capacity > cap.min_capacity,
+        },
+        svc.auto_scaling.as_ref(),
     )?;
 
     let domain = config.domain();

@@ -117,3 +117,45 @@ fn every_resource_aws_lets_us_tag_carries_the_configured_tags() {
         template["Resources"].as_object().unwrap().values().find(|r| r["Type"] == "AWS::ECS::Service").unwrap();
     assert_eq!(service["Properties"]["PropagateTags"], "SERVICE");
 }
+
+/// The createOnlyProperties of each type in AWS's schemas (as cfn-lint ships them): the
+/// properties whose change replaces a resource, as `TYPE PROPERTY...` lines.
+fn create_only_properties(types: &[&str]) -> Vec<(String, Vec<String>)> {
+    let script = "import sys\n\
+        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER as m\n\
+        for ty in sys.argv[1:]:\n\
+        \x20   schema = m.get_resource_schema('us-east-1', ty).schema\n\
+        \x20   props = [p.split('/')[2] for p in schema.get('createOnlyProperties', [])]\n\
+        \x20   print(ty, *sorted(set(props)))\n";
+    let out = Command::new(venv_tool("python")).arg("-c").arg(script).args(types).output().expect("python runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let mut words = line.split_whitespace().map(str::to_owned);
+            (words.next().unwrap(), words.collect())
+        })
+        .collect()
+}
+
+#[test]
+fn the_replacement_table_agrees_with_aws_schemas() {
+    let types: Vec<&str> = ecs_alb::diff::known_types().collect();
+    let mut disagreements = Vec::new();
+    for (ty, create_only) in create_only_properties(&types) {
+        for property in &create_only {
+            if !ecs_alb::diff::forces_replacement(&ty, property) {
+                disagreements.push(format!("{ty}.{property} replaces the resource, the table says not"));
+            }
+        }
+        let every = ecs_alb::diff::forces_replacement(&ty, "AnyPropertyAtAll");
+        if !every {
+            for property in ecs_alb::diff::replacing_properties(&ty) {
+                if !create_only.contains(&property.to_string()) {
+                    disagreements.push(format!("{ty}.{property} is in the table, not in AWS's createOnlyProperties"));
+                }
+            }
+        }
+    }
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+}

@@ -294,6 +294,13 @@ fn every_example_deploys() {
                 let target = alias["AliasTarget"]["DNSName"].as_str().unwrap().to_lowercase();
                 assert!(target.starts_with(&format!("dualstack.{dns_name}")), "{target} vs {dns_name}");
             }
+            "autoscaling" => {
+                // moto skips the scaling resources (README); the static tests check them.
+                assert_eq!(group_sizes(&moto, &name, &template), (1, 4, 1));
+                // No DesiredCount in the template: AWS starts a new service at 1 (moto at 0) and the
+                // scaling raises it to its minimum.
+                assert_eq!(service(&moto, &name, &template)["status"], "ACTIVE");
+            }
             "no-nat" => {
                 assert_eq!(count("AWS::EC2::NatGateway"), 0);
                 assert_eq!(count("AWS::EC2::Subnet"), 2);

@@ -502,6 +502,72 @@ fn container_insights_is_on_by_default_and_set_explicitly_otherwise() {
 }
 
 #[test]
+fn auto_scaling_tracks_cpu_and_requests_and_the_instances_follow() {
+    // GIVEN a scaled service on a group that may grow
+    let t = synth(
+        "capacity: {max_capacity: 4}\nservice: {container: {cpu: 256}, \
+         auto_scaling: {min: 2, max: 8, target_cpu_percent: 65, target_requests_per_target: 300}}",
+    );
+
+    // THEN the task count is a scalable target between the bounds, on the service
+    has_resource_properties(
+        &t,
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        json!({
+            "MaxCapacity": 8, "MinCapacity": 2,
+            "ResourceId": {"Fn::Sub": "service/${Ec2ClusterEE43E89D}/${Ec2Service398F0E46.Name}"},
+            "ScalableDimension": "ecs:service:DesiredCount", "ServiceNamespace": "ecs"
+        }),
+    );
+    // AND it tracks CPU and requests per task on this ALB's target group
+    let policies = resources_of_type(&t, "AWS::ApplicationAutoScaling::ScalingPolicy");
+    let configs: Vec<&Value> =
+        policies.iter().map(|(_, p)| &p["Properties"]["TargetTrackingScalingPolicyConfiguration"]).collect();
+    assert_eq!(
+        configs[0],
+        &json!({"PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}, "TargetValue": 65})
+    );
+    assert_eq!(
+        configs[1],
+        &json!({"PredefinedMetricSpecification": {
+            "PredefinedMetricType": "ALBRequestCountPerTarget",
+            "ResourceLabel": {"Fn::Sub": "${Ec2ServiceLB381329CE.LoadBalancerFullName}/${Ec2ServiceLBPublicListenerECSGroup3DC8690E.TargetGroupFullName}"}
+        }, "TargetValue": 300})
+    );
+    // AND the service leaves its count to the scaling, so a deploy does not reset it
+    assert!(only(&t, "AWS::ECS::Service")["Properties"].get("DesiredCount").is_none());
+    // AND the instances follow the tasks' memory reservation in the cluster
+    has_resource_properties(
+        &t,
+        "AWS::AutoScaling::ScalingPolicy",
+        json!({
+            "AutoScalingGroupName": {"Ref": "Ec2ClusterDefaultAutoScalingGroupASGC5A6D4C0"},
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingConfiguration": {"CustomizedMetricSpecification": {
+                "Dimensions": [{"Name": "ClusterName", "Value": {"Ref": "Ec2ClusterEE43E89D"}}],
+                "MetricName": "MemoryReservation", "Namespace": "AWS/ECS", "Statistic": "Average"
+            }, "TargetValue": 75}
+        }),
+    );
+
+    // GIVEN requests alone on a fixed-size group, THEN only that policy, and no instance scaling
+    let t = synth("service: {auto_scaling: {target_requests_per_target: 100}}");
+    resource_count_is(&t, "AWS::ApplicationAutoScaling::ScalingPolicy", 1);
+    resource_count_is(&t, "AWS::AutoScaling::ScalingPolicy", 0);
+    // AND with no target named, CPU at 70 %
+    let t = synth("service: {container: {cpu: 256}, auto_scaling: {}}");
+    has_resource_properties(
+        &t,
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        json!({"TargetTrackingScalingPolicyConfiguration": {"TargetValue": 70}}),
+    );
+    // AND without scaling there is none of it
+    let default = default_template();
+    resource_count_is(&default, "AWS::ApplicationAutoScaling::ScalableTarget", 0);
+    assert_eq!(only(&default, "AWS::ECS::Service")["Properties"]["DesiredCount"], 1);
+}
+
+#[test]
 fn without_nat_gateways_instances_run_in_public_subnets() {
     let t = synth("vpc: {nat_gateways: 0}");
     resource_count_is(&t, "AWS::EC2::NatGateway", 0);

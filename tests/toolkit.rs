@@ -92,8 +92,10 @@ fn docs_list_every_field_with_type_and_default() {
     let schema: Value = serde_json::from_str(&stdout(&ecs_alb(&["schema"]))).unwrap();
     let defs = schema["$defs"].as_object().unwrap();
     let is_section = |p: &Value| {
+        let optional = p["anyOf"].as_array().and_then(|vs| vs.iter().find_map(|v| v["$ref"].as_str()));
         p["$ref"]
             .as_str()
+            .or(optional)
             .and_then(|r| defs.get(r.trim_start_matches("#/$defs/")))
             .is_some_and(|d| d.get("properties").is_some())
     };

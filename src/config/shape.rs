@@ -16,6 +16,16 @@ pub fn check(document: &Value, schema: &Schema) -> Vec<(String, Diagnostic)> {
 
 fn walk(value: &Value, node: &Schema, root: &Schema, path: &str, out: &mut Vec<(String, Diagnostic)>) {
     let node = resolve(node, root);
+    // An optional section (`Option<Struct>`): null, or the section's own shape.
+    if let Some(variants) = node["anyOf"].as_array() {
+        let (nulls, others): (Vec<&Schema>, Vec<&Schema>) = variants.iter().partition(|v| v["type"] == "null");
+        match (value, others.as_slice()) {
+            (Value::Null, _) if !nulls.is_empty() => {}
+            (_, [only]) => walk(value, only, root, path, out),
+            _ => {}
+        }
+        return;
+    }
     if let Some(names) = variant_names(node) {
         if !value.as_str().is_some_and(|s| names.contains(&s)) {
             let shown = match value {

@@ -469,6 +469,31 @@ fn check_service(v: &mut Rules, c: &Config) {
             ),
         );
     }
+    if let Some(scaling) = &svc.auto_scaling {
+        let field = |name: &str| format!("service.auto_scaling.{name}");
+        if scaling.min == 0 {
+            v.fail(&field("min"), 0, "must be at least 1: the service needs a task to answer requests");
+        }
+        if scaling.max > MAX_TASKS_PER_SERVICE {
+            v.fail(&field("max"), scaling.max, "must be at most 5000 (ECS's tasks per service)");
+        } else if scaling.max < scaling.min {
+            v.fail(&field("max"), scaling.max, format!("must be at least service.auto_scaling.min ({})", scaling.min));
+        }
+        if let Some(cpu) = scaling.target_cpu_percent {
+            v.range(&field("target_cpu_percent"), cpu, 10..=90, "");
+        }
+        if let Some(requests) = scaling.target_requests_per_target {
+            v.range(&field("target_requests_per_target"), requests, 1..=1_000_000, "");
+        }
+        if let (Some(cpu), None) = (scaling.cpu_target(), svc.container.cpu) {
+            v.fail_hint(
+                &field("target_cpu_percent"),
+                cpu,
+                "needs service.container.cpu: ECS measures a service's CPU use against what its tasks reserve",
+                "set service.container.cpu (1024 = one vCPU), or scale on target_requests_per_target alone".into(),
+            );
+        }
+    }
     if !LOG_RETENTION_DAYS.contains(&svc.log_retention_days) {
         let nearest = LOG_RETENTION_DAYS.iter().min_by_key(|d| d.abs_diff(svc.log_retention_days)).copied();
         v.fail_hint(
@@ -993,6 +1018,49 @@ mod tests {
             |c| c.tags = (0..46).map(|i| (format!("k{i}"), "v".to_owned())).collect(),
             "tags",
             "at most 45",
+        );
+    }
+
+    #[test]
+    fn auto_scaling_bounds_and_targets_are_checked() {
+        use crate::config::AutoScalingConfig;
+        let scaled = |scaling: AutoScalingConfig| {
+            move |c: &mut Config| {
+                c.service.container.cpu = Some(256);
+                c.service.auto_scaling = Some(scaling);
+            }
+        };
+        let base = AutoScalingConfig::default();
+        assert!(errors(scaled(base.clone())).is_empty());
+        let f = "service.auto_scaling";
+        assert_one_error(scaled(AutoScalingConfig { min: 0, ..base.clone() }), &format!("{f}.min"), "at least 1");
+        assert_one_error(
+            scaled(AutoScalingConfig { min: 5, max: 3, ..base.clone() }),
+            &format!("{f}.max"),
+            "at least service.auto_scaling.min (5)",
+        );
+        assert_one_error(scaled(AutoScalingConfig { max: 6000, ..base.clone() }), &format!("{f}.max"), "5000");
+        assert_one_error(
+            scaled(AutoScalingConfig { target_cpu_percent: Some(95), ..base.clone() }),
+            &format!("{f}.target_cpu_percent"),
+            "10 to 90",
+        );
+        assert_one_error(
+            scaled(AutoScalingConfig { target_requests_per_target: Some(0), ..base.clone() }),
+            &format!("{f}.target_requests_per_target"),
+            "1 to 1000000",
+        );
+        assert_one_error(
+            |c| c.service.auto_scaling = Some(AutoScalingConfig::default()),
+            &format!("{f}.target_cpu_percent"),
+            "needs service.container.cpu",
+        );
+        assert!(
+            errors(|c| {
+                c.service.auto_scaling =
+                    Some(AutoScalingConfig { target_requests_per_target: Some(100), ..base.clone() })
+            })
+            .is_empty()
         );
     }
 

@@ -10,6 +10,7 @@ pub mod dns;
 pub mod drain_hook;
 pub mod load_balancer;
 pub mod service;
+pub mod service_scaling;
 pub mod task;
 pub mod vpc;
 

@@ -18,7 +18,8 @@ pub struct ServiceProps<'a> {
     pub container_name: &'a str,
     pub container_port: u32,
     pub name: Option<&'a str>,
-    pub desired_count: u32,
+    /// `None` leaves the count to scaling.
+    pub desired_count: Option<u32>,
     pub health_check_grace_period_seconds: u32,
     pub min_healthy_percent: u32,
     pub max_healthy_percent: u32,
@@ -38,7 +39,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result
                 maximum_percent: props.max_healthy_percent.into(),
                 minimum_healthy_percent: props.min_healthy_percent.into(),
             },
-            desired_count: props.desired_count.into(),
+            desired_count: props.desired_count.map(Into::into),
             enable_ecs_managed_tags: false.into(),
             health_check_grace_period_seconds: Some(props.health_check_grace_period_seconds.into()),
             launch_type: "EC2",

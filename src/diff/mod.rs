@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use serde_json::{Map, Value};
 
-pub use replacement::{forces_replacement, known_types};
+pub use replacement::{forces_replacement, known_types, replacing_properties};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {

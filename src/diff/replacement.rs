@@ -1,15 +1,25 @@
-//! Which property changes make CloudFormation replace a resource ("Update requires: Replacement" in
-//! the CloudFormation reference), for the resource types this tool emits. One table, nowhere else.
+//! Which property changes make CloudFormation replace a resource (the `createOnlyProperties` of
+//! each type's schema, "Update requires: Replacement" in the reference), for the resource types
+//! this tool emits. One table, nowhere else; a test compares it with the schemas cfn-lint ships.
 
 /// Properties whose change replaces the resource, per type. A type whose every property replaces
 /// it lists `*`.
 const REPLACING_PROPERTIES: &[(&str, &[&str])] = &[
+    ("AWS::ApplicationAutoScaling::ScalableTarget", &["ResourceId", "ScalableDimension", "ServiceNamespace"]),
+    (
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        &["PolicyName", "ResourceId", "ScalableDimension", "ScalingTargetId", "ServiceNamespace"],
+    ),
     ("AWS::AutoScaling::AutoScalingGroup", &["AutoScalingGroupName", "InstanceId"]),
     ("AWS::AutoScaling::LifecycleHook", &["AutoScalingGroupName", "LifecycleHookName"]),
-    ("AWS::EC2::EIP", &["Domain", "NetworkBorderGroup", "TransferAddress"]),
+    ("AWS::AutoScaling::ScalingPolicy", &["AutoScalingGroupName"]),
+    ("AWS::EC2::EIP", &["Address", "IpamPoolId", "NetworkBorderGroup", "TransferAddress"]),
     ("AWS::EC2::InternetGateway", &[]),
     ("AWS::EC2::LaunchTemplate", &["LaunchTemplateName"]),
-    ("AWS::EC2::NatGateway", &["AllocationId", "ConnectivityType", "PrivateIpAddress", "SubnetId"]),
+    (
+        "AWS::EC2::NatGateway",
+        &["AllocationId", "AvailabilityMode", "ConnectivityType", "PrivateIpAddress", "SubnetId", "VpcId"],
+    ),
     (
         "AWS::EC2::Route",
         &["DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId", "RouteTableId"],
@@ -18,15 +28,26 @@ const REPLACING_PROPERTIES: &[(&str, &[&str])] = &[
     ("AWS::EC2::SecurityGroup", &["GroupDescription", "GroupName", "VpcId"]),
     ("AWS::EC2::SecurityGroupEgress", &["*"]),
     ("AWS::EC2::SecurityGroupIngress", &["*"]),
-    ("AWS::EC2::Subnet", &["AvailabilityZone", "AvailabilityZoneId", "CidrBlock", "Ipv4IpamPoolId", "VpcId"]),
+    (
+        "AWS::EC2::Subnet",
+        &[
+            "AvailabilityZone",
+            "AvailabilityZoneId",
+            "CidrBlock",
+            "Ipv4IpamPoolId",
+            "Ipv4NetmaskLength",
+            "Ipv6IpamPoolId",
+            "Ipv6Native",
+            "Ipv6NetmaskLength",
+            "OutpostArn",
+            "VpcId",
+        ],
+    ),
     ("AWS::EC2::SubnetRouteTableAssociation", &["RouteTableId", "SubnetId"]),
-    ("AWS::EC2::VPC", &["CidrBlock", "InstanceTenancy", "Ipv4IpamPoolId", "Ipv4NetmaskLength"]),
+    ("AWS::EC2::VPC", &["CidrBlock", "Ipv4IpamPoolId", "Ipv4NetmaskLength", "VpcEncryptionControl"]),
     ("AWS::EC2::VPCGatewayAttachment", &["VpcId"]),
     ("AWS::ECS::Cluster", &["ClusterName"]),
-    (
-        "AWS::ECS::Service",
-        &["Cluster", "DeploymentController", "LaunchType", "Role", "SchedulingStrategy", "ServiceName"],
-    ),
+    ("AWS::ECS::Service", &["Cluster", "Role", "SchedulingStrategy", "ServiceName"]),
     // Task definitions are immutable: every change registers a new revision.
     ("AWS::ECS::TaskDefinition", &["*"]),
     ("AWS::ElasticLoadBalancingV2::Listener", &["LoadBalancerArn"]),
@@ -42,10 +63,10 @@ const REPLACING_PROPERTIES: &[(&str, &[&str])] = &[
         "AWS::Lambda::EventSourceMapping",
         &["EventSourceArn", "SelfManagedEventSource", "StartingPosition", "StartingPositionTimestamp"],
     ),
-    ("AWS::Lambda::Function", &["FunctionName", "PackageType"]),
+    ("AWS::Lambda::Function", &["FunctionName", "PackageType", "TenancyConfig"]),
     ("AWS::Lambda::Permission", &["*"]),
     ("AWS::Logs::LogGroup", &["LogGroupName"]),
-    ("AWS::Route53::RecordSet", &["HostedZoneId", "HostedZoneName", "Name"]),
+    ("AWS::Route53::RecordSet", &["HostedZoneId", "HostedZoneName"]),
     ("AWS::SNS::Subscription", &["Endpoint", "Protocol", "TopicArn"]),
     ("AWS::SNS::Topic", &["FifoTopic", "TopicName"]),
     ("AWS::SQS::Queue", &["FifoQueue", "QueueName"]),
@@ -58,6 +79,11 @@ pub fn forces_replacement(resource_type: &str, property: &str) -> bool {
         .iter()
         .find(|(t, _)| *t == resource_type)
         .is_some_and(|(_, props)| props.iter().any(|p| *p == "*" || *p == property))
+}
+
+/// The properties the table says replace a resource of `resource_type` (`*`: all of them).
+pub fn replacing_properties(resource_type: &str) -> &'static [&'static str] {
+    REPLACING_PROPERTIES.iter().find(|(t, _)| *t == resource_type).map_or(&[], |(_, props)| props)
 }
 
 /// The types the table knows.

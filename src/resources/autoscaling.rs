@@ -89,3 +89,39 @@ pub struct RollingUpdate {
 pub struct ScheduledAction {
     pub ignore_unmodified_group_size_properties: bool,
 }
+
+/// An Auto Scaling group policy; here target tracking on a CloudWatch metric.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScalingPolicy {
+    pub auto_scaling_group_name: Value<String>,
+    pub policy_type: &'static str,
+    pub target_tracking_configuration: TargetTrackingConfiguration,
+}
+
+impl Resource for ScalingPolicy {
+    const TYPE: &'static str = "AWS::AutoScaling::ScalingPolicy";
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetTrackingConfiguration {
+    pub customized_metric_specification: CustomizedMetric,
+    pub target_value: Value<u32>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CustomizedMetric {
+    pub dimensions: Vec<MetricDimension>,
+    pub metric_name: &'static str,
+    pub namespace: &'static str,
+    pub statistic: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MetricDimension {
+    pub name: &'static str,
+    pub value: Value<String>,
+}

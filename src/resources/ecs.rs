@@ -121,7 +121,8 @@ pub struct PortMapping {
 pub struct Service {
     pub cluster: Value<String>,
     pub deployment_configuration: DeploymentConfiguration,
-    pub desired_count: Value<u32>,
+    /// Left out when the task count is scaled, so that a deploy does not reset it.
+    pub desired_count: Option<Value<u32>>,
     #[serde(rename = "EnableECSManagedTags")]
     pub enable_ecs_managed_tags: Value<bool>,
     pub health_check_grace_period_seconds: Option<Value<u32>>,
@@ -132,6 +133,12 @@ pub struct Service {
     pub service_name: Option<Value<String>>,
     pub tags: Option<Tags>,
     pub task_definition: Value<String>,
+}
+
+impl Handle<Service> {
+    pub fn name(&self) -> Intrinsic {
+        self.get_att("Name")
+    }
 }
 
 impl Resource for Service {

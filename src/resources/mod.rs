@@ -3,6 +3,7 @@
 //!
 //! Properties are `Option` when CloudFormation lets them be left out; `None` is not emitted.
 
+pub mod applicationautoscaling;
 pub mod autoscaling;
 pub mod ec2;
 pub mod ecs;

@@ -1,0 +1,107 @@
+//! Scaling of the service's task count by target tracking, and of the instances after the tasks.
+
+use crate::config::AutoScalingConfig;
+use crate::resources::applicationautoscaling::{
+    PredefinedMetric, ScalableTarget, ScalingPolicy, TargetTrackingConfiguration,
+};
+use crate::resources::autoscaling::{self, AutoScalingGroup, CustomizedMetric, MetricDimension};
+use crate::resources::ecs::{Cluster, Service};
+use crate::resources::elbv2::{LoadBalancer, TargetGroup};
+use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
+
+/// Room left on the instances: memory reserved beyond this share adds an instance, so tasks
+/// scaled out find a place before they are pending.
+const INSTANCE_MEMORY_RESERVATION_TARGET: u32 = 75;
+
+pub struct ServiceScalingProps<'a> {
+    pub cluster: &'a Handle<Cluster>,
+    pub service: &'a Handle<Service>,
+    pub load_balancer: &'a Handle<LoadBalancer>,
+    pub target_group: &'a Handle<TargetGroup>,
+    pub auto_scaling_group: &'a Handle<AutoScalingGroup>,
+    /// Whether the group may grow at all (its maximum above its minimum).
+    pub instances_can_scale: bool,
+}
+
+/// Adds the scaling when `scaling` asks for it. `scope` is the service's `TaskCount`, as the CDK's
+/// `autoScaleTaskCount` names it; the instances' policy sits beside the group.
+pub fn build(
+    t: &mut Template,
+    scope: &Scope,
+    group_scope: &Scope,
+    props: ServiceScalingProps<'_>,
+    scaling: Option<&AutoScalingConfig>,
+) -> Result<(), TemplateError> {
+    let Some(scaling) = scaling else { return Ok(()) };
+    let target_scope = scope.child("Target");
+    let target = t.add(
+        &target_scope.child("Resource"),
+        ScalableTarget {
+            max_capacity: scaling.max.into(),
+            min_capacity: scaling.min.into(),
+            resource_id: Intrinsic::Sub(format!(
+                "service/{}/{}",
+                props.cluster.sub_ref(),
+                props.service.sub_att("Name")
+            ))
+            .into(),
+            scalable_dimension: "ecs:service:DesiredCount",
+            service_namespace: "ecs",
+        },
+    )?;
+    let mut track = |name: &str, metric: PredefinedMetric, value: u32| {
+        let policy_scope = target_scope.child(name);
+        t.add(
+            &policy_scope.child("Resource"),
+            ScalingPolicy {
+                policy_name: policy_scope.unique_id().into(),
+                policy_type: "TargetTrackingScaling",
+                scaling_target_id: target.target_id().into(),
+                target_tracking_scaling_policy_configuration: TargetTrackingConfiguration {
+                    predefined_metric_specification: metric,
+                    target_value: value.into(),
+                },
+            },
+        )
+    };
+    if let Some(cpu) = scaling.cpu_target() {
+        let metric =
+            PredefinedMetric { predefined_metric_type: "ECSServiceAverageCPUUtilization", resource_label: None };
+        track("ScaleOnCpu", metric, cpu)?;
+    }
+    if let Some(requests) = scaling.target_requests_per_target {
+        let label = format!(
+            "{}/{}",
+            props.load_balancer.sub_att("LoadBalancerFullName"),
+            props.target_group.sub_att("TargetGroupFullName")
+        );
+        let metric = PredefinedMetric {
+            predefined_metric_type: "ALBRequestCountPerTarget",
+            resource_label: Some(Intrinsic::Sub(label).into()),
+        };
+        track("ScaleOnRequests", metric, requests)?;
+    }
+
+    if props.instances_can_scale {
+        t.add(
+            &group_scope.child("ScaleOnMemoryReservation").child("Resource"),
+            autoscaling::ScalingPolicy {
+                auto_scaling_group_name: props.auto_scaling_group.group_name().into(),
+                policy_type: "TargetTrackingScaling",
+                target_tracking_configuration: autoscaling::TargetTrackingConfiguration {
+                    customized_metric_specification: CustomizedMetric {
+                        dimensions: vec![MetricDimension {
+                            name: "ClusterName",
+                            value: props.cluster.cluster_name().into(),
+                        }],
+                        metric_name: "MemoryReservation",
+                        namespace: "AWS/ECS",
+                        statistic: "Average",
+                    },
+                    target_value: INSTANCE_MEMORY_RESERVATION_TARGET.into(),
+                },
+            },
+        )?;
+    }
+    Ok(())
+}

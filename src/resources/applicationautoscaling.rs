@@ -1,0 +1,57 @@
+//! AWS::ApplicationAutoScaling resources: scaling of an ECS service's task count.
+
+use serde::Serialize;
+use serde_with::skip_serializing_none;
+
+use crate::template::{Handle, Intrinsic, Resource, Value};
+
+/// What Application Auto Scaling may scale, between two bounds. Without a role ARN it uses its
+/// service-linked role for ECS, which it creates on first use.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScalableTarget {
+    pub max_capacity: Value<u32>,
+    pub min_capacity: Value<u32>,
+    pub resource_id: Value<String>,
+    pub scalable_dimension: &'static str,
+    pub service_namespace: &'static str,
+}
+
+impl Resource for ScalableTarget {
+    const TYPE: &'static str = "AWS::ApplicationAutoScaling::ScalableTarget";
+}
+
+impl Handle<ScalableTarget> {
+    pub fn target_id(&self) -> Intrinsic {
+        self.reference()
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScalingPolicy {
+    pub policy_name: Value<String>,
+    pub policy_type: &'static str,
+    pub scaling_target_id: Value<String>,
+    pub target_tracking_scaling_policy_configuration: TargetTrackingConfiguration,
+}
+
+impl Resource for ScalingPolicy {
+    const TYPE: &'static str = "AWS::ApplicationAutoScaling::ScalingPolicy";
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetTrackingConfiguration {
+    pub predefined_metric_specification: PredefinedMetric,
+    pub target_value: Value<u32>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PredefinedMetric {
+    pub predefined_metric_type: &'static str,
+    /// Which load balancer and target group, for the request-count metric.
+    pub resource_label: Option<Value<String>>,
+}
