@@ -180,6 +180,37 @@ fn with_moto_certificate_and_zone(moto: &Moto, path: &Path, dir: &Path) -> std::
     out
 }
 
+/// moto knows the ECS-optimized Amazon Linux images' public SSM parameters but not Bottlerocket's,
+/// refuses to create one under `/aws/` (as AWS does), and resolves every default even when it is
+/// overridden: the example's template, with a parameter of moto's own (holding an image moto has)
+/// as the image's default. moto also wants a size for every volume, where AWS takes the image's
+/// own for the OS volume left without one: the stand-in gives it 2 GiB, Bottlerocket's size.
+fn with_stand_in_for_bottlerocket_image(moto: &Moto, path: &Path, dir: &Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(path).unwrap();
+    let template: Value = serde_json::from_str(&text).unwrap();
+    let parameter = template["Parameters"].as_object().unwrap().values().next().unwrap();
+    let public = parameter["Default"].as_str().unwrap();
+    assert!(public.starts_with("/aws/service/bottlerocket/"), "{parameter}");
+    let image = moto.aws(&["ssm", "get-parameter", "--name", IMAGE_SSM_PATH])["Parameter"]["Value"].clone();
+    let stand_in = "/ecs-alb-test/bottlerocket/image_id";
+    moto.aws(&["ssm", "put-parameter", "--name", stand_in, "--type", "String", "--value", image.as_str().unwrap()]);
+    let mut template: Value =
+        serde_json::from_str(&text.replace(&format!("\"{public}\""), &format!("\"{stand_in}\""))).unwrap();
+    for (_, lt) in template["Resources"]
+        .as_object_mut()
+        .unwrap()
+        .iter_mut()
+        .filter(|(_, r)| r["Type"] == "AWS::EC2::LaunchTemplate")
+    {
+        let os_volume = &mut lt["Properties"]["LaunchTemplateData"]["BlockDeviceMappings"][0]["Ebs"];
+        assert!(os_volume.get("VolumeSize").is_none());
+        os_volume["VolumeSize"] = json!(2);
+    }
+    let out = dir.join("bottlerocket.json");
+    std::fs::write(&out, template.to_string()).unwrap();
+    out
+}
+
 #[test]
 fn every_example_deploys() {
     let moto = Moto::start();
@@ -190,6 +221,9 @@ fn every_example_deploys() {
         let template = load(&path);
         if name == "https" {
             path = with_moto_certificate_and_zone(&moto, &path, dir.path());
+        }
+        if name == "bottlerocket" {
+            path = with_stand_in_for_bottlerocket_image(&moto, &path, dir.path());
         }
         let status = moto.deploy(&name, &path, &[]);
         assert_complete(&moto, &name, &template, &status, "CREATE_COMPLETE");
@@ -300,6 +334,22 @@ fn every_example_deploys() {
                 // No DesiredCount in the template: AWS starts a new service at 1 (moto at 0) and the
                 // scaling raises it to its minimum.
                 assert_eq!(service(&moto, &name, &template)["status"], "ACTIVE");
+            }
+            "graviton" => {
+                let lt = moto.physical_id(&name, &id_of(&template, "AWS::EC2::LaunchTemplate"));
+                let data = &moto.aws(&["ec2", "describe-launch-template-versions", "--launch-template-id", &lt])["LaunchTemplateVersions"]
+                    [0]["LaunchTemplateData"];
+                let arm_image = "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id";
+                let image = moto.aws(&["ssm", "get-parameter", "--name", arm_image])["Parameter"]["Value"].clone();
+                assert_eq!((&data["ImageId"], &data["InstanceType"]), (&image, &json!("t4g.small")));
+            }
+            "bottlerocket" => {
+                let lt = moto.physical_id(&name, &id_of(&template, "AWS::EC2::LaunchTemplate"));
+                let data = &moto.aws(&["ec2", "describe-launch-template-versions", "--launch-template-id", &lt])["LaunchTemplateVersions"]
+                    [0]["LaunchTemplateData"];
+                let devices: Vec<&Value> =
+                    data["BlockDeviceMappings"].as_array().unwrap().iter().map(|d| &d["DeviceName"]).collect();
+                assert_eq!(devices, [&json!("/dev/xvda"), &json!("/dev/xvdb")]);
             }
             "no-nat" => {
                 assert_eq!(count("AWS::EC2::NatGateway"), 0);

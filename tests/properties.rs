@@ -20,7 +20,10 @@ const SECRET_ARNS: [&str; 3] = [
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf",
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf:password::",
 ];
-const INSTANCE_TYPES: [&str; 5] = ["t2.micro", "t3.large", "m5.xlarge", "c6i.2xlarge", "r5.large"];
+const INSTANCE_TYPES: [&str; 7] =
+    ["t2.micro", "t3.large", "m5.xlarge", "c6i.2xlarge", "r5.large", "t4g.small", "m7g.large"];
+const IMAGES: [MachineImage; 3] =
+    [MachineImage::AmazonLinux2, MachineImage::AmazonLinux2023, MachineImage::Bottlerocket];
 
 /// A configuration valid by construction, covering the options' whole ranges.
 fn valid_config() -> impl Strategy<Value = Config> {
@@ -59,7 +62,7 @@ fn valid_config() -> impl Strategy<Value = Config> {
         c.vpc.cidr = format!("10.{}.0.0/{}", vpc.1, vpc.1);
         c.vpc.nat_gateways = Some(vpc.2.min(vpc.0));
         c.capacity.instance_type = INSTANCE_TYPES[cap.0].into();
-        c.capacity.machine_image = MachineImage::AmazonLinux2;
+        c.capacity.machine_image = IMAGES[cap.0 % IMAGES.len()];
         c.capacity.max_capacity = cap.1;
         c.capacity.min_capacity = cap.2.min(cap.1);
         c.capacity.desired_capacity = cap.3.then_some(cap.1);

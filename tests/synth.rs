@@ -568,6 +568,57 @@ fn auto_scaling_tracks_cpu_and_requests_and_the_instances_follow() {
 }
 
 #[test]
+fn the_image_family_and_the_instance_type_pick_the_image() {
+    let image_of = |config: &str| {
+        let t = synth(config);
+        let (id, parameter) =
+            t["Parameters"].as_object().unwrap().iter().next().map(|(k, v)| (k.clone(), v.clone())).unwrap();
+        let lt = only(&t, "AWS::EC2::LaunchTemplate");
+        assert_eq!(lt["Properties"]["LaunchTemplateData"]["ImageId"], json!({"Ref": id}));
+        parameter["Default"].as_str().unwrap().to_owned()
+    };
+    let al = "/aws/service/ecs/optimized-ami";
+    assert_eq!(image_of("{}"), format!("{al}/amazon-linux-2/recommended/image_id"));
+    assert_eq!(
+        image_of("capacity: {instance_type: m7g.large}"),
+        format!("{al}/amazon-linux-2/arm64/recommended/image_id")
+    );
+    assert_eq!(
+        image_of("capacity: {machine_image: amazon-linux-2023}"),
+        format!("{al}/amazon-linux-2023/recommended/image_id")
+    );
+    assert_eq!(
+        image_of("capacity: {machine_image: amazon-linux-2023, instance_type: t4g.small}"),
+        format!("{al}/amazon-linux-2023/arm64/recommended/image_id")
+    );
+    assert_eq!(
+        image_of("capacity: {machine_image: bottlerocket}"),
+        "/aws/service/bottlerocket/aws-ecs-2/x86_64/latest/image_id"
+    );
+    assert_eq!(
+        image_of("capacity: {machine_image: bottlerocket, instance_type: c7g.medium}"),
+        "/aws/service/bottlerocket/aws-ecs-2/arm64/latest/image_id"
+    );
+}
+
+#[test]
+fn bottlerocket_joins_the_cluster_by_toml_and_keeps_containers_on_an_encrypted_data_volume() {
+    let t = synth("capacity: {machine_image: bottlerocket, root_volume_gib: 50}");
+    let data = &only(&t, "AWS::EC2::LaunchTemplate")["Properties"]["LaunchTemplateData"];
+    assert_eq!(
+        data["UserData"],
+        json!({"Fn::Base64": {"Fn::Sub": "[settings.ecs]\ncluster = \"${Ec2ClusterEE43E89D}\"\n"}})
+    );
+    assert_eq!(
+        data["BlockDeviceMappings"],
+        json!([
+            {"DeviceName": "/dev/xvda", "Ebs": {"DeleteOnTermination": true, "Encrypted": true, "VolumeType": "gp3"}},
+            {"DeviceName": "/dev/xvdb", "Ebs": {"DeleteOnTermination": true, "Encrypted": true, "VolumeSize": 50, "VolumeType": "gp3"}}
+        ])
+    );
+}
+
+#[test]
 fn without_nat_gateways_instances_run_in_public_subnets() {
     let t = synth("vpc: {nat_gateways: 0}");
     resource_count_is(&t, "AWS::EC2::NatGateway", 0);

@@ -125,7 +125,8 @@ pub struct CapacityConfig {
     ///
     /// Default: t2.micro
     pub instance_type: String,
-    /// The ECS-optimized image family, resolved at deploy time from its public SSM parameter.
+    /// The ECS-optimized image family, resolved at deploy time from its public SSM parameter; the
+    /// arm64 build when `instance_type` is a Graviton type.
     ///
     /// Default: amazon-linux-2
     pub machine_image: MachineImage,
@@ -141,7 +142,8 @@ pub struct CapacityConfig {
     ///
     /// Default: - none.
     pub key_name: Option<String>,
-    /// Size of the encrypted gp3 root volume, 30 (the image's own size) to 16384 GiB.
+    /// Size of the encrypted gp3 volume the containers live on (the root volume; on Bottlerocket its
+    /// data volume), 30 to 16384 GiB.
     ///
     /// Default: 30
     pub root_volume_gib: u32,
@@ -175,23 +177,48 @@ impl Default for CapacityConfig {
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 pub enum MachineImage {
-    /// ECS-optimized Amazon Linux 2.
+    /// ECS-optimized Amazon Linux 2 (the CDK's default).
     #[serde(rename = "amazon-linux-2")]
     AmazonLinux2,
+    /// ECS-optimized Amazon Linux 2023.
+    #[serde(rename = "amazon-linux-2023")]
+    AmazonLinux2023,
+    /// Bottlerocket for ECS: a minimal, image-based OS configured by TOML settings.
+    #[serde(rename = "bottlerocket")]
+    Bottlerocket,
+}
+
+/// The processor architecture, from the instance type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Architecture {
+    X86_64,
+    Arm64,
+}
+
+impl Architecture {
+    /// Graviton families carry a `g` among the letters after their generation digit (t4g, c7gn,
+    /// x2gd), and `a1` is the first Graviton.
+    pub fn of_instance_type(instance_type: &str) -> Architecture {
+        let family = instance_type.split('.').next().unwrap_or_default();
+        let after_generation = family.trim_start_matches(|c: char| c.is_ascii_lowercase());
+        let suffix = after_generation.trim_start_matches(|c: char| c.is_ascii_digit());
+        let graviton = family == "a1" || suffix.split('-').next().is_some_and(|s| s.contains('g'));
+        if graviton { Architecture::Arm64 } else { Architecture::X86_64 }
+    }
 }
 
 impl MachineImage {
     /// The public SSM parameter that holds the image's current ID in every region.
-    pub fn ssm_parameter(self) -> &'static str {
-        match self {
-            MachineImage::AmazonLinux2 => "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id",
-        }
-    }
-
-    /// The image's root device, which the root volume settings must name.
-    pub fn root_device_name(self) -> &'static str {
-        match self {
-            MachineImage::AmazonLinux2 => "/dev/xvda",
+    pub fn ssm_parameter(self, architecture: Architecture) -> &'static str {
+        use Architecture::*;
+        use MachineImage::*;
+        match (self, architecture) {
+            (AmazonLinux2, X86_64) => "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id",
+            (AmazonLinux2, Arm64) => "/aws/service/ecs/optimized-ami/amazon-linux-2/arm64/recommended/image_id",
+            (AmazonLinux2023, X86_64) => "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
+            (AmazonLinux2023, Arm64) => "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id",
+            (Bottlerocket, X86_64) => "/aws/service/bottlerocket/aws-ecs-2/x86_64/latest/image_id",
+            (Bottlerocket, Arm64) => "/aws/service/bottlerocket/aws-ecs-2/arm64/latest/image_id",
         }
     }
 }

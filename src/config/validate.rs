@@ -252,23 +252,7 @@ fn check_instance_type(v: &mut Rules, instance_type: &str) {
         |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !valid_part(family) || !valid_part(size) || size.contains('.') {
         v.fail_str(field, instance_type, "must be an EC2 instance type such as t3.micro");
-    } else if is_graviton(family) {
-        v.fail_str(
-            field,
-            instance_type,
-            "is an arm64 (Graviton) type, but the amazon-linux-2 image is built for x86_64; pick an x86_64 type such as t3.micro",
-        );
     }
-}
-
-/// Graviton families carry a `g` among the letters after their generation digit (t4g, c7gn, x2gd).
-fn is_graviton(family: &str) -> bool {
-    if family == "a1" {
-        return true;
-    }
-    let after_generation = family.trim_start_matches(|c: char| c.is_ascii_lowercase());
-    let suffix = after_generation.trim_start_matches(|c: char| c.is_ascii_digit());
-    suffix.split('-').next().is_some_and(|s| s.contains('g'))
 }
 
 /// The port the redirect listener takes.
@@ -726,7 +710,6 @@ mod tests {
         assert_one_error(|c| c.vpc.cidr = "10.0.0.0/8".into(), "vpc.cidr", "/16 to /28");
         assert_one_error(|c| c.vpc.cidr = "10.0.0.0/27".into(), "vpc.cidr", "too small for 4 subnets");
         assert_one_error(|c| c.capacity.instance_type = "t2micro".into(), "capacity.instance_type", "such as t3.micro");
-        assert_one_error(|c| c.capacity.instance_type = "t4g.small".into(), "capacity.instance_type", "arm64");
         assert_one_error(
             |c| c.capacity.min_capacity = 2,
             "capacity.min_capacity",
@@ -1102,11 +1085,12 @@ mod tests {
 
     #[test]
     fn graviton_families_are_recognised() {
+        use crate::config::Architecture;
         for arm in ["t4g", "c7gn", "x2gd", "im4gn", "is4gen", "a1", "m6g", "g5g", "hpc7g"] {
-            assert!(is_graviton(arm), "{arm}");
+            assert_eq!(Architecture::of_instance_type(&format!("{arm}.large")), Architecture::Arm64, "{arm}");
         }
         for x86 in ["t2", "t3a", "m5dn", "g4dn", "m7i-flex", "c6i", "p4d", "inf2"] {
-            assert!(!is_graviton(x86), "{x86}");
+            assert_eq!(Architecture::of_instance_type(&format!("{x86}.large")), Architecture::X86_64, "{x86}");
         }
     }
 }

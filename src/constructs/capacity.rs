@@ -1,5 +1,6 @@
 //! The cluster's EC2 capacity: an Auto Scaling group of ECS-optimized instances that join the cluster.
 
+use crate::config::{Architecture, MachineImage};
 use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{
     AutoScalingGroup, LaunchTemplateSpecification, PropagatedTag, RollingUpdate, ScheduledAction, UpdatePolicy,
@@ -23,9 +24,8 @@ pub struct CapacityProps<'a> {
     pub subnets: List<String>,
     pub cluster: &'a Handle<Cluster>,
     pub instance_type: String,
-    /// The public SSM parameter that names the image, resolved by CloudFormation at deploy time.
-    pub image_ssm_parameter: &'static str,
-    pub root_device_name: &'static str,
+    pub machine_image: MachineImage,
+    /// The size of the volume the containers live on: the root volume, or Bottlerocket's data volume.
     pub root_volume_gib: u32,
     pub key_name: Option<String>,
     pub min_capacity: u32,
@@ -43,7 +43,8 @@ pub struct Capacity {
 
 impl Capacity {
     pub fn build(t: &mut Template, scope: &Scope, props: CapacityProps<'_>) -> Result<Capacity, TemplateError> {
-        let image_id = add_image_parameter(t, props.image_ssm_parameter)?;
+        let architecture = Architecture::of_instance_type(&props.instance_type);
+        let image_id = add_image_parameter(t, props.machine_image.ssm_parameter(architecture))?;
 
         let security_group_scope = scope.child("InstanceSecurityGroup");
         let security_group = t.add(
@@ -73,21 +74,13 @@ impl Capacity {
         let profile =
             t.add(&scope.child("InstanceProfile"), InstanceProfile { roles: vec![role.role_name().into()] })?;
 
-        let user_data = format!("#!/bin/bash\necho ECS_CLUSTER={} >> /etc/ecs/ecs.config\n", props.cluster.sub_ref());
+        let user_data = joins_cluster(props.machine_image, props.cluster);
         let launch_template_scope = scope.child("LaunchTemplate");
         let launch_template = t.add_with(
             &launch_template_scope.child("Resource"),
             LaunchTemplate {
                 launch_template_data: LaunchTemplateData {
-                    block_device_mappings: Some(vec![BlockDeviceMapping {
-                        device_name: props.root_device_name.into(),
-                        ebs: Ebs {
-                            delete_on_termination: Some(true.into()),
-                            encrypted: Some(true.into()),
-                            volume_size: Some(props.root_volume_gib.into()),
-                            volume_type: Some("gp3".into()),
-                        },
-                    }]),
+                    block_device_mappings: Some(volumes(props.machine_image, props.root_volume_gib)),
                     iam_instance_profile: Some(IamInstanceProfileSpecification { arn: profile.arn().into() }),
                     image_id: Intrinsic::reference(&image_id).into(),
                     instance_type: props.instance_type.into(),
@@ -161,6 +154,35 @@ impl Capacity {
         statements: Vec<Statement>,
     ) -> Result<Handle<Policy>, TemplateError> {
         add_role_policy(t, &self.instance_role_scope, name, &self.instance_role, statements)
+    }
+}
+
+/// User data that makes the instance's ECS agent join `cluster`.
+fn joins_cluster(image: MachineImage, cluster: &Handle<Cluster>) -> String {
+    match image {
+        MachineImage::AmazonLinux2 | MachineImage::AmazonLinux2023 => {
+            format!("#!/bin/bash\necho ECS_CLUSTER={} >> /etc/ecs/ecs.config\n", cluster.sub_ref())
+        }
+        // Bottlerocket reads TOML settings, not a script.
+        MachineImage::Bottlerocket => format!("[settings.ecs]\ncluster = \"{}\"\n", cluster.sub_ref()),
+    }
+}
+
+/// Encrypted gp3 volumes: the root volume, and on Bottlerocket the data volume the containers
+/// live on (its small OS volume keeps the image's size).
+fn volumes(image: MachineImage, data_gib: u32) -> Vec<BlockDeviceMapping> {
+    let volume = |device: &str, size: Option<u32>| BlockDeviceMapping {
+        device_name: device.into(),
+        ebs: Ebs {
+            delete_on_termination: Some(true.into()),
+            encrypted: Some(true.into()),
+            volume_size: size.map(Into::into),
+            volume_type: Some("gp3".into()),
+        },
+    };
+    match image {
+        MachineImage::AmazonLinux2 | MachineImage::AmazonLinux2023 => vec![volume("/dev/xvda", Some(data_gib))],
+        MachineImage::Bottlerocket => vec![volume("/dev/xvda", None), volume("/dev/xvdb", Some(data_gib))],
     }
 }
 
