@@ -68,6 +68,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             min_capacity: cap.min_capacity,
             max_capacity: cap.max_capacity,
             desired_capacity: cap.desired_capacity,
+            spot: cap.spot.as_ref(),
         },
     )?;
     // 0 turns draining off, as `taskDrainTime: 0` does in the CDK.

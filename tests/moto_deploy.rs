@@ -351,6 +351,25 @@ fn every_example_deploys() {
                     data["BlockDeviceMappings"].as_array().unwrap().iter().map(|d| &d["DeviceName"]).collect();
                 assert_eq!(devices, [&json!("/dev/xvda"), &json!("/dev/xvdb")]);
             }
+            "spot" => {
+                let asg = moto.physical_id(&name, &id_of(&template, "AWS::AutoScaling::AutoScalingGroup"));
+                let groups =
+                    moto.aws(&["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", &asg]);
+                let policy = &groups["AutoScalingGroups"][0]["MixedInstancesPolicy"];
+                let types: Vec<&Value> = policy["LaunchTemplate"]["Overrides"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| &o["InstanceType"])
+                    .collect();
+                assert_eq!(types, [&json!("t3.medium"), &json!("t3a.medium"), &json!("t2.medium")]);
+                let distribution = &policy["InstancesDistribution"];
+                assert_eq!(
+                    (&distribution["OnDemandBaseCapacity"], &distribution["OnDemandPercentageAboveBaseCapacity"]),
+                    (&json!(1), &json!(25))
+                );
+                assert_eq!(distribution["SpotMaxPrice"], "0.05");
+            }
             "no-nat" => {
                 assert_eq!(count("AWS::EC2::NatGateway"), 0);
                 assert_eq!(count("AWS::EC2::Subnet"), 2);

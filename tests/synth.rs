@@ -619,6 +619,38 @@ fn bottlerocket_joins_the_cluster_by_toml_and_keeps_containers_on_an_encrypted_d
 }
 
 #[test]
+fn spot_capacity_mixes_instance_types_and_drains_on_the_interruption_notice() {
+    let t = synth("capacity: {instance_type: t3.large, spot: {instance_types: [t3a.large], on_demand_percentage: 20}}");
+    let group = &only(&t, "AWS::AutoScaling::AutoScalingGroup")["Properties"];
+    assert!(group.get("LaunchTemplate").is_none(), "the mixed-instances policy names the launch template");
+    assert_eq!(group["CapacityRebalance"], true);
+    assert_eq!(
+        group["MixedInstancesPolicy"],
+        json!({
+            "InstancesDistribution": {
+                "OnDemandBaseCapacity": 0, "OnDemandPercentageAboveBaseCapacity": 20,
+                "SpotAllocationStrategy": "price-capacity-optimized"
+            },
+            "LaunchTemplate": {
+                "LaunchTemplateSpecification": {
+                    "LaunchTemplateId": {"Ref": "Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE"},
+                    "Version": {"Fn::GetAtt": ["Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE", "LatestVersionNumber"]}
+                },
+                "Overrides": [{"InstanceType": "t3.large"}, {"InstanceType": "t3a.large"}]
+            }
+        })
+    );
+    let user_data = only(&t, "AWS::EC2::LaunchTemplate")["Properties"]["LaunchTemplateData"]["UserData"].to_string();
+    assert!(user_data.contains("ECS_ENABLE_SPOT_INSTANCE_DRAINING=true"), "{user_data}");
+    let rocket = synth("capacity: {machine_image: bottlerocket, spot: {}}");
+    let user_data =
+        only(&rocket, "AWS::EC2::LaunchTemplate")["Properties"]["LaunchTemplateData"]["UserData"].to_string();
+    assert!(user_data.contains("enable-spot-instance-draining = true"), "{user_data}");
+    let on_demand = default_template();
+    assert!(!on_demand.to_string().contains("SPOT"));
+}
+
+#[test]
 fn without_nat_gateways_instances_run_in_public_subnets() {
     let t = synth("vpc: {nat_gateways: 0}");
     resource_count_is(&t, "AWS::EC2::NatGateway", 0);

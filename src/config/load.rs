@@ -135,17 +135,20 @@ fn rules_broken_by_the_rest(mut document: serde_yaml::Value, broken: &[String]) 
     }
     let Ok(config) = serde_yaml::from_value::<Config>(document) else { return Vec::new() };
     let concerns_broken = |d: &Diagnostic| {
-        broken.iter().any(|b| {
+        broken.iter().map(|b| b.split('[').next().unwrap_or(b)).any(|b| {
             d.field == *b
                 || d.field.starts_with(&format!("{b}."))
                 || b.starts_with(&format!("{}.", d.field))
-                || d.message.contains(b.as_str())
+                || d.message.contains(b)
         })
     };
     config.validate().err().unwrap_or_default().into_iter().filter(|d| !concerns_broken(d)).collect()
 }
 
+/// Removes the field at `path`; for a list item, the whole list (taking out one item would shift
+/// the others' places in what the rules report).
 fn remove_path(document: &mut serde_yaml::Value, path: &str) {
+    let path = path.split('[').next().unwrap_or(path);
     let (parent, key) = match path.rsplit_once('.') {
         Some((parent, key)) => (Some(parent), key),
         None => (None, path),

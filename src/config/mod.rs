@@ -157,6 +157,11 @@ pub struct CapacityConfig {
     ///
     /// Default: - the AWS-managed key for SNS (alias/aws/sns): encrypted, with nothing to manage.
     pub drain_topic_kms_key_arn: Option<String>,
+    /// Run instances on Spot capacity, from several instance types, with an on-demand share if
+    /// wanted. Two minutes before Spot takes an instance back, ECS drains it.
+    ///
+    /// Default: - none: on-demand instances of `instance_type` only.
+    pub spot: Option<SpotConfig>,
 }
 
 impl Default for CapacityConfig {
@@ -171,8 +176,32 @@ impl Default for CapacityConfig {
             root_volume_gib: 30,
             task_drain_time_seconds: 300,
             drain_topic_kms_key_arn: None,
+            spot: None,
         }
     }
+}
+
+/// Spot capacity for the Auto Scaling group: a mixed-instances policy.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpotConfig {
+    /// More instance types to draw from besides `instance_type`, of the same architecture and
+    /// similar size: the more pools, the fewer interruptions. At most 39.
+    ///
+    /// Default: - none.
+    pub instance_types: Vec<String>,
+    /// Instances that are always on demand, the first ones launched.
+    ///
+    /// Default: 0
+    pub on_demand_base_capacity: u32,
+    /// Of the instances above that base, the percentage on demand, 0 to 100.
+    ///
+    /// Default: 0
+    pub on_demand_percentage: u32,
+    /// The most to pay per instance-hour, in US dollars, such as 0.05.
+    ///
+    /// Default: - the on-demand price.
+    pub max_price: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
@@ -193,6 +222,15 @@ pub enum MachineImage {
 pub enum Architecture {
     X86_64,
     Arm64,
+}
+
+impl std::fmt::Display for Architecture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        })
+    }
 }
 
 impl Architecture {

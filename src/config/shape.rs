@@ -46,6 +46,12 @@ fn walk(value: &Value, node: &Schema, root: &Schema, path: &str, out: &mut Vec<(
         Value::Null if types.contains(&"null") => {}
         Value::Bool(_) if types.contains(&"boolean") => {}
         Value::String(_) if types.contains(&"string") => {}
+        Value::Number(_) if types.contains(&"number") => {}
+        Value::Sequence(items) if types.contains(&"array") => {
+            for (i, item) in items.iter().enumerate() {
+                walk(item, &node["items"], root, &format!("{path}[{i}]"), out);
+            }
+        }
         Value::Number(n) if types.contains(&"integer") => {
             if n.as_u64().is_none_or(|v| u32::try_from(v).is_err()) {
                 push(out, path, path, format!("invalid value: {n}, expected a whole number from 0 to {}", u32::MAX));
@@ -108,6 +114,8 @@ fn describe(schema_type: &str, node: &Schema) -> String {
         ("string", _) => "a string".into(),
         ("boolean", _) => "true or false".into(),
         ("object", _) => "a mapping".into(),
+        ("array", _) => "a list".into(),
+        ("number", _) => "a number".into(),
         (other, _) => other.to_owned(),
     }
 }

@@ -31,8 +31,10 @@ impl SourceMap {
 
     /// The location of `path`'s key, or of its nearest written ancestor when the key was left to
     /// its default.
+    /// `path` is dotted; list items may be written `list[1]` or `list.1`.
     pub fn locate(&self, path: &str) -> Option<Location> {
-        let mut path = path;
+        let dotted = path.replace('[', ".").replace(']', "");
+        let mut path = dotted.as_str();
         loop {
             if let Some(location) = self.keys.get(path) {
                 return Some(*location);
@@ -80,7 +82,12 @@ impl Builder {
                 };
                 *key = Some(text);
             }
-            Some(Frame::Sequence { index, .. }) => *index += 1,
+            Some(Frame::Sequence { path, index }) => {
+                if let Some((_, location)) = scalar {
+                    self.keys.insert(join(path, &index.to_string()), location);
+                }
+                *index += 1;
+            }
             None => {}
         }
     }
@@ -129,6 +136,19 @@ mod tests {
         assert_eq!(map.locate("capacity.min_capacity"), Some(Location { line: 3, column: 3 }));
         assert_eq!(map.locate("capacity.max_capacity"), Some(Location { line: 4, column: 3 }));
         assert_eq!(map.locate("list.1.name"), Some(Location { line: 7, column: 6 }));
+    }
+
+    #[test]
+    fn locates_list_items() {
+        let map = SourceMap::parse(
+            "types: [a, b]
+more:
+  - c
+  - d
+",
+        );
+        assert_eq!(map.locate("types[1]"), Some(Location { line: 1, column: 12 }));
+        assert_eq!(map.locate("more[1]"), Some(Location { line: 4, column: 5 }));
     }
 
     #[test]

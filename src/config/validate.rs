@@ -2,7 +2,7 @@
 
 use std::ops::{Deref, RangeInclusive};
 
-use super::{Config, DEFAULT_SSL_POLICY, Diagnostic, Protocol};
+use super::{Architecture, Config, DEFAULT_SSL_POLICY, Diagnostic, Protocol, SpotConfig};
 use crate::cidr::{CidrError, Ipv4Cidr};
 
 pub const MAX_AZS: RangeInclusive<u32> = 2..=6;
@@ -226,6 +226,9 @@ fn check_capacity(v: &mut Rules, c: &Config) {
             "must be 0 (no drain hook) or from 30 to 172800 (48 hours, the longest a lifecycle hook can hold an instance)",
         );
     }
+    if let Some(spot) = &cap.spot {
+        check_spot(v, &cap.instance_type, spot);
+    }
     if let Some(key) = &cap.drain_topic_kms_key_arn {
         let field = "capacity.drain_topic_kms_key_arn";
         if drain == 0 {
@@ -242,17 +245,55 @@ fn check_capacity(v: &mut Rules, c: &Config) {
     }
 }
 
+/// An Auto Scaling group takes at most 40 instance types.
+const MAX_INSTANCE_TYPES: usize = 40;
+
+fn check_spot(v: &mut Rules, primary: &str, spot: &SpotConfig) {
+    let architecture = Architecture::of_instance_type(primary);
+    for (i, instance_type) in spot.instance_types.iter().enumerate() {
+        let field = format!("capacity.spot.instance_types[{i}]");
+        if check_instance_type_at(v, &field, instance_type)
+            && Architecture::of_instance_type(instance_type) != architecture
+        {
+            v.fail_str(
+                &field,
+                instance_type,
+                &format!("is not of capacity.instance_type's architecture ({architecture}): one image serves them all"),
+            );
+        }
+        if instance_type == primary || spot.instance_types[..i].contains(instance_type) {
+            v.fail_str(&field, instance_type, "is listed twice (capacity.instance_type counts)");
+        }
+    }
+    if spot.instance_types.len() + 1 > MAX_INSTANCE_TYPES {
+        v.fail(
+            "capacity.spot.instance_types",
+            spot.instance_types.len(),
+            "are too many: at most 39 besides capacity.instance_type",
+        );
+    }
+    v.range("capacity.spot.on_demand_percentage", spot.on_demand_percentage, 0..=100, "");
+    if let Some(price) = spot.max_price {
+        if !(price.is_finite() && price > 0.0 && price <= 1000.0) {
+            v.fail("capacity.spot.max_price", price, "must be a price per hour above 0, in US dollars, such as 0.05");
+        }
+    }
+}
+
 fn check_instance_type(v: &mut Rules, instance_type: &str) {
-    let field = "capacity.instance_type";
-    let Some((family, size)) = instance_type.split_once('.') else {
-        v.fail_str(field, instance_type, "must be an EC2 instance type such as t3.micro");
-        return;
-    };
+    check_instance_type_at(v, "capacity.instance_type", instance_type);
+}
+
+/// Checks an instance type's form; says whether it passed.
+fn check_instance_type_at(v: &mut Rules, field: &str, instance_type: &str) -> bool {
     let valid_part =
         |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !valid_part(family) || !valid_part(size) || size.contains('.') {
+    let well_formed =
+        instance_type.split_once('.').is_some_and(|(family, size)| valid_part(family) && valid_part(size));
+    if !well_formed {
         v.fail_str(field, instance_type, "must be an EC2 instance type such as t3.micro");
     }
+    well_formed
 }
 
 /// The port the redirect listener takes.
@@ -1045,6 +1086,32 @@ mod tests {
             })
             .is_empty()
         );
+    }
+
+    #[test]
+    fn spot_types_share_the_architecture_and_are_listed_once() {
+        use crate::config::SpotConfig;
+        let spot = |types: &[&str], price: Option<f64>| {
+            let spot = SpotConfig {
+                instance_types: types.iter().map(|t| t.to_string()).collect(),
+                max_price: price,
+                ..SpotConfig::default()
+            };
+            move |c: &mut Config| {
+                c.capacity.instance_type = "t3.medium".into();
+                c.capacity.spot = Some(spot);
+            }
+        };
+        assert!(errors(spot(&["t3a.medium", "m5.large"], Some(0.05))).is_empty());
+        let first = "capacity.spot.instance_types[0]";
+        assert_one_error(spot(&["m7g.large"], None), first, "architecture (x86_64)");
+        assert_one_error(spot(&["t3.medium"], None), first, "listed twice");
+        assert_one_error(spot(&["t3a.medium", "t3a.medium"], None), "capacity.spot.instance_types[1]", "listed twice");
+        assert_one_error(spot(&["large"], None), first, "such as t3.micro");
+        assert_one_error(spot(&[], Some(0.0)), "capacity.spot.max_price", "above 0");
+        let many: Vec<String> = (0..40).map(|i| format!("m{i}.large")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert_one_error(spot(&many, None), "capacity.spot.instance_types", "at most 39");
     }
 
     #[test]

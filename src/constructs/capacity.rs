@@ -1,9 +1,10 @@
 //! The cluster's EC2 capacity: an Auto Scaling group of ECS-optimized instances that join the cluster.
 
-use crate::config::{Architecture, MachineImage};
+use crate::config::{Architecture, MachineImage, SpotConfig};
 use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{
-    AutoScalingGroup, LaunchTemplateSpecification, PropagatedTag, RollingUpdate, ScheduledAction, UpdatePolicy,
+    AutoScalingGroup, InstanceTypeOverride, InstancesDistribution, LaunchTemplateSpecification, MixedInstancesPolicy,
+    MixedLaunchTemplate, PropagatedTag, RollingUpdate, ScheduledAction, UpdatePolicy,
 };
 use crate::resources::ec2::{
     BlockDeviceMapping, Ebs, IamInstanceProfileSpecification, LaunchTemplate, LaunchTemplateData, MetadataOptions,
@@ -31,6 +32,7 @@ pub struct CapacityProps<'a> {
     pub min_capacity: u32,
     pub max_capacity: u32,
     pub desired_capacity: Option<u32>,
+    pub spot: Option<&'a SpotConfig>,
 }
 
 pub struct Capacity {
@@ -74,7 +76,7 @@ impl Capacity {
         let profile =
             t.add(&scope.child("InstanceProfile"), InstanceProfile { roles: vec![role.role_name().into()] })?;
 
-        let user_data = joins_cluster(props.machine_image, props.cluster);
+        let user_data = joins_cluster(props.machine_image, props.cluster, props.spot.is_some());
         let launch_template_scope = scope.child("LaunchTemplate");
         let launch_template = t.add_with(
             &launch_template_scope.child("Resource"),
@@ -83,7 +85,7 @@ impl Capacity {
                     block_device_mappings: Some(volumes(props.machine_image, props.root_volume_gib)),
                     iam_instance_profile: Some(IamInstanceProfileSpecification { arn: profile.arn().into() }),
                     image_id: Intrinsic::reference(&image_id).into(),
-                    instance_type: props.instance_type.into(),
+                    instance_type: props.instance_type.clone().into(),
                     key_name: props.key_name.map(Into::into),
                     // IMDSv2 only, one hop: the agent (host network) reaches the instance role's
                     // credentials, containers in bridge mode cannot; they use their task role.
@@ -111,13 +113,15 @@ impl Capacity {
         let auto_scaling_group = t.add_with(
             &scope.child("ASG"),
             AutoScalingGroup {
+                // Spot: replace an instance at risk before it is taken back, not after.
+                capacity_rebalance: props.spot.map(|_| true),
                 desired_capacity: props.desired_capacity.map(|d| d.to_string().into()),
-                launch_template: LaunchTemplateSpecification {
-                    launch_template_id: launch_template.launch_template_id().into(),
-                    version: launch_template.latest_version_number().into(),
-                },
+                launch_template: props.spot.is_none().then(|| launch_template_version(&launch_template)),
                 max_size: props.max_capacity.to_string().into(),
                 min_size: props.min_capacity.to_string().into(),
+                mixed_instances_policy: props
+                    .spot
+                    .map(|spot| mixed_instances(spot, &props.instance_type, launch_template_version(&launch_template))),
                 tags: vec![PropagatedTag {
                     key: "Name".into(),
                     propagate_at_launch: true,
@@ -157,14 +161,55 @@ impl Capacity {
     }
 }
 
-/// User data that makes the instance's ECS agent join `cluster`.
-fn joins_cluster(image: MachineImage, cluster: &Handle<Cluster>) -> String {
+fn launch_template_version(launch_template: &Handle<LaunchTemplate>) -> LaunchTemplateSpecification {
+    LaunchTemplateSpecification {
+        launch_template_id: launch_template.launch_template_id().into(),
+        version: launch_template.latest_version_number().into(),
+    }
+}
+
+/// The primary type and the others, on demand up to the configured share, Spot from the pools
+/// least likely to be interrupted at the lowest price.
+fn mixed_instances(
+    spot: &SpotConfig,
+    primary: &str,
+    launch_template: LaunchTemplateSpecification,
+) -> MixedInstancesPolicy {
+    let types = std::iter::once(primary).chain(spot.instance_types.iter().map(String::as_str));
+    MixedInstancesPolicy {
+        instances_distribution: InstancesDistribution {
+            on_demand_base_capacity: spot.on_demand_base_capacity.into(),
+            on_demand_percentage_above_base_capacity: spot.on_demand_percentage.into(),
+            spot_allocation_strategy: "price-capacity-optimized",
+            spot_max_price: spot.max_price.map(|price| price.to_string().into()),
+        },
+        launch_template: MixedLaunchTemplate {
+            launch_template_specification: launch_template,
+            overrides: types.map(|t| InstanceTypeOverride { instance_type: t.into() }).collect(),
+        },
+    }
+}
+
+/// User data that makes the instance's ECS agent join `cluster`, and with Spot drain its tasks
+/// when the two-minute interruption notice comes.
+fn joins_cluster(image: MachineImage, cluster: &Handle<Cluster>, spot: bool) -> String {
+    let cluster = cluster.sub_ref();
     match image {
         MachineImage::AmazonLinux2 | MachineImage::AmazonLinux2023 => {
-            format!("#!/bin/bash\necho ECS_CLUSTER={} >> /etc/ecs/ecs.config\n", cluster.sub_ref())
+            let mut script = format!("#!/bin/bash\necho ECS_CLUSTER={cluster} >> /etc/ecs/ecs.config\n");
+            if spot {
+                script.push_str("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config\n");
+            }
+            script
         }
         // Bottlerocket reads TOML settings, not a script.
-        MachineImage::Bottlerocket => format!("[settings.ecs]\ncluster = \"{}\"\n", cluster.sub_ref()),
+        MachineImage::Bottlerocket => {
+            let mut settings = format!("[settings.ecs]\ncluster = \"{cluster}\"\n");
+            if spot {
+                settings.push_str("enable-spot-instance-draining = true\n");
+            }
+            settings
+        }
     }
 }
 

@@ -9,10 +9,13 @@ use crate::template::{Handle, Intrinsic, List, Resource, Tags, Value};
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AutoScalingGroup {
+    pub capacity_rebalance: Option<bool>,
     pub desired_capacity: Option<Value<String>>,
-    pub launch_template: LaunchTemplateSpecification,
+    /// One of this and `mixed_instances_policy`.
+    pub launch_template: Option<LaunchTemplateSpecification>,
     pub max_size: Value<String>,
     pub min_size: Value<String>,
+    pub mixed_instances_policy: Option<MixedInstancesPolicy>,
     pub tags: Vec<PropagatedTag>,
     #[serde(rename = "VPCZoneIdentifier")]
     pub vpc_zone_identifier: List<String>,
@@ -42,6 +45,37 @@ impl Handle<AutoScalingGroup> {
 pub struct LaunchTemplateSpecification {
     pub launch_template_id: Value<String>,
     pub version: Value<String>,
+}
+
+/// Several instance types, on demand and Spot, from one launch template.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MixedInstancesPolicy {
+    pub instances_distribution: InstancesDistribution,
+    pub launch_template: MixedLaunchTemplate,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstancesDistribution {
+    pub on_demand_base_capacity: Value<u32>,
+    pub on_demand_percentage_above_base_capacity: Value<u32>,
+    pub spot_allocation_strategy: &'static str,
+    pub spot_max_price: Option<Value<String>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MixedLaunchTemplate {
+    pub launch_template_specification: LaunchTemplateSpecification,
+    pub overrides: Vec<InstanceTypeOverride>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceTypeOverride {
+    pub instance_type: Value<String>,
 }
 
 #[derive(Debug, Serialize)]
