@@ -1,7 +1,7 @@
 //! The whole stack, wired from a validated configuration: the counterpart of the CDK's
 //! `ApplicationLoadBalancedEc2Service` on a cluster with `addCapacity`.
 
-use crate::config::ValidConfig;
+use crate::config::{NetworkPlan, ValidConfig};
 use crate::constructs::capacity::{Capacity, CapacityProps};
 use crate::constructs::connections::{self, Peer, TcpPorts};
 use crate::constructs::drain_hook::{self, DrainHookProps};
@@ -9,7 +9,7 @@ use crate::constructs::load_balancer::{AlbWithListener, LoadBalancerProps};
 use crate::constructs::service::{self, ServiceProps};
 use crate::constructs::service_scaling::{self, ServiceScalingProps};
 use crate::constructs::task::{self, TaskProps};
-use crate::constructs::vpc::{Network, VpcProps};
+use crate::constructs::vpc::{Network, NetworkProps, VpcProps};
 use crate::constructs::{cluster, dns};
 use crate::resources::iam::Statement;
 use crate::template::{Options, Output, Scope, Tags, Template, TemplateError};
@@ -39,16 +39,20 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
     ));
     let stack = Scope::stack(&config.stack_name);
 
-    let network = Network::build(
-        &mut t,
-        &stack.child("MyVpc"),
-        &VpcProps {
-            cidr: config.vpc_cidr(),
-            public_subnets: config.public_subnet_blocks().to_vec(),
-            private_subnets: config.private_subnet_blocks().to_vec(),
-            nat_gateways: config.nat_gateways() as usize,
+    let network_props = match config.network() {
+        NetworkPlan::Create { cidr, public_subnets, private_subnets, nat_gateways } => NetworkProps::Create(VpcProps {
+            cidr: *cidr,
+            public_subnets: public_subnets.clone(),
+            private_subnets: private_subnets.clone(),
+            nat_gateways: *nat_gateways as usize,
+        }),
+        NetworkPlan::Existing(existing) => NetworkProps::Existing {
+            vpc_id: &existing.vpc_id,
+            public_subnet_ids: &existing.public_subnet_ids,
+            private_subnet_ids: &existing.private_subnet_ids,
         },
-    )?;
+    };
+    let network = Network::build(&mut t, &stack.child("MyVpc"), &network_props)?;
 
     let cluster_scope = stack.child("Ec2Cluster");
     let cluster = cluster::build(&mut t, &cluster_scope, config.observability.container_insights.setting())?;
@@ -58,7 +62,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
         &mut t,
         &capacity_scope,
         CapacityProps {
-            vpc: &network.vpc,
+            vpc_id: network.vpc_id.clone(),
             subnets: network.private_subnet_ids(),
             cluster: &cluster,
             instance_type: cap.instance_type.clone(),
@@ -89,19 +93,15 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
 
     let service_scope = stack.child("Ec2Service");
     let lb = &config.load_balancer;
-    let internet_routes = network
-        .public_subnets
-        .iter()
-        .fold(Options::new(), |o, s| o.depends_on(&s.default_route).depends_on(&s.route_table_association));
     let lb_scope = service_scope.child("LB");
     let alb = AlbWithListener::build(
         &mut t,
         &lb_scope,
         LoadBalancerProps {
-            vpc: &network.vpc,
+            vpc_id: network.vpc_id.clone(),
             public: lb.public,
             subnets: if lb.public { network.public_subnet_ids() } else { network.private_subnet_ids() },
-            depends_on: if lb.public { internet_routes } else { Options::new() },
+            depends_on: if lb.public { network.internet_routes() } else { Options::new() },
             listener_port: config.listener_port(),
             tls: config.tls(),
             idle_timeout_seconds: lb.idle_timeout_seconds,

@@ -211,6 +211,28 @@ fn with_stand_in_for_bottlerocket_image(moto: &Moto, path: &Path, dir: &Path) ->
     out
 }
 
+/// The example's template with its VPC and subnet IDs (the user's own, in real use) replaced by
+/// a VPC and subnets made in moto: two public, two private.
+fn with_moto_network(moto: &Moto, path: &Path, dir: &Path) -> std::path::PathBuf {
+    let mut text = std::fs::read_to_string(path).unwrap();
+    let example = ecs_alb::config::load(&repo_root().join("examples/existing-vpc.yaml")).unwrap();
+    let existing = example.vpc.existing.clone().expect("an existing VPC");
+    let vpc =
+        moto.aws(&["ec2", "create-vpc", "--cidr-block", "10.9.0.0/16"])["Vpc"]["VpcId"].as_str().unwrap().to_owned();
+    text = text.replace(&existing.vpc_id, &vpc);
+    let example_subnets = existing.public_subnet_ids.iter().chain(&existing.private_subnet_ids);
+    for (i, example_subnet) in example_subnets.enumerate() {
+        let zone = ["us-east-1a", "us-east-1b"][i % 2];
+        let cidr = format!("10.9.{i}.0/24");
+        let subnet =
+            moto.aws(&["ec2", "create-subnet", "--vpc-id", &vpc, "--cidr-block", &cidr, "--availability-zone", zone]);
+        text = text.replace(example_subnet.as_str(), subnet["Subnet"]["SubnetId"].as_str().unwrap());
+    }
+    let out = dir.join("existing-vpc.json");
+    std::fs::write(&out, text).unwrap();
+    out
+}
+
 #[test]
 fn every_example_deploys() {
     let moto = Moto::start();
@@ -221,6 +243,9 @@ fn every_example_deploys() {
         let template = load(&path);
         if name == "https" {
             path = with_moto_certificate_and_zone(&moto, &path, dir.path());
+        }
+        if name == "existing-vpc" {
+            path = with_moto_network(&moto, &path, dir.path());
         }
         if name == "bottlerocket" {
             path = with_stand_in_for_bottlerocket_image(&moto, &path, dir.path());
@@ -369,6 +394,33 @@ fn every_example_deploys() {
                     (&json!(1), &json!(25))
                 );
                 assert_eq!(distribution["SpotMaxPrice"], "0.05");
+            }
+            "existing-vpc" => {
+                for absent in ["AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::NatGateway", "AWS::EC2::Route"] {
+                    assert_eq!(count(absent), 0, "{absent}");
+                }
+                let lb = load_balancer(&moto, &name, &template);
+                let vpc = moto.aws(&["ec2", "describe-vpcs", "--filters", "Name=cidr,Values=10.9.0.0/16"])["Vpcs"][0]["VpcId"].clone();
+                assert_eq!(lb["VpcId"], vpc, "the load balancer is in the existing VPC");
+                let asg = moto.physical_id(&name, &id_of(&template, "AWS::AutoScaling::AutoScalingGroup"));
+                let groups =
+                    moto.aws(&["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", &asg]);
+                let zone_subnets = groups["AutoScalingGroups"][0]["VPCZoneIdentifier"].as_str().unwrap().to_owned();
+                let private: Vec<String> = moto.aws(&[
+                    "ec2",
+                    "describe-subnets",
+                    "--filters",
+                    "Name=cidr-block,Values=10.9.2.0/24,10.9.3.0/24",
+                ])["Subnets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s["SubnetId"].as_str().unwrap().to_owned())
+                    .collect();
+                assert_eq!(private.len(), 2);
+                for subnet in private {
+                    assert!(zone_subnets.contains(&subnet), "instances in the private subnets: {zone_subnets}");
+                }
             }
             "no-nat" => {
                 assert_eq!(count("AWS::EC2::NatGateway"), 0);

@@ -9,7 +9,7 @@ use std::process::Command;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 
-use ecs_alb::config::{Config, MachineImage, Protocol};
+use ecs_alb::config::{Config, ExistingVpcConfig, MachineImage, Protocol, VpcConfig};
 use ecs_alb::pattern::{SynthOptions, synthesize};
 use testkit::venv_tool;
 
@@ -56,11 +56,22 @@ fn valid_config() -> impl Strategy<Value = Config> {
         any::<bool>(),
         proptest::collection::btree_map("S_[A-Z0-9_]{0,10}", 0usize..SECRET_ARNS.len(), 0..3),
     );
-    (vpc, capacity, lb, service, container).prop_map(|(vpc, cap, lb, svc, ct)| {
+    let existing_vpc = proptest::bool::weighted(0.2);
+    (vpc, capacity, lb, service, container, existing_vpc).prop_map(|(vpc, cap, lb, svc, ct, existing)| {
         let mut c = Config { stack_name: format!("S{}", vpc.0), ..Config::default() };
         c.vpc.max_azs = vpc.0;
         c.vpc.cidr = format!("10.{}.0.0/{}", vpc.1, vpc.1);
         c.vpc.nat_gateways = Some(vpc.2.min(vpc.0));
+        if existing {
+            c.vpc = VpcConfig {
+                existing: Some(ExistingVpcConfig {
+                    vpc_id: "vpc-0123456789abcdef0".into(),
+                    public_subnet_ids: vec!["subnet-0aaaaaaaaaaaaaaa1".into(), "subnet-0aaaaaaaaaaaaaaa2".into()],
+                    private_subnet_ids: vec!["subnet-0bbbbbbbbbbbbbbb1".into(), "subnet-0bbbbbbbbbbbbbbb2".into()],
+                }),
+                ..VpcConfig::default()
+            };
+        }
         c.capacity.instance_type = INSTANCE_TYPES[cap.0].into();
         c.capacity.machine_image = IMAGES[cap.0 % IMAGES.len()];
         c.capacity.max_capacity = cap.1;

@@ -651,6 +651,34 @@ fn spot_capacity_mixes_instance_types_and_drains_on_the_interruption_notice() {
 }
 
 #[test]
+fn an_existing_vpc_is_used_by_its_ids_and_nothing_of_the_network_is_created() {
+    let t = synth(
+        "vpc: {existing: {vpc_id: vpc-0123456789abcdef0, \
+         public_subnet_ids: [subnet-0aaaaaaaaaaaaaaa1, subnet-0aaaaaaaaaaaaaaa2], \
+         private_subnet_ids: [subnet-0bbbbbbbbbbbbbbb1, subnet-0bbbbbbbbbbbbbbb2]}}",
+    );
+    assert!(!t["Resources"].as_object().unwrap().values().any(|r| {
+        ["AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::NatGateway", "AWS::EC2::InternetGateway", "AWS::EC2::Route"]
+            .contains(&r["Type"].as_str().unwrap())
+    }));
+    has_resource_properties(
+        &t,
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        json!({"Subnets": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]}),
+    );
+    assert!(only(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer").get("DependsOn").is_none());
+    has_resource_properties(
+        &t,
+        "AWS::AutoScaling::AutoScalingGroup",
+        json!({"VPCZoneIdentifier": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"]}),
+    );
+    has_resource_properties(&t, "AWS::ElasticLoadBalancingV2::TargetGroup", json!({"VpcId": "vpc-0123456789abcdef0"}));
+    for (id, sg) in resources_of_type(&t, "AWS::EC2::SecurityGroup") {
+        assert_eq!(sg["Properties"]["VpcId"], "vpc-0123456789abcdef0", "{id}");
+    }
+}
+
+#[test]
 fn without_nat_gateways_instances_run_in_public_subnets() {
     let t = synth("vpc: {nat_gateways: 0}");
     resource_count_is(&t, "AWS::EC2::NatGateway", 0);

@@ -262,7 +262,7 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "ecs-alb.yaml:2:3: vpc: unknown field `max_az`, expected one of `max_azs`, `cidr`, `nat_gateways`",
+                "ecs-alb.yaml:2:3: vpc: unknown field `max_az`, expected one of `max_azs`, `cidr`, `nat_gateways`, `existing`",
                 "ecs-alb.yaml:3:3: vpc.cidr: invalid type: sequence, expected a string",
                 "ecs-alb.yaml:5:3: capacity.machine_image: unknown variant `amazon-linux-3`, expected `amazon-linux-2`, `amazon-linux-2023`, `bottlerocket`",
                 "ecs-alb.yaml:6:3: capacity.min_capacity: invalid value: -1, expected a whole number from 0 to 4294967295",

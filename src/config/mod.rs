@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use load::{ConfigError, Diagnostic, load, load_str};
-pub use validate::{Domain, SecretSource, Tls, ValidConfig, secret_source};
+pub use validate::{Domain, NetworkPlan, SecretSource, Tls, ValidConfig, secret_source};
 
 /// The stack: a VPC, an ECS cluster on an Auto Scaling group, and a service behind an ALB.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -109,12 +109,37 @@ pub struct VpcConfig {
     ///
     /// Default: - one per availability zone (`max_azs`).
     pub nat_gateways: Option<u32>,
+    /// Use a VPC that exists instead of creating one; then `max_azs`, `cidr` and `nat_gateways`
+    /// have no use and must be left out.
+    ///
+    /// Default: - none: ecs-alb creates the VPC.
+    pub existing: Option<ExistingVpcConfig>,
 }
 
 impl Default for VpcConfig {
     fn default() -> Self {
-        VpcConfig { max_azs: 2, cidr: "10.0.0.0/16".into(), nat_gateways: None }
+        VpcConfig { max_azs: 2, cidr: "10.0.0.0/16".into(), nat_gateways: None, existing: None }
     }
+}
+
+/// A VPC made elsewhere, by its IDs. Subnets should lie in different availability zones, and
+/// private ones need a route out (NAT) for the instances to reach ECS.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExistingVpcConfig {
+    /// Such as vpc-0123456789abcdef0.
+    ///
+    /// Default: - none: required.
+    pub vpc_id: String,
+    /// Subnets with a route to an internet gateway: where a public load balancer goes (two at
+    /// least, in different zones).
+    ///
+    /// Default: - none.
+    pub public_subnet_ids: Vec<String>,
+    /// Where the instances (and an internal load balancer) go; without any, the public subnets.
+    ///
+    /// Default: - none.
+    pub private_subnet_ids: Vec<String>,
 }
 
 /// The EC2 instances of the cluster, in an Auto Scaling group.

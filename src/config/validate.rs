@@ -2,7 +2,7 @@
 
 use std::ops::{Deref, RangeInclusive};
 
-use super::{Architecture, Config, DEFAULT_SSL_POLICY, Diagnostic, Protocol, SpotConfig};
+use super::{Architecture, Config, DEFAULT_SSL_POLICY, Diagnostic, ExistingVpcConfig, Protocol, SpotConfig, VpcConfig};
 use crate::cidr::{CidrError, Ipv4Cidr};
 
 pub const MAX_AZS: RangeInclusive<u32> = 2..=6;
@@ -28,30 +28,27 @@ pub const LOG_RETENTION_DAYS: [u32; 22] =
 #[derive(Clone, Debug)]
 pub struct ValidConfig {
     config: Config,
-    vpc_cidr: Ipv4Cidr,
-    /// The public subnets' blocks, then the private ones'.
-    subnet_blocks: Vec<Ipv4Cidr>,
-    nat_gateways: u32,
+    network: NetworkPlan,
+}
+
+/// The network the stack runs in.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NetworkPlan {
+    /// A VPC to create, its blocks worked out.
+    Create {
+        cidr: Ipv4Cidr,
+        /// One block per availability zone.
+        public_subnets: Vec<Ipv4Cidr>,
+        /// One block per zone, or none when no NAT gateway gives private subnets a way out.
+        private_subnets: Vec<Ipv4Cidr>,
+        nat_gateways: u32,
+    },
+    Existing(ExistingVpcConfig),
 }
 
 impl ValidConfig {
-    pub fn vpc_cidr(&self) -> Ipv4Cidr {
-        self.vpc_cidr
-    }
-
-    pub fn nat_gateways(&self) -> u32 {
-        self.nat_gateways
-    }
-
-    /// One block per availability zone.
-    pub fn public_subnet_blocks(&self) -> &[Ipv4Cidr] {
-        &self.subnet_blocks[..self.azs()]
-    }
-
-    /// One block per availability zone, or none when there are no NAT gateways to give private
-    /// subnets a way out.
-    pub fn private_subnet_blocks(&self) -> &[Ipv4Cidr] {
-        &self.subnet_blocks[self.azs()..]
+    pub fn network(&self) -> &NetworkPlan {
+        &self.network
     }
 
     pub fn listener_port(&self) -> u32 {
@@ -76,10 +73,6 @@ impl ValidConfig {
     pub fn domain(&self) -> Option<Domain<'_>> {
         let lb = &self.config.load_balancer;
         Some(Domain { name: lb.domain_name.as_deref()?, hosted_zone_id: lb.hosted_zone_id.as_deref()? })
-    }
-
-    fn azs(&self) -> usize {
-        self.subnet_blocks.len().min(self.config.vpc.max_azs as usize)
     }
 }
 
@@ -114,12 +107,13 @@ impl Config {
 
         check_stack_name(&mut v, &c.stack_name);
 
-        v.range("vpc.max_azs", c.vpc.max_azs, MAX_AZS, "an ALB needs subnets in at least two zones");
-        let nat_gateways = c.vpc.nat_gateways.unwrap_or(c.vpc.max_azs);
-        if nat_gateways > c.vpc.max_azs {
-            v.fail("vpc.nat_gateways", nat_gateways, format!("must be at most vpc.max_azs ({})", c.vpc.max_azs));
-        }
-        let vpc_cidr = check_vpc_cidr(&mut v, &c.vpc.cidr, subnet_count(c.vpc.max_azs, nat_gateways));
+        let network = match &c.vpc.existing {
+            Some(existing) => {
+                check_existing_vpc(&mut v, c, existing);
+                Some(NetworkPlan::Existing(existing.clone()))
+            }
+            None => check_new_vpc(&mut v, c),
+        };
 
         check_capacity(&mut v, c);
 
@@ -137,10 +131,8 @@ impl Config {
         check_service(&mut v, c);
         check_tags(&mut v, c);
 
-        match (v.diagnostics.is_empty(), vpc_cidr) {
-            (true, Some((vpc_cidr, subnet_blocks))) => {
-                Ok(ValidConfig { config: self, vpc_cidr, subnet_blocks, nat_gateways })
-            }
+        match (v.diagnostics.is_empty(), network) {
+            (true, Some(network)) => Ok(ValidConfig { config: self, network }),
             _ => Err(v.diagnostics),
         }
     }
@@ -158,6 +150,70 @@ fn check_stack_name(v: &mut Rules, name: &str) {
             "must start with a letter and hold only letters, digits and hyphens, at most 128 (CloudFormation's rule)",
         );
     }
+}
+
+fn check_new_vpc(v: &mut Rules, c: &Config) -> Option<NetworkPlan> {
+    v.range("vpc.max_azs", c.vpc.max_azs, MAX_AZS, "an ALB needs subnets in at least two zones");
+    let nat_gateways = c.vpc.nat_gateways.unwrap_or(c.vpc.max_azs);
+    if nat_gateways > c.vpc.max_azs {
+        v.fail("vpc.nat_gateways", nat_gateways, format!("must be at most vpc.max_azs ({})", c.vpc.max_azs));
+    }
+    let (cidr, mut blocks) = check_vpc_cidr(v, &c.vpc.cidr, subnet_count(c.vpc.max_azs, nat_gateways))?;
+    let azs = (c.vpc.max_azs as usize).min(blocks.len());
+    let private_subnets = blocks.split_off(azs);
+    Some(NetworkPlan::Create { cidr, public_subnets: blocks, private_subnets, nat_gateways })
+}
+
+fn check_existing_vpc(v: &mut Rules, c: &Config, existing: &ExistingVpcConfig) {
+    let defaults = VpcConfig::default();
+    let creation_only = "is for a VPC ecs-alb creates; leave it out with vpc.existing";
+    if c.vpc.max_azs != defaults.max_azs {
+        v.fail("vpc.max_azs", c.vpc.max_azs, creation_only);
+    }
+    if c.vpc.cidr != defaults.cidr {
+        v.fail_str("vpc.cidr", &c.vpc.cidr, creation_only);
+    }
+    if let Some(nat) = c.vpc.nat_gateways {
+        v.fail("vpc.nat_gateways", nat, creation_only);
+    }
+    if !has_aws_id(&existing.vpc_id, "vpc-") {
+        v.fail_str("vpc.existing.vpc_id", &existing.vpc_id, "must be a VPC ID such as vpc-0123456789abcdef0");
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (list, ids) in
+        [("public_subnet_ids", &existing.public_subnet_ids), ("private_subnet_ids", &existing.private_subnet_ids)]
+    {
+        for (i, id) in ids.iter().enumerate() {
+            let field = format!("vpc.existing.{list}[{i}]");
+            if !has_aws_id(id, "subnet-") {
+                v.fail_str(&field, id, "must be a subnet ID such as subnet-0123456789abcdef0");
+            } else if !seen.insert(id.as_str()) {
+                v.fail_str(&field, id, "is listed twice: a subnet is public or private, once");
+            }
+        }
+    }
+    let (public, private) = (existing.public_subnet_ids.len(), existing.private_subnet_ids.len());
+    if c.load_balancer.public && public < 2 {
+        v.fail(
+            "vpc.existing.public_subnet_ids",
+            format!("{public} subnet(s)"),
+            "are too few: an internet-facing load balancer needs public subnets in two zones at least",
+        );
+    }
+    if !c.load_balancer.public && private.max(public) < 2 {
+        v.fail(
+            "vpc.existing.private_subnet_ids",
+            format!("{private} subnet(s)"),
+            "are too few: an internal load balancer needs subnets in two zones at least",
+        );
+    }
+}
+
+/// Whether `id` is `prefix` and 8 or 17 lowercase hex digits, as EC2 writes IDs.
+fn has_aws_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix).is_some_and(|hex| {
+        (hex.len() == 8 || hex.len() == 17) && hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    })
 }
 
 fn check_vpc_cidr(v: &mut Rules, cidr: &str, subnets: u32) -> Option<(Ipv4Cidr, Vec<Ipv4Cidr>)> {
@@ -736,10 +792,13 @@ mod tests {
     #[test]
     fn the_defaults_are_valid() {
         let valid = Config::default().validate().unwrap();
-        assert_eq!(valid.nat_gateways(), 2);
-        assert_eq!(valid.public_subnet_blocks().len(), 2);
-        assert_eq!(valid.private_subnet_blocks()[1].to_string(), "10.0.192.0/18");
-        assert_eq!(valid.vpc_cidr().to_string(), "10.0.0.0/16");
+        let NetworkPlan::Create { cidr, public_subnets, private_subnets, nat_gateways } = valid.network() else {
+            panic!("the default creates its VPC")
+        };
+        assert_eq!(*nat_gateways, 2);
+        assert_eq!(public_subnets.len(), 2);
+        assert_eq!(private_subnets[1].to_string(), "10.0.192.0/18");
+        assert_eq!(cidr.to_string(), "10.0.0.0/16");
     }
 
     #[test]
@@ -1115,6 +1174,54 @@ mod tests {
     }
 
     #[test]
+    fn an_existing_vpc_is_checked_and_excludes_the_creation_fields() {
+        use crate::config::ExistingVpcConfig;
+        let ids = |prefix: &str, n: usize| (0..n).map(|i| format!("subnet-0{prefix}{i:015}")).collect::<Vec<_>>();
+        let existing = |public: usize, private: usize| ExistingVpcConfig {
+            vpc_id: "vpc-0123456789abcdef0".into(),
+            public_subnet_ids: ids("a", public),
+            private_subnet_ids: ids("b", private),
+        };
+        let with = |e: ExistingVpcConfig| move |c: &mut Config| c.vpc.existing = Some(e);
+        assert!(errors(with(existing(2, 2))).is_empty());
+        assert!(errors(with(existing(2, 0))).is_empty(), "instances may go to the public subnets");
+        assert_one_error(with(existing(1, 2)), "vpc.existing.public_subnet_ids", "1 subnet(s) are too few");
+        assert_one_error(
+            |c| {
+                with(existing(0, 1))(c);
+                c.load_balancer.public = false;
+            },
+            "vpc.existing.private_subnet_ids",
+            "internal load balancer",
+        );
+        assert_one_error(
+            with(ExistingVpcConfig { vpc_id: "vpc-12".into(), ..existing(2, 2) }),
+            "vpc.existing.vpc_id",
+            "such as vpc-0123456789abcdef0",
+        );
+        let mut twice = existing(2, 1);
+        twice.private_subnet_ids = vec![twice.public_subnet_ids[0].clone()];
+        assert_one_error(with(twice), "vpc.existing.private_subnet_ids[0]", "listed twice");
+        let mut bad = existing(2, 1);
+        bad.private_subnet_ids = vec!["sn-1".into()];
+        assert_one_error(with(bad), "vpc.existing.private_subnet_ids[0]", "subnet ID");
+        for (field, edit) in [
+            ("vpc.cidr", (|c: &mut Config| c.vpc.cidr = "10.1.0.0/16".into()) as fn(&mut Config)),
+            ("vpc.max_azs", |c| c.vpc.max_azs = 3),
+            ("vpc.nat_gateways", |c| c.vpc.nat_gateways = Some(1)),
+        ] {
+            assert_one_error(
+                |c| {
+                    with(existing(2, 2))(c);
+                    edit(c);
+                },
+                field,
+                "leave it out with vpc.existing",
+            );
+        }
+    }
+
+    #[test]
     fn every_broken_rule_is_reported_at_once() {
         let errs = errors(|c| {
             c.vpc.max_azs = 9;
@@ -1146,8 +1253,9 @@ mod tests {
         c.vpc.nat_gateways = Some(0);
         c.vpc.cidr = "10.0.0.0/27".into();
         let valid = c.validate().unwrap();
-        assert_eq!(valid.public_subnet_blocks().len(), 2);
-        assert!(valid.private_subnet_blocks().is_empty());
+        let NetworkPlan::Create { public_subnets, private_subnets, .. } = valid.network() else { panic!() };
+        assert_eq!(public_subnets.len(), 2);
+        assert!(private_subnets.is_empty());
     }
 
     #[test]

@@ -8,12 +8,12 @@ use crate::resources::autoscaling::{
 };
 use crate::resources::ec2::{
     BlockDeviceMapping, Ebs, IamInstanceProfileSpecification, LaunchTemplate, LaunchTemplateData, MetadataOptions,
-    SecurityGroup, SecurityGroupRule, TagSpecification, Vpc,
+    SecurityGroup, SecurityGroupRule, TagSpecification,
 };
 use crate::resources::ecs::Cluster;
 use crate::resources::iam::{InstanceProfile, Policy, Role, Statement};
 use crate::template::{
-    Handle, Intrinsic, List, LogicalId, Options, Parameter, Scope, Template, TemplateError, make_unique_id,
+    Handle, Intrinsic, List, LogicalId, Options, Parameter, Scope, Template, TemplateError, Value, make_unique_id,
 };
 
 /// The CDK's marker for an SSM parameter imported as a template parameter; part of the logical ID.
@@ -21,7 +21,7 @@ const SSM_IMPORT_MARKER: &str = "C96584B6-F00A-464E-AD19-53AFF4B05118";
 const IMAGE_PARAMETER_TYPE: &str = "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>";
 
 pub struct CapacityProps<'a> {
-    pub vpc: &'a Handle<Vpc>,
+    pub vpc_id: Value<String>,
     pub subnets: List<String>,
     pub cluster: &'a Handle<Cluster>,
     pub instance_type: String,
@@ -63,7 +63,7 @@ impl Capacity {
                 }]),
                 security_group_ingress: None,
                 tags: Some(name_tag(scope.node_path())),
-                vpc_id: props.vpc.vpc_id().into(),
+                vpc_id: props.vpc_id.clone(),
             },
         )?;
 

@@ -2,7 +2,7 @@
 
 use crate::config::{HealthCheckConfig, Tls};
 use crate::resources::Attribute;
-use crate::resources::ec2::{SecurityGroup, SecurityGroupRule, Vpc};
+use crate::resources::ec2::{SecurityGroup, SecurityGroupRule};
 use crate::resources::elbv2::{Action, Certificate, Listener, LoadBalancer, Matcher, TargetGroup};
 use crate::template::{Handle, Intrinsic, List, Options, Scope, Template, TemplateError, Value};
 
@@ -13,7 +13,7 @@ const TARGET_GROUP_PORT: u32 = 80;
 const HTTP_PORT: u32 = 80;
 
 pub struct LoadBalancerProps<'a> {
-    pub vpc: &'a Handle<Vpc>,
+    pub vpc_id: Value<String>,
     pub public: bool,
     pub subnets: List<String>,
     /// Resources the load balancer needs in place first (the public subnets' internet routes).
@@ -60,7 +60,7 @@ impl AlbWithListener {
                 }]),
                 security_group_ingress: Some(open_ports.map(from_anyone_on).collect()),
                 tags: None,
-                vpc_id: props.vpc.vpc_id().into(),
+                vpc_id: props.vpc_id.clone(),
             },
         )?;
 
@@ -103,7 +103,7 @@ impl AlbWithListener {
                 ],
                 target_type: "instance",
                 unhealthy_threshold_count: Some(hc.unhealthy_threshold.into()),
-                vpc_id: props.vpc.vpc_id().into(),
+                vpc_id: props.vpc_id.clone(),
             },
         )?;
         let tls = props.tls.as_ref();

@@ -1,13 +1,19 @@
-//! A VPC with a public subnet per availability zone and, when NAT gateways are wanted, a private one.
+//! The network: a VPC with a public subnet per availability zone and, when NAT gateways are
+//! wanted, a private one; or a VPC that exists already, by its IDs.
 
 use crate::cidr::Ipv4Cidr;
 use crate::constructs::name_tag;
 use crate::resources::ec2::{
     Eip, InternetGateway, NatGateway, Route, RouteTable, Subnet, SubnetRouteTableAssociation, Vpc, VpcGatewayAttachment,
 };
-use crate::template::{Handle, Intrinsic, List, Options, Scope, Tags, Template, TemplateError};
+use crate::template::{Handle, Intrinsic, List, Options, Scope, Tags, Template, TemplateError, Value};
 
 const ANYWHERE: &str = "0.0.0.0/0";
+
+pub enum NetworkProps<'a> {
+    Create(VpcProps),
+    Existing { vpc_id: &'a str, public_subnet_ids: &'a [String], private_subnet_ids: &'a [String] },
+}
 
 pub struct VpcProps {
     pub cidr: Ipv4Cidr,
@@ -20,16 +26,12 @@ pub struct VpcProps {
 }
 
 pub struct Network {
-    pub vpc: Handle<Vpc>,
-    pub public_subnets: Vec<PublicSubnet>,
-    pub private_subnets: Vec<Handle<Subnet>>,
-}
-
-pub struct PublicSubnet {
-    pub subnet: Handle<Subnet>,
-    /// What makes the subnet public: resources that need the internet from it depend on both.
-    pub default_route: Handle<Route>,
-    pub route_table_association: Handle<SubnetRouteTableAssociation>,
+    pub vpc_id: Value<String>,
+    public_subnet_ids: List<String>,
+    private_subnet_ids: List<String>,
+    /// What makes the created public subnets public: resources that need the internet from them
+    /// depend on both.
+    internet_routes: Vec<(Handle<Route>, Handle<SubnetRouteTableAssociation>)>,
 }
 
 /// What every subnet has, public or private.
@@ -55,7 +57,22 @@ impl SubnetKind {
 }
 
 impl Network {
-    pub fn build(t: &mut Template, scope: &Scope, props: &VpcProps) -> Result<Network, TemplateError> {
+    pub fn build(t: &mut Template, scope: &Scope, props: &NetworkProps<'_>) -> Result<Network, TemplateError> {
+        match props {
+            NetworkProps::Create(props) => Network::create(t, scope, props),
+            NetworkProps::Existing { vpc_id, public_subnet_ids, private_subnet_ids } => {
+                let ids = |ids: &[String]| ids.iter().map(|id| id.clone().into()).collect();
+                Ok(Network {
+                    vpc_id: vpc_id.to_string().into(),
+                    public_subnet_ids: ids(public_subnet_ids),
+                    private_subnet_ids: ids(private_subnet_ids),
+                    internet_routes: Vec::new(),
+                })
+            }
+        }
+    }
+
+    fn create(t: &mut Template, scope: &Scope, props: &VpcProps) -> Result<Network, TemplateError> {
         let vpc = t.add(
             &scope.child("Resource"),
             Vpc {
@@ -73,6 +90,7 @@ impl Network {
         )?;
 
         let mut public_subnets = Vec::new();
+        let mut internet_routes = Vec::new();
         let mut nat_gateways: Vec<Handle<NatGateway>> = Vec::new();
         for (az, block) in (0..).zip(&props.public_subnets) {
             let subnet_scope = scope.child(format!("PublicSubnet{}", az + 1));
@@ -91,11 +109,8 @@ impl Network {
             if az < props.nat_gateways {
                 nat_gateways.push(add_nat_gateway(t, &subnet_scope, &base, &default_route)?);
             }
-            public_subnets.push(PublicSubnet {
-                subnet: base.subnet,
-                default_route,
-                route_table_association: base.association,
-            });
+            public_subnets.push(base.subnet);
+            internet_routes.push((default_route, base.association));
         }
 
         let mut private_subnets = Vec::new();
@@ -116,20 +131,34 @@ impl Network {
             private_subnets.push(base.subnet);
         }
 
-        Ok(Network { vpc, public_subnets, private_subnets })
+        let ids = |subnets: &[Handle<Subnet>]| subnets.iter().map(|s| s.subnet_id().into()).collect();
+        Ok(Network {
+            vpc_id: vpc.vpc_id().into(),
+            public_subnet_ids: ids(&public_subnets),
+            private_subnet_ids: ids(&private_subnets),
+            internet_routes,
+        })
     }
 
     pub fn public_subnet_ids(&self) -> List<String> {
-        self.public_subnets.iter().map(|s| s.subnet.subnet_id().into()).collect()
+        self.public_subnet_ids.clone()
     }
 
     /// Where instances and internal load balancers go: the private subnets, or the public ones
     /// when there are none.
     pub fn private_subnet_ids(&self) -> List<String> {
-        if self.private_subnets.is_empty() {
+        if self.private_subnet_ids.is_empty() {
             return self.public_subnet_ids();
         }
-        self.private_subnets.iter().map(|s| s.subnet_id().into()).collect()
+        self.private_subnet_ids.clone()
+    }
+
+    /// What a public load balancer waits for: the created public subnets' internet routes (an
+    /// existing network has its routes already).
+    pub fn internet_routes(&self) -> Options {
+        self.internet_routes
+            .iter()
+            .fold(Options::new(), |o, (route, association)| o.depends_on(route).depends_on(association))
     }
 }
 
