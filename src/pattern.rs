@@ -1,8 +1,9 @@
 //! The whole stack, wired from a validated configuration: the counterpart of the CDK's
 //! `ApplicationLoadBalancedEc2Service` on a cluster with `addCapacity`.
 
-use crate::config::{NetworkPlan, ValidConfig};
+use crate::config::{Draining, NetworkPlan, ValidConfig};
 use crate::constructs::capacity::{Capacity, CapacityProps};
+use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::constructs::connections::{self, Peer, TcpPorts};
 use crate::constructs::drain_hook::{self, DrainHookProps};
 use crate::constructs::load_balancer::{AlbWithListener, LoadBalancerProps};
@@ -73,10 +74,17 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             max_capacity: cap.max_capacity,
             desired_capacity: cap.desired_capacity,
             spot: cap.spot.as_ref(),
+            managed_by_ecs: cap.draining == Draining::Managed,
         },
     )?;
+    let managed_capacity = match cap.draining {
+        Draining::Managed => {
+            Some(ManagedCapacity::build(&mut t, &cluster_scope, &cluster, &capacity.auto_scaling_group)?)
+        }
+        Draining::Hook | Draining::None => None,
+    };
     // 0 turns draining off, as `taskDrainTime: 0` does in the CDK.
-    if cap.task_drain_time_seconds > 0 {
+    if cap.draining == Draining::Hook && cap.task_drain_time_seconds > 0 {
         drain_hook::build(
             &mut t,
             &capacity_scope,
@@ -159,6 +167,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             min_healthy_percent: svc.min_healthy_percent,
             max_healthy_percent: svc.max_healthy_percent,
             circuit_breaker: &svc.circuit_breaker,
+            managed_capacity: managed_capacity.as_ref(),
         },
     )?;
     service_scaling::build(
@@ -171,7 +180,8 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             load_balancer: &alb.load_balancer,
             target_group: &alb.target_group,
             auto_scaling_group: &capacity.auto_scaling_group,
-            instances_can_scale: cap.max_capacity > cap.min_capacity,
+            // ECS scales managed capacity itself.
+            instances_can_scale: cap.max_capacity > cap.min_capacity && managed_capacity.is_none(),
         },
         svc.auto_scaling.as_ref(),
     )?;

@@ -125,7 +125,7 @@ fn create_only_properties(types: &[&str]) -> Vec<(String, Vec<String>)> {
         from cfnlint.schema import PROVIDER_SCHEMA_MANAGER as m\n\
         for ty in sys.argv[1:]:\n\
         \x20   schema = m.get_resource_schema('us-east-1', ty).schema\n\
-        \x20   props = [p.split('/')[2] for p in schema.get('createOnlyProperties', [])]\n\
+        \x20   props = ['.'.join(p.split('/')[2:]) for p in schema.get('createOnlyProperties', [])]\n\
         \x20   print(ty, *sorted(set(props)))\n";
     let out = Command::new(venv_tool("python")).arg("-c").arg(script).args(types).output().expect("python runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -422,6 +422,16 @@ fn every_example_deploys() {
                     assert!(zone_subnets.contains(&subnet), "instances in the private subnets: {zone_subnets}");
                 }
             }
+            "managed-draining" => {
+                for absent in ["AWS::Lambda::Function", "AWS::SNS::Topic", "AWS::SQS::Queue"] {
+                    assert_eq!(count(absent), 0, "{absent}");
+                }
+                let asg = moto.physical_id(&name, &id_of(&template, "AWS::AutoScaling::AutoScalingGroup"));
+                let groups =
+                    moto.aws(&["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", &asg]);
+                assert_eq!(groups["AutoScalingGroups"][0]["NewInstancesProtectedFromScaleIn"], true);
+                // moto skips the capacity provider and its association (README); tests/synth.rs checks them.
+            }
             "no-nat" => {
                 assert_eq!(count("AWS::EC2::NatGateway"), 0);
                 assert_eq!(count("AWS::EC2::Subnet"), 2);

@@ -679,6 +679,59 @@ fn an_existing_vpc_is_used_by_its_ids_and_nothing_of_the_network_is_created() {
 }
 
 #[test]
+fn managed_draining_uses_a_capacity_provider_instead_of_the_hook() {
+    // GIVEN ECS-managed capacity, on a scaled service
+    let t = synth(
+        "capacity: {max_capacity: 4, draining: managed}\n\
+         service: {container: {cpu: 256}, auto_scaling: {min: 1, max: 8}}",
+    );
+
+    // THEN no hook, topic, queue or function
+    for absent in ["AWS::AutoScaling::LifecycleHook", "AWS::SNS::Topic", "AWS::SQS::Queue", "AWS::Lambda::Function"] {
+        resource_count_is(&t, absent, 0);
+    }
+    // AND a capacity provider scales, protects and drains the group
+    has_resource_properties(
+        &t,
+        "AWS::ECS::CapacityProvider",
+        json!({"AutoScalingGroupProvider": {
+            "AutoScalingGroupArn": {"Ref": "Ec2ClusterDefaultAutoScalingGroupASGC5A6D4C0"},
+            "ManagedDraining": "ENABLED",
+            "ManagedScaling": {"Status": "ENABLED", "TargetCapacity": 100},
+            "ManagedTerminationProtection": "ENABLED"
+        }}),
+    );
+    let (provider_id, _) = resources_of_type(&t, "AWS::ECS::CapacityProvider")[0];
+    let strategy = json!([{"CapacityProvider": {"Ref": provider_id}, "Weight": 1}]);
+    has_resource_properties(
+        &t,
+        "AWS::ECS::ClusterCapacityProviderAssociations",
+        json!({"Cluster": {"Ref": "Ec2ClusterEE43E89D"}, "CapacityProviders": [{"Ref": provider_id}], "DefaultCapacityProviderStrategy": strategy}),
+    );
+    // AND the group protects new instances from scale-in, as managed termination protection needs
+    has_resource_properties(
+        &t,
+        "AWS::AutoScaling::AutoScalingGroup",
+        json!({"NewInstancesProtectedFromScaleIn": true}),
+    );
+    // AND the service runs on the provider, once the cluster knows it
+    let (association_id, _) = resources_of_type(&t, "AWS::ECS::ClusterCapacityProviderAssociations")[0];
+    let service = only(&t, "AWS::ECS::Service");
+    assert_eq!(service["Properties"]["CapacityProviderStrategy"], strategy);
+    assert!(service["Properties"].get("LaunchType").is_none());
+    assert!(service["DependsOn"].as_array().unwrap().contains(&json!(association_id)));
+    // AND ECS alone scales the instances: no policy of ours on the group
+    resource_count_is(&t, "AWS::AutoScaling::ScalingPolicy", 0);
+
+    // GIVEN draining: none, THEN neither hook nor provider
+    let none = synth("capacity: {draining: none}");
+    for absent in ["AWS::AutoScaling::LifecycleHook", "AWS::ECS::CapacityProvider", "AWS::Lambda::Function"] {
+        resource_count_is(&none, absent, 0);
+    }
+    assert_eq!(only(&none, "AWS::ECS::Service")["Properties"]["LaunchType"], "EC2");
+}
+
+#[test]
 fn without_nat_gateways_instances_run_in_public_subnets() {
     let t = synth("vpc: {nat_gateways: 0}");
     resource_count_is(&t, "AWS::EC2::NatGateway", 0);

@@ -172,8 +172,13 @@ pub struct CapacityConfig {
     ///
     /// Default: 30
     pub root_volume_gib: u32,
+    /// How an instance being taken away gets rid of its tasks first.
+    ///
+    /// Default: hook
+    pub draining: Draining,
     /// How long an instance being terminated may take to drain its tasks: the lifecycle hook's
-    /// heartbeat. 0 leaves out the drain hook entirely; otherwise 30 to 172800 (48 hours).
+    /// heartbeat. 0 leaves out the drain hook entirely (as `draining: none`); otherwise 30 to
+    /// 172800 (48 hours). Only with `draining: hook`.
     ///
     /// Default: 300 (5 minutes, the CDK's).
     pub task_drain_time_seconds: u32,
@@ -199,11 +204,24 @@ impl Default for CapacityConfig {
             desired_capacity: None,
             key_name: None,
             root_volume_gib: 30,
+            draining: Draining::Hook,
             task_drain_time_seconds: 300,
             drain_topic_kms_key_arn: None,
             spot: None,
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Draining {
+    /// A lifecycle hook, an SNS topic and the drainer function (the CDK's way, made robust).
+    Hook,
+    /// An ECS capacity provider with managed scaling, termination protection and draining: ECS
+    /// scales the instances to the tasks and drains each one it takes away.
+    Managed,
+    /// None: tasks on a terminated instance stop with it.
+    None,
 }
 
 /// Spot capacity for the Auto Scaling group: a mixed-instances policy.

@@ -2,7 +2,9 @@
 
 use std::ops::{Deref, RangeInclusive};
 
-use super::{Architecture, Config, DEFAULT_SSL_POLICY, Diagnostic, ExistingVpcConfig, Protocol, SpotConfig, VpcConfig};
+use super::{
+    Architecture, Config, DEFAULT_SSL_POLICY, Diagnostic, Draining, ExistingVpcConfig, Protocol, SpotConfig, VpcConfig,
+};
 use crate::cidr::{CidrError, Ipv4Cidr};
 
 pub const MAX_AZS: RangeInclusive<u32> = 2..=6;
@@ -275,7 +277,14 @@ fn check_capacity(v: &mut Rules, c: &Config) {
     }
     v.range("capacity.root_volume_gib", cap.root_volume_gib, ROOT_VOLUME_GIB, "the image's own snapshot is 30 GiB");
     let drain = cap.task_drain_time_seconds;
-    if drain != 0 && !DRAIN_SECONDS.contains(&drain) {
+    let default_drain = super::CapacityConfig::default().task_drain_time_seconds;
+    if cap.draining != Draining::Hook && drain != default_drain {
+        v.fail(
+            "capacity.task_drain_time_seconds",
+            drain,
+            "is the drain hook's; with capacity.draining managed or none there is no hook to time",
+        );
+    } else if drain != 0 && !DRAIN_SECONDS.contains(&drain) {
         v.fail(
             "capacity.task_drain_time_seconds",
             drain,
@@ -287,8 +296,12 @@ fn check_capacity(v: &mut Rules, c: &Config) {
     }
     if let Some(key) = &cap.drain_topic_kms_key_arn {
         let field = "capacity.drain_topic_kms_key_arn";
-        if drain == 0 {
-            v.fail_str(field, key, "has no topic to encrypt: capacity.task_drain_time_seconds is 0 (no drain hook)");
+        if drain == 0 || cap.draining != Draining::Hook {
+            v.fail_str(
+                field,
+                key,
+                "has no topic to encrypt: there is no drain hook (capacity.draining, task_drain_time_seconds)",
+            );
         } else if !is_arn(key, "kms", |region, resource| !region.is_empty() && has_id(resource, "key/")) {
             let hint = key
                 .contains(":alias/")
@@ -1219,6 +1232,29 @@ mod tests {
                 "leave it out with vpc.existing",
             );
         }
+    }
+
+    #[test]
+    fn the_drain_time_belongs_to_the_hook() {
+        use crate::config::Draining;
+        assert!(errors(|c| c.capacity.draining = Draining::Managed).is_empty());
+        assert!(errors(|c| c.capacity.draining = Draining::None).is_empty());
+        assert_one_error(
+            |c| {
+                c.capacity.draining = Draining::Managed;
+                c.capacity.task_drain_time_seconds = 600;
+            },
+            "capacity.task_drain_time_seconds",
+            "no hook to time",
+        );
+        assert_one_error(
+            |c| {
+                c.capacity.draining = Draining::None;
+                c.capacity.drain_topic_kms_key_arn = Some("arn:aws:kms:eu-west-1:123456789012:key/k".into());
+            },
+            "capacity.drain_topic_kms_key_arn",
+            "no drain hook",
+        );
     }
 
     #[test]

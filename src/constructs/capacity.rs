@@ -33,6 +33,9 @@ pub struct CapacityProps<'a> {
     pub max_capacity: u32,
     pub desired_capacity: Option<u32>,
     pub spot: Option<&'a SpotConfig>,
+    /// ECS manages the group (a capacity provider with managed termination protection), which
+    /// requires new instances protected from scale-in.
+    pub managed_by_ecs: bool,
 }
 
 pub struct Capacity {
@@ -122,6 +125,7 @@ impl Capacity {
                 mixed_instances_policy: props
                     .spot
                     .map(|spot| mixed_instances(spot, &props.instance_type, launch_template_version(&launch_template))),
+                new_instances_protected_from_scale_in: props.managed_by_ecs.then_some(true),
                 tags: vec![PropagatedTag {
                     key: "Name".into(),
                     propagate_at_launch: true,

@@ -4,6 +4,7 @@
 //! construct IDs, so that the logical IDs match those of the CDK's own constructs.
 
 pub mod capacity;
+pub mod capacity_provider;
 pub mod cluster;
 pub mod connections;
 pub mod dns;

@@ -1,6 +1,7 @@
 //! The ECS service: keeps the tasks running on the cluster and registered with the target group.
 
 use crate::config::CircuitBreakerConfig;
+use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::resources::ecs::{
     Cluster, DeploymentCircuitBreaker, DeploymentConfiguration, Service, ServiceLoadBalancer, TaskDefinition,
 };
@@ -24,12 +25,15 @@ pub struct ServiceProps<'a> {
     pub min_healthy_percent: u32,
     pub max_healthy_percent: u32,
     pub circuit_breaker: &'a CircuitBreakerConfig,
+    /// ECS-managed capacity to run on, instead of the EC2 launch type.
+    pub managed_capacity: Option<&'a ManagedCapacity>,
 }
 
 pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result<Handle<Service>, TemplateError> {
     t.add_with(
         &scope.child("Service").child("Service"),
         Service {
+            capacity_provider_strategy: props.managed_capacity.map(ManagedCapacity::strategy),
             cluster: props.cluster.cluster_name().into(),
             deployment_configuration: DeploymentConfiguration {
                 deployment_circuit_breaker: props.circuit_breaker.enabled.then(|| DeploymentCircuitBreaker {
@@ -42,7 +46,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result
             desired_count: props.desired_count.map(Into::into),
             enable_ecs_managed_tags: false.into(),
             health_check_grace_period_seconds: Some(props.health_check_grace_period_seconds.into()),
-            launch_type: "EC2",
+            launch_type: props.managed_capacity.is_none().then_some("EC2"),
             load_balancers: vec![ServiceLoadBalancer {
                 container_name: props.container_name.into(),
                 container_port: props.container_port.into(),
@@ -55,6 +59,10 @@ pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result
             task_definition: props.task_definition.arn().into(),
         },
         // ECS rejects a target group that no listener attaches to a load balancer yet.
-        props.grants.into_iter().fold(Options::new().depends_on(props.listener), Options::depends_on),
+        props
+            .grants
+            .into_iter()
+            .fold(Options::new().depends_on(props.listener), Options::depends_on)
+            .depends_on_all(props.managed_capacity.map(|m| &m.association)),
     )
 }

@@ -137,13 +137,13 @@ fn diff_section(old: &Value, new: &Value, section: &str, resources: bool) -> Vec
     entries
 }
 
-/// A new type always replaces; otherwise the changed top-level property decides.
+/// A new type always replaces; otherwise the changed property decides.
 fn replaces(resource_type: &str, path: &str) -> bool {
     if path == "Type" {
         return true;
     }
     match path.strip_prefix("Properties.") {
-        Some(rest) => forces_replacement(resource_type, rest.split('.').next().unwrap_or(rest)),
+        Some(rest) => forces_replacement(resource_type, rest),
         None => path == "Properties" && forces_replacement(resource_type, "*"),
     }
 }

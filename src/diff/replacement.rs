@@ -2,9 +2,11 @@
 //! each type's schema, "Update requires: Replacement" in the reference), for the resource types
 //! this tool emits. One table, nowhere else; a test compares it with the schemas cfn-lint ships.
 
-/// Properties whose change replaces the resource, per type. A type whose every property replaces
-/// it lists `*`.
+/// Properties whose change replaces the resource, per type, as dotted paths when nested. A type
+/// whose every property replaces it lists `*`.
 const REPLACING_PROPERTIES: &[(&str, &[&str])] = &[
+    ("AWS::ECS::CapacityProvider", &["AutoScalingGroupProvider.AutoScalingGroupArn", "ClusterName", "Name"]),
+    ("AWS::ECS::ClusterCapacityProviderAssociations", &["Cluster"]),
     ("AWS::ApplicationAutoScaling::ScalableTarget", &["ResourceId", "ScalableDimension", "ServiceNamespace"]),
     (
         "AWS::ApplicationAutoScaling::ScalingPolicy",
@@ -72,13 +74,14 @@ const REPLACING_PROPERTIES: &[(&str, &[&str])] = &[
     ("AWS::SQS::Queue", &["FifoQueue", "QueueName"]),
 ];
 
-/// Whether changing `property` replaces a resource of `resource_type`. Unknown types are assumed
-/// not to be replaced: the table covers every type ecs-alb emits (a test checks it).
+/// Whether changing `property` (a dotted path such as `MaxSize` or `Provider.Arn.0`) replaces a
+/// resource of `resource_type`: it is, lies within, or holds a replacing property. Unknown types
+/// are assumed not to be replaced: the table covers every type ecs-alb emits (a test checks it).
 pub fn forces_replacement(resource_type: &str, property: &str) -> bool {
-    REPLACING_PROPERTIES
+    let within = |outer: &str, inner: &str| inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with('.'));
+    replacing_properties(resource_type)
         .iter()
-        .find(|(t, _)| *t == resource_type)
-        .is_some_and(|(_, props)| props.iter().any(|p| *p == "*" || *p == property))
+        .any(|p| *p == "*" || *p == property || within(p, property) || within(property, p))
 }
 
 /// The properties the table says replace a resource of `resource_type` (`*`: all of them).
@@ -102,5 +105,11 @@ mod tests {
         assert!(forces_replacement("AWS::ECS::TaskDefinition", "ContainerDefinitions"));
         assert!(!forces_replacement("AWS::ElasticLoadBalancingV2::Listener", "Port"));
         assert!(!forces_replacement("AWS::Unknown::Thing", "Anything"));
+        let provider = "AWS::ECS::CapacityProvider";
+        assert!(forces_replacement(provider, "AutoScalingGroupProvider.AutoScalingGroupArn"));
+        assert!(forces_replacement(provider, "AutoScalingGroupProvider.AutoScalingGroupArn.Ref"));
+        assert!(forces_replacement(provider, "AutoScalingGroupProvider"), "the whole object changed");
+        assert!(!forces_replacement(provider, "AutoScalingGroupProvider.ManagedScaling.TargetCapacity"));
+        assert!(forces_replacement("AWS::EC2::VPC", "CidrBlock.Fn::Sub"));
     }
 }

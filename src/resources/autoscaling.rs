@@ -16,6 +16,7 @@ pub struct AutoScalingGroup {
     pub max_size: Value<String>,
     pub min_size: Value<String>,
     pub mixed_instances_policy: Option<MixedInstancesPolicy>,
+    pub new_instances_protected_from_scale_in: Option<bool>,
     pub tags: Vec<PropagatedTag>,
     #[serde(rename = "VPCZoneIdentifier")]
     pub vpc_zone_identifier: List<String>,

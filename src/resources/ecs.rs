@@ -119,6 +119,8 @@ pub struct PortMapping {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Service {
+    /// One of this and `launch_type`.
+    pub capacity_provider_strategy: Option<Vec<CapacityProviderStrategyItem>>,
     pub cluster: Value<String>,
     pub deployment_configuration: DeploymentConfiguration,
     /// Left out when the task count is scaled, so that a deploy does not reset it.
@@ -126,7 +128,7 @@ pub struct Service {
     #[serde(rename = "EnableECSManagedTags")]
     pub enable_ecs_managed_tags: Value<bool>,
     pub health_check_grace_period_seconds: Option<Value<u32>>,
-    pub launch_type: &'static str,
+    pub launch_type: Option<&'static str>,
     pub load_balancers: Vec<ServiceLoadBalancer>,
     pub propagate_tags: Option<&'static str>,
     pub scheduling_strategy: &'static str,
@@ -173,4 +175,63 @@ pub struct ServiceLoadBalancer {
     pub container_name: Value<String>,
     pub container_port: Value<u32>,
     pub target_group_arn: Value<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CapacityProviderStrategyItem {
+    pub capacity_provider: Value<String>,
+    pub weight: Value<u32>,
+}
+
+/// An Auto Scaling group that ECS scales, protects and drains itself.
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CapacityProvider {
+    pub auto_scaling_group_provider: AutoScalingGroupProvider,
+    pub tags: Option<Tags>,
+}
+
+impl Resource for CapacityProvider {
+    const TYPE: &'static str = "AWS::ECS::CapacityProvider";
+
+    fn add_tags(&mut self, tags: &Tags) {
+        Tags::add_missing_to(&mut self.tags, tags);
+    }
+}
+
+impl Handle<CapacityProvider> {
+    pub fn name(&self) -> Intrinsic {
+        self.reference()
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AutoScalingGroupProvider {
+    #[serde(rename = "AutoScalingGroupArn")]
+    pub auto_scaling_group: Value<String>,
+    pub managed_draining: &'static str,
+    pub managed_scaling: ManagedScaling,
+    pub managed_termination_protection: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagedScaling {
+    pub status: &'static str,
+    pub target_capacity: Value<u32>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterCapacityProviderAssociations {
+    pub capacity_providers: Vec<Value<String>>,
+    pub cluster: Value<String>,
+    pub default_capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
+}
+
+impl Resource for ClusterCapacityProviderAssociations {
+    const TYPE: &'static str = "AWS::ECS::ClusterCapacityProviderAssociations";
 }

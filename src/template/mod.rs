@@ -113,6 +113,11 @@ impl Options {
         self
     }
 
+    /// `depends_on` for each of `on` (none, one, or more).
+    pub fn depends_on_all<'a, R: 'a>(self, on: impl IntoIterator<Item = &'a Handle<R>>) -> Self {
+        on.into_iter().fold(self, Options::depends_on)
+    }
+
     pub fn update_policy(mut self, policy: impl Serialize + 'static) -> Self {
         self.update_policy = Some(Box::new(policy));
         self
