@@ -113,6 +113,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             listener_port: config.listener_port(),
             tls: config.tls(),
             idle_timeout_seconds: lb.idle_timeout_seconds,
+            access_logs_days: config.observability.access_logs.then_some(config.service.log_retention_days),
             health_check: &lb.health_check,
             deregistration_delay_seconds: lb.deregistration_delay_seconds,
         },

@@ -20,7 +20,15 @@ const JUSTIFIED: &[(&str, &str)] = &[
         "CKV_AWS_260",
         "a public web service takes port 80 from anywhere (with HTTPS, only to be redirected); the instances take only the ALB's",
     ),
-    ("CKV_AWS_91", "ALB access logs need an S3 bucket with a policy for the ELB service; an option, not a default"),
+    (
+        "CKV_AWS_91",
+        "ALB access logs cost storage and need a bucket: an option (observability.access_logs), off by default",
+    ),
+    ("CKV_AWS_18", "the access-log bucket's own accesses would need yet another bucket to log to; ELB alone writes it"),
+    (
+        "CKV_AWS_21",
+        "the access-log bucket is append-only (ELB writes unique keys) and expires by rule; versions would keep nothing",
+    ),
     ("CKV_AWS_27", "the queues use SQS-managed encryption (SqsManagedSseEnabled), which checkov does not recognise"),
     ("CKV_AWS_158", "CloudWatch Logs encrypts at rest already; a customer key adds cost and a key policy"),
     (

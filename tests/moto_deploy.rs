@@ -321,6 +321,14 @@ fn every_example_deploys() {
                 );
                 assert_eq!((&tg["HealthyThresholdCount"], &tg["UnhealthyThresholdCount"]), (&json!(3), &json!(3)));
                 assert_eq!(tg["Matcher"]["HttpCode"], "200-299");
+                let bucket = moto.physical_id(&name, &id_of(&template, "AWS::S3::Bucket"));
+                let encryption = moto.aws(&["s3api", "get-bucket-encryption", "--bucket", &bucket]);
+                assert_eq!(
+                    encryption["ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"],
+                    "AES256"
+                );
+                // moto ignores the bucket's public access block and its policy, and the load balancer's
+                // attributes, from CloudFormation (README); tests/synth.rs checks them.
                 // moto ignores TargetGroupAttributes from CloudFormation (it reports 300); tests/synth.rs checks them.
             }
             "https" => {

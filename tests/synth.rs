@@ -732,6 +732,56 @@ fn managed_draining_uses_a_capacity_provider_instead_of_the_hook() {
 }
 
 #[test]
+fn access_logs_go_to_a_private_bucket_elb_may_write_in_any_region() {
+    let t = synth("observability: {access_logs: true}\nservice: {log_retention_days: 90}");
+    // THEN a private, encrypted bucket keeps the logs for the retention period
+    let bucket = only(&t, "AWS::S3::Bucket");
+    assert_eq!(bucket["DeletionPolicy"], "Retain");
+    assert_eq!(
+        bucket["Properties"],
+        json!({
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+            "LifecycleConfiguration": {"Rules": [{"ExpirationInDays": 90, "Id": "Expire", "Status": "Enabled"}]},
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true}
+        })
+    );
+    // AND only ELB may write, under this account's prefix: the region's ELB account where there
+    // is one, else the log-delivery service
+    let policy = &only(&t, "AWS::S3::BucketPolicy")["Properties"]["PolicyDocument"]["Statement"];
+    assert_eq!(policy.as_array().unwrap().len(), 1);
+    assert_eq!(
+        policy[0]["Principal"],
+        json!({"Fn::If": ["ElbLogDeliveryByAccount",
+            {"AWS": {"Fn::FindInMap": ["ElbLogDeliveryAccounts", {"Ref": "AWS::Region"}, "Account"]}},
+            {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}]})
+    );
+    assert_eq!(policy[0]["Action"], "s3:PutObject");
+    assert_eq!(
+        policy[0]["Resource"],
+        json!({"Fn::Sub": "${Ec2ServiceLBAccessLogsBucketCB3C9D40.Arn}/AWSLogs/${AWS::AccountId}/*"})
+    );
+    assert_eq!(t["Mappings"]["ElbLogDeliveryAccounts"]["eu-west-1"]["Account"], "156460612806");
+    assert_eq!(t["Mappings"]["ElbLogDeliveryAccounts"].as_object().unwrap().len(), 26);
+    let condition = t["Conditions"]["ElbLogDeliveryByAccount"].to_string();
+    assert_eq!(condition.matches("Fn::Equals").count(), 26, "{condition}");
+    // AND the load balancer logs there once the policy lets it
+    let lb = only(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+    let attributes = lb["Properties"]["LoadBalancerAttributes"].as_array().unwrap();
+    assert!(attributes.contains(&json!({"Key": "access_logs.s3.enabled", "Value": "true"})));
+    assert!(
+        attributes.contains(
+            &json!({"Key": "access_logs.s3.bucket", "Value": {"Ref": "Ec2ServiceLBAccessLogsBucketCB3C9D40"}})
+        )
+    );
+    assert!(lb["DependsOn"].as_array().unwrap().contains(&json!("Ec2ServiceLBAccessLogsBucketPolicyB7CD80BE")));
+    // AND without the option, none of it
+    let default = default_template();
+    resource_count_is(&default, "AWS::S3::Bucket", 0);
+    assert!(default.get("Mappings").is_none() && default.get("Conditions").is_none());
+}
+
+#[test]
 fn without_nat_gateways_instances_run_in_public_subnets() {
     let t = synth("vpc: {nat_gateways: 0}");
     resource_count_is(&t, "AWS::EC2::NatGateway", 0);

@@ -60,11 +60,16 @@ pub struct ObservabilityConfig {
     ///
     /// Default: enabled
     pub container_insights: ContainerInsights,
+    /// The load balancer's access logs (one line per request: client, path, status, latencies)
+    /// in an S3 bucket of their own, encrypted, private, kept `service.log_retention_days`.
+    ///
+    /// Default: false
+    pub access_logs: bool,
 }
 
 impl Default for ObservabilityConfig {
     fn default() -> Self {
-        ObservabilityConfig { container_insights: ContainerInsights::Enabled }
+        ObservabilityConfig { container_insights: ContainerInsights::Enabled, access_logs: false }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The Application Load Balancer, its security group, its listener and the service's target group.
 
 use crate::config::{HealthCheckConfig, Tls};
+use crate::constructs::access_logs;
 use crate::resources::Attribute;
 use crate::resources::ec2::{SecurityGroup, SecurityGroupRule};
 use crate::resources::elbv2::{Action, Certificate, Listener, LoadBalancer, Matcher, TargetGroup};
@@ -22,6 +23,8 @@ pub struct LoadBalancerProps<'a> {
     /// HTTPS settings; `None` makes a plain HTTP listener.
     pub tls: Option<Tls<'a>>,
     pub idle_timeout_seconds: u32,
+    /// Access logs to a bucket of their own, kept this many days; `None` for none.
+    pub access_logs_days: Option<u32>,
     pub health_check: &'a HealthCheckConfig,
     pub deregistration_delay_seconds: u32,
 }
@@ -64,22 +67,30 @@ impl AlbWithListener {
             },
         )?;
 
+        let mut attributes = vec![
+            Attribute::new("deletion_protection.enabled", false),
+            // Requests with malformed headers are dropped rather than passed to the app.
+            Attribute::new("routing.http.drop_invalid_header_fields.enabled", true),
+            Attribute::new("idle_timeout.timeout_seconds", props.idle_timeout_seconds),
+        ];
+        let mut depends_on = props.depends_on;
+        if let Some(days) = props.access_logs_days {
+            let logs = access_logs::build(t, scope, days)?;
+            attributes.push(Attribute::new("access_logs.s3.enabled", true));
+            attributes.push(Attribute::resolved("access_logs.s3.bucket", logs.bucket.bucket_name()));
+            depends_on = depends_on.depends_on(&logs.policy);
+        }
         let load_balancer = t.add_with(
             &scope.child("Resource"),
             LoadBalancer {
-                load_balancer_attributes: vec![
-                    Attribute::new("deletion_protection.enabled", false),
-                    // Requests with malformed headers are dropped rather than passed to the app.
-                    Attribute::new("routing.http.drop_invalid_header_fields.enabled", true),
-                    Attribute::new("idle_timeout.timeout_seconds", props.idle_timeout_seconds),
-                ],
+                load_balancer_attributes: attributes,
                 scheme: if props.public { "internet-facing" } else { "internal" },
                 security_groups: vec![security_group.group_id().into()],
                 subnets: props.subnets,
                 tags: None,
                 load_balancer_type: "application",
             },
-            props.depends_on,
+            depends_on,
         )?;
 
         let listener_scope = scope.child("PublicListener");

@@ -3,6 +3,7 @@
 //! Each sits at a [`Scope`](crate::template::Scope) and names its resources with the CDK's
 //! construct IDs, so that the logical IDs match those of the CDK's own constructs.
 
+pub mod access_logs;
 pub mod capacity;
 pub mod capacity_provider;
 pub mod cluster;

@@ -69,6 +69,8 @@ const REPLACING_PROPERTIES: &[(&str, &[&str])] = &[
     ("AWS::Lambda::Permission", &["*"]),
     ("AWS::Logs::LogGroup", &["LogGroupName"]),
     ("AWS::Route53::RecordSet", &["HostedZoneId", "HostedZoneName"]),
+    ("AWS::S3::Bucket", &["BucketName", "BucketNamePrefix", "BucketNamespace"]),
+    ("AWS::S3::BucketPolicy", &["Bucket"]),
     ("AWS::SNS::Subscription", &["Endpoint", "Protocol", "TopicArn"]),
     ("AWS::SNS::Topic", &["FifoTopic", "TopicName"]),
     ("AWS::SQS::Queue", &["FifoQueue", "QueueName"]),

@@ -92,6 +92,23 @@ impl PolicyDocument {
     }
 }
 
+/// The `Principal` of a resource policy's statement.
+#[derive(Clone, Debug)]
+pub enum Principal {
+    Service(&'static str),
+    /// Whichever principal an intrinsic function (an `Fn::If`) yields.
+    Chosen(Intrinsic),
+}
+
+impl Serialize for Principal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Principal::Service(service) => IndexMap::from([("Service", service)]).serialize(serializer),
+            Principal::Chosen(intrinsic) => intrinsic.serialize(serializer),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Serialize)]
 pub enum Effect {
     Allow,
@@ -105,7 +122,7 @@ pub struct Statement {
     pub action: Vec<&'static str>,
     pub condition: Option<IndexMap<&'static str, IndexMap<&'static str, Value<String>>>>,
     pub effect: Effect,
-    pub principal: Option<IndexMap<&'static str, &'static str>>,
+    pub principal: Option<Principal>,
     #[serde(serialize_with = "one_or_many_opt")]
     pub resource: Option<List<String>>,
 }
@@ -139,8 +156,20 @@ impl Statement {
         self
     }
 
-    fn principal_service(mut self, service: &'static str) -> Self {
-        self.principal = Some(IndexMap::from([("Service", service)]));
+    /// For resource policies: who the statement is about.
+    pub fn for_principal(mut self, principal: Principal) -> Self {
+        self.principal = Some(principal);
+        self
+    }
+
+    fn principal_service(self, service: &'static str) -> Self {
+        self.for_principal(Principal::Service(service))
+    }
+
+    /// Adds a `StringEquals` condition.
+    pub fn when_equals(mut self, key: &'static str, value: impl Into<Value<String>>) -> Self {
+        let condition = self.condition.get_or_insert_with(IndexMap::new);
+        condition.entry("StringEquals").or_default().insert(key, value.into());
         self
     }
 }

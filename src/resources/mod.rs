@@ -12,10 +12,13 @@ pub mod iam;
 pub mod lambda;
 pub mod logs;
 pub mod route53;
+pub mod s3;
 pub mod sns;
 pub mod sqs;
 
 use serde::{Serialize, Serializer};
+
+use crate::template::Value;
 
 /// Serializes a one-element list as its element, the way IAM documents are usually written.
 pub(crate) fn one_or_many<T: Serialize, S: Serializer>(items: &[T], serializer: S) -> Result<S::Ok, S::Error> {
@@ -30,11 +33,16 @@ pub(crate) fn one_or_many<T: Serialize, S: Serializer>(items: &[T], serializer: 
 #[serde(rename_all = "PascalCase")]
 pub struct Attribute {
     pub key: &'static str,
-    pub value: String,
+    pub value: Value<String>,
 }
 
 impl Attribute {
     pub fn new(key: &'static str, value: impl ToString) -> Self {
-        Attribute { key, value: value.to_string() }
+        Attribute { key, value: value.to_string().into() }
+    }
+
+    /// An attribute whose value CloudFormation works out, such as a bucket's name.
+    pub fn resolved(key: &'static str, value: impl Into<Value<String>>) -> Self {
+        Attribute { key, value: value.into() }
     }
 }

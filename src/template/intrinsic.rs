@@ -27,6 +27,13 @@ pub enum Intrinsic {
     /// `Fn::GetAZs ""`: the availability zones of the stack's region.
     GetAzs,
     Base64(Box<Value<String>>),
+    /// `Fn::FindInMap`: a value of the template's mappings, by a top-level key (often the region).
+    FindInMap(String, Box<Intrinsic>, String),
+    /// `Fn::If` on a named condition, between two values of any shape.
+    If(String, Box<serde_json::Value>, Box<serde_json::Value>),
+    /// Condition functions, for the template's `Conditions`.
+    Equals(Box<Intrinsic>, String),
+    Or(Vec<Intrinsic>),
 }
 
 /// Pseudo parameters CloudFormation defines in every stack.
@@ -36,9 +43,31 @@ pub mod pseudo {
     pub fn region() -> Intrinsic {
         Intrinsic::Ref("AWS::Region".into())
     }
+
+    /// Leaves a property (or a list item) out, when an `Fn::If` yields it.
+    pub fn no_value() -> Intrinsic {
+        Intrinsic::Ref("AWS::NoValue".into())
+    }
 }
 
+/// CloudFormation's limit on the conditions of one `Fn::Or`.
+const MAX_OR_CONDITIONS: usize = 10;
+
 impl Intrinsic {
+    /// A condition true when any of `conditions` is, nested as needed to stay within the limit
+    /// of ten per `Fn::Or`.
+    pub fn any_of(mut conditions: Vec<Intrinsic>) -> Self {
+        while conditions.len() > MAX_OR_CONDITIONS {
+            conditions = conditions.chunks(MAX_OR_CONDITIONS).map(|chunk| Intrinsic::or_of(chunk.to_vec())).collect();
+        }
+        Intrinsic::or_of(conditions)
+    }
+
+    /// `Fn::Or` wants two conditions at least; one stands alone.
+    fn or_of(mut conditions: Vec<Intrinsic>) -> Self {
+        if conditions.len() == 1 { conditions.remove(0) } else { Intrinsic::Or(conditions) }
+    }
+
     pub fn reference(id: &LogicalId) -> Self {
         Intrinsic::Ref(id.as_str().to_owned())
     }
@@ -101,6 +130,14 @@ impl Serialize for Intrinsic {
             Intrinsic::Select(index, list) => map.serialize_entry("Fn::Select", &(index, list))?,
             Intrinsic::GetAzs => map.serialize_entry("Fn::GetAZs", "")?,
             Intrinsic::Base64(value) => map.serialize_entry("Fn::Base64", value)?,
+            Intrinsic::FindInMap(mapping, key, second) => {
+                map.serialize_entry("Fn::FindInMap", &(mapping, key, second))?
+            }
+            Intrinsic::If(condition, then, otherwise) => {
+                map.serialize_entry("Fn::If", &(condition, then, otherwise))?
+            }
+            Intrinsic::Equals(value, literal) => map.serialize_entry("Fn::Equals", &(value, literal))?,
+            Intrinsic::Or(conditions) => map.serialize_entry("Fn::Or", conditions)?,
         }
         map.end()
     }
@@ -168,6 +205,20 @@ mod tests {
 
     fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
         serde_json::to_value(v).unwrap()
+    }
+
+    #[test]
+    fn or_conditions_nest_within_the_limit_of_ten() {
+        let equals = |i: usize| Intrinsic::Equals(Box::new(pseudo::region()), format!("r{i}"));
+        let any = Intrinsic::any_of((0..26).map(equals).collect());
+        let Intrinsic::Or(groups) = &any else { panic!("{any:?}") };
+        assert_eq!(groups.len(), 3);
+        assert!(groups.iter().all(|g| matches!(g, Intrinsic::Or(c) if c.len() <= 10 && c.len() >= 2)));
+        assert_eq!(Intrinsic::any_of(vec![equals(0)]), equals(0));
+        assert_eq!(
+            to_json(&Intrinsic::any_of(vec![equals(0), equals(1)])),
+            json!({"Fn::Or": [{"Fn::Equals": [{"Ref": "AWS::Region"}, "r0"]}, {"Fn::Equals": [{"Ref": "AWS::Region"}, "r1"]}]})
+        );
     }
 
     #[test]

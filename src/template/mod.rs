@@ -203,6 +203,8 @@ pub enum TemplateError {
 pub struct Template {
     description: Option<String>,
     parameters: IndexMap<LogicalId, Parameter>,
+    mappings: IndexMap<LogicalId, IndexMap<String, IndexMap<String, String>>>,
+    conditions: IndexMap<LogicalId, Intrinsic>,
     resources: IndexMap<LogicalId, Entry>,
     outputs: IndexMap<LogicalId, Output>,
 }
@@ -238,6 +240,30 @@ impl Template {
         let id = self.claim(id)?;
         self.parameters.insert(id.clone(), parameter);
         Ok(id)
+    }
+
+    /// Adds a mapping: top-level key (such as a region), then second-level key, to a value.
+    pub fn add_mapping(
+        &mut self,
+        id: LogicalId,
+        mapping: IndexMap<String, IndexMap<String, String>>,
+    ) -> Result<(), TemplateError> {
+        check_id_syntax(&id)?;
+        if self.mappings.contains_key(&id) {
+            return Err(TemplateError::DuplicateId(id));
+        }
+        self.mappings.insert(id, mapping);
+        Ok(())
+    }
+
+    /// Adds a named condition, for `Fn::If`.
+    pub fn add_condition(&mut self, id: LogicalId, condition: Intrinsic) -> Result<(), TemplateError> {
+        check_id_syntax(&id)?;
+        if self.conditions.contains_key(&id) {
+            return Err(TemplateError::DuplicateId(id));
+        }
+        self.conditions.insert(id, condition);
+        Ok(())
     }
 
     pub fn add_output(&mut self, id: LogicalId, output: Output) -> Result<(), TemplateError> {
@@ -310,6 +336,12 @@ impl Serialize for Template {
         }
         if !self.parameters.is_empty() {
             map.serialize_entry("Parameters", &self.parameters)?;
+        }
+        if !self.mappings.is_empty() {
+            map.serialize_entry("Mappings", &self.mappings)?;
+        }
+        if !self.conditions.is_empty() {
+            map.serialize_entry("Conditions", &self.conditions)?;
         }
         map.serialize_entry("Resources", &self.resources)?;
         if !self.outputs.is_empty() {

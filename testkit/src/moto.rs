@@ -15,7 +15,7 @@ pub const IMAGE_PARAMETER: &str =
     "SsmParameterValueawsserviceecsoptimizedamiamazonlinux2recommendedimageidC96584B6F00A464EAD1953AFF4B05118Parameter";
 pub const IMAGE_SSM_PATH: &str = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id";
 /// Types moto's CloudFormation accepts but does not create ("No Moto CloudFormation support").
-pub const MOTO_SKIPS: [&str; 8] = [
+pub const MOTO_SKIPS: [&str; 9] = [
     "AWS::ApplicationAutoScaling::ScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy",
     "AWS::AutoScaling::LifecycleHook",
@@ -23,6 +23,7 @@ pub const MOTO_SKIPS: [&str; 8] = [
     "AWS::EC2::SecurityGroupEgress",
     "AWS::ECS::CapacityProvider",
     "AWS::ECS::ClusterCapacityProviderAssociations",
+    "AWS::S3::BucketPolicy",
     "AWS::SNS::Subscription",
 ];
 pub const CODE_BUCKET: &str = "drainer-code";
