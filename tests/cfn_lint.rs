@@ -55,16 +55,11 @@ fn cfn_lint_finds_the_cdk_templates_ten_known_issues() {
     );
 }
 
-/// For each resource type of a template, the tag properties AWS's own schema (as cfn-lint ships
-/// it) gives the type, as `TYPE PROPERTY...` lines.
-fn tag_properties_by_type(template: &std::path::Path) -> Vec<(String, Vec<String>)> {
-    let script = "import json, sys\n\
-        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER as m\n\
-        t = json.load(open(sys.argv[1]))\n\
-        for ty in sorted({r['Type'] for r in t['Resources'].values()}):\n\
-        \x20   props = m.get_resource_schema('us-east-1', ty).schema['properties']\n\
-        \x20   print(ty, *[p for p in ('Tags', 'TagSpecifications') if p in props])\n";
-    let out = Command::new(venv_tool("python")).arg("-c").arg(script).arg(template).output().expect("python runs");
+/// Asks AWS's resource schemas (as cfn-lint ships them) about resource types: `script` gets `m`,
+/// the schema manager, and `sys.argv[1:]`, and prints `TYPE WORD...` lines, read back here.
+fn ask_schemas(script: &str, args: &[&str]) -> Vec<(String, Vec<String>)> {
+    let script = format!("import json, sys\nfrom cfnlint.schema import PROVIDER_SCHEMA_MANAGER as m\n{script}");
+    let out = Command::new(venv_tool("python")).arg("-c").arg(script).args(args).output().expect("python runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -73,6 +68,15 @@ fn tag_properties_by_type(template: &std::path::Path) -> Vec<(String, Vec<String
             (words.next().unwrap(), words.collect())
         })
         .collect()
+}
+
+/// For each resource type of a template, the tag properties its schema gives it.
+fn tag_properties_by_type(template: &std::path::Path) -> Vec<(String, Vec<String>)> {
+    let script = "t = json.load(open(sys.argv[1]))\n\
+        for ty in sorted({r['Type'] for r in t['Resources'].values()}):\n\
+        \x20   props = m.get_resource_schema('us-east-1', ty).schema['properties']\n\
+        \x20   print(ty, *[p for p in ('Tags', 'TagSpecifications') if p in props])\n";
+    ask_schemas(script, &[template.to_str().unwrap()])
 }
 
 #[test]
@@ -118,24 +122,14 @@ fn every_resource_aws_lets_us_tag_carries_the_configured_tags() {
     assert_eq!(service["Properties"]["PropagateTags"], "SERVICE");
 }
 
-/// The createOnlyProperties of each type in AWS's schemas (as cfn-lint ships them): the
-/// properties whose change replaces a resource, as `TYPE PROPERTY...` lines.
+/// The createOnlyProperties of each type (the properties whose change replaces a resource), as
+/// dotted paths.
 fn create_only_properties(types: &[&str]) -> Vec<(String, Vec<String>)> {
-    let script = "import sys\n\
-        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER as m\n\
-        for ty in sys.argv[1:]:\n\
+    let script = "for ty in sys.argv[1:]:\n\
         \x20   schema = m.get_resource_schema('us-east-1', ty).schema\n\
         \x20   props = ['.'.join(p.split('/')[2:]) for p in schema.get('createOnlyProperties', [])]\n\
         \x20   print(ty, *sorted(set(props)))\n";
-    let out = Command::new(venv_tool("python")).arg("-c").arg(script).args(types).output().expect("python runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|line| {
-            let mut words = line.split_whitespace().map(str::to_owned);
-            (words.next().unwrap(), words.collect())
-        })
-        .collect()
+    ask_schemas(script, types)
 }
 
 #[test]

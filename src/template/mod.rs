@@ -248,31 +248,16 @@ impl Template {
         id: LogicalId,
         mapping: IndexMap<String, IndexMap<String, String>>,
     ) -> Result<(), TemplateError> {
-        check_id_syntax(&id)?;
-        if self.mappings.contains_key(&id) {
-            return Err(TemplateError::DuplicateId(id));
-        }
-        self.mappings.insert(id, mapping);
-        Ok(())
+        insert_new(&mut self.mappings, id, mapping)
     }
 
     /// Adds a named condition, for `Fn::If`.
     pub fn add_condition(&mut self, id: LogicalId, condition: Intrinsic) -> Result<(), TemplateError> {
-        check_id_syntax(&id)?;
-        if self.conditions.contains_key(&id) {
-            return Err(TemplateError::DuplicateId(id));
-        }
-        self.conditions.insert(id, condition);
-        Ok(())
+        insert_new(&mut self.conditions, id, condition)
     }
 
     pub fn add_output(&mut self, id: LogicalId, output: Output) -> Result<(), TemplateError> {
-        check_id_syntax(&id)?;
-        if self.outputs.contains_key(&id) {
-            return Err(TemplateError::DuplicateId(id));
-        }
-        self.outputs.insert(id, output);
-        Ok(())
+        insert_new(&mut self.outputs, id, output)
     }
 
     /// Parameters and resources share one namespace: a `Ref` must name exactly one of them.
@@ -317,6 +302,16 @@ impl Template {
     pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
         serde_json::to_value(self)
     }
+}
+
+/// Mappings, conditions and outputs each have a namespace of their own.
+fn insert_new<V>(section: &mut IndexMap<LogicalId, V>, id: LogicalId, value: V) -> Result<(), TemplateError> {
+    check_id_syntax(&id)?;
+    if section.contains_key(&id) {
+        return Err(TemplateError::DuplicateId(id));
+    }
+    section.insert(id, value);
+    Ok(())
 }
 
 fn check_id_syntax(id: &LogicalId) -> Result<(), TemplateError> {
