@@ -934,5 +934,25 @@ fn every_template_keeps_least_privilege_and_exposure_rules() {
         assert_eq!(into_instances, 1, "{name}");
         let queues = resources_of_type(&t, "AWS::SQS::Queue");
         assert!(queues.iter().all(|(_, q)| q["Properties"]["SqsManagedSseEnabled"] == true), "{name}");
+        for (id, topic) in resources_of_type(&t, "AWS::SNS::Topic") {
+            assert!(topic["Properties"]["KmsMasterKeyId"].is_string(), "{name}: {id} is not encrypted");
+        }
+        for (id, bucket) in resources_of_type(&t, "AWS::S3::Bucket") {
+            let props = &bucket["Properties"];
+            assert!(props["BucketEncryption"].is_object(), "{name}: {id}");
+            assert_eq!(props["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"], true, "{name}: {id}");
+        }
+        // With HTTPS, plain HTTP only ever redirects to it.
+        let listeners = resources_of_type(&t, "AWS::ElasticLoadBalancingV2::Listener");
+        if listeners.iter().any(|(_, l)| l["Properties"]["Protocol"] == "HTTPS") {
+            for (id, listener) in listeners.iter().filter(|(_, l)| l["Properties"]["Protocol"] == "HTTP") {
+                let action = &listener["Properties"]["DefaultActions"][0];
+                assert_eq!(
+                    (&action["Type"], &action["RedirectConfig"]["Protocol"]),
+                    (&json!("redirect"), &json!("HTTPS")),
+                    "{name}: {id}"
+                );
+            }
+        }
     }
 }
