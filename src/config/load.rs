@@ -93,37 +93,37 @@ pub fn load_str(text: &str, origin: Option<&str>) -> Result<ValidConfig, ConfigE
         return Err(error(vec![d]));
     }
     let document: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| error(vec![parse_diagnostic(&e)]))?;
-    let schema = serde_json::to_value(super::json_schema()).unwrap_or_default();
-    let shape_errors = super::shape::check(&document, &schema);
-    let map = SourceMap::parse(text);
-    let locate = |mut d: Diagnostic, path: &str| {
-        d.location = map.locate(path);
-        d
+    let locate = |mut diagnostics: Vec<(String, Diagnostic)>| {
+        let map = SourceMap::parse(text);
+        for (path, d) in &mut diagnostics {
+            d.location = map.locate(path);
+        }
+        diagnostics.into_iter().map(|(_, d)| d).collect::<Vec<_>>()
     };
-    if !shape_errors.is_empty() {
-        let broken: Vec<String> = shape_errors.iter().map(|(path, _)| path.clone()).collect();
-        let mut diagnostics: Vec<Diagnostic> = shape_errors.into_iter().map(|(path, d)| locate(d, &path)).collect();
-        diagnostics.extend(rules_broken_by_the_rest(document, &broken).into_iter().map(|d| {
-            let field = d.field.clone();
-            locate(d, &field)
-        }));
-        // In the order of the file, as an editor lists them.
-        diagnostics.sort_by_key(|d| d.location.map_or((usize::MAX, 0), |l| (l.line, l.column)));
-        return Err(error(diagnostics));
-    }
-    // serde has the last word on the shape: anything the schema check let through is caught here.
-    let config: Config = serde_yaml::from_str(text).map_err(|e| error(vec![parse_diagnostic(&e)]))?;
-    config.validate().map_err(|diagnostics| {
-        error(
-            diagnostics
-                .into_iter()
-                .map(|d| {
-                    let field = d.field.clone();
-                    locate(d, &field)
-                })
-                .collect(),
-        )
-    })
+    // serde stops at the first shape error; the schema walk, only needed then, finds them all.
+    let config: Config = match serde_yaml::from_value(document.clone()) {
+        Ok(config) => config,
+        Err(first) => {
+            let schema = serde_json::to_value(super::json_schema()).unwrap_or_default();
+            let shape_errors = super::shape::check(&document, &schema);
+            if shape_errors.is_empty() {
+                // Whatever the schema walk let through, serde has the last word on.
+                let serde_error = serde_yaml::from_str::<Config>(text).err();
+                let diagnostic =
+                    serde_error.map_or_else(|| Diagnostic::new("", first.to_string()), |e| parse_diagnostic(&e));
+                return Err(error(vec![diagnostic]));
+            }
+            let broken: Vec<String> = shape_errors.iter().map(|(path, _)| path.clone()).collect();
+            let rules = rules_broken_by_the_rest(document, &broken).into_iter().map(|d| (d.field.clone(), d));
+            let mut diagnostics = locate(shape_errors.into_iter().chain(rules).collect());
+            // In the order of the file, as an editor lists them.
+            diagnostics.sort_by_key(|d| d.location.map_or((usize::MAX, 0), |l| (l.line, l.column)));
+            return Err(error(diagnostics));
+        }
+    };
+    config
+        .validate()
+        .map_err(|diagnostics| error(locate(diagnostics.into_iter().map(|d| (d.field.clone(), d)).collect())))
 }
 
 /// The rules the well-formed part of a document breaks, so that a run reports them together with
