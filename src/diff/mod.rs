@@ -43,13 +43,26 @@ impl EntryDiff {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TemplateDiff {
     pub parameters: Vec<EntryDiff>,
+    pub mappings: Vec<EntryDiff>,
+    pub conditions: Vec<EntryDiff>,
     pub resources: Vec<EntryDiff>,
     pub outputs: Vec<EntryDiff>,
 }
 
 impl TemplateDiff {
     pub fn is_empty(&self) -> bool {
-        self.parameters.is_empty() && self.resources.is_empty() && self.outputs.is_empty()
+        self.sections().iter().all(|(_, entries)| entries.is_empty())
+    }
+
+    /// Each section's changes, in template order.
+    fn sections(&self) -> [(&'static str, &Vec<EntryDiff>); 5] {
+        [
+            ("Parameters", &self.parameters),
+            ("Mappings", &self.mappings),
+            ("Conditions", &self.conditions),
+            ("Resources", &self.resources),
+            ("Outputs", &self.outputs),
+        ]
     }
 }
 
@@ -91,6 +104,8 @@ pub fn read_template(path: &std::path::Path) -> Result<Value, TemplateFileError>
 pub fn diff(old: &Value, new: &Value) -> TemplateDiff {
     TemplateDiff {
         parameters: diff_section(old, new, "Parameters", false),
+        mappings: diff_section(old, new, "Mappings", false),
+        conditions: diff_section(old, new, "Conditions", false),
         resources: diff_section(old, new, "Resources", true),
         outputs: diff_section(old, new, "Outputs", false),
     }
@@ -199,9 +214,7 @@ impl TemplateDiff {
             return "There were no differences\n".into();
         }
         let mut out = String::new();
-        for (title, entries) in
-            [("Parameters", &self.parameters), ("Resources", &self.resources), ("Outputs", &self.outputs)]
-        {
+        for (title, entries) in self.sections() {
             if entries.is_empty() {
                 continue;
             }
@@ -288,6 +301,17 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("1 added, 2 modified (1 replaced), 1 removed resources\n"), "{text}");
+    }
+
+    #[test]
+    fn mappings_and_conditions_are_compared_too() {
+        let old = json!({"Resources": {}, "Mappings": {"M": {"eu-west-1": {"A": "1"}}}});
+        let new = json!({"Resources": {}, "Mappings": {"M": {"eu-west-1": {"A": "2"}}}, "Conditions": {"C": {"Fn::Equals": ["a", "b"]}}});
+        let changes = diff(&old, &new);
+        assert_eq!(changes.mappings[0].values[0].path, "eu-west-1.A");
+        assert_eq!(changes.conditions[0].change, Change::Added);
+        let text = changes.render(Style { color: false });
+        assert!(text.contains("Mappings\n[~] M\n") && text.contains("Conditions\n[+] C\n"), "{text}");
     }
 
     #[test]
