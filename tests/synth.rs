@@ -749,7 +749,7 @@ fn access_logs_go_to_a_private_bucket_elb_may_write_in_any_region() {
     // AND only ELB may write, under this account's prefix: the region's ELB account where there
     // is one, else the log-delivery service
     let policy = &only(&t, "AWS::S3::BucketPolicy")["Properties"]["PolicyDocument"]["Statement"];
-    assert_eq!(policy.as_array().unwrap().len(), 1);
+    assert_eq!(policy.as_array().unwrap().len(), 2);
     assert_eq!(
         policy[0]["Principal"],
         json!({"Fn::If": ["ElbLogDeliveryByAccount",
@@ -760,6 +760,17 @@ fn access_logs_go_to_a_private_bucket_elb_may_write_in_any_region() {
     assert_eq!(
         policy[0]["Resource"],
         json!({"Fn::Sub": "${Ec2ServiceLBAccessLogsBucketCB3C9D40.Arn}/AWSLogs/${AWS::AccountId}/*"})
+    );
+    // AND nobody reaches it but over TLS
+    assert_eq!(
+        policy[1],
+        json!({
+            "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}, "Effect": "Deny", "Principal": "*",
+            "Resource": [
+                {"Fn::GetAtt": ["Ec2ServiceLBAccessLogsBucketCB3C9D40", "Arn"]},
+                {"Fn::Sub": "${Ec2ServiceLBAccessLogsBucketCB3C9D40.Arn}/*"}
+            ]
+        })
     );
     assert_eq!(t["Mappings"]["ElbLogDeliveryAccounts"]["eu-west-1"]["Account"], "156460612806");
     assert_eq!(t["Mappings"]["ElbLogDeliveryAccounts"].as_object().unwrap().len(), 26);

@@ -102,6 +102,12 @@ pub fn build(t: &mut Template, scope: &Scope, retention_days: u32) -> Result<Acc
             bucket: bucket.bucket_name().into(),
             policy_document: PolicyDocument::new(vec![
                 Statement::allow(["s3:PutObject"]).for_principal(Principal::Chosen(writer)).on(logs),
+                // Whoever reads the logs does so over TLS.
+                Statement::deny(["s3:*"])
+                    .for_principal(Principal::Anyone)
+                    .on(bucket.arn())
+                    .on(Intrinsic::Sub(format!("${{{}.Arn}}/*", bucket.id())))
+                    .when_bool("aws:SecureTransport", false),
             ]),
         },
     )?;

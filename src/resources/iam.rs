@@ -95,6 +95,8 @@ impl PolicyDocument {
 /// The `Principal` of a resource policy's statement.
 #[derive(Clone, Debug)]
 pub enum Principal {
+    /// Everyone: for statements that deny.
+    Anyone,
     Service(&'static str),
     /// Whichever principal an intrinsic function (an `Fn::If`) yields.
     Chosen(Intrinsic),
@@ -103,6 +105,7 @@ pub enum Principal {
 impl Serialize for Principal {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
+            Principal::Anyone => serializer.serialize_str("*"),
             Principal::Service(service) => IndexMap::from([("Service", service)]).serialize(serializer),
             Principal::Chosen(intrinsic) => intrinsic.serialize(serializer),
         }
@@ -112,6 +115,7 @@ impl Serialize for Principal {
 #[derive(Clone, Copy, Debug, Serialize)]
 pub enum Effect {
     Allow,
+    Deny,
 }
 
 #[skip_serializing_none]
@@ -137,6 +141,10 @@ fn one_or_many_opt<S: serde::Serializer>(items: &Option<List<String>>, serialize
 impl Statement {
     pub fn allow<const N: usize>(actions: [&'static str; N]) -> Self {
         Statement { action: actions.to_vec(), condition: None, effect: Effect::Allow, principal: None, resource: None }
+    }
+
+    pub fn deny<const N: usize>(actions: [&'static str; N]) -> Self {
+        Statement { effect: Effect::Deny, ..Statement::allow(actions) }
     }
 
     pub fn on(mut self, resource: impl Into<Value<String>>) -> Self {
@@ -166,10 +174,10 @@ impl Statement {
         self.for_principal(Principal::Service(service))
     }
 
-    /// Adds a `StringEquals` condition.
-    pub fn when_equals(mut self, key: &'static str, value: impl Into<Value<String>>) -> Self {
+    /// Adds a `Bool` condition: for keys such as `aws:SecureTransport`.
+    pub fn when_bool(mut self, key: &'static str, value: bool) -> Self {
         let condition = self.condition.get_or_insert_with(IndexMap::new);
-        condition.entry("StringEquals").or_default().insert(key, value.into());
+        condition.entry("Bool").or_default().insert(key, value.to_string().into());
         self
     }
 }
