@@ -396,6 +396,22 @@ impl Protocol {
             Protocol::Https => 443,
         }
     }
+
+    /// As a listener names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Http => "HTTP",
+            Protocol::Https => "HTTPS",
+        }
+    }
+
+    /// As a URL starts.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Protocol::Http => "http",
+            Protocol::Https => "https",
+        }
+    }
 }
 
 /// AWS's recommended policy for new HTTPS listeners.

@@ -365,9 +365,6 @@ fn check_instance_type_at(v: &mut Rules, field: &str, instance_type: &str) -> bo
     well_formed
 }
 
-/// The port the redirect listener takes.
-const HTTP_PORT: u32 = 80;
-
 fn check_listener(v: &mut Rules, c: &Config) {
     let lb = &c.load_balancer;
     if let Some(port) = lb.listener_port {
@@ -413,11 +410,12 @@ fn check_listener(v: &mut Rules, c: &Config) {
                     );
                 }
             }
-            let redirect = lb.redirect_http.unwrap_or(true);
-            if redirect && lb.listener_port == Some(HTTP_PORT) {
+            // The redirect listener takes plain HTTP's port.
+            let http_port = Protocol::Http.default_port();
+            if lb.redirect_http.unwrap_or(true) && lb.listener_port == Some(http_port) {
                 v.fail(
                     "load_balancer.listener_port",
-                    HTTP_PORT,
+                    http_port,
                     "is taken by the HTTP-to-HTTPS redirect; use 443 or set load_balancer.redirect_http: false",
                 );
             }

@@ -1,6 +1,6 @@
 //! The Application Load Balancer, its security group, its listener and the service's target group.
 
-use crate::config::{HealthCheckConfig, Tls};
+use crate::config::{HealthCheckConfig, Protocol, Tls};
 use crate::constructs::access_logs;
 use crate::resources::Attribute;
 use crate::resources::ec2::{SecurityGroup, SecurityGroupRule};
@@ -10,8 +10,6 @@ use crate::template::{Handle, Intrinsic, List, Options, Scope, Template, Templat
 /// ECS registers each task with its own dynamic host port, so the group's port is only a
 /// default; keeping it fixed means a new listener port does not replace the group.
 const TARGET_GROUP_PORT: u32 = 80;
-/// Where browsers go for http:// addresses: the redirect listener's port.
-const HTTP_PORT: u32 = 80;
 
 pub struct LoadBalancerProps<'a> {
     pub vpc_id: Value<String>,
@@ -35,8 +33,8 @@ pub struct AlbWithListener {
     pub security_group_scope: Scope,
     pub listener: Handle<Listener>,
     pub target_group: Handle<TargetGroup>,
-    /// `http` or `https`, with `:port` when the port is not the scheme's own.
-    scheme_and_port: (&'static str, Option<u32>),
+    protocol: Protocol,
+    port: u32,
 }
 
 impl AlbWithListener {
@@ -46,7 +44,10 @@ impl AlbWithListener {
         props: LoadBalancerProps<'_>,
     ) -> Result<AlbWithListener, TemplateError> {
         let security_group_scope = scope.child("SecurityGroup");
-        let redirect_port = props.tls.as_ref().filter(|tls| tls.redirect_http).map(|_| HTTP_PORT);
+        let tls = props.tls.as_ref();
+        let protocol = if tls.is_some() { Protocol::Https } else { Protocol::Http };
+        // Where browsers go for http:// addresses.
+        let redirect_port = tls.filter(|tls| tls.redirect_http).map(|_| Protocol::Http.default_port());
         let open_ports = std::iter::once(props.listener_port).chain(redirect_port);
         let security_group = t.add(
             &security_group_scope.child("Resource"),
@@ -117,7 +118,6 @@ impl AlbWithListener {
                 vpc_id: props.vpc_id.clone(),
             },
         )?;
-        let tls = props.tls.as_ref();
         let listener = t.add(
             &listener_scope.child("Resource"),
             Listener {
@@ -126,7 +126,7 @@ impl AlbWithListener {
                 default_actions: vec![Action::forward(target_group.arn())],
                 load_balancer_arn: load_balancer.arn().into(),
                 port: props.listener_port.into(),
-                protocol: if tls.is_some() { "HTTPS" } else { "HTTP" },
+                protocol: protocol.name(),
                 ssl_policy: tls.map(|tls| tls.ssl_policy.to_owned().into()),
                 tags: None,
             },
@@ -139,31 +139,30 @@ impl AlbWithListener {
                     default_actions: vec![Action::redirect_to_https(props.listener_port)],
                     load_balancer_arn: load_balancer.arn().into(),
                     port: port.into(),
-                    protocol: "HTTP",
+                    protocol: Protocol::Http.name(),
                     ssl_policy: None,
                     tags: None,
                 },
             )?;
         }
 
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        let default_port = if tls.is_some() { 443 } else { HTTP_PORT };
-        let scheme_and_port = (scheme, Some(props.listener_port).filter(|p| *p != default_port));
         Ok(AlbWithListener {
             load_balancer,
             security_group,
             security_group_scope,
             listener,
             target_group,
-            scheme_and_port,
+            protocol,
+            port: props.listener_port,
         })
     }
 
     /// The service's address: at `host` when given (the service's own DNS name), else at the load
     /// balancer's DNS name.
+    /// The port is written when it is not the scheme's own.
     pub fn url(&self, host: Option<&str>) -> Value<String> {
-        let (scheme, port) = self.scheme_and_port;
-        let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+        let scheme = self.protocol.scheme();
+        let port = if self.port == self.protocol.default_port() { String::new() } else { format!(":{}", self.port) };
         match host {
             Some(host) => format!("{scheme}://{host}{port}").into(),
             None => Intrinsic::Sub(format!("{scheme}://{}{port}", self.load_balancer.sub_att("DNSName"))).into(),
