@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::Path;
 
+use serde::Deserialize;
+
 use super::source_map::{Location, SourceMap};
 use super::{Config, ValidConfig};
 
@@ -101,7 +103,7 @@ pub fn load_str(text: &str, origin: Option<&str>) -> Result<ValidConfig, ConfigE
         diagnostics.into_iter().map(|(_, d)| d).collect::<Vec<_>>()
     };
     // serde stops at the first shape error; the schema walk, only needed then, finds them all.
-    let config: Config = match serde_yaml::from_value(document.clone()) {
+    let config: Config = match Config::deserialize(&document) {
         Ok(config) => config,
         Err(first) => {
             let schema = serde_json::to_value(super::json_schema()).unwrap_or_default();
@@ -129,13 +131,16 @@ pub fn load_str(text: &str, origin: Option<&str>) -> Result<ValidConfig, ConfigE
 /// The rules the well-formed part of a document breaks, so that a run reports them together with
 /// its shape errors. The broken fields are taken out (their defaults stand in), and any rule that
 /// concerns one of them is left out: its verdict would be about a value the user did not write.
+/// A broken list item takes its whole list out: taking out one item would shift the others'
+/// places in what the rules report.
 fn rules_broken_by_the_rest(mut document: serde_yaml::Value, broken: &[String]) -> Vec<Diagnostic> {
-    for path in broken {
+    let broken: Vec<&str> = broken.iter().map(|path| path.split('[').next().unwrap_or(path)).collect();
+    for path in &broken {
         remove_path(&mut document, path);
     }
     let Ok(config) = serde_yaml::from_value::<Config>(document) else { return Vec::new() };
     let concerns_broken = |d: &Diagnostic| {
-        broken.iter().map(|b| b.split('[').next().unwrap_or(b)).any(|b| {
+        broken.iter().any(|&b| {
             d.field == *b
                 || d.field.starts_with(&format!("{b}."))
                 || b.starts_with(&format!("{}.", d.field))
@@ -145,10 +150,8 @@ fn rules_broken_by_the_rest(mut document: serde_yaml::Value, broken: &[String]) 
     config.validate().err().unwrap_or_default().into_iter().filter(|d| !concerns_broken(d)).collect()
 }
 
-/// Removes the field at `path`; for a list item, the whole list (taking out one item would shift
-/// the others' places in what the rules report).
+/// Removes the field at the dotted `path`.
 fn remove_path(document: &mut serde_yaml::Value, path: &str) {
-    let path = path.split('[').next().unwrap_or(path);
     let (parent, key) = match path.rsplit_once('.') {
         Some((parent, key)) => (Some(parent), key),
         None => (None, path),
