@@ -305,11 +305,8 @@ fn check_capacity(v: &mut Rules, c: &Config) {
         } else if !is_arn(key, "kms", |region, resource| !region.is_empty() && has_id(resource, "key/")) {
             let hint = key
                 .contains(":alias/")
-                .then_some("give the key's own ARN (key/...): IAM grants name keys, not aliases");
-            v.fail_str(field, key, "must be a KMS key ARN: arn:aws:kms:REGION:ACCOUNT:key/ID");
-            if let Some(hint) = hint {
-                v.set_hint(hint.into());
-            }
+                .then(|| "give the key's own ARN (key/...): IAM grants name keys, not aliases".to_owned());
+            v.fail_hint(field, quoted(key), "must be a KMS key ARN: arn:aws:kms:REGION:ACCOUNT:key/ID", hint);
         }
     }
 }
@@ -389,7 +386,7 @@ fn check_listener(v: &mut Rules, c: &Config) {
                     "load_balancer.certificate_arn",
                     "null",
                     "is required with load_balancer.protocol HTTPS",
-                    "request one with `aws acm request-certificate --domain-name ... --validation-method DNS`".into(),
+                    "request one with `aws acm request-certificate --domain-name ... --validation-method DNS`".to_owned(),
                 ),
                 Some(arn) if !is_certificate_arn(arn) => v.fail_str(
                     "load_balancer.certificate_arn",
@@ -474,14 +471,12 @@ fn check_domain(v: &mut Rules, c: &Config) {
             && zone.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
         if !well_formed {
             let hint = zone.strip_prefix("/hostedzone/").map(|bare| format!("did you mean `{bare}`?"));
-            v.fail_str(
+            v.fail_hint(
                 "load_balancer.hosted_zone_id",
-                zone,
+                quoted(zone),
                 "must be a Route 53 hosted zone ID: Z followed by capital letters and digits",
+                hint,
             );
-            if let Some(hint) = hint {
-                v.set_hint(hint);
-            }
         }
     }
 }
@@ -582,7 +577,7 @@ fn check_service(v: &mut Rules, c: &Config) {
                 &field("target_cpu_percent"),
                 cpu,
                 "needs service.container.cpu: ECS measures a service's CPU use against what its tasks reserve",
-                "set service.container.cpu (1024 = one vCPU), or scale on target_requests_per_target alone".into(),
+                "set service.container.cpu (1024 = one vCPU), or scale on target_requests_per_target alone".to_owned(),
             );
         }
     }
@@ -748,15 +743,17 @@ impl Rules {
         self.fail(field, quoted(value), rule);
     }
 
-    fn fail_hint(&mut self, field: &str, value: impl ToString, rule: impl Into<String>, hint: String) {
+    /// A failure with a hint, when there is one to give.
+    fn fail_hint(
+        &mut self,
+        field: &str,
+        value: impl ToString,
+        rule: impl Into<String>,
+        hint: impl Into<Option<String>>,
+    ) {
         self.fail(field, value, rule);
-        self.set_hint(hint);
-    }
-
-    /// Adds a hint to the last failure.
-    fn set_hint(&mut self, hint: String) {
         if let Some(last) = self.diagnostics.last_mut() {
-            last.hint = Some(hint);
+            last.hint = hint.into();
         }
     }
 
