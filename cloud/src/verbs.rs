@@ -12,18 +12,16 @@ use aws_sdk_cloudformation::types::Parameter;
 use serde_json::Value;
 
 use ecs_alb::config;
+use ecs_alb::constructs::drain_hook::{CODE_BUCKET_PARAMETER, CODE_KEY_PARAMETER};
 use ecs_alb::constructs::task::IMAGE_PARAMETER;
 use ecs_alb::pattern::{self, SynthOptions};
+use ecs_alb::template::MAX_INLINE_BODY_BYTES;
 use ecs_alb::verbs::{DeployArgs, DestroyArgs, DiffArgs};
 
 use crate::stack::{Prepared, TemplateSource};
 use crate::{assets, events, sdk, stack};
 
 const DEFAULT_PACKAGE: &str = "target/lambda/drainer/bootstrap.zip";
-const CODE_BUCKET: &str = "DrainerCodeS3Bucket";
-const CODE_KEY: &str = "DrainerCodeS3Key";
-/// The largest template body CloudFormation accepts in a request.
-const INLINE_TEMPLATE_LIMIT: usize = 51_200;
 
 /// The AWS configuration the AWS CLI would use: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...
 async fn aws() -> aws_config::SdkConfig {
@@ -46,7 +44,7 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     let deployed = if update { Some(stack::deployed_template(&cf, &stack_name).await?) } else { None };
     let mut parameters = parameters(&template, deployed.as_ref(), &args.parameters)?;
     let mut bucket = AssetBucket::new(&aws, args.asset_bucket);
-    if template["Parameters"].get(CODE_BUCKET).is_some() {
+    if template["Parameters"].get(CODE_BUCKET_PARAMETER).is_some() {
         let package = args.drainer_zip.unwrap_or_else(|| PathBuf::from(DEFAULT_PACKAGE));
         if !package.exists() {
             bail!(
@@ -57,8 +55,9 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
         let name = bucket.name().await?;
         let asset = assets::upload(&bucket.s3, &name, &package).await?;
         eprintln!("drainer package: s3://{}/{}", asset.bucket, asset.key);
-        parameters.push(Parameter::builder().parameter_key(CODE_BUCKET).parameter_value(&asset.bucket).build());
-        parameters.push(Parameter::builder().parameter_key(CODE_KEY).parameter_value(&asset.key).build());
+        parameters
+            .push(Parameter::builder().parameter_key(CODE_BUCKET_PARAMETER).parameter_value(&asset.bucket).build());
+        parameters.push(Parameter::builder().parameter_key(CODE_KEY_PARAMETER).parameter_value(&asset.key).build());
     }
     let replaced: BTreeSet<String> = match &deployed {
         Some(deployed) => {
@@ -68,7 +67,7 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
         None => BTreeSet::new(),
     };
     let body = serde_json::to_string(&template)?;
-    let source = if body.len() > INLINE_TEMPLATE_LIMIT {
+    let source = if body.len() > MAX_INLINE_BODY_BYTES {
         // CloudFormation reads larger templates only from S3.
         let (key, size) = (assets::content_key("templates", body.as_bytes(), "json"), body.len());
         let name = bucket.name().await?;
@@ -115,16 +114,21 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
 /// with their default, which names the SSM parameter: AWS resolves it either way, and some
 /// emulators need it spelled out on updates.
 fn parameters(template: &Value, deployed: Option<&Value>, given: &[(String, String)]) -> Result<Vec<Parameter>> {
-    let declared = template["Parameters"].as_object().cloned().unwrap_or_default();
+    let none = serde_json::Map::new();
+    let declared = template["Parameters"].as_object().unwrap_or(&none);
+    // The drainer's code is deploy's own to set.
+    let settable: Vec<&str> = declared
+        .keys()
+        .map(String::as_str)
+        .filter(|k| ![CODE_BUCKET_PARAMETER, CODE_KEY_PARAMETER].contains(k))
+        .collect();
     for (key, _) in given {
-        if !declared.contains_key(key) || key == CODE_BUCKET || key == CODE_KEY {
-            let settable: Vec<&str> =
-                declared.keys().map(String::as_str).filter(|k| ![CODE_BUCKET, CODE_KEY].contains(k)).collect();
+        if !settable.contains(&key.as_str()) {
             bail!("--parameter {key}: the template has no such parameter to set (it has: {})", settable.join(", "));
         }
     }
     let mut out = Vec::new();
-    for (name, parameter) in &declared {
+    for (name, parameter) in declared {
         let builder = Parameter::builder().parameter_key(name);
         let deployed_has_it = deployed.is_some_and(|d| d["Parameters"].get(name).is_some());
         if let Some((_, value)) = given.iter().rev().find(|(key, _)| key == name) {

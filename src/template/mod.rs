@@ -18,6 +18,8 @@ pub use intrinsic::{Intrinsic, List, Tags, Value, pseudo};
 pub use logical_id::{LogicalId, Scope, make_unique_id};
 
 const FORMAT_VERSION: &str = "2010-09-09";
+/// The largest template body CloudFormation takes in a request; larger ones come from S3.
+pub const MAX_INLINE_BODY_BYTES: usize = 51_200;
 const MAX_LOGICAL_ID_LEN: usize = 255;
 
 /// A typed CloudFormation resource: its properties, serialized with CloudFormation's names.
