@@ -95,7 +95,8 @@ pub fn build(t: &mut Template, scope: &Scope, retention_days: u32) -> Result<Acc
         )})),
         Box::new(serde_json::json!({"Service": LOG_DELIVERY_SERVICE})),
     );
-    let logs = Intrinsic::Sub(format!("${{{}.Arn}}/AWSLogs/${{AWS::AccountId}}/*", bucket.id()));
+    let bucket_arn = bucket.sub_att("Arn");
+    let logs = Intrinsic::Sub(format!("{bucket_arn}/AWSLogs/${{AWS::AccountId}}/*"));
     let policy = t.add(
         &scope.child("AccessLogsBucket").child("Policy").child("Resource"),
         BucketPolicy {
@@ -106,7 +107,7 @@ pub fn build(t: &mut Template, scope: &Scope, retention_days: u32) -> Result<Acc
                 Statement::deny(["s3:*"])
                     .for_principal(Principal::Anyone)
                     .on(bucket.arn())
-                    .on(Intrinsic::Sub(format!("${{{}.Arn}}/*", bucket.id())))
+                    .on(Intrinsic::Sub(format!("{bucket_arn}/*")))
                     .when_bool("aws:SecureTransport", false),
             ]),
         },
