@@ -137,12 +137,6 @@ pub struct Service {
     pub task_definition: Value<String>,
 }
 
-impl Handle<Service> {
-    pub fn name(&self) -> Intrinsic {
-        self.get_att("Name")
-    }
-}
-
 impl Resource for Service {
     const TYPE: &'static str = "AWS::ECS::Service";
 

@@ -43,11 +43,6 @@ pub mod pseudo {
     pub fn region() -> Intrinsic {
         Intrinsic::Ref("AWS::Region".into())
     }
-
-    /// Leaves a property (or a list item) out, when an `Fn::If` yields it.
-    pub fn no_value() -> Intrinsic {
-        Intrinsic::Ref("AWS::NoValue".into())
-    }
 }
 
 /// CloudFormation's limit on the conditions of one `Fn::Or`.
