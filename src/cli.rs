@@ -119,6 +119,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Validate => {
             let (config, origin) = config::resolve(config_path)?;
+            print_warnings(&config, &origin);
             let template = pattern::synthesize(&config, SynthOptions::default())?;
             let count = template.resources().count();
             crate::output::print(&format!("{origin}: OK ({count} resources)\n"))?;
@@ -197,6 +198,13 @@ fn open_in_browser(path: &Path) -> Result<()> {
 
 fn load_config(explicit: Option<&Path>) -> Result<ValidConfig> {
     Ok(config::resolve(explicit)?.0)
+}
+
+/// What in the configuration deserves a second look, on stderr.
+fn print_warnings(config: &ValidConfig, origin: &str) {
+    for warning in config.warnings() {
+        eprintln!("warning: {}", warning.describe(Some(origin)));
+    }
 }
 
 /// 2 for a configuration the user must fix (clap uses 2 for usage errors too) and for any failed

@@ -10,6 +10,7 @@ pub mod config;
 pub mod constructs;
 pub mod diff;
 pub mod docs;
+pub mod ecr;
 pub mod graph;
 pub mod pattern;
 pub mod resources;

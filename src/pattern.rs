@@ -68,6 +68,8 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             cluster: &cluster,
             instance_type: cap.instance_type.clone(),
             machine_image: cap.machine_image,
+            pinned_image_id: cap.image_id.clone(),
+            update_policy: cap.update_policy,
             root_volume_gib: cap.root_volume_gib,
             key_name: cap.key_name.clone(),
             min_capacity: cap.min_capacity,
@@ -108,6 +110,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
         LoadBalancerProps {
             vpc_id: network.vpc_id.clone(),
             public: lb.public,
+            allowed_cidrs: config.allowed_cidrs(),
             subnets: if lb.public { network.public_subnet_ids() } else { network.private_subnet_ids() },
             depends_on: if lb.public { network.internet_routes() } else { Options::new() },
             listener_port: config.listener_port(),
@@ -128,6 +131,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
 
     let svc = &config.service;
     let container = &svc.container;
+    let image_repositories = config.image_repositories();
     let task = task::build(
         &mut t,
         &service_scope.child("TaskDef"),
@@ -141,6 +145,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             cpu: container.cpu,
             environment: &container.environment,
             secrets: &container.secrets,
+            image_repositories: &image_repositories,
             log_retention_days: svc.log_retention_days,
             log_stream_prefix: "Ec2Service",
         },

@@ -303,11 +303,15 @@ fn every_example_deploys() {
                     container["environment"],
                     json!([{"name": "LOG_LEVEL", "value": "info"}, {"name": "FEATURE_FLAGS", "value": "checkout,search"}])
                 );
+            }
+            "private-image" => {
+                let container = &task_definition(&moto, &name, &template)["containerDefinitions"][0];
+                assert_eq!(container["image"], "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:1.4");
                 assert_eq!(
                     container["secrets"],
                     json!([
-                        {"name": "DATABASE_PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:web/db-AbCdEf:password::"},
-                        {"name": "API_TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/web/api-token"}
+                        {"name": "DATABASE_PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/db-AbCdEf:password::"},
+                        {"name": "API_TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/shop/api-token"}
                     ])
                 );
             }
@@ -315,10 +319,7 @@ fn every_example_deploys() {
                 let group = moto.physical_id(&name, &id_of(&template, "AWS::ElasticLoadBalancingV2::TargetGroup"));
                 let tg =
                     &moto.aws(&["elbv2", "describe-target-groups", "--target-group-arns", &group])["TargetGroups"][0];
-                assert_eq!(
-                    (&tg["HealthCheckPath"], &tg["HealthCheckIntervalSeconds"]),
-                    (&json!("/healthz"), &json!(10))
-                );
+                assert_eq!((&tg["HealthCheckPath"], &tg["HealthCheckIntervalSeconds"]), (&json!("/"), &json!(10)));
                 assert_eq!((&tg["HealthyThresholdCount"], &tg["UnhealthyThresholdCount"]), (&json!(3), &json!(3)));
                 assert_eq!(tg["Matcher"]["HttpCode"], "200-299");
                 let bucket = moto.physical_id(&name, &id_of(&template, "AWS::S3::Bucket"));

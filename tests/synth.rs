@@ -78,10 +78,10 @@ fn the_default_stack_has_the_reference_shape() {
     resource_count_is(&t, "AWS::EC2::Route", 4);
     resource_count_is(&t, "AWS::AutoScaling::LaunchConfiguration", 0);
     resource_count_is(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer", 1);
-    for (cidr, public) in
-        [("10.0.0.0/18", true), ("10.0.64.0/18", true), ("10.0.128.0/18", false), ("10.0.192.0/18", false)]
-    {
-        has_resource_properties(&t, "AWS::EC2::Subnet", json!({"CidrBlock": cidr, "MapPublicIpOnLaunch": public}));
+    // Only the ALB and the NAT gateways live in the public subnets, each with addresses of its
+    // own: no subnet hands out public addresses.
+    for cidr in ["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18", "10.0.192.0/18"] {
+        has_resource_properties(&t, "AWS::EC2::Subnet", json!({"CidrBlock": cidr, "MapPublicIpOnLaunch": false}));
     }
     assert_eq!(t["Resources"].as_object().unwrap().len(), 56);
 }
@@ -134,7 +134,7 @@ fn instances_use_a_launch_template_with_imdsv2_and_an_encrypted_root_volume() {
         &t,
         "AWS::AutoScaling::AutoScalingGroup",
         json!({
-            "MinSize": "1", "MaxSize": "1",
+            "MinSize": "1", "MaxSize": "2",
             "LaunchTemplate": {
                 "LaunchTemplateId": {"Ref": "Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE"},
                 "Version": {"Fn::GetAtt": ["Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE", "LatestVersionNumber"]}
@@ -145,8 +145,47 @@ fn instances_use_a_launch_template_with_imdsv2_and_an_encrypted_root_volume() {
     let asg = only(&t, "AWS::AutoScaling::AutoScalingGroup");
     assert_eq!(
         asg["UpdatePolicy"],
-        json!({"AutoScalingRollingUpdate": {"MaxBatchSize": 1, "MinInstancesInService": 0}, "AutoScalingScheduledAction": {"IgnoreUnmodifiedGroupSizeProperties": true}})
+        json!({"AutoScalingRollingUpdate": {"MaxBatchSize": 1, "MinInstancesInService": 1}, "AutoScalingScheduledAction": {"IgnoreUnmodifiedGroupSizeProperties": true}})
     );
+}
+
+/// An update that replaces the instances (a new image, say) never leaves the group without one:
+/// a rolling update keeps `min_capacity` in service, with one instance of headroom when the
+/// group's minimum is its maximum (CloudFormation wants MinInstancesInService below MaxSize).
+#[test]
+fn instance_updates_never_take_the_service_to_zero_instances() {
+    let rolling = |config: &str| {
+        let t = synth(config);
+        let asg = only(&t, "AWS::AutoScaling::AutoScalingGroup");
+        let in_service = asg["UpdatePolicy"]["AutoScalingRollingUpdate"]["MinInstancesInService"].as_u64().unwrap();
+        let max: u64 = asg["Properties"]["MaxSize"].as_str().unwrap().parse().unwrap();
+        let min: u64 = asg["Properties"]["MinSize"].as_str().unwrap().parse().unwrap();
+        (min, in_service, max)
+    };
+    assert_eq!(rolling("{}"), (1, 1, 2));
+    assert_eq!(rolling("capacity: {min_capacity: 3, max_capacity: 3}"), (3, 3, 4));
+    assert_eq!(rolling("capacity: {min_capacity: 2, max_capacity: 6}"), (2, 2, 6));
+    for config in ["{}", "capacity: {min_capacity: 3, max_capacity: 3}", "capacity: {min_capacity: 2, max_capacity: 6}"]
+    {
+        let (min, in_service, max) = rolling(config);
+        assert!(in_service >= min.max(1) && in_service < max, "{config}");
+    }
+    let t = synth("capacity: {update_policy: replacing}");
+    let asg = only(&t, "AWS::AutoScaling::AutoScalingGroup");
+    assert_eq!(
+        asg["UpdatePolicy"],
+        json!({"AutoScalingReplacingUpdate": {"WillReplace": true}, "AutoScalingScheduledAction": {"IgnoreUnmodifiedGroupSizeProperties": true}})
+    );
+    assert_eq!(asg["Properties"]["MaxSize"], "1");
+}
+
+/// A pinned AMI replaces the SSM parameter that CloudFormation re-reads on every deploy.
+#[test]
+fn a_pinned_image_id_is_used_as_is() {
+    let t = synth("capacity: {image_id: ami-0123456789abcdef0}");
+    let lt = only(&t, "AWS::EC2::LaunchTemplate");
+    assert_eq!(lt["Properties"]["LaunchTemplateData"]["ImageId"], "ami-0123456789abcdef0");
+    assert!(t.get("Parameters").is_none_or(|p| !p.to_string().contains("/aws/service/")), "{}", t["Parameters"]);
 }
 
 #[test]
@@ -171,8 +210,15 @@ fn the_drain_hook_holds_terminating_instances_for_the_drain_time() {
             "Environment": {"Variables": {
                 "CLUSTER": {"Ref": "Ec2ClusterEE43E89D"},
                 "RECHECK_QUEUE_URL": {"Ref": "Ec2ClusterDefaultAutoScalingGroupDrainECSHookRecheckQueue78B5FA13"},
-                "DRAIN_BUDGET_SECONDS": "900"
+                "DEAD_LETTER_QUEUE_URL": {"Ref": "Ec2ClusterDefaultAutoScalingGroupDrainECSHookDeadLetterQueue6C4922A2"},
+                "DRAIN_BUDGET_SECONDS": "900",
+                "RECHECK_DELAY_SECONDS": "30",
+                "RETRY_DELAY_SECONDS": "5",
+                "CHECK_TIMEOUT_SECONDS": "4"
             }},
+            // The function's own re-check loop is intended: Lambda must not stop it after ~16 rounds.
+            "RecursiveLoop": "Allow",
+            "Timeout": 8,
             "LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionLogGroup46D92D0B"}},
             "DeadLetterConfig": {"TargetArn": {"Fn::GetAtt": ["Ec2ClusterDefaultAutoScalingGroupDrainECSHookDeadLetterQueue6C4922A2", "Arn"]}}
         }),
@@ -190,8 +236,9 @@ fn the_drain_hook_holds_terminating_instances_for_the_drain_time() {
         &t,
         "AWS::SQS::Queue",
         json!({
-            "SqsManagedSseEnabled": true, "VisibilityTimeout": 360,
-            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["Ec2ClusterDefaultAutoScalingGroupDrainECSHookDeadLetterQueue6C4922A2", "Arn"]}, "maxReceiveCount": 5}
+            // A lost invocation's re-checks come back within the heartbeat (drain_timing.rs).
+            "SqsManagedSseEnabled": true, "VisibilityTimeout": 8,
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["Ec2ClusterDefaultAutoScalingGroupDrainECSHookDeadLetterQueue6C4922A2", "Arn"]}, "maxReceiveCount": 79}
         }),
     );
     has_resource_properties(
@@ -217,6 +264,21 @@ fn the_drain_hook_holds_terminating_instances_for_the_drain_time() {
 fn drains_beyond_two_hours_keep_the_heartbeat_within_auto_scalings_limit() {
     let t = synth("capacity: {task_drain_time_seconds: 172800}");
     has_resource_properties(&t, "AWS::AutoScaling::LifecycleHook", json!({"HeartbeatTimeout": 7200}));
+}
+
+/// With the shortest drain, checks come often enough that neither a failed check nor a lost
+/// invocation lets the 30 s heartbeat expire (the arithmetic: constructs/drain_timing.rs).
+#[test]
+fn short_drains_check_often_enough_to_keep_the_action() {
+    let t = synth("capacity: {task_drain_time_seconds: 30}");
+    has_resource_properties(&t, "AWS::AutoScaling::LifecycleHook", json!({"HeartbeatTimeout": 30}));
+    let function = only(&t, "AWS::Lambda::Function");
+    assert_eq!(function["Properties"]["Environment"]["Variables"]["RECHECK_DELAY_SECONDS"], "7");
+    has_resource_properties(
+        &t,
+        "AWS::SQS::Queue",
+        json!({"VisibilityTimeout": 8, "RedrivePolicy": {"maxReceiveCount": 2}}),
+    );
 }
 
 #[test]
@@ -580,7 +642,7 @@ fn the_image_family_and_the_instance_type_pick_the_image() {
     let al = "/aws/service/ecs/optimized-ami";
     assert_eq!(image_of("{}"), format!("{al}/amazon-linux-2/recommended/image_id"));
     assert_eq!(
-        image_of("capacity: {instance_type: m7g.large}"),
+        image_of("capacity: {instance_type: m7g.large}\nservice: {container: {image: 'nginx:stable'}}"),
         format!("{al}/amazon-linux-2/arm64/recommended/image_id")
     );
     assert_eq!(
@@ -588,7 +650,9 @@ fn the_image_family_and_the_instance_type_pick_the_image() {
         format!("{al}/amazon-linux-2023/recommended/image_id")
     );
     assert_eq!(
-        image_of("capacity: {machine_image: amazon-linux-2023, instance_type: t4g.small}"),
+        image_of(
+            "capacity: {machine_image: amazon-linux-2023, instance_type: t4g.small}\nservice: {container: {image: 'nginx:stable'}}"
+        ),
         format!("{al}/amazon-linux-2023/arm64/recommended/image_id")
     );
     assert_eq!(
@@ -596,7 +660,9 @@ fn the_image_family_and_the_instance_type_pick_the_image() {
         "/aws/service/bottlerocket/aws-ecs-2/x86_64/latest/image_id"
     );
     assert_eq!(
-        image_of("capacity: {machine_image: bottlerocket, instance_type: c7g.medium}"),
+        image_of(
+            "capacity: {machine_image: bottlerocket, instance_type: c7g.medium}\nservice: {container: {image: 'nginx:stable'}}"
+        ),
         "/aws/service/bottlerocket/aws-ecs-2/arm64/latest/image_id"
     );
 }
@@ -901,8 +967,7 @@ fn the_instances_may_write_only_their_containers_logs() {
             }
             if statement["Resource"] == "*" {
                 let conditioned = statement.get("Condition").is_some();
-                let unscopable = *actions == json!(["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"]);
-                assert!(conditioned || unscopable, "{id}: {statement}");
+                assert!(conditioned || only_unscopable(actions), "{id}: {statement}");
             }
         }
     }
@@ -912,14 +977,13 @@ fn the_instances_may_write_only_their_containers_logs() {
 /// us scope, IMDSv2 and encrypted volumes on every instance, instances reachable only from the ALB.
 #[test]
 fn every_template_keeps_least_privilege_and_exposure_rules() {
-    let unscopable = json!(["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"]);
     for (name, path) in examples() {
         let t: Value = serde_json::from_str(&synth_file(&path)).unwrap();
         for (id, policy) in resources_of_type(&t, "AWS::IAM::Policy") {
             for statement in policy["Properties"]["PolicyDocument"]["Statement"].as_array().unwrap() {
                 if statement["Resource"] == "*" {
                     let conditioned = statement["Condition"].is_object();
-                    assert!(conditioned || statement["Action"] == unscopable, "{name}: {id}: {statement}");
+                    assert!(conditioned || only_unscopable(&statement["Action"]), "{name}: {id}: {statement}");
                 }
             }
         }
@@ -965,5 +1029,131 @@ fn every_template_keeps_least_privilege_and_exposure_rules() {
                 );
             }
         }
+    }
+}
+
+/// Whether every action of a statement is one IAM accepts only on `"*"`.
+fn only_unscopable(actions: &Value) -> bool {
+    const UNSCOPABLE: [&str; 2] = ["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"];
+    match actions {
+        Value::String(action) => UNSCOPABLE.contains(&action.as_str()),
+        Value::Array(actions) => actions.iter().all(|a| a.as_str().is_some_and(|a| UNSCOPABLE.contains(&a))),
+        _ => false,
+    }
+}
+
+fn execution_policy(t: &Value) -> Value {
+    let (_, policy) = resources_of_type(t, "AWS::IAM::Policy")
+        .into_iter()
+        .find(|(id, _)| id.contains("ExecutionRole"))
+        .expect("the execution role's policy");
+    policy["Properties"]["PolicyDocument"]["Statement"].clone()
+}
+
+/// On EC2 the agent pulls with the task's execution role: a private ECR image needs the layer
+/// actions on exactly its repository (the account and region of the image's URI, so a pull from
+/// another account works) and the account-wide token.
+#[test]
+fn a_private_ecr_image_can_be_pulled_by_the_execution_role() {
+    let t = synth("service: {container: {image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:1.4}}");
+    let statements = execution_policy(&t);
+    assert!(
+        statements.as_array().unwrap().contains(&json!({
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Effect": "Allow",
+            "Resource": {"Fn::Sub": "arn:${AWS::Partition}:ecr:eu-west-1:123456789012:repository/shop"}
+        })),
+        "{statements:#}"
+    );
+    assert!(
+        statements
+            .as_array()
+            .unwrap()
+            .contains(&json!({"Action": "ecr:GetAuthorizationToken", "Effect": "Allow", "Resource": "*"})),
+        "{statements:#}"
+    );
+    // The service starts only once the role may pull.
+    let service = only(&t, "AWS::ECS::Service");
+    assert!(service["DependsOn"].to_string().contains("ExecutionRoleDefaultPolicy"), "{}", service["DependsOn"]);
+
+    // With the image as a parameter, the named repository scopes the grant, in the stack's account.
+    let t = synth("service: {container: {image_parameter: true, image_repository: team/shop}}");
+    assert!(
+        execution_policy(&t).to_string().contains(
+            r#"{"Fn::Sub":"arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/team/shop"}"#
+        ),
+        "{}",
+        execution_policy(&t)
+    );
+
+    // A public image needs nothing from ECR.
+    assert!(!execution_policy(&synth("{}")).to_string().contains("ecr:"));
+}
+
+/// The ECS agent drains its own Spot instance on the interruption notice, with the instance's
+/// credentials: the instance role may set container instances' state, in this cluster only.
+#[test]
+fn spot_instances_may_drain_themselves() {
+    let agent_statement = |config: &str| {
+        let t = synth(config);
+        let (_, policy) = resources_of_type(&t, "AWS::IAM::Policy")
+            .into_iter()
+            .find(|(id, _)| id.contains("InstanceRoleDefaultPolicy"))
+            .unwrap();
+        policy["Properties"]["PolicyDocument"]["Statement"][1].clone()
+    };
+    let spot = agent_statement("capacity: {instance_type: t3.medium, spot: {instance_types: [t3a.medium]}}");
+    assert!(spot["Action"].as_array().unwrap().contains(&json!("ecs:UpdateContainerInstancesState")), "{spot}");
+    assert_eq!(spot["Condition"], json!({"ArnEquals": {"ecs:cluster": {"Fn::GetAtt": ["Ec2ClusterEE43E89D", "Arn"]}}}));
+    assert!(!agent_statement("{}").to_string().contains("UpdateContainerInstancesState"));
+}
+
+/// ECS refuses capacity-provider names beginning with aws, ecs or fargate, which CloudFormation's
+/// generated names (from the stack's) may do: the name is the group's own, after `cp-`.
+#[test]
+fn the_capacity_provider_has_a_name_ecs_accepts_whatever_the_stack_is_called() {
+    let t = synth("stack_name: ecs-shop\ncapacity: {draining: managed, max_capacity: 3}");
+    let provider = only(&t, "AWS::ECS::CapacityProvider");
+    assert_eq!(
+        provider["Properties"]["Name"],
+        json!({"Fn::Sub": "cp-${Ec2ClusterDefaultAutoScalingGroupASGC5A6D4C0}"})
+    );
+}
+
+/// An internal load balancer takes connections from the VPC only; any load balancer from the
+/// ranges given.
+#[test]
+fn the_load_balancer_admits_only_the_allowed_ranges() {
+    let ingress = |config: &str| {
+        let t = synth(config);
+        let (_, group) = resources_of_type(&t, "AWS::EC2::SecurityGroup")
+            .into_iter()
+            .find(|(id, _)| id.contains("LBSecurityGroup"))
+            .unwrap();
+        group["Properties"]["SecurityGroupIngress"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["CidrIp"].as_str().unwrap().to_owned(), r["FromPort"].as_u64().unwrap()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ingress("{}"), [("0.0.0.0/0".to_owned(), 80)]);
+    assert_eq!(ingress("load_balancer: {public: false}"), [("10.0.0.0/16".to_owned(), 80)]);
+    assert_eq!(
+        ingress("vpc: {cidr: 10.20.0.0/16}\nload_balancer: {public: false, listener_port: 8080}"),
+        [("10.20.0.0/16".to_owned(), 8080)]
+    );
+    assert_eq!(
+        ingress("load_balancer: {allowed_cidrs: [203.0.113.0/24, 198.51.100.7/32]}"),
+        [("203.0.113.0/24".to_owned(), 80), ("198.51.100.7/32".to_owned(), 80)]
+    );
+}
+
+/// Without NAT gateways the instances run in the public subnets and need addresses there.
+#[test]
+fn public_subnets_give_addresses_only_when_instances_run_there() {
+    let t = synth("vpc: {nat_gateways: 0}");
+    for (_, subnet) in resources_of_type(&t, "AWS::EC2::Subnet") {
+        assert_eq!(subnet["Properties"]["MapPublicIpOnLaunch"], true);
     }
 }

@@ -178,12 +178,21 @@ impl Lifecycle for AutoScaling {
 pub struct RecheckQueue {
     client: aws_sdk_sqs::Client,
     queue_url: String,
+    dead_letter_queue_url: Option<String>,
 }
 
 impl RecheckQueue {
-    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
-        RecheckQueue { client, queue_url: queue_url.into() }
+    pub fn new(
+        client: aws_sdk_sqs::Client,
+        queue_url: impl Into<String>,
+        dead_letter_queue_url: Option<String>,
+    ) -> Self {
+        RecheckQueue { client, queue_url: queue_url.into(), dead_letter_queue_url }
     }
+}
+
+fn whole_seconds(delay: Duration) -> i32 {
+    i32::try_from(delay.as_secs()).unwrap_or(i32::MAX)
 }
 
 impl Recheck for RecheckQueue {
@@ -192,7 +201,33 @@ impl Recheck for RecheckQueue {
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(message)
-            .delay_seconds(i32::try_from(delay.as_secs()).unwrap_or(i32::MAX))
+            .delay_seconds(whole_seconds(delay))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(aws_error("SendMessage"))
+    }
+
+    async fn retry_after(&self, receipt_handle: &str, delay: Duration) -> Result<(), AwsError> {
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.queue_url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(whole_seconds(delay))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(aws_error("ChangeMessageVisibility"))
+    }
+
+    async fn set_aside(&self, message: &str) -> Result<(), AwsError> {
+        let Some(url) = &self.dead_letter_queue_url else {
+            return Err(AwsError { operation: "SendMessage", cause: "no dead-letter queue configured".into() });
+        };
+        self.client
+            .send_message()
+            .queue_url(url)
+            .message_body(message)
             .send()
             .await
             .map(|_| ())

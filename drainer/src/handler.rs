@@ -5,10 +5,10 @@
 
 use std::fmt;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sns::SnsEvent;
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -49,6 +49,11 @@ pub trait Lifecycle {
 pub trait Recheck {
     /// Delivers `message` to this function again after `delay`.
     fn schedule(&self, message: &str, delay: Duration) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// Makes a received re-check that failed visible again after `delay`, instead of when the
+    /// queue's visibility timeout runs out.
+    fn retry_after(&self, receipt_handle: &str, delay: Duration) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// Puts a message no retry can help (a malformed one) in the dead-letter queue, for a person.
+    fn set_aside(&self, message: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
 }
 
 /// What became of one message.
@@ -76,6 +81,10 @@ pub enum HandleError {
     Aws(#[from] AwsError),
     #[error("unexpected event: neither SNS nor SQS records ({0})")]
     UnknownEvent(String),
+    #[error("the check took longer than {0:?}; abandoned, to be retried")]
+    TimedOut(Duration),
+    #[error("not started: the invocation's time is nearly spent")]
+    NoTimeLeft,
 }
 
 pub struct Drainer<E, L, Q> {
@@ -86,9 +95,17 @@ pub struct Drainer<E, L, Q> {
 }
 
 impl<E: Ecs, L: Lifecycle, Q: Recheck> Drainer<E, L, Q> {
-    /// Handles an SNS notification (the hook firing) or an SQS batch (re-checks). For SQS, failed
-    /// messages are reported one by one so only they come back.
-    pub async fn handle_event(&self, event: Value, now: DateTime<Utc>) -> Result<Value, HandleError> {
+    /// Handles an SNS notification (the hook firing) or an SQS batch (re-checks), finishing before
+    /// `deadline` (the invocation's). Each check is bounded by the check timeout; a check that
+    /// fails, times out or finds no time left to start comes back after the retry delay, well
+    /// within the lifecycle action's heartbeat (the timings are worked out in the library's
+    /// `constructs::drain_timing`).
+    pub async fn handle_event(
+        &self,
+        event: Value,
+        now: DateTime<Utc>,
+        deadline: Instant,
+    ) -> Result<Value, HandleError> {
         let source = event["Records"][0]["eventSource"].as_str().or(event["Records"][0]["EventSource"].as_str());
         match source {
             Some("aws:sqs") => {
@@ -96,12 +113,7 @@ impl<E: Ecs, L: Lifecycle, Q: Recheck> Drainer<E, L, Q> {
                     serde_json::from_value(event).map_err(|e| HandleError::UnknownEvent(e.to_string()))?;
                 let mut response = SqsBatchResponse::default();
                 for record in batch.records {
-                    let result = match &record.body {
-                        Some(body) => self.handle_message(body, now).await,
-                        None => Err(MalformedMessage::empty().into()),
-                    };
-                    if let Err(err) = result {
-                        tracing::error!(message_id = record.message_id.as_deref(), error = %err, "re-check failed; SQS will redeliver it");
+                    if !self.handle_recheck(&record, now, deadline).await {
                         let mut failure = BatchItemFailure::default();
                         failure.item_identifier = record.message_id.unwrap_or_default();
                         response.batch_item_failures.push(failure);
@@ -113,13 +125,74 @@ impl<E: Ecs, L: Lifecycle, Q: Recheck> Drainer<E, L, Q> {
                 let notification: SnsEvent =
                     serde_json::from_value(event).map_err(|e| HandleError::UnknownEvent(e.to_string()))?;
                 for record in notification.records {
-                    // A failure fails the invocation, and Lambda retries it.
-                    self.handle_message(&record.sns.message, now).await?;
+                    let text = &record.sns.message;
+                    match self.check(text, now, deadline).await {
+                        Ok(_) => {}
+                        // Lambda retries the invocation, then sends it to the dead-letter queue.
+                        Err(err @ HandleError::Malformed(_)) => return Err(err),
+                        // Lambda's own retry would come a minute later at the earliest, after a
+                        // short heartbeat has expired: the queue brings it back sooner.
+                        Err(err) => {
+                            tracing::warn!(error = %err, "check failed; retrying it through the re-check queue");
+                            if let Err(queue_err) = self.recheck.schedule(text, self.settings.retry_delay).await {
+                                tracing::error!(error = %queue_err, "cannot queue the retry either");
+                                return Err(err);
+                            }
+                        }
+                    }
                 }
                 Ok(Value::Null)
             }
             other => Err(HandleError::UnknownEvent(format!("event source {}", other.unwrap_or("missing")))),
         }
+    }
+
+    /// One re-check of a batch; says whether it is done with (`false`: report it as failed, so
+    /// it comes back).
+    async fn handle_recheck(&self, record: &SqsMessage, now: DateTime<Utc>, deadline: Instant) -> bool {
+        let message_id = record.message_id.as_deref();
+        let result = match &record.body {
+            Some(body) => self.check(body, now, deadline).await,
+            None => Err(MalformedMessage::empty().into()),
+        };
+        match result {
+            Ok(_) => true,
+            Err(err @ HandleError::Malformed(_)) => {
+                // No retry can mend it: straight to the dead-letter queue.
+                let body = record.body.as_deref().unwrap_or_default();
+                match self.recheck.set_aside(body).await {
+                    Ok(()) => {
+                        tracing::error!(message_id, error = %err, "malformed re-check set aside in the dead-letter queue");
+                        true
+                    }
+                    Err(queue_err) => {
+                        tracing::error!(message_id, error = %err, queue_error = %queue_err, "malformed re-check; cannot set it aside, SQS will redeliver it");
+                        false
+                    }
+                }
+            }
+            Err(err) => {
+                let delay = self.settings.retry_delay;
+                if let Some(handle) = record.receipt_handle.as_deref() {
+                    if let Err(queue_err) = self.recheck.retry_after(handle, delay).await {
+                        // It comes back when the queue's (short) visibility timeout runs out.
+                        tracing::warn!(message_id, error = %queue_err, "cannot shorten the failed re-check's wait");
+                    }
+                }
+                tracing::error!(message_id, error = %err, retry_seconds = delay.as_secs(), "re-check failed; it comes back shortly");
+                false
+            }
+        }
+    }
+
+    /// `handle_message` bounded by the check timeout, started only while a whole check fits
+    /// before `deadline`.
+    async fn check(&self, text: &str, now: DateTime<Utc>, deadline: Instant) -> Result<Outcome, HandleError> {
+        let limit = self.settings.check_timeout;
+        if deadline.saturating_duration_since(Instant::now()) <= limit {
+            return Err(HandleError::NoTimeLeft);
+        }
+        tokio::time::timeout(limit, self.handle_message(text, now)).await.map_err(|_| HandleError::TimedOut(limit))?
     }
 
     /// Handles one lifecycle message, from the hook or from a re-check.

@@ -1,8 +1,10 @@
 //! The Lambda entry point: settings from the environment, SDK clients, then the runtime loop.
 
 use std::process::ExitCode;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_config::BehaviorVersion;
+use aws_config::timeout::TimeoutConfig;
 use chrono::Utc;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
@@ -31,16 +33,28 @@ async fn main() -> ExitCode {
         }
     };
 
-    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    // Every call is bounded, so one slow or throttled answer cannot hold a check past its own
+    // timeout (ecs-alb's constructs::drain_timing counts on 2 s per call, retries included).
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_secs(1))
+        .operation_timeout(Duration::from_secs(2))
+        .build();
+    let config = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).load().await;
     let drainer = Drainer {
         ecs: EcsCluster::new(aws_sdk_ecs::Client::new(&config), settings.cluster.clone()),
         lifecycle: AutoScaling::new(aws_sdk_autoscaling::Client::new(&config)),
-        recheck: RecheckQueue::new(aws_sdk_sqs::Client::new(&config), settings.recheck_queue_url.clone()),
+        recheck: RecheckQueue::new(
+            aws_sdk_sqs::Client::new(&config),
+            settings.recheck_queue_url.clone(),
+            settings.dead_letter_queue_url.clone(),
+        ),
         settings,
     };
     let drainer = &drainer;
     let handler = service_fn(|event: LambdaEvent<Value>| async move {
-        drainer.handle_event(event.payload, Utc::now()).await.map_err(|err| {
+        let deadline = instant_of(event.context.deadline);
+        drainer.handle_event(event.payload, Utc::now(), deadline).await.map_err(|err| {
             tracing::error!(error = %err, "invocation failed");
             lambda_runtime::Error::from(err)
         })
@@ -52,4 +66,11 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The invocation's deadline (milliseconds since the epoch, from the Runtime API) as an instant.
+fn instant_of(deadline_ms: u64) -> Instant {
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let left = u128::from(deadline_ms).saturating_sub(now_ms);
+    Instant::now() + Duration::from_millis(u64::try_from(left).unwrap_or(0))
 }

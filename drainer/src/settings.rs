@@ -6,6 +6,9 @@ pub const CLUSTER: &str = "CLUSTER";
 pub const RECHECK_QUEUE_URL: &str = "RECHECK_QUEUE_URL";
 pub const DRAIN_BUDGET_SECONDS: &str = "DRAIN_BUDGET_SECONDS";
 pub const RECHECK_DELAY_SECONDS: &str = "RECHECK_DELAY_SECONDS";
+pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
+pub const RETRY_DELAY_SECONDS: &str = "RETRY_DELAY_SECONDS";
+pub const CHECK_TIMEOUT_SECONDS: &str = "CHECK_TIMEOUT_SECONDS";
 /// Variables the Lambda service sets and the runtime library cannot start without.
 pub const LAMBDA_RUNTIME_VARIABLES: [&str; 4] = [
     "AWS_LAMBDA_RUNTIME_API",
@@ -14,7 +17,13 @@ pub const LAMBDA_RUNTIME_VARIABLES: [&str; 4] = [
     "AWS_LAMBDA_FUNCTION_VERSION",
 ];
 
+// Defaults for a function started without the template's settings; the template derives each
+// from the hook's heartbeat (ecs-alb's constructs::drain_timing).
 const DEFAULT_RECHECK_DELAY: Duration = Duration::from_secs(30);
+const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(5);
+const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(4);
+/// A check gets at least a second, at most a minute.
+const CHECK_TIMEOUT_SECONDS_RANGE: (u64, u64) = (1, 60);
 /// SQS's longest message delay.
 const MAX_RECHECK_DELAY_SECONDS: u64 = 900;
 
@@ -22,9 +31,15 @@ const MAX_RECHECK_DELAY_SECONDS: u64 = 900;
 pub struct Settings {
     pub cluster: String,
     pub recheck_queue_url: String,
+    /// Where malformed re-checks go; without it they are retried until SQS's redrive moves them.
+    pub dead_letter_queue_url: Option<String>,
     /// How long an instance may take to drain, counted from its lifecycle message.
     pub drain_budget: Duration,
     pub recheck_delay: Duration,
+    /// How soon a failed check comes back.
+    pub retry_delay: Duration,
+    /// The longest one check of one instance may take before it is abandoned and retried.
+    pub check_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -53,11 +68,35 @@ impl Settings {
         let cluster = required(CLUSTER)?;
         let recheck_queue_url = required(RECHECK_QUEUE_URL)?;
         let drain_budget = seconds(DRAIN_BUDGET_SECONDS, required(DRAIN_BUDGET_SECONDS)?, u64::from(u32::MAX))?;
-        let recheck_delay = match var(RECHECK_DELAY_SECONDS) {
-            Some(value) => seconds(RECHECK_DELAY_SECONDS, value, MAX_RECHECK_DELAY_SECONDS)?,
-            None => DEFAULT_RECHECK_DELAY,
+        let delay = |name: &'static str, default: Duration| match var(name) {
+            Some(value) => seconds(name, value, MAX_RECHECK_DELAY_SECONDS),
+            None => Ok(default),
         };
-        Ok(Settings { cluster, recheck_queue_url, drain_budget, recheck_delay })
+        let recheck_delay = delay(RECHECK_DELAY_SECONDS, DEFAULT_RECHECK_DELAY)?;
+        let retry_delay = delay(RETRY_DELAY_SECONDS, DEFAULT_RETRY_DELAY)?;
+        let check_timeout = match var(CHECK_TIMEOUT_SECONDS) {
+            Some(value) => {
+                let (min, max) = CHECK_TIMEOUT_SECONDS_RANGE;
+                seconds(CHECK_TIMEOUT_SECONDS, value.clone(), max).and_then(|d| {
+                    if d.as_secs() >= min {
+                        Ok(d)
+                    } else {
+                        Err(SettingsError::Invalid { name: CHECK_TIMEOUT_SECONDS, value, rule: "must be at least 1" })
+                    }
+                })?
+            }
+            None => DEFAULT_CHECK_TIMEOUT,
+        };
+        let dead_letter_queue_url = var(DEAD_LETTER_QUEUE_URL).filter(|v| !v.is_empty());
+        Ok(Settings {
+            cluster,
+            recheck_queue_url,
+            dead_letter_queue_url,
+            drain_budget,
+            recheck_delay,
+            retry_delay,
+            check_timeout,
+        })
     }
 
     /// Fails clearly, where the runtime library would panic, when not started by Lambda.

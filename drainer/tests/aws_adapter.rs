@@ -32,18 +32,25 @@ async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
 
 type RealDrainer = Drainer<EcsCluster, AutoScaling, RecheckQueue>;
 
+fn a_minute() -> std::time::Instant {
+    std::time::Instant::now() + Duration::from_secs(60)
+}
+
 /// The drainer with real SDK clients: ECS and SQS at moto, Auto Scaling at the stub.
 async fn drainer(moto: &Moto, stub: &AutoScalingStub, queue_url: &str) -> RealDrainer {
     let aws = sdk_config(moto.endpoint()).await;
     Drainer {
         ecs: EcsCluster::new(aws_sdk_ecs::Client::new(&aws), CLUSTER),
         lifecycle: AutoScaling::new(aws_sdk_autoscaling::Client::new(&sdk_config(&stub.url()).await)),
-        recheck: RecheckQueue::new(aws_sdk_sqs::Client::new(&aws), queue_url),
+        recheck: RecheckQueue::new(aws_sdk_sqs::Client::new(&aws), queue_url, None),
         settings: Settings {
             cluster: CLUSTER.into(),
             recheck_queue_url: queue_url.into(),
+            dead_letter_queue_url: None,
             drain_budget: Duration::from_secs(300),
             recheck_delay: RECHECK_DELAY,
+            retry_delay: Duration::from_secs(1),
+            check_timeout: Duration::from_secs(10),
         },
     }
 }
@@ -60,7 +67,7 @@ async fn drains_one_instance_through_moto_and_completes_its_action_once() {
 
     // WHEN the hook fires for the first instance
     let message = lifecycle_message(&draining_id);
-    drainer.handle_event(sns_event(&message), Utc::now()).await.unwrap();
+    drainer.handle_event(sns_event(&message), Utc::now(), a_minute()).await.unwrap();
 
     // THEN only it is draining, its action is kept alive, and a delayed re-check is queued
     assert_eq!(status(&moto, &draining_arn), "DRAINING");
@@ -79,7 +86,7 @@ async fn drains_one_instance_through_moto_and_completes_its_action_once() {
     let messages = received["Messages"].as_array().expect("the re-check is delivered");
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0]["Body"].as_str().unwrap(), message, "the re-check carries the original message");
-    let response = drainer.handle_event(sqs_event(&received), Utc::now()).await.unwrap();
+    let response = drainer.handle_event(sqs_event(&received), Utc::now(), a_minute()).await.unwrap();
 
     // THEN the lifecycle action is completed exactly once, with CONTINUE and the message's fields
     assert_eq!(response, json!({"batchItemFailures": []}));
@@ -131,4 +138,36 @@ async fn counts_tasks_beyond_one_page_and_one_describe_call() {
     assert_eq!(found.tasks, 122);
     let distinct: std::collections::BTreeSet<_> = found.unstopped_task_arns.iter().collect();
     assert_eq!(distinct.len(), 122);
+}
+
+/// A failed re-check is made visible again after the retry delay through SQS's
+/// ChangeMessageVisibility, not after the queue's visibility timeout.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_recheck_is_visible_again_after_the_retry_delay() {
+    use drainer::handler::Recheck;
+    let moto = Moto::start();
+    let stub = AutoScalingStub::start();
+    let fleet = fleet(&moto);
+    let drainer = drainer(&moto, &stub, &fleet.queue_url).await;
+    moto.aws(&[
+        "sqs",
+        "set-queue-attributes",
+        "--queue-url",
+        &fleet.queue_url,
+        "--attributes",
+        "VisibilityTimeout=600",
+    ]);
+    let receive = || {
+        moto.aws(&["sqs", "receive-message", "--queue-url", &fleet.queue_url, "--wait-time-seconds", "0"])["Messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    drainer.recheck.schedule("{}", Duration::ZERO).await.unwrap();
+    let received = receive();
+    let handle = received[0]["ReceiptHandle"].as_str().expect("a received message").to_owned();
+    assert!(receive().is_empty(), "hidden for the queue's visibility timeout");
+    drainer.recheck.retry_after(&handle, Duration::from_secs(1)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receive().len(), 1, "back after the retry delay");
 }

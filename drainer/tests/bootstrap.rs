@@ -43,7 +43,7 @@ fn unpack(zip: &Path, into: &Path) -> PathBuf {
 
 /// The function's environment from the default template, its `Ref`s resolved the way
 /// CloudFormation would resolve them here.
-fn template_environment(cluster: &str, queue_url: &str) -> Vec<(String, String)> {
+fn template_environment(cluster: &str, queue_url: &str, dead_letter_url: &str) -> Vec<(String, String)> {
     let config = ecs_alb::config::load_str("{}", None).unwrap();
     let template = ecs_alb::pattern::synthesize(&config, Default::default()).unwrap().to_value().unwrap();
     let variables =
@@ -57,6 +57,7 @@ fn template_environment(cluster: &str, queue_url: &str) -> Vec<(String, String)>
                     cluster.into()
                 }
                 v if v["Ref"].as_str().is_some_and(|r| r.contains("RecheckQueue")) => queue_url.into(),
+                v if v["Ref"].as_str().is_some_and(|r| r.contains("DeadLetterQueue")) => dead_letter_url.into(),
                 other => panic!("the test cannot resolve {name} = {other}: teach it"),
             };
             (name, resolved)
@@ -90,6 +91,16 @@ fn start(
         .stderr(Stdio::inherit())
         .spawn()
         .expect("bootstrap starts")
+}
+
+/// The function's process, stopped when the test ends, passed or failed.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Peak resident memory of a running process, in KiB.
@@ -151,12 +162,14 @@ fn the_bootstrap_drains_an_instance_as_lambda_runs_it() {
     let runtime = RuntimeApi::start();
     let fleet = fleet(&moto);
     let (instance_id, container_instance) = fleet.instances[0].clone();
-    let environment = template_environment(CLUSTER, &fleet.queue_url);
+    let dead_letters =
+        moto.aws(&["sqs", "create-queue", "--queue-name", "dead-letters"])["QueueUrl"].as_str().unwrap().to_owned();
+    let environment = template_environment(CLUSTER, &fleet.queue_url, &dead_letters);
     let dir = tempfile::tempdir().unwrap();
     let bootstrap = unpack(&package(), dir.path());
 
     let spawned = Instant::now();
-    let mut child = start(&bootstrap, &runtime, &environment, &moto, &stub);
+    let child = Running(start(&bootstrap, &runtime, &environment, &moto, &stub));
     let first_poll = runtime.wait_for_first_poll(Duration::from_secs(10)).expect("the function polls for events");
     let cold_start = first_poll.duration_since(spawned);
 
@@ -170,22 +183,19 @@ fn the_bootstrap_drains_an_instance_as_lambda_runs_it() {
 
     // Its tasks stop; the re-check (delivered here at once) completes the action.
     stop_tasks(&moto, &container_instance);
-    let received = loop {
-        let received =
-            moto.aws(&["sqs", "receive-message", "--queue-url", &fleet.queue_url, "--wait-time-seconds", "20"]);
-        if received.get("Messages").is_some() {
-            break received;
-        }
-    };
+    // The re-check is delayed by RECHECK_DELAY_SECONDS (2 here): three long polls are ample.
+    let received = (0..3)
+        .map(|_| moto.aws(&["sqs", "receive-message", "--queue-url", &fleet.queue_url, "--wait-time-seconds", "20"]))
+        .find(|received| received.get("Messages").is_some())
+        .expect("the re-check arrives within a minute");
     let (reply, second_duration) = invoke(&runtime, &sqs_event(&received));
     assert_eq!(reply, r#"{"batchItemFailures":[]}"#);
     let actions: Vec<String> = stub.calls().into_iter().map(|c| c.action).collect();
     assert_eq!(actions, ["RecordLifecycleActionHeartbeat", "CompleteLifecycleAction"]);
     assert!(runtime.init_error().is_none());
 
-    let rss = peak_rss_kib(&child);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let rss = peak_rss_kib(&child.0);
+    drop(child);
     println!(
         "drainer bootstrap: cold start {} ms (spawn to first poll), first invocation {} ms, re-check {} ms, peak RSS {} KiB",
         cold_start.as_millis(),

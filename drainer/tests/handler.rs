@@ -1,7 +1,7 @@
 //! The whole invocation flow over in-memory fakes of ECS, Auto Scaling and SQS.
 
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -28,12 +28,15 @@ impl Calls {
 
 struct FakeEcs<'a> {
     instance: Option<ContainerInstance>,
+    /// How long ECS takes to answer: a slow or throttled API.
+    latency: Duration,
     calls: &'a Calls,
 }
 
 impl Ecs for FakeEcs<'_> {
     async fn container_instance(&self, id: &str) -> Result<Option<ContainerInstance>, AwsError> {
         self.calls.push(format!("ecs.find {id}"));
+        tokio::time::sleep(self.latency).await;
         Ok(self.instance.clone())
     }
     async fn set_draining(&self, arn: &str) -> Result<(), AwsError> {
@@ -60,14 +63,30 @@ impl Lifecycle for FakeLifecycle<'_> {
 }
 
 struct FakeQueue<'a> {
+    /// Whether SQS answers.
+    up: bool,
     calls: &'a Calls,
+}
+
+impl FakeQueue<'_> {
+    fn answer(&self) -> Result<(), AwsError> {
+        if self.up { Ok(()) } else { Err(AwsError { operation: "SQS", cause: "unreachable".into() }) }
+    }
 }
 
 impl Recheck for FakeQueue<'_> {
     async fn schedule(&self, message: &str, delay: Duration) -> Result<(), AwsError> {
         assert_eq!(message, MESSAGE, "the original message goes back on the queue");
         self.calls.push(format!("sqs.send delay={}", delay.as_secs()));
-        Ok(())
+        self.answer()
+    }
+    async fn retry_after(&self, receipt_handle: &str, delay: Duration) -> Result<(), AwsError> {
+        self.calls.push(format!("sqs.visibility {receipt_handle} {}", delay.as_secs()));
+        self.answer()
+    }
+    async fn set_aside(&self, message: &str) -> Result<(), AwsError> {
+        self.calls.push(format!("sqs.dead-letter {message}"));
+        self.answer()
     }
 }
 
@@ -75,9 +94,17 @@ fn settings() -> Settings {
     Settings {
         cluster: "shop".into(),
         recheck_queue_url: "https://sqs/q".into(),
+        dead_letter_queue_url: Some("https://sqs/dlq".into()),
         drain_budget: Duration::from_secs(300),
         recheck_delay: Duration::from_secs(30),
+        retry_delay: Duration::from_secs(5),
+        check_timeout: Duration::from_secs(4),
     }
+}
+
+/// An invocation with a minute to go.
+fn plenty() -> Instant {
+    Instant::now() + Duration::from_secs(60)
 }
 
 fn instance(status: &str, tasks: usize) -> Option<ContainerInstance> {
@@ -92,9 +119,9 @@ fn drainer<'a>(
     calls: &'a Calls,
 ) -> Drainer<FakeEcs<'a>, FakeLifecycle<'a>, FakeQueue<'a>> {
     Drainer {
-        ecs: FakeEcs { instance, calls },
+        ecs: FakeEcs { instance, latency: Duration::ZERO, calls },
         lifecycle: FakeLifecycle { complete, heartbeat, calls },
-        recheck: FakeQueue { calls },
+        recheck: FakeQueue { up: true, calls },
         settings: settings(),
     }
 }
@@ -121,7 +148,7 @@ fn sqs_event(bodies: &[(&str, &str)]) -> Value {
         .iter()
         .map(|(id, body)| {
             json!({
-                "messageId": id, "receiptHandle": "r", "body": body, "attributes": {}, "messageAttributes": {},
+                "messageId": id, "receiptHandle": format!("receipt-{id}"), "body": body, "attributes": {}, "messageAttributes": {},
                 "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
                 "awsRegion": "us-east-1"
             })
@@ -157,7 +184,7 @@ async fn an_instance_that_never_joined_is_released_at_once() {
 async fn a_busy_instance_is_drained_kept_alive_and_checked_again_later() {
     let calls = Calls::default();
     let d = drainer(instance("ACTIVE", 3), Ok(Action::Open), Action::Open, &calls);
-    let out = d.handle_event(sns_event(MESSAGE), soon()).await.unwrap();
+    let out = d.handle_event(sns_event(MESSAGE), soon(), plenty()).await.unwrap();
     assert_eq!(out, Value::Null);
     assert_eq!(
         calls.take(),
@@ -219,32 +246,85 @@ async fn an_action_gone_while_draining_stops_the_rechecks() {
 async fn a_malformed_message_is_a_clear_error() {
     let calls = Calls::default();
     let d = drainer(None, Ok(Action::Open), Action::Open, &calls);
-    let err = d.handle_event(sns_event("{\"LifecycleTransition\": 7}"), soon()).await.unwrap_err();
+    let err = d.handle_event(sns_event("{\"LifecycleTransition\": 7}"), soon(), plenty()).await.unwrap_err();
     assert!(matches!(err, HandleError::Malformed(_)), "{err}");
     assert!(calls.take().is_empty());
 }
 
+/// Lambda retries a failed asynchronous invocation a minute later at the earliest, after a 30 s
+/// heartbeat has expired: the drainer retries through its queue, after the retry delay.
 #[tokio::test]
-async fn an_aws_failure_fails_the_sns_invocation() {
+async fn an_aws_failure_of_the_first_check_is_retried_through_the_queue() {
     let calls = Calls::default();
     let failure = AwsError { operation: "CompleteLifecycleAction", cause: "throttled".into() };
     let d = drainer(None, Err(failure.clone()), Action::Open, &calls);
-    let err = d.handle_event(sns_event(MESSAGE), soon()).await.unwrap_err();
-    assert_eq!(err.to_string(), "CompleteLifecycleAction failed: throttled");
+    assert_eq!(d.handle_event(sns_event(MESSAGE), soon(), plenty()).await.unwrap(), Value::Null);
+    assert_eq!(calls.take().last().unwrap(), "sqs.send delay=5");
 }
 
 #[tokio::test]
-async fn only_the_failed_messages_of_an_sqs_batch_come_back() {
+async fn the_first_check_fails_the_invocation_when_the_queue_is_down_too() {
+    let calls = Calls::default();
+    let failure = AwsError { operation: "CompleteLifecycleAction", cause: "throttled".into() };
+    let mut d = drainer(None, Err(failure.clone()), Action::Open, &calls);
+    d.recheck.up = false;
+    let err = d.handle_event(sns_event(MESSAGE), soon(), plenty()).await.unwrap_err();
+    assert_eq!(err.to_string(), "CompleteLifecycleAction failed: throttled");
+}
+
+/// A failed re-check comes back after the retry delay, not the queue's visibility timeout; a
+/// malformed one goes to the dead-letter queue at once, since no retry can mend it.
+#[tokio::test]
+async fn only_the_failed_messages_of_an_sqs_batch_come_back_and_soon() {
+    let calls = Calls::default();
+    let failure = AwsError { operation: "CompleteLifecycleAction", cause: "throttled".into() };
+    let d = drainer(instance("DRAINING", 0), Err(failure), Action::Open, &calls);
+    let out = d.handle_event(sqs_event(&[("failing", MESSAGE), ("bad", "garbage")]), soon(), plenty()).await.unwrap();
+    assert_eq!(out, json!({"batchItemFailures": [{"itemIdentifier": "failing"}]}));
+    let calls = calls.take();
+    assert!(calls.contains(&"sqs.visibility receipt-failing 5".to_owned()), "{calls:?}");
+    assert!(calls.contains(&"sqs.dead-letter garbage".to_owned()), "{calls:?}");
+}
+
+#[tokio::test]
+async fn a_malformed_recheck_comes_back_when_the_dead_letter_queue_is_down() {
+    let calls = Calls::default();
+    let mut d = drainer(instance("DRAINING", 0), Ok(Action::Open), Action::Open, &calls);
+    d.recheck.up = false;
+    let out = d.handle_event(sqs_event(&[("bad", "garbage")]), soon(), plenty()).await.unwrap();
+    assert_eq!(out, json!({"batchItemFailures": [{"itemIdentifier": "bad"}]}));
+}
+
+/// A slow or throttled ECS holds a check no longer than the check timeout: it is abandoned and
+/// retried soon, and the batch ends within the invocation's time.
+#[tokio::test(start_paused = true)]
+async fn a_slow_check_is_abandoned_and_retried() {
+    let calls = Calls::default();
+    let mut d = drainer(instance("DRAINING", 1), Ok(Action::Open), Action::Open, &calls);
+    d.ecs.latency = Duration::from_secs(3600);
+    let started = tokio::time::Instant::now();
+    let out = d.handle_event(sqs_event(&[("slow", MESSAGE)]), soon(), plenty()).await.unwrap();
+    assert_eq!(out, json!({"batchItemFailures": [{"itemIdentifier": "slow"}]}));
+    assert_eq!(started.elapsed(), Duration::from_secs(4), "the check timeout");
+    assert!(calls.take().contains(&"sqs.visibility receipt-slow 5".to_owned()));
+}
+
+/// A check starts only while a whole one fits in the invocation; the rest of the batch is
+/// handed back at once, to come back after the retry delay.
+#[tokio::test]
+async fn checks_that_cannot_finish_in_time_are_not_started() {
     let calls = Calls::default();
     let d = drainer(instance("DRAINING", 0), Ok(Action::Open), Action::Open, &calls);
-    let out = d.handle_event(sqs_event(&[("good", MESSAGE), ("bad", "garbage")]), soon()).await.unwrap();
-    assert_eq!(out, json!({"batchItemFailures": [{"itemIdentifier": "bad"}]}));
+    let nearly_over = Instant::now() + Duration::from_secs(3);
+    let out = d.handle_event(sqs_event(&[("a", MESSAGE), ("b", MESSAGE)]), soon(), nearly_over).await.unwrap();
+    assert_eq!(out, json!({"batchItemFailures": [{"itemIdentifier": "a"}, {"itemIdentifier": "b"}]}));
+    assert_eq!(calls.take(), ["sqs.visibility receipt-a 5", "sqs.visibility receipt-b 5"]);
 }
 
 #[tokio::test]
 async fn an_unknown_event_is_refused() {
     let calls = Calls::default();
     let d = drainer(None, Ok(Action::Open), Action::Open, &calls);
-    let err = d.handle_event(json!({"detail-type": "Scheduled Event"}), soon()).await.unwrap_err();
+    let err = d.handle_event(json!({"detail-type": "Scheduled Event"}), soon(), plenty()).await.unwrap_err();
     assert!(matches!(err, HandleError::UnknownEvent(_)), "{err}");
 }

@@ -42,23 +42,29 @@ impl std::error::Error for ConfigError {}
 impl ConfigError {
     /// One message per diagnostic, each naming its place, with its hint on a second line.
     pub fn messages(&self) -> impl Iterator<Item = String> + '_ {
-        self.diagnostics.iter().map(|d| {
-            let mut text = self.origin.clone().unwrap_or_default();
-            if let Some(loc) = d.location {
-                text.push_str(&format!(":{}:{}", loc.line, loc.column));
-            }
-            if !text.is_empty() {
-                text.push_str(": ");
-            }
-            if !d.field.is_empty() {
-                text.push_str(&format!("{}: ", d.field));
-            }
-            text.push_str(&d.message);
-            if let Some(hint) = &d.hint {
-                text.push_str(&format!("\n  hint: {hint}"));
-            }
-            text
-        })
+        self.diagnostics.iter().map(|d| d.describe(self.origin.as_deref()))
+    }
+}
+
+impl Diagnostic {
+    /// The diagnostic as one message naming its place (`file:line:column: field: ...`), with its
+    /// hint on a second line.
+    pub fn describe(&self, origin: Option<&str>) -> String {
+        let mut text = origin.unwrap_or_default().to_owned();
+        if let Some(loc) = self.location {
+            text.push_str(&format!(":{}:{}", loc.line, loc.column));
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        if !self.field.is_empty() {
+            text.push_str(&format!("{}: ", self.field));
+        }
+        text.push_str(&self.message);
+        if let Some(hint) = &self.hint {
+            text.push_str(&format!("\n  hint: {hint}"));
+        }
+        text
     }
 }
 
@@ -123,9 +129,11 @@ pub fn load_str(text: &str, origin: Option<&str>) -> Result<ValidConfig, ConfigE
             return Err(error(diagnostics));
         }
     };
-    config
-        .validate()
-        .map_err(|diagnostics| error(locate(diagnostics.into_iter().map(|d| (d.field.clone(), d)).collect())))
+    let located =
+        |diagnostics: Vec<Diagnostic>| locate(diagnostics.into_iter().map(|d| (d.field.clone(), d)).collect());
+    let mut valid = config.validate().map_err(|diagnostics| error(located(diagnostics)))?;
+    valid.warnings = located(std::mem::take(&mut valid.warnings));
+    Ok(valid)
 }
 
 /// The rules the well-formed part of a document breaks, so that a run reports them together with

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use load::{ConfigError, Diagnostic, load, load_str};
-pub use validate::{Domain, NetworkPlan, SecretSource, Tls, ValidConfig, secret_source};
+pub use validate::{ANYONE, Domain, NetworkPlan, SecretSource, Tls, ValidConfig, secret_source};
 
 /// The stack: a VPC, an ECS cluster on an Auto Scaling group, and a service behind an ALB.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -160,6 +160,24 @@ pub struct CapacityConfig {
     ///
     /// Default: amazon-linux-2
     pub machine_image: MachineImage,
+    /// Pin the instances to this AMI (ami-0123456789abcdef0) instead of the family's current
+    /// image: instances are then replaced only when you change it. It must be an ECS-optimized
+    /// (or Bottlerocket for ECS) image of `machine_image`'s family and of the instance type's
+    /// architecture, in the stack's region.
+    ///
+    /// Default: - the family's current image, read from its public SSM parameter at every deploy
+    /// (a deploy after AWS publishes a new image replaces the instances).
+    pub image_id: Option<String>,
+    /// How a deploy that changes the instances' launch template (a new image, instance type,
+    /// user data...) replaces them. `rolling`: one instance at a time, a new one launched and in
+    /// service before an old one is drained and terminated, so the group never has fewer than
+    /// `min_capacity` (and never none); when `min_capacity` equals `max_capacity` the group's
+    /// maximum is one above it, which only an update uses. `replacing`: a whole new group is
+    /// created, and the old one deleted once it exists; faster for big groups, but the old
+    /// instances go with their group, undrained.
+    ///
+    /// Default: rolling
+    pub update_policy: InstanceUpdatePolicy,
     /// Default: 1
     pub min_capacity: u32,
     /// Default: 1
@@ -204,6 +222,8 @@ impl Default for CapacityConfig {
         CapacityConfig {
             instance_type: "t2.micro".into(),
             machine_image: MachineImage::AmazonLinux2,
+            image_id: None,
+            update_policy: InstanceUpdatePolicy::Rolling,
             min_capacity: 1,
             max_capacity: 1,
             desired_capacity: None,
@@ -215,6 +235,15 @@ impl Default for CapacityConfig {
             spot: None,
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum InstanceUpdatePolicy {
+    /// One instance at a time, the new one in service before the old one is drained.
+    Rolling,
+    /// A new group, then the old one deleted.
+    Replacing,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
@@ -317,6 +346,13 @@ pub struct LoadBalancerConfig {
     ///
     /// Default: true
     pub public: bool,
+    /// The IPv4 ranges (CIDRs such as 203.0.113.0/24) that may connect to the listeners, at
+    /// most 30. Required for an internal load balancer in an existing VPC (its range is not
+    /// known to ecs-alb).
+    ///
+    /// Default: - anyone (0.0.0.0/0) for an internet-facing load balancer; the VPC's range for
+    /// an internal one.
+    pub allowed_cidrs: Option<Vec<String>>,
     /// HTTP, or HTTPS with `certificate_arn`.
     ///
     /// Default: HTTP
@@ -365,6 +401,7 @@ impl Default for LoadBalancerConfig {
     fn default() -> Self {
         LoadBalancerConfig {
             public: true,
+            allowed_cidrs: None,
             protocol: Protocol::Http,
             listener_port: None,
             certificate_arn: None,
@@ -593,6 +630,14 @@ pub struct ContainerConfig {
     ///
     /// Default: false
     pub image_parameter: bool,
+    /// With `image_parameter`, the private ECR repository the images deployed through the
+    /// parameter come from: its name (in the stack's account and region) or its ARN
+    /// (arn:aws:ecr:REGION:ACCOUNT:repository/NAME, for another account's). The task's execution
+    /// role may pull from exactly it. Without `image_parameter` the repository is read from
+    /// `image` when that is an ECR image.
+    ///
+    /// Default: - only `image`'s own repository, when it is in ECR.
+    pub image_repository: Option<String>,
     /// The port the container listens on; the instance side is picked by ECS (dynamic host port).
     ///
     /// Default: 80
@@ -628,6 +673,7 @@ impl Default for ContainerConfig {
             name: "web".into(),
             image: "amazon/amazon-ecs-sample".into(),
             image_parameter: false,
+            image_repository: None,
             port: 80,
             memory_limit_mib: Some(512),
             memory_reservation_mib: None,

@@ -3,9 +3,11 @@
 use std::ops::{Deref, RangeInclusive};
 
 use super::{
-    Architecture, Config, DEFAULT_SSL_POLICY, Diagnostic, Draining, ExistingVpcConfig, Protocol, SpotConfig, VpcConfig,
+    Architecture, Config, DEFAULT_SSL_POLICY, Diagnostic, Draining, ExistingVpcConfig, InstanceUpdatePolicy, Protocol,
+    SpotConfig, VpcConfig,
 };
 use crate::cidr::{CidrError, Ipv4Cidr};
+use crate::ecr;
 
 pub const MAX_AZS: RangeInclusive<u32> = 2..=6;
 /// AWS's smallest subnet.
@@ -31,6 +33,8 @@ pub const LOG_RETENTION_DAYS: [u32; 22] =
 pub struct ValidConfig {
     config: Config,
     network: NetworkPlan,
+    /// What is allowed but will likely need the user's attention, located like errors.
+    pub(super) warnings: Vec<Diagnostic>,
 }
 
 /// The network the stack runs in.
@@ -48,9 +52,43 @@ pub enum NetworkPlan {
     Existing(ExistingVpcConfig),
 }
 
+/// Who may reach an internet-facing load balancer unless told otherwise.
+pub const ANYONE: &str = "0.0.0.0/0";
+
 impl ValidConfig {
     pub fn network(&self) -> &NetworkPlan {
         &self.network
+    }
+
+    /// Allowed, but worth a second look (printed by `validate` and `synth`).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// The IPv4 ranges that may connect to the load balancer: those configured, else anyone for
+    /// an internet-facing one and the VPC's range for an internal one (validation requires them
+    /// for an internal one in an existing VPC).
+    pub fn allowed_cidrs(&self) -> Vec<String> {
+        let lb = &self.config.load_balancer;
+        match (&lb.allowed_cidrs, &self.network) {
+            (Some(cidrs), _) => cidrs.clone(),
+            (None, _) if lb.public => vec![ANYONE.to_owned()],
+            (None, NetworkPlan::Create { cidr, .. }) => vec![cidr.to_string()],
+            (None, NetworkPlan::Existing(_)) => Vec::new(),
+        }
+    }
+
+    /// The private ECR repositories the task's images come from: the fixed image's, and the one
+    /// named for images deployed through the image parameter. Empty when the images are public.
+    pub fn image_repositories(&self) -> Vec<ecr::Repository> {
+        let container = &self.config.service.container;
+        let mut repositories: Vec<ecr::Repository> = ecr::Repository::of_image(&container.image)
+            .into_iter()
+            .chain(container.image_repository.as_deref().and_then(ecr::Repository::parse))
+            .collect();
+        repositories.sort();
+        repositories.dedup();
+        repositories
     }
 
     pub fn listener_port(&self) -> u32 {
@@ -120,6 +158,7 @@ impl Config {
         check_capacity(&mut v, c);
 
         check_listener(&mut v, c);
+        check_allowed_cidrs(&mut v, c);
         check_domain(&mut v, c);
         v.range("load_balancer.idle_timeout_seconds", c.load_balancer.idle_timeout_seconds, IDLE_TIMEOUT_SECONDS, "");
         check_health_check(&mut v, c);
@@ -134,7 +173,7 @@ impl Config {
         check_tags(&mut v, c);
 
         match (v.diagnostics.is_empty(), network) {
-            (true, Some(network)) => Ok(ValidConfig { config: self, network }),
+            (true, Some(network)) => Ok(ValidConfig { config: self, network, warnings: v.warnings }),
             _ => Err(v.diagnostics),
         }
     }
@@ -276,6 +315,19 @@ fn check_capacity(v: &mut Rules, c: &Config) {
         }
     }
     v.range("capacity.root_volume_gib", cap.root_volume_gib, ROOT_VOLUME_GIB, "the image's own snapshot is 30 GiB");
+    if let Some(image_id) = &cap.image_id {
+        if !has_aws_id(image_id, "ami-") {
+            v.fail_str("capacity.image_id", image_id, "must be an AMI ID such as ami-0123456789abcdef0");
+        }
+    }
+    if cap.update_policy == InstanceUpdatePolicy::Replacing && cap.draining == Draining::Managed {
+        v.fail_hint(
+            "capacity.update_policy",
+            "replacing",
+            "cannot work with capacity.draining managed: the old group's instances are protected from scale-in, so CloudFormation would wait for them forever",
+            "use capacity.update_policy: rolling".to_owned(),
+        );
+    }
     let drain = cap.task_drain_time_seconds;
     let default_drain = super::CapacityConfig::default().task_drain_time_seconds;
     if cap.draining != Draining::Hook && drain != default_drain {
@@ -416,6 +468,43 @@ fn check_listener(v: &mut Rules, c: &Config) {
                     "is taken by the HTTP-to-HTTPS redirect; use 443 or set load_balancer.redirect_http: false",
                 );
             }
+        }
+    }
+}
+
+/// A security group takes 60 inbound rules; each range has one per listener port (two with the
+/// HTTP redirect).
+const MAX_ALLOWED_CIDRS: usize = 30;
+
+fn check_allowed_cidrs(v: &mut Rules, c: &Config) {
+    let lb = &c.load_balancer;
+    let field = "load_balancer.allowed_cidrs";
+    let Some(cidrs) = &lb.allowed_cidrs else {
+        if !lb.public && c.vpc.existing.is_some() {
+            v.fail_hint(
+                field,
+                "null",
+                "is required for an internal load balancer in an existing VPC: ecs-alb does not know the VPC's range",
+                "name it: `aws ec2 describe-vpcs --vpc-ids VPC_ID --query 'Vpcs[0].CidrBlock'`".to_owned(),
+            );
+        }
+        return;
+    };
+    if cidrs.is_empty() {
+        v.fail(field, "[]", "is empty: nobody could reach the load balancer; leave it out for the default");
+    }
+    if cidrs.len() > MAX_ALLOWED_CIDRS {
+        v.fail(field, format!("{} ranges", cidrs.len()), "are too many: at most 30 (a security group takes 60 rules)");
+    }
+    for (i, cidr) in cidrs.iter().enumerate() {
+        let item = format!("{field}[{i}]");
+        match cidr.parse::<Ipv4Cidr>() {
+            Err(err @ CidrError::NotAligned(aligned)) => {
+                v.fail_hint(&item, quoted(cidr), err.to_string(), format!("did you mean `{aligned}`?"))
+            }
+            Err(err) => v.fail_str(&item, cidr, &err.to_string()),
+            Ok(_) if cidrs[..i].contains(cidr) => v.fail_str(&item, cidr, "is listed twice"),
+            Ok(_) => {}
         }
     }
 }
@@ -606,6 +695,7 @@ fn check_container(v: &mut Rules, c: &Config) {
             "must be 1 to 255 characters without spaces, such as nginx:1.27",
         );
     }
+    check_image_source(v, c);
     v.range("service.container.port", ct.port, PORT, "");
     match (ct.memory_limit_mib, ct.memory_reservation_mib) {
         (None, None) => v.fail(
@@ -650,6 +740,66 @@ fn check_container(v: &mut Rules, c: &Config) {
             Ok(_) => {}
             Err(rule) => v.fail_str(&field, arn, rule),
         }
+    }
+}
+
+/// The built-in sample image: Apache serving one page, built for x86_64 only.
+const SAMPLE_IMAGE: &str = "amazon/amazon-ecs-sample";
+const SAMPLE_IMAGE_PATHS: [&str; 2] = ["/", "/index.html"];
+
+/// Where the image comes from: a private ECR repository must be named so the execution role can
+/// pull from it, and the sample image must be able to run and answer the health check.
+fn check_image_source(v: &mut Rules, c: &Config) {
+    let ct = &c.service.container;
+    if ct.image.contains(".dkr.ecr") && ecr::Repository::of_image(&ct.image).is_none() {
+        v.fail_str(
+            "service.container.image",
+            &ct.image,
+            "looks like a private ECR image but is not one: ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME[:TAG], NAME in lowercase",
+        );
+    }
+    let field = "service.container.image_repository";
+    match (&ct.image_repository, ct.image_parameter) {
+        (Some(repository), false) => v.fail_str(
+            field,
+            repository,
+            "is for images deployed through the ContainerImage parameter (service.container.image_parameter: true); a fixed image's repository is read from service.container.image",
+        ),
+        (Some(repository), true) if ecr::Repository::parse(repository).is_none() => v.fail_str(
+            field,
+            repository,
+            "must be a private ECR repository: its name (such as team/shop), its ARN (arn:aws:ecr:REGION:ACCOUNT:repository/NAME) or its URI",
+        ),
+        (Some(_), true) | (None, false) => {}
+        (None, true) => v.warn(
+            "service.container.image_parameter",
+            "true: an image from a private ECR repository deployed through ContainerImage cannot be pulled unless service.container.image_repository names that repository (the task's execution role may pull only from the repositories it knows)",
+        ),
+    }
+    let sample = ct.image == SAMPLE_IMAGE || ct.image == format!("{SAMPLE_IMAGE}:latest");
+    if !sample {
+        return;
+    }
+    let architecture = Architecture::of_instance_type(&c.capacity.instance_type);
+    if architecture == Architecture::Arm64 {
+        v.fail_hint(
+            "service.container.image",
+            quoted(&ct.image),
+            format!(
+                "has no arm64 build and cannot run on capacity.instance_type {} (Graviton)",
+                c.capacity.instance_type
+            ),
+            "use a multi-architecture image, such as public.ecr.aws/nginx/nginx:stable".to_owned(),
+        );
+    }
+    let path = &c.load_balancer.health_check.path;
+    if !SAMPLE_IMAGE_PATHS.contains(&path.as_str()) {
+        v.fail_hint(
+            "load_balancer.health_check.path",
+            quoted(path),
+            format!("is not served by {SAMPLE_IMAGE} (it answers only / with 200), so no task would ever be healthy"),
+            "point the health check at a path your own image serves, with service.container.image".to_owned(),
+        );
     }
 }
 
@@ -732,9 +882,14 @@ pub fn secret_source(arn: &str) -> Result<SecretSource, &'static str> {
 #[derive(Default)]
 struct Rules {
     diagnostics: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
 }
 
 impl Rules {
+    fn warn(&mut self, field: &str, message: &str) {
+        self.warnings.push(Diagnostic::new(field, message));
+    }
+
     fn fail(&mut self, field: &str, value: impl ToString, rule: impl Into<String>) {
         self.diagnostics.push(Diagnostic::new(field, format!("{} {}", value.to_string(), rule.into())));
     }

@@ -1,10 +1,10 @@
 //! The cluster's EC2 capacity: an Auto Scaling group of ECS-optimized instances that join the cluster.
 
-use crate::config::{Architecture, MachineImage, SpotConfig};
+use crate::config::{Architecture, InstanceUpdatePolicy, MachineImage, SpotConfig};
 use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{
     AutoScalingGroup, InstanceTypeOverride, InstancesDistribution, LaunchTemplateSpecification, MixedInstancesPolicy,
-    MixedLaunchTemplate, PropagatedTag, RollingUpdate, ScheduledAction, UpdatePolicy,
+    MixedLaunchTemplate, PropagatedTag, ReplacingUpdate, RollingUpdate, ScheduledAction, UpdatePolicy,
 };
 use crate::resources::ec2::{
     BlockDeviceMapping, Ebs, IamInstanceProfileSpecification, LaunchTemplate, LaunchTemplateData, MetadataOptions,
@@ -26,6 +26,9 @@ pub struct CapacityProps<'a> {
     pub cluster: &'a Handle<Cluster>,
     pub instance_type: String,
     pub machine_image: MachineImage,
+    /// An AMI to use instead of the family's current one from SSM.
+    pub pinned_image_id: Option<String>,
+    pub update_policy: InstanceUpdatePolicy,
     /// The size of the volume the containers live on: the root volume, or Bottlerocket's data volume.
     pub root_volume_gib: u32,
     pub key_name: Option<String>,
@@ -49,7 +52,12 @@ pub struct Capacity {
 impl Capacity {
     pub fn build(t: &mut Template, scope: &Scope, props: CapacityProps<'_>) -> Result<Capacity, TemplateError> {
         let architecture = Architecture::of_instance_type(&props.instance_type);
-        let image_id = add_image_parameter(t, props.machine_image.ssm_parameter(architecture))?;
+        let image_id: Value<String> = match &props.pinned_image_id {
+            Some(ami) => ami.clone().into(),
+            None => {
+                Intrinsic::reference(&add_image_parameter(t, props.machine_image.ssm_parameter(architecture))?).into()
+            }
+        };
 
         let security_group_scope = scope.child("InstanceSecurityGroup");
         let security_group = t.add(
@@ -75,7 +83,13 @@ impl Capacity {
             &role_scope.child("Resource"),
             Role::for_service("ec2.amazonaws.com").tags(name_tag(scope.node_path())),
         )?;
-        let policy = add_role_policy(t, &role_scope, "DefaultPolicy", &role, ecs_agent_statements(props.cluster))?;
+        let policy = add_role_policy(
+            t,
+            &role_scope,
+            "DefaultPolicy",
+            &role,
+            ecs_agent_statements(props.cluster, props.spot.is_some()),
+        )?;
         let profile =
             t.add(&scope.child("InstanceProfile"), InstanceProfile { roles: vec![role.role_name().into()] })?;
 
@@ -87,7 +101,7 @@ impl Capacity {
                 launch_template_data: LaunchTemplateData {
                     block_device_mappings: Some(volumes(props.machine_image, props.root_volume_gib)),
                     iam_instance_profile: Some(IamInstanceProfileSpecification { arn: profile.arn().into() }),
-                    image_id: Intrinsic::reference(&image_id).into(),
+                    image_id,
                     instance_type: props.instance_type.clone().into(),
                     key_name: props.key_name.map(Into::into),
                     // IMDSv2 only, one hop: the agent (host network) reaches the instance role's
@@ -113,6 +127,7 @@ impl Capacity {
             Options::new().depends_on(&policy),
         )?;
 
+        let sizes = GroupSizes::new(props.min_capacity, props.max_capacity, props.update_policy);
         let auto_scaling_group = t.add_with(
             &scope.child("ASG"),
             AutoScalingGroup {
@@ -120,7 +135,7 @@ impl Capacity {
                 capacity_rebalance: props.spot.map(|_| true),
                 desired_capacity: props.desired_capacity.map(|d| d.to_string().into()),
                 launch_template: props.spot.is_none().then(|| launch_template_version(&launch_template)),
-                max_size: props.max_capacity.to_string().into(),
+                max_size: sizes.max_size.to_string().into(),
                 min_size: props.min_capacity.to_string().into(),
                 mixed_instances_policy: props
                     .spot
@@ -133,15 +148,7 @@ impl Capacity {
                 }],
                 vpc_zone_identifier: props.subnets,
             },
-            Options::new().update_policy(UpdatePolicy {
-                // One instance at a time, each drained by the lifecycle hook before it goes.
-                auto_scaling_rolling_update: RollingUpdate {
-                    max_batch_size: 1,
-                    // CloudFormation requires it below the group's maximum size.
-                    min_instances_in_service: props.min_capacity.min(props.max_capacity.saturating_sub(1)),
-                },
-                auto_scaling_scheduled_action: ScheduledAction { ignore_unmodified_group_size_properties: true },
-            }),
+            Options::new().update_policy(update_policy(props.update_policy, &sizes)),
         )?;
 
         Ok(Capacity {
@@ -162,6 +169,44 @@ impl Capacity {
         statements: Vec<Statement>,
     ) -> Result<Handle<Policy>, TemplateError> {
         add_role_policy(t, &self.instance_role_scope, name, &self.instance_role, statements)
+    }
+}
+
+/// The group's size limits and what an update keeps in service.
+struct GroupSizes {
+    max_size: u32,
+    min_instances_in_service: u32,
+}
+
+impl GroupSizes {
+    /// A rolling update keeps `min_capacity` instances in service, launching a new instance
+    /// before an old one is drained and terminated. CloudFormation requires
+    /// `MinInstancesInService` below the group's `MaxSize` ("UpdatePolicy attribute", CloudFormation
+    /// User Guide), so a group whose minimum is its maximum (one instance, say) gets one instance
+    /// of headroom above it, which only an update uses (nothing else scales such a group).
+    fn new(min_capacity: u32, max_capacity: u32, policy: InstanceUpdatePolicy) -> GroupSizes {
+        match policy {
+            InstanceUpdatePolicy::Rolling => {
+                GroupSizes { max_size: max_capacity.max(min_capacity + 1), min_instances_in_service: min_capacity }
+            }
+            InstanceUpdatePolicy::Replacing => GroupSizes { max_size: max_capacity, min_instances_in_service: 0 },
+        }
+    }
+}
+
+fn update_policy(policy: InstanceUpdatePolicy, sizes: &GroupSizes) -> UpdatePolicy {
+    let (rolling, replacing) = match policy {
+        // One instance at a time, each drained by the lifecycle hook once its successor runs.
+        InstanceUpdatePolicy::Rolling => {
+            (Some(RollingUpdate { max_batch_size: 1, min_instances_in_service: sizes.min_instances_in_service }), None)
+        }
+        // A new group; the old one is deleted once the new one exists.
+        InstanceUpdatePolicy::Replacing => (None, Some(ReplacingUpdate { will_replace: true })),
+    };
+    UpdatePolicy {
+        auto_scaling_replacing_update: replacing,
+        auto_scaling_rolling_update: rolling,
+        auto_scaling_scheduled_action: ScheduledAction { ignore_unmodified_group_size_properties: true },
     }
 }
 
@@ -235,14 +280,20 @@ fn volumes(image: MachineImage, data_gib: u32) -> Vec<BlockDeviceMapping> {
     }
 }
 
-/// What the ECS agent needs, scoped to the cluster where ECS allows it.
-fn ecs_agent_statements(cluster: &Handle<Cluster>) -> Vec<Statement> {
+/// What the ECS agent needs, scoped to the cluster where ECS allows it. With Spot, the agent
+/// sets its own instance to DRAINING when the interruption notice comes, with the instance's
+/// credentials ("Spot Instance draining", ECS Developer Guide; the managed
+/// AmazonEC2ContainerServiceforEC2Role grants the same action).
+fn ecs_agent_statements(cluster: &Handle<Cluster>, spot: bool) -> Vec<Statement> {
+    let in_cluster: &[&'static str] = if spot {
+        &["ecs:Poll", "ecs:StartTelemetrySession", "ecs:UpdateContainerInstancesState"]
+    } else {
+        &["ecs:Poll", "ecs:StartTelemetrySession"]
+    };
     vec![
         Statement::allow(["ecs:DeregisterContainerInstance", "ecs:RegisterContainerInstance", "ecs:Submit*"])
             .on(cluster.arn()),
-        Statement::allow(["ecs:Poll", "ecs:StartTelemetrySession"])
-            .on_any_resource()
-            .when_arn_equals("ecs:cluster", cluster.arn()),
+        Statement::allow(in_cluster.iter().copied()).on_any_resource().when_arn_equals("ecs:cluster", cluster.arn()),
         // These accept no resource scoping. (The containers' logs are granted on their log group,
         // by the pattern, once it exists.)
         Statement::allow(["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"]).on_any_resource(),

@@ -6,7 +6,7 @@ use crate::resources::ecs::{
     AutoScalingGroupProvider, CapacityProvider, CapacityProviderStrategyItem, Cluster,
     ClusterCapacityProviderAssociations, ManagedScaling,
 };
-use crate::template::{Handle, Scope, Template, TemplateError};
+use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
 
 /// Instances are added until the tasks fit with no room to spare; a lower value keeps spare
 /// capacity for faster scale-out.
@@ -38,6 +38,12 @@ impl ManagedCapacity {
                     },
                     managed_termination_protection: "ENABLED",
                 },
+                // CloudFormation would generate the name from the stack's, and ECS refuses names
+                // that begin with `aws`, `ecs` or `fargate` ("CreateCapacityProvider", ECS API
+                // Reference), so a stack called ecs-shop could not create it. The group's own
+                // generated name is unique, and changes exactly when the group is replaced, which
+                // replaces the provider too (its group is fixed at creation).
+                name: Some(Intrinsic::Sub(format!("cp-{}", auto_scaling_group.sub_ref())).into()),
                 tags: None,
             },
         )?;

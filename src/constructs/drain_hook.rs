@@ -7,6 +7,7 @@
 
 use indexmap::IndexMap;
 
+use crate::constructs::drain_timing::{self, DrainTimings};
 use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{AutoScalingGroup, LifecycleHook};
 use crate::resources::ecs::Cluster;
@@ -18,23 +19,29 @@ use crate::resources::logs::LogGroup;
 use crate::resources::sns::{Subscription, Topic};
 use crate::resources::sqs::{Queue, RedrivePolicy};
 use crate::template::{
-    Handle, Intrinsic, LogicalId, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError,
+    Handle, Intrinsic, LogicalId, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError, Value,
 };
 
 pub const CODE_BUCKET_PARAMETER: &str = "DrainerCodeS3Bucket";
 pub const CODE_KEY_PARAMETER: &str = "DrainerCodeS3Key";
-/// Auto Scaling's limit; longer drains are carried by the drainer's heartbeats, each of which
-/// extends the wait by the timeout again.
-const MAX_HEARTBEAT_TIMEOUT_SECONDS: u32 = 7200;
-/// The drainer never waits inside an invocation, so a minute is ample.
-const FUNCTION_TIMEOUT_SECONDS: u32 = 60;
+/// The settings the drainer reads from its environment (drainer/src/settings.rs).
+pub const DRAINER_ENVIRONMENT: [&str; 7] = [
+    "CLUSTER",
+    "RECHECK_QUEUE_URL",
+    "DEAD_LETTER_QUEUE_URL",
+    "DRAIN_BUDGET_SECONDS",
+    "RECHECK_DELAY_SECONDS",
+    "RETRY_DELAY_SECONDS",
+    "CHECK_TIMEOUT_SECONDS",
+];
 const FUNCTION_MEMORY_MIB: u32 = 128;
-/// AWS's advice for a queue that invokes a function: six times the function's timeout.
-const RECHECK_VISIBILITY_TIMEOUT_SECONDS: u32 = 6 * FUNCTION_TIMEOUT_SECONDS;
-/// A re-check that fails this often (malformed, or AWS refusing) is set aside for a person.
-const MAX_RECHECK_RECEIVES: u32 = 5;
-/// SQS's longest retention, to give that person time to look.
+/// SQS's longest retention, to give a person time to look at what failed for good.
 const DEAD_LETTER_RETENTION_SECONDS: u32 = 1_209_600;
+/// Re-checks handed to one invocation. A check normally takes well under a second, so ten fit in
+/// the function's timeout many times over; when AWS is slow, the invocation starts a check only
+/// while a whole one (its timeout) still fits, and hands the rest back for `RETRY_DELAY_SECONDS`.
+/// Lambda runs up to five such batches at once to start with, more as the queue grows: far above
+/// the one re-check per draining instance every few seconds that even a large scale-in makes.
 const RECHECK_BATCH_SIZE: u32 = 10;
 /// Longer than the longest drain (48 hours), so no re-check expires while it is still wanted.
 const RECHECK_RETENTION_SECONDS: u32 = 345_600;
@@ -85,6 +92,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     let hook_scope_root = scope.child("DrainECSHook");
     // Messages in flight matter only while the stack runs: the queues go with it.
     let transient = || Options::new().on_removal(RemovalPolicy::Delete);
+    let timings = DrainTimings::for_drain(props.drain_time_seconds);
     let dead_letters = t.add_with(
         &hook_scope_root.child("DeadLetterQueue").child("Resource"),
         Queue {
@@ -100,10 +108,14 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
             message_retention_period: Some(RECHECK_RETENTION_SECONDS.into()),
             redrive_policy: Some(RedrivePolicy {
                 dead_letter_target_arn: dead_letters.arn().into(),
-                max_receive_count: MAX_RECHECK_RECEIVES.into(),
+                // A check that keeps failing is set aside once its retries could no longer
+                // reach the instance before its heartbeat expires.
+                max_receive_count: timings.max_receives.into(),
             }),
             sqs_managed_sse_enabled: Some(true.into()),
-            visibility_timeout: Some(RECHECK_VISIBILITY_TIMEOUT_SECONDS.into()),
+            // As short as Lambda allows: a lost invocation's checks come back before the
+            // heartbeat expires (drain_timing.rs).
+            visibility_timeout: Some(drain_timing::VISIBILITY_TIMEOUT_SECONDS.into()),
             ..Queue::default()
         },
         transient(),
@@ -136,19 +148,32 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
             code,
             dead_letter_config: Some(DeadLetterConfig { target_arn: dead_letters.arn().into() }),
             environment: Some(Environment {
-                variables: IndexMap::from([
-                    ("CLUSTER", props.cluster.cluster_name().into()),
-                    ("RECHECK_QUEUE_URL", rechecks.queue_url().into()),
-                    ("DRAIN_BUDGET_SECONDS", props.drain_time_seconds.to_string().into()),
-                ]),
+                variables: IndexMap::from(DRAINER_ENVIRONMENT.map(|name| {
+                    let value: Value<String> = match name {
+                        "CLUSTER" => props.cluster.cluster_name().into(),
+                        "RECHECK_QUEUE_URL" => rechecks.queue_url().into(),
+                        "DEAD_LETTER_QUEUE_URL" => dead_letters.queue_url().into(),
+                        "DRAIN_BUDGET_SECONDS" => props.drain_time_seconds.to_string().into(),
+                        "RECHECK_DELAY_SECONDS" => timings.recheck_delay_seconds.to_string().into(),
+                        "RETRY_DELAY_SECONDS" => drain_timing::RETRY_DELAY_SECONDS.to_string().into(),
+                        _ => drain_timing::CHECK_TIMEOUT_SECONDS.to_string().into(),
+                    };
+                    (name, value)
+                })),
             }),
             handler: "bootstrap".into(),
             logging_config: Some(LoggingConfig { log_format: "JSON", log_group: log_group.log_group_name().into() }),
             memory_size: FUNCTION_MEMORY_MIB.into(),
+            // The function sends each re-check to the queue that invokes it, carrying the
+            // invocation's trace header: Lambda takes that for a runaway loop and stops it after
+            // about 16 rounds ("Lambda recursive loop detection"), which would strand every drain
+            // longer than about eight minutes. This loop is meant, and bounded: by the drain
+            // budget, after which the drainer completes the action and stops sending.
+            recursive_loop: Some("Allow"),
             role: role.arn().into(),
             runtime: "provided.al2023".into(),
             tags: Some(tags.clone()),
-            timeout: FUNCTION_TIMEOUT_SECONDS.into(),
+            timeout: drain_timing::FUNCTION_TIMEOUT_SECONDS.into(),
         },
         // Its first invocation must find the role's permissions in place.
         Options::new().depends_on(&policy),
@@ -192,7 +217,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
         LifecycleHook {
             auto_scaling_group_name: props.auto_scaling_group.group_name().into(),
             default_result: "CONTINUE",
-            heartbeat_timeout: props.drain_time_seconds.min(MAX_HEARTBEAT_TIMEOUT_SECONDS).into(),
+            heartbeat_timeout: timings.heartbeat_seconds.into(),
             lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING",
             notification_target_arn: topic.arn().into(),
             role_arn: hook_role.arn().into(),
@@ -248,6 +273,7 @@ fn drainer_statements(g: &DrainerGrants<'_>) -> Vec<Statement> {
             "sqs:SendMessage",
         ])
         .on(g.rechecks.arn()),
+        // Malformed re-checks go straight there; the function's own dead letters go there too.
         Statement::allow(["sqs:SendMessage"]).on(g.dead_letters.arn()),
         Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(g.log_group.arn()),
     ]

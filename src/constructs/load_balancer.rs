@@ -1,6 +1,6 @@
 //! The Application Load Balancer, its security group, its listener and the service's target group.
 
-use crate::config::{HealthCheckConfig, Protocol, Tls};
+use crate::config::{ANYONE, HealthCheckConfig, Protocol, Tls};
 use crate::constructs::access_logs;
 use crate::resources::Attribute;
 use crate::resources::ec2::{SecurityGroup, SecurityGroupRule};
@@ -14,6 +14,8 @@ const TARGET_GROUP_PORT: u32 = 80;
 pub struct LoadBalancerProps<'a> {
     pub vpc_id: Value<String>,
     pub public: bool,
+    /// The IPv4 ranges that may connect to the listeners.
+    pub allowed_cidrs: Vec<String>,
     pub subnets: List<String>,
     /// Resources the load balancer needs in place first (the public subnets' internet routes).
     pub depends_on: Options,
@@ -48,7 +50,11 @@ impl AlbWithListener {
         let protocol = if tls.is_some() { Protocol::Https } else { Protocol::Http };
         // Where browsers go for http:// addresses.
         let redirect_port = tls.filter(|tls| tls.redirect_http).map(|_| Protocol::Http.default_port());
-        let open_ports = std::iter::once(props.listener_port).chain(redirect_port);
+        let open_ports: Vec<u32> = std::iter::once(props.listener_port).chain(redirect_port).collect();
+        let ingress = open_ports
+            .iter()
+            .flat_map(|&port| props.allowed_cidrs.iter().map(move |cidr| allow_from(cidr, port)))
+            .collect();
         let security_group = t.add(
             &security_group_scope.child("Resource"),
             SecurityGroup {
@@ -62,7 +68,7 @@ impl AlbWithListener {
                     ip_protocol: "icmp".into(),
                     to_port: Some(86.into()),
                 }]),
-                security_group_ingress: Some(open_ports.map(from_anyone_on).collect()),
+                security_group_ingress: Some(ingress),
                 tags: None,
                 vpc_id: props.vpc_id.clone(),
             },
@@ -170,11 +176,13 @@ impl AlbWithListener {
     }
 }
 
-fn from_anyone_on(port: u32) -> SecurityGroupRule {
+fn allow_from(cidr: &str, port: u32) -> SecurityGroupRule {
     let port = i64::from(port);
+    let who = if cidr == ANYONE { "anyone".to_owned() } else { cidr.to_owned() };
     SecurityGroupRule {
-        cidr_ip: Some("0.0.0.0/0".into()),
-        description: Some(format!("Allow from anyone on port {port}").into()),
+        cidr_ip: Some(cidr.to_owned().into()),
+        // The CDK's wording, kept for the default rule.
+        description: Some(format!("Allow from {who} on port {port}").into()),
         from_port: Some(port.into()),
         ip_protocol: "tcp".into(),
         to_port: Some(port.into()),

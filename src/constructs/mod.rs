@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod connections;
 pub mod dns;
 pub mod drain_hook;
+pub mod drain_timing;
 pub mod load_balancer;
 pub mod service;
 pub mod service_scaling;

@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 
 use crate::config::{SecretSource, secret_source};
 use crate::constructs::add_role_policy;
+use crate::ecr;
 use crate::resources::ecs::{ContainerDefinition, KeyValuePair, LogConfiguration, PortMapping, Secret, TaskDefinition};
 use crate::resources::iam::{Policy, Role, Statement};
 use crate::resources::logs::LogGroup;
@@ -28,6 +29,8 @@ pub struct TaskProps<'a> {
     pub environment: &'a IndexMap<String, String>,
     /// Variables filled from secrets: name to the ARN ECS reads (validated).
     pub secrets: &'a IndexMap<String, String>,
+    /// The private ECR repositories the image comes from, which the execution role pulls from.
+    pub image_repositories: &'a [ecr::Repository],
     pub log_retention_days: u32,
     /// Prefix of the container's log streams: the service construct's ID, as in the CDK.
     pub log_stream_prefix: &'a str,
@@ -37,7 +40,8 @@ pub struct Task {
     pub definition: Handle<TaskDefinition>,
     /// Where the container's logs go.
     pub log_group: Handle<LogGroup>,
-    /// The execution role's permissions, when the tasks cannot start without them (secrets).
+    /// The execution role's permissions, when the tasks cannot start without them (secrets, a
+    /// private image).
     pub startup_grants: Option<Handle<Policy>>,
 }
 
@@ -56,10 +60,12 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
         t.add(&execution_role_scope.child("Resource"), Role::for_service("ecs-tasks.amazonaws.com"))?;
     let mut execution_grants =
         vec![Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(log_group.arn())];
+    execution_grants.extend(pull_images(props.image_repositories));
     execution_grants.extend(read_secrets(props.secrets));
     let execution_policy =
         add_role_policy(t, &execution_role_scope, "DefaultPolicy", &execution_role, execution_grants)?;
-    let startup_grants = (!props.secrets.is_empty()).then_some(execution_policy);
+    let startup_grants =
+        (!props.secrets.is_empty() || !props.image_repositories.is_empty()).then_some(execution_policy);
 
     let environment = (!props.environment.is_empty()).then(|| {
         props
@@ -123,6 +129,23 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
         },
     )?;
     Ok(Task { definition, log_group, startup_grants })
+}
+
+/// What the execution role needs to pull a private image: on EC2 the ECS agent pulls with the
+/// task's execution role when it has one ("Amazon ECR private repository" and "Task execution IAM
+/// role" in the ECS Developer Guide), so the instance role's token is not enough. The token is
+/// account-wide (IAM takes no resource for it); the layers are read from exactly these
+/// repositories, in another account too when its repository policy lets this one pull.
+fn pull_images(repositories: &[ecr::Repository]) -> Vec<Statement> {
+    if repositories.is_empty() {
+        return Vec::new();
+    }
+    let layers =
+        Statement::allow(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]);
+    vec![
+        repositories.iter().fold(layers, |s, repository| s.on(Intrinsic::Sub(repository.arn_sub()))),
+        Statement::allow(["ecr:GetAuthorizationToken"]).on_any_resource(),
+    ]
 }
 
 /// What the execution role needs to fill the secrets in: reading exactly those parameters and

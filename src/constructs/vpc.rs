@@ -43,16 +43,24 @@ struct SubnetBase {
 
 #[derive(Clone, Copy)]
 enum SubnetKind {
-    Public,
+    /// With a route to the internet gateway; `instances_here` when the instances run in them.
+    Public {
+        instances_here: bool,
+    },
     Private,
 }
 
 impl SubnetKind {
     fn name(self) -> &'static str {
         match self {
-            SubnetKind::Public => "Public",
+            SubnetKind::Public { .. } => "Public",
             SubnetKind::Private => "Private",
         }
+    }
+
+    /// Whether instances launched here get a public address.
+    fn maps_public_ip(self) -> bool {
+        matches!(self, SubnetKind::Public { instances_here: true })
     }
 }
 
@@ -92,9 +100,13 @@ impl Network {
         let mut public_subnets = Vec::new();
         let mut internet_routes = Vec::new();
         let mut nat_gateways: Vec<Handle<NatGateway>> = Vec::new();
+        // Only the load balancer and the NAT gateways live in the public subnets, and both come
+        // with addresses of their own; instances get one there only when they run there (no
+        // private subnets), to reach ECS.
+        let public_kind = SubnetKind::Public { instances_here: props.private_subnets.is_empty() };
         for (az, block) in (0..).zip(&props.public_subnets) {
             let subnet_scope = scope.child(format!("PublicSubnet{}", az + 1));
-            let base = add_subnet(t, &subnet_scope, &vpc, az, *block, SubnetKind::Public)?;
+            let base = add_subnet(t, &subnet_scope, &vpc, az, *block, public_kind)?;
             let default_route = t.add_with(
                 &subnet_scope.child("DefaultRoute"),
                 Route {
@@ -175,7 +187,7 @@ fn add_subnet(
         Subnet {
             availability_zone: Some(Intrinsic::availability_zone(az).into()),
             cidr_block: block.to_string().into(),
-            map_public_ip_on_launch: Some(matches!(kind, SubnetKind::Public).into()),
+            map_public_ip_on_launch: Some(kind.maps_public_ip().into()),
             tags: Tags::new()
                 .with("aws-cdk:subnet-name", kind.name())
                 .with("aws-cdk:subnet-type", kind.name())

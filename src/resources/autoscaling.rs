@@ -104,12 +104,20 @@ impl Resource for LifecycleHook {
     const TYPE: &'static str = "AWS::AutoScaling::LifecycleHook";
 }
 
-/// The `UpdatePolicy` attribute of an Auto Scaling group.
+/// The `UpdatePolicy` attribute of an Auto Scaling group: a rolling or a replacing update.
+#[skip_serializing_none]
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct UpdatePolicy {
-    pub auto_scaling_rolling_update: RollingUpdate,
+    pub auto_scaling_replacing_update: Option<ReplacingUpdate>,
+    pub auto_scaling_rolling_update: Option<RollingUpdate>,
     pub auto_scaling_scheduled_action: ScheduledAction,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplacingUpdate {
+    pub will_replace: bool,
 }
 
 #[derive(Debug, Serialize)]

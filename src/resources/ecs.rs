@@ -184,6 +184,7 @@ pub struct CapacityProviderStrategyItem {
 #[serde(rename_all = "PascalCase")]
 pub struct CapacityProvider {
     pub auto_scaling_group_provider: AutoScalingGroupProvider,
+    pub name: Option<Value<String>>,
     pub tags: Option<Tags>,
 }
 

@@ -139,11 +139,17 @@ fn one_or_many_opt<S: serde::Serializer>(items: &Option<List<String>>, serialize
 }
 
 impl Statement {
-    pub fn allow<const N: usize>(actions: [&'static str; N]) -> Self {
-        Statement { action: actions.to_vec(), condition: None, effect: Effect::Allow, principal: None, resource: None }
+    pub fn allow(actions: impl IntoIterator<Item = &'static str>) -> Self {
+        Statement {
+            action: actions.into_iter().collect(),
+            condition: None,
+            effect: Effect::Allow,
+            principal: None,
+            resource: None,
+        }
     }
 
-    pub fn deny<const N: usize>(actions: [&'static str; N]) -> Self {
+    pub fn deny(actions: impl IntoIterator<Item = &'static str>) -> Self {
         Statement { effect: Effect::Deny, ..Statement::allow(actions) }
     }
 

@@ -17,6 +17,8 @@ pub struct Function {
     pub handler: Value<String>,
     pub logging_config: Option<LoggingConfig>,
     pub memory_size: Value<u32>,
+    /// `Allow` lets the function's own SQS loop run past Lambda's recursive-loop detection.
+    pub recursive_loop: Option<&'static str>,
     pub role: Value<String>,
     pub runtime: Value<String>,
     pub tags: Option<Tags>,
