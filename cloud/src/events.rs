@@ -2,17 +2,48 @@
 //! first failure's reason when it goes wrong.
 
 use std::collections::HashSet;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
-use aws_sdk_cloudformation::primitives::DateTime;
+use aws_sdk_cloudformation::types::StackEvent;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::sdk;
 
 const POLL: Duration = Duration::from_secs(2);
+/// How long `follow` watches before it hands the operation back to CloudFormation's console: a
+/// rolling update waits for each instance's drain (up to 48 hours with the longest drain time),
+/// but a person at a terminal should not wait on a hung operation for ever.
+pub const FOLLOW_LIMIT: Duration = Duration::from_secs(6 * 3600);
+
+/// The newest event of the stack before an operation starts: the operation's events are those
+/// after it. (The local clock is not used: a skewed one would hide the operation's first events,
+/// perhaps its failure, or show the previous operation's.)
+pub async fn last_event_id(cf: &Client, stack: &str) -> Result<Option<String>> {
+    match cf.describe_stack_events().stack_name(stack).send().await {
+        Ok(page) => Ok(page.stack_events().first().and_then(|e| e.event_id()).map(str::to_owned)),
+        Err(e) if e.message().is_some_and(|m| m.contains("does not exist")) => Ok(None),
+        Err(e) => Err(sdk(e)),
+    }
+}
+
+/// The events of one page, newest first as the API gives them, that are newer than `marker` and
+/// not `seen` yet; and whether the page reached the marker (so older pages need not be read).
+fn newer_than<'a>(page: &'a [StackEvent], marker: Option<&str>, seen: &HashSet<String>) -> (Vec<&'a StackEvent>, bool) {
+    let mut fresh = Vec::new();
+    for event in page {
+        let id = event.event_id().unwrap_or_default();
+        if Some(id) == marker {
+            return (fresh, true);
+        }
+        if !seen.contains(id) {
+            fresh.push(event);
+        }
+    }
+    (fresh, false)
+}
 
 /// How a stack operation ended.
 pub struct Finished {
@@ -27,14 +58,25 @@ impl Finished {
     }
 }
 
-/// Prints the stack's events from `since` on until its status settles; `resources` sizes the bar.
-pub async fn follow(cf: &Client, stack: &str, since: SystemTime, resources: u64) -> Result<Finished> {
+/// Prints the stack's events after the event `since` (`None`: all of them) until its status
+/// settles, for at most `FOLLOW_LIMIT`; `resources` sizes the bar.
+pub async fn follow(cf: &Client, stack: &str, since: Option<String>, resources: u64) -> Result<Finished> {
+    follow_for(cf, stack, since.as_deref(), resources, FOLLOW_LIMIT).await
+}
+
+async fn follow_for(
+    cf: &Client,
+    stack: &str,
+    since: Option<&str>,
+    resources: u64,
+    limit: Duration,
+) -> Result<Finished> {
+    let started = Instant::now();
     let bar = ProgressBar::new(resources);
     bar.set_style(
         ProgressStyle::with_template("{spinner} {pos}/{len} resources {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let since = DateTime::from(since);
     let mut seen: HashSet<String> = HashSet::new();
     let mut first_failure = None;
     loop {
@@ -50,14 +92,13 @@ pub async fn follow(cf: &Client, stack: &str, since: SystemTime, resources: u64)
                 }
                 Err(e) => return Err(sdk(e)),
             };
-            for event in page.stack_events() {
-                if event.timestamp().is_some_and(|t| t.secs() < since.secs()) {
-                    break 'pages;
-                }
-                let id = event.event_id().unwrap_or_default().to_owned();
-                if seen.insert(id) {
-                    new_events.push(event.clone());
-                }
+            let (fresh, reached) = newer_than(page.stack_events(), since, &seen);
+            for event in fresh {
+                seen.insert(event.event_id().unwrap_or_default().to_owned());
+                new_events.push(event.clone());
+            }
+            if reached {
+                break 'pages;
             }
         }
         // Newest first from the API: print oldest first.
@@ -88,6 +129,13 @@ pub async fn follow(cf: &Client, stack: &str, since: SystemTime, resources: u64)
             bar.finish_and_clear();
             return Ok(Finished { status, first_failure });
         }
+        if started.elapsed() >= limit {
+            bar.finish_and_clear();
+            bail!(
+                "stack {stack} is still {status} after {} minutes; it goes on in CloudFormation: follow it with `aws cloudformation describe-stack-events --stack-name {stack}` or in the console",
+                limit.as_secs() / 60
+            );
+        }
         tokio::time::sleep(POLL).await;
     }
 }
@@ -100,5 +148,32 @@ pub fn check(finished: Finished, what: &str) -> Result<String> {
     match finished.first_failure {
         Some(failure) => bail!("{what} ended in {}; the first failure: {failure}", finished.status),
         None => bail!("{what} ended in {}", finished.status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cloudformation::primitives::DateTime;
+
+    fn event(id: &str, seconds: i64) -> StackEvent {
+        StackEvent::builder().event_id(id).timestamp(DateTime::from_secs(seconds)).build()
+    }
+
+    /// Events are told apart by the marker, not by time: an operation whose events carry times
+    /// before the local clock's (a skewed clock) still shows them all, and none of the last one's.
+    #[test]
+    fn the_operations_events_are_those_after_the_marker_whatever_their_time() {
+        let page = [event("c", 10), event("b", 5), event("a-last-of-previous", 1_000_000), event("older", 0)];
+        let (fresh, reached) = newer_than(&page, Some("a-last-of-previous"), &HashSet::new());
+        let ids: Vec<_> = fresh.iter().map(|e| e.event_id().unwrap()).collect();
+        assert_eq!((ids, reached), (vec!["c", "b"], true));
+
+        let seen = HashSet::from(["c".to_owned()]);
+        let (fresh, reached) = newer_than(&page[..2], Some("a-last-of-previous"), &seen);
+        assert_eq!((fresh.len(), reached), (1, false), "seen ones are not repeated; the marker is on a later page");
+
+        let (fresh, _) = newer_than(&page, None, &HashSet::new());
+        assert_eq!(fresh.len(), 4, "a new stack: every event is the operation's");
     }
 }

@@ -3,6 +3,7 @@
 
 mod assets;
 mod events;
+mod protection;
 mod stack;
 mod verbs;
 

@@ -7,12 +7,14 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
-use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, TemplateStage};
+use aws_sdk_cloudformation::types::{Capability, Change, ChangeSetStatus, ChangeSetType, Parameter, TemplateStage};
 use serde_json::Value;
 
 use crate::sdk;
 
 const POLL: Duration = Duration::from_secs(1);
+/// The status of a stack whose creation failed and was rolled back.
+pub const FAILED_CREATION: &str = "ROLLBACK_COMPLETE";
 
 /// The stack's status, or `None` when there is no such stack (or only a never-executed change set).
 pub async fn status(cf: &Client, stack: &str) -> Result<Option<String>> {
@@ -65,36 +67,87 @@ pub async fn prepare(
         .await
         .map_err(sdk)
         .context("cannot create the change set")?;
+    let started = std::time::Instant::now();
     loop {
         let out = cf.describe_change_set().stack_name(stack).change_set_name(&name).send().await.map_err(sdk)?;
-        match out.status() {
-            Some(ChangeSetStatus::CreateComplete) => {
-                if out.changes().is_empty() {
-                    return Ok(Prepared::NoChanges);
-                }
-                return Ok(Prepared::Ready { summary: summarize(&out, replaced), name });
+        let status = out.status().cloned();
+        match verdict(status.as_ref(), out.status_reason().unwrap_or_default()) {
+            Verdict::Ready => {
+                let changes = all_changes(cf, stack, &name, out).await?;
+                return Ok(Prepared::Ready { summary: summarize(&changes, replaced), name });
             }
-            Some(ChangeSetStatus::Failed) => {
-                let reason = out.status_reason().unwrap_or_default();
-                if reason.contains("didn't contain changes") || reason.contains("No updates are to be performed") {
-                    let _ = cf.delete_change_set().stack_name(stack).change_set_name(&name).send().await;
-                    return Ok(Prepared::NoChanges);
-                }
-                bail!("the change set failed: {reason}");
+            Verdict::NoChanges => {
+                let _ = cf.delete_change_set().stack_name(stack).change_set_name(&name).send().await;
+                return Ok(Prepared::NoChanges);
             }
-            _ => tokio::time::sleep(POLL).await,
+            Verdict::Failed(reason) => bail!("the change set failed: {reason}"),
+            Verdict::Pending if started.elapsed() >= CHANGE_SET_LIMIT => bail!(
+                "change set {name} is still {} after {} minutes; look at it with `aws cloudformation describe-change-set --stack-name {stack} --change-set-name {name}`",
+                status.as_ref().map_or("pending", |s| s.as_str()),
+                CHANGE_SET_LIMIT.as_secs() / 60
+            ),
+            Verdict::Pending => tokio::time::sleep(POLL).await,
         }
     }
 }
 
+/// CloudFormation works a change set out in seconds, a minute for a large stack.
+const CHANGE_SET_LIMIT: Duration = Duration::from_secs(10 * 60);
+
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Ready,
+    NoChanges,
+    Failed(String),
+    Pending,
+}
+
+/// What a change set's status means for a deploy. Only a change set that failed because it
+/// changes nothing is "no changes": a complete one is executed even when it lists no resource
+/// change, since it may change outputs, parameters or tags ("Updating stacks using change sets",
+/// CloudFormation User Guide).
+fn verdict(status: Option<&ChangeSetStatus>, reason: &str) -> Verdict {
+    match status {
+        Some(ChangeSetStatus::CreateComplete) => Verdict::Ready,
+        Some(ChangeSetStatus::Failed)
+            if reason.contains("didn't contain changes") || reason.contains("No updates are to be performed") =>
+        {
+            Verdict::NoChanges
+        }
+        Some(ChangeSetStatus::Failed) => Verdict::Failed(reason.to_owned()),
+        _ => Verdict::Pending,
+    }
+}
+
+/// Every change of the change set: DescribeChangeSet answers 100 at a time.
+async fn all_changes(
+    cf: &Client,
+    stack: &str,
+    name: &str,
+    first: aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput,
+) -> Result<Vec<Change>> {
+    let mut changes = first.changes().to_vec();
+    let mut next = first.next_token().map(str::to_owned);
+    while let Some(token) = next {
+        let page = cf
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name(name)
+            .next_token(token)
+            .send()
+            .await
+            .map_err(sdk)?;
+        changes.extend(page.changes().iter().cloned());
+        next = page.next_token().map(str::to_owned);
+    }
+    Ok(changes)
+}
+
 /// One line per resource: the action, whether it replaces, the logical ID and the type.
-fn summarize(
-    out: &aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput,
-    replaced: &BTreeSet<String>,
-) -> String {
+fn summarize(changes: &[Change], replaced: &BTreeSet<String>) -> String {
     let mut text = String::new();
     let (mut added, mut modified, mut replacing, mut removed) = (0, 0, 0, 0);
-    for change in out.changes() {
+    for change in changes {
         let Some(rc) = change.resource_change() else { continue };
         let action = rc.action().map(|a| a.as_str()).unwrap_or("?");
         let ours = rc.logical_resource_id().is_some_and(|id| replaced.contains(id));
@@ -171,4 +224,48 @@ pub async fn outputs(cf: &Client, stack: &str) -> Result<Vec<(String, String)>> 
                 .collect()
         })
         .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cloudformation::types::{ChangeAction, ResourceChange};
+
+    #[test]
+    fn only_a_change_set_that_changes_nothing_is_skipped() {
+        use Verdict::*;
+        let complete = Some(&ChangeSetStatus::CreateComplete);
+        let failed = Some(&ChangeSetStatus::Failed);
+        // Outputs only: complete, with no resource change, and executed all the same.
+        assert_eq!(verdict(complete, ""), Ready);
+        assert_eq!(
+            verdict(
+                failed,
+                "The submitted information didn't contain changes. Submit different information to create a change set."
+            ),
+            NoChanges
+        );
+        assert_eq!(verdict(failed, "No updates are to be performed."), NoChanges);
+        assert_eq!(verdict(failed, "Template format error"), Failed("Template format error".into()));
+        assert_eq!(verdict(Some(&ChangeSetStatus::CreateInProgress), ""), Pending);
+    }
+
+    #[test]
+    fn the_summary_counts_every_change() {
+        let changes: Vec<Change> = (0..150)
+            .map(|i| {
+                Change::builder()
+                    .resource_change(
+                        ResourceChange::builder()
+                            .action(ChangeAction::Add)
+                            .logical_resource_id(format!("R{i}"))
+                            .resource_type("AWS::SQS::Queue")
+                            .build(),
+                    )
+                    .build()
+            })
+            .collect();
+        let summary = summarize(&changes, &BTreeSet::new());
+        assert!(summary.ends_with("150 to add, 0 to modify, 0 to replace, 0 to remove\n"), "{summary}");
+    }
 }

@@ -4,7 +4,6 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
 use aws_config::BehaviorVersion;
@@ -19,7 +18,7 @@ use ecs_alb::template::MAX_INLINE_BODY_BYTES;
 use ecs_alb::verbs::{DeployArgs, DestroyArgs, DiffArgs};
 
 use crate::stack::{Prepared, TemplateSource};
-use crate::{assets, events, sdk, stack};
+use crate::{assets, events, protection, sdk, stack};
 
 const DEFAULT_PACKAGE: &str = "target/lambda/drainer/bootstrap.zip";
 
@@ -40,7 +39,31 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     let aws = aws().await;
     let cf = aws_sdk_cloudformation::Client::new(&aws);
 
-    let update = stack::status(&cf, &stack_name).await?.is_some();
+    let mut status = stack::status(&cf, &stack_name).await?;
+    if status.as_deref() == Some(stack::FAILED_CREATION) {
+        // A stack whose creation failed and rolled back can be neither updated nor repaired: only
+        // deleted and created again (as `cdk deploy` offers).
+        eprintln!(
+            "stack {stack_name} is {}: its first creation failed and was rolled back, so it can only be deleted and created again",
+            stack::FAILED_CREATION
+        );
+        if !args.yes && !confirm(&format!("Delete the failed stack {stack_name} and create it again?"))? {
+            bail!(
+                "stack {stack_name} left as it is; delete it with `ecs-alb destroy` (or deploy with --yes) to try again"
+            );
+        }
+        let since = events::last_event_id(&cf, &stack_name).await?;
+        cf.delete_stack()
+            .stack_name(&stack_name)
+            .send()
+            .await
+            .map_err(sdk)
+            .context("cannot delete the failed stack")?;
+        events::check(events::follow(&cf, &stack_name, since, 0).await?, "the deletion of the failed stack")?;
+        eprintln!("{stack_name}: deleted; creating it again");
+        status = None;
+    }
+    let update = status.is_some();
     let deployed = if update { Some(stack::deployed_template(&cf, &stack_name).await?) } else { None };
     let mut parameters = parameters(&template, deployed.as_ref(), &args.parameters)?;
     let mut bucket = AssetBucket::new(&aws, args.asset_bucket);
@@ -96,10 +119,10 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
         println!("not executed");
         return Ok(ExitCode::SUCCESS);
     }
-    let started = SystemTime::now();
+    let since = events::last_event_id(&cf, &stack_name).await?;
     stack::execute(&cf, &stack_name, &change_set).await?;
     let resources = template["Resources"].as_object().map_or(0, |r| r.len() as u64);
-    let finished = events::follow(&cf, &stack_name, started, resources).await?;
+    let finished = events::follow(&cf, &stack_name, since, resources).await?;
     let status = events::check(finished, "the deployment")?;
     println!("{stack_name}: {status}");
     for (key, value) in stack::outputs(&cf, &stack_name).await? {
@@ -196,7 +219,8 @@ pub async fn destroy(config_path: Option<&Path>, args: DestroyArgs) -> Result<Ex
         Some(name) => name,
         None => config::resolve(config_path)?.0.stack_name.clone(),
     };
-    let cf = aws_sdk_cloudformation::Client::new(&aws().await);
+    let aws = aws().await;
+    let cf = aws_sdk_cloudformation::Client::new(&aws);
     if stack::status(&cf, &stack_name).await?.is_none() {
         bail!("there is no stack {stack_name}");
     }
@@ -204,12 +228,40 @@ pub async fn destroy(config_path: Option<&Path>, args: DestroyArgs) -> Result<Ex
         println!("not deleted");
         return Ok(ExitCode::SUCCESS);
     }
-    let started = SystemTime::now();
+    let autoscaling = aws_sdk_autoscaling::Client::new(&aws);
+    let groups = protection::groups_of(&cf, &stack_name).await?;
+    lift_protection(&autoscaling, &groups).await?;
+    let since = events::last_event_id(&cf, &stack_name).await?;
     cf.delete_stack().stack_name(&stack_name).send().await.map_err(sdk).context("cannot delete the stack")?;
-    let finished = events::follow(&cf, &stack_name, started, 0).await?;
+    // ECS protects instances anew while its capacity provider lives: keep lifting until the end.
+    let keep_lifting = async {
+        loop {
+            tokio::time::sleep(PROTECTION_RECHECK).await;
+            if let Err(err) = lift_protection(&autoscaling, &groups).await {
+                eprintln!("warning: {err:#}");
+            }
+        }
+    };
+    let finished = tokio::select! {
+        finished = events::follow(&cf, &stack_name, since, 0) => finished?,
+        () = keep_lifting => unreachable!("lifting protection never ends by itself"),
+    };
     let status = events::check(finished, "the deletion")?;
     println!("{stack_name}: {status}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often `destroy` lifts scale-in protection again while the stack is being deleted.
+const PROTECTION_RECHECK: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn lift_protection(autoscaling: &aws_sdk_autoscaling::Client, groups: &[String]) -> Result<()> {
+    for group in groups {
+        let lifted = protection::lift(autoscaling, group).await?;
+        if lifted > 0 {
+            eprintln!("lifted scale-in protection from {lifted} instance(s) of {group}, so the deletion can end them");
+        }
+    }
+    Ok(())
 }
 
 /// Asks at a terminal; without one, refuses (a script must say --yes).

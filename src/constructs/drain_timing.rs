@@ -55,6 +55,10 @@ pub const FUNCTION_TIMEOUT_SECONDS: u32 = 2 * CHECK_TIMEOUT_SECONDS;
 /// The re-check queue's visibility timeout: no shorter than the function's timeout (Lambda's
 /// rule), no longer, so a lost invocation's checks come back as soon as they can.
 pub const VISIBILITY_TIMEOUT_SECONDS: u32 = FUNCTION_TIMEOUT_SECONDS;
+// Lambda accepts the queue; and a batch starts a check only while one fits, so the first always does.
+const _: () = assert!(VISIBILITY_TIMEOUT_SECONDS >= FUNCTION_TIMEOUT_SECONDS);
+const _: () = assert!(CHECK_TIMEOUT_SECONDS < FUNCTION_TIMEOUT_SECONDS);
+
 /// The longest useful re-check delay: a check every 30 s costs little and notices quickly.
 const MAX_RECHECK_DELAY_SECONDS: u32 = 30;
 /// SQS's limit on `maxReceiveCount`.
@@ -135,13 +139,6 @@ mod tests {
                 assert!(t.gap_after_failures(retries + 1) >= heartbeat, "{drain}: no retry given up early, {t:?}");
             }
         }
-    }
-
-    #[test]
-    fn lambda_accepts_the_queue() {
-        assert!(VISIBILITY_TIMEOUT_SECONDS >= FUNCTION_TIMEOUT_SECONDS);
-        // A batch starts a check only while one fits, and the first always fits.
-        assert!(CHECK_TIMEOUT_SECONDS < FUNCTION_TIMEOUT_SECONDS);
     }
 
     #[test]
