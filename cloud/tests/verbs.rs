@@ -280,3 +280,38 @@ fn a_template_too_large_to_send_inline_goes_through_the_asset_bucket() {
     let key = objects["Contents"][0]["Key"].as_str().unwrap();
     assert!(key.starts_with("templates/") && key.ends_with(".json"), "{key}");
 }
+
+/// With managed draining, the group protects its instances from scale-in, and a deletion would
+/// wait for them for ever: destroy lifts the protection (the group's setting and each instance's)
+/// before deleting.
+#[test]
+fn destroy_lifts_scale_in_protection_first() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ecs-alb.yaml"),
+        "stack_name: Managed\ncapacity: {draining: managed, max_capacity: 3}\n",
+    )
+    .unwrap();
+    let out = cloud(&moto, dir.path(), &["deploy", "--yes"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let group = moto.physical_id("Managed", ASG);
+    let describe = || {
+        moto.aws(&["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", &group])
+            ["AutoScalingGroups"][0]
+            .clone()
+    };
+    let before = describe();
+    assert_eq!(before["NewInstancesProtectedFromScaleIn"], true, "{before}");
+    assert!(before["Instances"].as_array().unwrap().iter().all(|i| i["ProtectedFromScaleIn"] == true), "{before}");
+
+    // moto then fails the deletion on the VPC's dependencies (README), which leaves the group to look at.
+    let out = cloud(&moto, dir.path(), &["destroy", "--yes"]);
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("lifted scale-in protection from 1 instance(s) of"), "{stderr}");
+    let after = describe();
+    if after.is_object() {
+        assert_eq!(after["NewInstancesProtectedFromScaleIn"], false, "{after}");
+        assert!(after["Instances"].as_array().unwrap().iter().all(|i| i["ProtectedFromScaleIn"] == false), "{after}");
+    }
+}

@@ -793,7 +793,8 @@ fn check_image_source(v: &mut Rules, c: &Config) {
         );
     }
     let path = &c.load_balancer.health_check.path;
-    if !SAMPLE_IMAGE_PATHS.contains(&path.as_str()) {
+    // (A path that is not a path at all has its own rule.)
+    if path.starts_with('/') && !SAMPLE_IMAGE_PATHS.contains(&path.as_str()) {
         v.fail_hint(
             "load_balancer.health_check.path",
             quoted(path),
@@ -950,6 +951,82 @@ mod tests {
         let errs = errors(edit);
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert!(errs[0].starts_with(&format!("{field}: ")) && errs[0].contains(fragment), "{errs:?}");
+    }
+
+    /// The rules of issue 11: what AWS (or the sample image) would refuse, refused first.
+    #[test]
+    fn images_instances_and_ranges_are_refused_before_aws_would() {
+        assert_one_error(
+            |c| c.capacity.instance_type = "t4g.small".into(),
+            "service.container.image",
+            "has no arm64 build",
+        );
+        assert_one_error(
+            |c| c.load_balancer.health_check.path = "/healthz".into(),
+            "load_balancer.health_check.path",
+            "is not served by amazon/amazon-ecs-sample",
+        );
+        assert!(
+            errors(|c| {
+                c.load_balancer.health_check.path = "/healthz".into();
+                c.service.container.image = "public.ecr.aws/nginx/nginx:stable".into();
+            })
+            .is_empty()
+        );
+        assert_one_error(
+            |c| c.service.container.image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/Shop:1".into(),
+            "service.container.image",
+            "looks like a private ECR image but is not one",
+        );
+        assert_one_error(
+            |c| c.service.container.image_repository = Some("shop".into()),
+            "service.container.image_repository",
+            "is for images deployed through the ContainerImage parameter",
+        );
+        assert_one_error(
+            |c| {
+                c.service.container.image_parameter = true;
+                c.service.container.image_repository = Some("Shop!".into());
+            },
+            "service.container.image_repository",
+            "must be a private ECR repository",
+        );
+        assert_one_error(|c| c.capacity.image_id = Some("ami-12".into()), "capacity.image_id", "AMI ID");
+        assert_one_error(
+            |c| {
+                c.capacity.update_policy = InstanceUpdatePolicy::Replacing;
+                c.capacity.draining = Draining::Managed;
+                c.capacity.task_drain_time_seconds = 300;
+            },
+            "capacity.update_policy",
+            "cannot work with capacity.draining managed",
+        );
+        assert_one_error(
+            |c| c.load_balancer.allowed_cidrs = Some(vec!["10.0.0.1/16".into()]),
+            "load_balancer.allowed_cidrs[0]",
+            "host bits set",
+        );
+        assert_one_error(
+            |c| c.load_balancer.allowed_cidrs = Some(Vec::new()),
+            "load_balancer.allowed_cidrs",
+            "is empty",
+        );
+        assert_one_error(
+            |c| c.load_balancer.allowed_cidrs = Some(vec!["10.0.0.0/8".into(), "10.0.0.0/8".into()]),
+            "load_balancer.allowed_cidrs[1]",
+            "listed twice",
+        );
+    }
+
+    #[test]
+    fn an_image_parameter_without_a_repository_is_a_warning() {
+        let mut c = Config::default();
+        c.service.container.image_parameter = true;
+        let valid = c.clone().validate().unwrap();
+        assert_eq!(valid.warnings().len(), 1);
+        assert!(valid.warnings()[0].message.contains("service.container.image_repository"), "{:?}", valid.warnings());
+        c.service.container.image_repository = Some("shop".into());
+        assert!(c.validate().unwrap().warnings().is_empty());
     }
 
     #[test]
@@ -1353,9 +1430,19 @@ mod tests {
             |c| {
                 with(existing(0, 1))(c);
                 c.load_balancer.public = false;
+                c.load_balancer.allowed_cidrs = Some(vec!["10.1.0.0/16".into()]);
             },
             "vpc.existing.private_subnet_ids",
             "internal load balancer",
+        );
+        // An internal load balancer in someone else's VPC: its range must be named.
+        assert_one_error(
+            |c| {
+                with(existing(2, 2))(c);
+                c.load_balancer.public = false;
+            },
+            "load_balancer.allowed_cidrs",
+            "null is required for an internal load balancer in an existing VPC",
         );
         assert_one_error(
             with(ExistingVpcConfig { vpc_id: "vpc-12".into(), ..existing(2, 2) }),
