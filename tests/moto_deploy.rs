@@ -85,7 +85,8 @@ fn the_default_template_deploys_and_a_changed_config_updates_it() {
 
     // THEN the stack is complete and holds what the configuration asked for
     assert_complete(&moto, "bonjour", &template, &status, "CREATE_COMPLETE");
-    assert_eq!(group_sizes(&moto, "bonjour", &template), (1, 1, 1));
+    // One instance, and room for a second during an update that replaces it (README).
+    assert_eq!(group_sizes(&moto, "bonjour", &template), (1, 2, 1));
 
     let vpc = moto.physical_id("bonjour", &id_of(&template, "AWS::EC2::VPC"));
     let subnets = moto.aws(&["ec2", "describe-subnets", "--filters", &format!("Name=vpc-id,Values={vpc}")]);

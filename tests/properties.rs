@@ -80,6 +80,11 @@ fn valid_config() -> impl Strategy<Value = Config> {
         c.capacity.root_volume_gib = cap.4;
         c.capacity.task_drain_time_seconds = cap.5;
         c.load_balancer.public = lb.0;
+        // An internal load balancer in an existing VPC must be told the VPC's range; the others
+        // take their default, or a range given.
+        if !lb.0 && existing || cap.5 % 2 == 1 {
+            c.load_balancer.allowed_cidrs = Some(vec!["10.40.0.0/16".into(), "192.168.1.0/24".into()]);
+        }
         let (https, redirect) = (lb.3, lb.4);
         c.load_balancer.listener_port = Some(lb.1);
         if https {
@@ -110,10 +115,23 @@ fn valid_config() -> impl Strategy<Value = Config> {
         c.service.container.memory_reservation_mib = ct.3.map(|r| r.min(ct.2).max(6));
         c.service.container.environment = ct.4.into_iter().collect();
         c.service.container.image_parameter = ct.5;
+        // The sample image is x86_64 only (ecs-alb refuses it on Graviton): others there.
+        let arm = ecs_alb::config::Architecture::of_instance_type(&c.capacity.instance_type)
+            == ecs_alb::config::Architecture::Arm64;
+        let image = CONTAINER_IMAGES[(svc.0 as usize + usize::from(arm)) % CONTAINER_IMAGES.len()];
+        c.service.container.image =
+            if arm && image == CONTAINER_IMAGES[0] { CONTAINER_IMAGES[1] } else { image }.into();
         c.service.container.secrets = ct.6.into_iter().map(|(name, i)| (name, SECRET_ARNS[i].to_owned())).collect();
         c
     })
 }
+
+/// The sample image, a public multi-architecture one, and a private ECR one (with its grant).
+const CONTAINER_IMAGES: [&str; 3] = [
+    "amazon/amazon-ecs-sample",
+    "public.ecr.aws/nginx/nginx:stable",
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:1.4",
+];
 
 #[test]
 fn random_valid_configs_give_deterministic_templates_cfn_lint_accepts() {

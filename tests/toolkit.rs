@@ -42,7 +42,7 @@ fn diff_marks_the_changes_that_replace_and_exits_1() {
     let text = stdout(&out);
     assert!(text.contains("[~] AWS::EC2::VPC MyVpcF9F0CA6F (replacement)"), "{text}");
     assert!(text.contains("~ Properties.CidrBlock: \"10.0.0.0/16\" → \"10.1.0.0/16\"  [forces replacement]"), "{text}");
-    assert!(text.contains("[~] AWS::AutoScaling::AutoScalingGroup Ec2ClusterDefaultAutoScalingGroupASGC5A6D4C0\n    ~ Properties.MaxSize: \"1\" → \"3\"\n"), "{text}");
+    assert!(text.contains("[~] AWS::AutoScaling::AutoScalingGroup Ec2ClusterDefaultAutoScalingGroupASGC5A6D4C0\n    ~ Properties.MaxSize: \"2\" → \"3\"\n"), "{text}");
     assert!(!text.contains('\u{1b}'), "no colour when not on a terminal");
     snapshot("diff-cidr-and-capacity", &text);
 }

@@ -305,13 +305,17 @@ fn destroy_lifts_scale_in_protection_first() {
     assert_eq!(before["NewInstancesProtectedFromScaleIn"], true, "{before}");
     assert!(before["Instances"].as_array().unwrap().iter().all(|i| i["ProtectedFromScaleIn"] == true), "{before}");
 
-    // moto then fails the deletion on the VPC's dependencies (README), which leaves the group to look at.
+    // WHEN it is destroyed (moto deletes the group, then fails on the VPC's dependencies: README)
+    moto.start_recording();
     let out = cloud(&moto, dir.path(), &["destroy", "--yes"]);
     let (_, stderr) = text(&out);
     assert!(stderr.contains("lifted scale-in protection from 1 instance(s) of"), "{stderr}");
-    let after = describe();
-    if after.is_object() {
-        assert_eq!(after["NewInstancesProtectedFromScaleIn"], false, "{after}");
-        assert!(after["Instances"].as_array().unwrap().iter().all(|i| i["ProtectedFromScaleIn"] == false), "{after}");
-    }
+
+    // THEN the group stopped protecting new instances and the instance lost its protection before
+    // the stack's deletion began
+    let actions = moto.recorded_actions();
+    let at =
+        |action: &str| actions.iter().position(|a| a == action).unwrap_or_else(|| panic!("no {action}: {actions:?}"));
+    assert!(at("UpdateAutoScalingGroup") < at("DeleteStack"), "{actions:?}");
+    assert!(at("SetInstanceProtection") < at("DeleteStack"), "{actions:?}");
 }

@@ -163,10 +163,10 @@ pub struct CapacityConfig {
     /// Pin the instances to this AMI (ami-0123456789abcdef0) instead of the family's current
     /// image: instances are then replaced only when you change it. It must be an ECS-optimized
     /// (or Bottlerocket for ECS) image of `machine_image`'s family and of the instance type's
-    /// architecture, in the stack's region.
+    /// architecture, in the stack's region. Without it, a deploy after AWS publishes a new image
+    /// replaces the instances.
     ///
-    /// Default: - the family's current image, read from its public SSM parameter at every deploy
-    /// (a deploy after AWS publishes a new image replaces the instances).
+    /// Default: - the family's current image, read from its public SSM parameter at every deploy.
     pub image_id: Option<String>,
     /// How a deploy that changes the instances' launch template (a new image, instance type,
     /// user data...) replaces them. `rolling`: one instance at a time, a new one launched and in
@@ -350,8 +350,7 @@ pub struct LoadBalancerConfig {
     /// most 30. Required for an internal load balancer in an existing VPC (its range is not
     /// known to ecs-alb).
     ///
-    /// Default: - anyone (0.0.0.0/0) for an internet-facing load balancer; the VPC's range for
-    /// an internal one.
+    /// Default: - anyone (0.0.0.0/0) if internet-facing, else the VPC's range.
     pub allowed_cidrs: Option<Vec<String>>,
     /// HTTP, or HTTPS with `certificate_arn`.
     ///

@@ -781,7 +781,8 @@ fn check_image_source(v: &mut Rules, c: &Config) {
         return;
     }
     let architecture = Architecture::of_instance_type(&c.capacity.instance_type);
-    if architecture == Architecture::Arm64 {
+    // (A malformed instance type has its own rule.)
+    if architecture == Architecture::Arm64 && c.capacity.instance_type.contains('.') {
         v.fail_hint(
             "service.container.image",
             quoted(&ct.image),

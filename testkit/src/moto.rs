@@ -172,7 +172,40 @@ pub fn placeholder_zip(dir: &Path) -> std::path::PathBuf {
     zip
 }
 
+/// moto's request recorder, read back as the API actions called, in order: the Query APIs' `Action`
+/// parameter, the JSON APIs' `X-Amz-Target` operation.
+const RECORDER: &str = r#"
+import base64, json, sys, urllib.parse, urllib.request
+endpoint, verb = sys.argv[1], sys.argv[2]
+if verb == "start":
+    urllib.request.urlopen(urllib.request.Request(endpoint + "/moto-api/recorder/start-recording", method="POST"))
+    sys.exit(0)
+for line in urllib.request.urlopen(endpoint + "/moto-api/recorder/download-recording").read().decode().splitlines():
+    request = json.loads(line)
+    body = request.get("body") or ""
+    if request.get("body_encoded"):
+        body = base64.b64decode(body).decode(errors="replace")
+    target = {k.lower(): v for k, v in request.get("headers", {}).items()}.get("x-amz-target")
+    action = urllib.parse.parse_qs(body).get("Action", [None])[0] or (target.split(".")[-1] if target else None)
+    if action:
+        print(action)
+"#;
+
 impl Moto {
+    /// Starts recording the requests moto receives, for `recorded_actions`.
+    pub fn start_recording(&self) {
+        let status =
+            Command::new(venv_tool("python")).args(["-c", RECORDER, &self.endpoint, "start"]).status().unwrap();
+        assert!(status.success(), "moto's recorder starts");
+    }
+
+    /// The API actions moto received since `start_recording`, in order.
+    pub fn recorded_actions(&self) -> Vec<String> {
+        let out = Command::new(venv_tool("python")).args(["-c", RECORDER, &self.endpoint, "read"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+    }
+
     fn log_tail(&self) -> String {
         let log = std::fs::read(self.logs.path().join("moto.log")).unwrap_or_default();
         let log = String::from_utf8_lossy(&log);
