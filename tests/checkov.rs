@@ -39,10 +39,12 @@ const JUSTIFIED: &[(&str, &str)] = &[
     ("CKV_AWS_173", "the drainer's environment holds a cluster name, a queue URL and a number: nothing secret"),
 ];
 
-/// Failed check IDs per scanned file.
+/// What checkov made of the files: the failed check IDs of each file it scanned (a file it could
+/// not parse, or skipped, has no entry at all, not an empty one).
 fn checkov(files: &[std::path::PathBuf]) -> BTreeMap<String, BTreeSet<String>> {
     let mut cmd = Command::new(venv_tool("checkov"));
-    cmd.args(["--framework", "cloudformation", "--skip-download", "--quiet", "--compact", "-o", "json"]);
+    // Not --quiet: the passed checks are what shows a file was scanned.
+    cmd.args(["--framework", "cloudformation", "--skip-download", "--compact", "-o", "json"]);
     for file in files {
         cmd.arg("-f").arg(file);
     }
@@ -53,15 +55,28 @@ fn checkov(files: &[std::path::PathBuf]) -> BTreeMap<String, BTreeSet<String>> {
         Value::Array(reports) => reports,
         single => vec![single],
     };
-    let mut failed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut scanned: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for report in reports {
-        for check in report["results"]["failed_checks"].as_array().into_iter().flatten() {
+        assert_eq!(report["summary"]["parsing_errors"], 0, "checkov could not parse a template: {}", report["summary"]);
+        for (kind, check) in ["passed_checks", "failed_checks"]
+            .into_iter()
+            .flat_map(|kind| report["results"][kind].as_array().into_iter().flatten().map(move |c| (kind, c)))
+        {
             let file = check["file_path"].as_str().unwrap_or_default().trim_start_matches('/').to_owned();
-            failed.entry(file).or_default().insert(check["check_id"].as_str().unwrap_or_default().to_owned());
+            let failed = scanned.entry(file).or_default();
+            if kind == "failed_checks" {
+                failed.insert(check["check_id"].as_str().unwrap_or_default().to_owned());
+            }
         }
     }
-    failed
+    scanned
 }
+
+/// The README's figures (failed checks per template), pinned so they cannot drift.
+const README_FIGURES: &[(&str, usize, &str)] = &[
+    ("default", 9, "**checkov**: 9 failed checks for the default template against the CDK template's 14"),
+    ("https", 7, "7 for the HTTPS example"),
+];
 
 #[test]
 fn we_fail_fewer_checkov_checks_than_the_cdk_and_only_justified_ones() {
@@ -79,12 +94,20 @@ fn we_fail_fewer_checkov_checks_than_the_cdk_and_only_justified_ones() {
 
     let justified: BTreeSet<&str> = JUSTIFIED.iter().map(|(id, _)| *id).collect();
     let mut ours_anywhere = BTreeSet::new();
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     for (name, _) in examples() {
         let ours = failed
             .iter()
             .find(|(file, _)| file.ends_with(&format!("templates/{name}.json")))
             .map(|(_, c)| c.clone())
-            .unwrap_or_default();
+            .unwrap_or_else(|| panic!("checkov did not scan templates/{name}.json: {:?}", failed.keys()));
+        if let Some((_, figure, sentence)) = README_FIGURES.iter().find(|(n, _, _)| *n == name) {
+            assert_eq!(ours.len(), *figure, "{name}: the README's figure is stale: {ours:?}");
+            assert!(
+                readme.replace('\n', " ").replace("  ", " ").contains(sentence),
+                "the README no longer says {sentence:?}"
+            );
+        }
         assert!(ours.len() < cdk.len(), "{name}: {} failed checks, the CDK's {}: {ours:?}", ours.len(), cdk.len());
         let unjustified: Vec<_> = ours.iter().filter(|id| !justified.contains(id.as_str())).collect();
         assert!(unjustified.is_empty(), "{name} fails checks nobody justified: {unjustified:?}");

@@ -216,6 +216,12 @@ fn the_bad_config_corpus_is_refused_clearly() {
             assert!(error.contains(*fragment), "{}: {fragment:?} out of order in\n{err}", file.display());
         }
         assert_eq!(fs::read_to_string(dir.path().join("t.json")).unwrap(), "previous", "{}", file.display());
+        // Each error names a field the configuration has (or the document, with no field).
+        if let Err(error) = ecs_alb::config::load(&file) {
+            for d in &error.diagnostics {
+                assert!(ecs_alb::config::schema_has_field(&d.field), "{}: no field {:?}", file.display(), d.field);
+            }
+        }
         assert_eq!(config_error(dir.path(), &["validate", "-c", config]), err);
     }
 }

@@ -184,6 +184,9 @@ fn random_out_of_range_values_are_refused_with_the_field_named() {
                 let mut config = Config::default();
                 break_it(&mut config, value);
                 let diagnostics = config.validate().expect_err("an out-of-range value is refused");
+                for d in &diagnostics {
+                    prop_assert!(ecs_alb::config::schema_has_field(&d.field), "no field {:?}", d.field);
+                }
                 prop_assert!(
                     diagnostics.iter().any(|d| d.field == field && d.message.starts_with(&value.to_string())),
                     "{field} = {value}: {diagnostics:?}"

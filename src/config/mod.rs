@@ -708,6 +708,13 @@ pub fn json_schema() -> schemars::Schema {
     schemars::schema_for!(Config)
 }
 
+/// Whether `field` (as diagnostics name fields: `capacity.spot.instance_types[0]`,
+/// `tags.team`) is a field of the configuration file.
+pub fn schema_has_field(field: &str) -> bool {
+    let schema = serde_json::to_value(json_schema()).unwrap_or_default();
+    shape::has_field(&schema, field)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -741,6 +748,26 @@ mod tests {
     fn documented_default(description: &str) -> Option<String> {
         let text = description.lines().rev().find_map(|l| l.strip_prefix("Default: "))?;
         (!text.starts_with('-')).then(|| text.split(' ').next().unwrap_or(text).to_owned())
+    }
+
+    #[test]
+    fn field_paths_are_checked_against_the_schema() {
+        for field in [
+            "",
+            "stack_name",
+            "vpc.existing.public_subnet_ids[1]",
+            "capacity.spot.instance_types[0]",
+            "load_balancer.allowed_cidrs[2]",
+            "load_balancer.health_check.path",
+            "service.container.secrets.API_TOKEN",
+            "service.auto_scaling.min",
+            "tags.team",
+        ] {
+            assert!(schema_has_field(field), "{field}");
+        }
+        for field in ["vpc.cidrs", "capacity.spot.instance_types.x", "service.container.port[0]", "load_balancer.tls"] {
+            assert!(!schema_has_field(field), "{field}");
+        }
     }
 
     #[test]

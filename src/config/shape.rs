@@ -86,6 +86,50 @@ fn walk(value: &Value, node: &Schema, root: &Schema, path: &str, out: &mut Vec<(
     }
 }
 
+/// Whether the dotted `path` (with `[i]` for list items, any key for a map's entries) names a
+/// field of the configuration `schema` describes: so a diagnostic can never point at a field
+/// that does not exist. The empty path is the document itself.
+pub fn has_field(schema: &Schema, path: &str) -> bool {
+    let mut node = schema;
+    for segment in path.split('.').filter(|s| !s.is_empty()) {
+        let (name, indices) = match segment.find('[') {
+            Some(at) => (&segment[..at], &segment[at..]),
+            None => (segment, ""),
+        };
+        let Some(child) = field_of(node, name, schema) else { return false };
+        node = child;
+        for _ in indices.matches('[') {
+            match list_items(node, schema) {
+                Some(items) => node = items,
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// The schema of `name` inside `node`: a property, or any key of a map.
+fn field_of<'a>(node: &'a Schema, name: &str, root: &'a Schema) -> Option<&'a Schema> {
+    let node = without_null(resolve(node, root), root);
+    if let Some(child) = node["properties"].get(name) {
+        return Some(child);
+    }
+    node["additionalProperties"].is_object().then(|| &node["additionalProperties"])
+}
+
+fn list_items<'a>(node: &'a Schema, root: &'a Schema) -> Option<&'a Schema> {
+    let node = without_null(resolve(node, root), root);
+    node["items"].is_object().then(|| &node["items"])
+}
+
+/// An optional value's schema without its `null` alternative.
+fn without_null<'a>(node: &'a Schema, root: &'a Schema) -> &'a Schema {
+    match node["anyOf"].as_array().map(|vs| vs.iter().filter(|v| v["type"] != "null").collect::<Vec<_>>()) {
+        Some(others) if others.len() == 1 => resolve(others[0], root),
+        _ => node,
+    }
+}
+
 /// The names an enumeration accepts: schemars writes `oneOf` of `const`s when the variants are
 /// documented, a plain `enum` otherwise.
 fn variant_names(node: &Schema) -> Option<Vec<&str>> {

@@ -889,10 +889,15 @@ struct Rules {
 
 impl Rules {
     fn warn(&mut self, field: &str, message: &str) {
+        #[cfg(test)]
+        assert!(super::schema_has_field(field), "a warning names {field:?}, which is no field of the configuration");
         self.warnings.push(Diagnostic::new(field, message));
     }
 
     fn fail(&mut self, field: &str, value: impl ToString, rule: impl Into<String>) {
+        // Every rule the unit tests break is checked to name a field that exists.
+        #[cfg(test)]
+        assert!(super::schema_has_field(field), "a diagnostic names {field:?}, which is no field of the configuration");
         self.diagnostics.push(Diagnostic::new(field, format!("{} {}", value.to_string(), rule.into())));
     }
 
