@@ -9,7 +9,10 @@ use std::process::Command;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 
-use ecs_alb::config::{Config, ExistingVpcConfig, MachineImage, Protocol, VpcConfig};
+use ecs_alb::config::{
+    Architecture, AutoScalingConfig, Config, ContainerInsights, Draining, ExistingVpcConfig, InstanceUpdatePolicy,
+    MachineImage, Protocol, SpotConfig, VpcConfig,
+};
 use ecs_alb::pattern::{SynthOptions, synthesize};
 use testkit::venv_tool;
 
@@ -57,73 +60,186 @@ fn valid_config() -> impl Strategy<Value = Config> {
         proptest::collection::btree_map("S_[A-Z0-9_]{0,10}", 0usize..SECRET_ARNS.len(), 0..3),
     );
     let existing_vpc = proptest::bool::weighted(0.2);
-    (vpc, capacity, lb, service, container, existing_vpc).prop_map(|(vpc, cap, lb, svc, ct, existing)| {
-        let mut c = Config { stack_name: format!("S{}", vpc.0), ..Config::default() };
-        c.vpc.max_azs = vpc.0;
-        c.vpc.cidr = format!("10.{}.0.0/{}", vpc.1, vpc.1);
-        c.vpc.nat_gateways = Some(vpc.2.min(vpc.0));
-        if existing {
-            c.vpc = VpcConfig {
-                existing: Some(ExistingVpcConfig {
-                    vpc_id: "vpc-0123456789abcdef0".into(),
-                    public_subnet_ids: vec!["subnet-0aaaaaaaaaaaaaaa1".into(), "subnet-0aaaaaaaaaaaaaaa2".into()],
-                    private_subnet_ids: vec!["subnet-0bbbbbbbbbbbbbbb1".into(), "subnet-0bbbbbbbbbbbbbbb2".into()],
-                }),
-                ..VpcConfig::default()
-            };
-        }
-        c.capacity.instance_type = INSTANCE_TYPES[cap.0].into();
-        c.capacity.machine_image = IMAGES[cap.0 % IMAGES.len()];
-        c.capacity.max_capacity = cap.1;
-        c.capacity.min_capacity = cap.2.min(cap.1);
-        c.capacity.desired_capacity = cap.3.then_some(cap.1);
-        c.capacity.root_volume_gib = cap.4;
-        c.capacity.task_drain_time_seconds = cap.5;
-        c.load_balancer.public = lb.0;
-        // An internal load balancer in an existing VPC must be told the VPC's range; the others
-        // take their default, or a range given.
-        if !lb.0 && existing || cap.5 % 2 == 1 {
-            c.load_balancer.allowed_cidrs = Some(vec!["10.40.0.0/16".into(), "192.168.1.0/24".into()]);
-        }
-        let (https, redirect) = (lb.3, lb.4);
-        c.load_balancer.listener_port = Some(lb.1);
-        if https {
-            c.load_balancer.protocol = Protocol::Https;
-            c.load_balancer.certificate_arn = Some("arn:aws:acm:us-east-1:123456789012:certificate/abc-123".into());
-            c.load_balancer.redirect_http = redirect;
-            if redirect != Some(false) && lb.1 == 80 {
-                c.load_balancer.listener_port = Some(443);
+    // The options beyond the CDK pattern, each drawn too.
+    let capacity_options = (
+        0usize..3, // draining: hook, managed, none
+        proptest::option::weighted(0.3, (0usize..=3, 0u32..=2, 0u32..=100, proptest::option::of(1u32..=100))), // spot
+        any::<bool>(), // update policy replacing
+        proptest::option::weighted(0.2, "[0-9a-f]{17}"), // pinned AMI
+    );
+    let service_options = (
+        proptest::option::weighted(
+            0.3,
+            (1u32..=5, 0u32..=20, proptest::option::of(10u32..=90), proptest::option::of(1u32..=5000)),
+        ),
+        proptest::option::of(1u32..=4096),                                        // cpu
+        (5u32..=300, 2u32..=120, 2u32..=10, 2u32..=10, 0usize..3, any::<bool>()), // health check
+        0u32..=3600,                                                              // deregistration delay
+        (any::<bool>(), any::<bool>()),                                           // circuit breaker
+        proptest::option::of(any::<bool>()),                                      // image repository: name or ARN
+    );
+    let observability = (
+        0usize..3,
+        any::<bool>(),
+        proptest::collection::btree_map("[a-z][a-z0-9-]{0,10}", "[a-zA-Z0-9 ._-]{0,20}", 0..4),
+    );
+    let options = (capacity_options, service_options, observability);
+    (vpc, capacity, lb, service, container, existing_vpc, options).prop_map(
+        |(vpc, cap, lb, svc, ct, existing, options)| {
+            let mut c = Config { stack_name: format!("S{}", vpc.0), ..Config::default() };
+            c.vpc.max_azs = vpc.0;
+            c.vpc.cidr = format!("10.{}.0.0/{}", vpc.1, vpc.1);
+            c.vpc.nat_gateways = Some(vpc.2.min(vpc.0));
+            if existing {
+                c.vpc = VpcConfig {
+                    existing: Some(ExistingVpcConfig {
+                        vpc_id: "vpc-0123456789abcdef0".into(),
+                        public_subnet_ids: vec!["subnet-0aaaaaaaaaaaaaaa1".into(), "subnet-0aaaaaaaaaaaaaaa2".into()],
+                        private_subnet_ids: vec!["subnet-0bbbbbbbbbbbbbbb1".into(), "subnet-0bbbbbbbbbbbbbbb2".into()],
+                    }),
+                    ..VpcConfig::default()
+                };
             }
-        }
-        if let Some(label) = lb.5 {
-            c.load_balancer.domain_name = Some(format!("{label}.example.com"));
-            c.load_balancer.hosted_zone_id = Some("Z0123456789ABCDEFGHIJ".into());
-        }
-        if lb.6 && cap.5 != 0 {
-            c.capacity.drain_topic_kms_key_arn = Some("arn:aws:kms:us-east-1:123456789012:key/abcd-1234".into());
-        }
-        c.load_balancer.idle_timeout_seconds = lb.2;
-        c.service.desired_count = svc.0;
-        c.service.health_check_grace_period_seconds = svc.1;
-        c.service.min_healthy_percent = svc.2;
-        c.service.max_healthy_percent = 200;
-        c.service.log_retention_days = RETENTIONS[svc.3];
-        c.service.name = svc.4;
-        c.service.container.name = ct.0;
-        c.service.container.port = ct.1;
-        c.service.container.memory_limit_mib = Some(ct.2);
-        c.service.container.memory_reservation_mib = ct.3.map(|r| r.min(ct.2).max(6));
-        c.service.container.environment = ct.4.into_iter().collect();
-        c.service.container.image_parameter = ct.5;
-        // The sample image is x86_64 only (ecs-alb refuses it on Graviton): others there.
-        let arm = ecs_alb::config::Architecture::of_instance_type(&c.capacity.instance_type)
-            == ecs_alb::config::Architecture::Arm64;
-        let image = CONTAINER_IMAGES[(svc.0 as usize + usize::from(arm)) % CONTAINER_IMAGES.len()];
-        c.service.container.image =
-            if arm && image == CONTAINER_IMAGES[0] { CONTAINER_IMAGES[1] } else { image }.into();
-        c.service.container.secrets = ct.6.into_iter().map(|(name, i)| (name, SECRET_ARNS[i].to_owned())).collect();
-        c
-    })
+            c.capacity.instance_type = INSTANCE_TYPES[cap.0].into();
+            c.capacity.machine_image = IMAGES[cap.0 % IMAGES.len()];
+            c.capacity.max_capacity = cap.1;
+            c.capacity.min_capacity = cap.2.min(cap.1);
+            c.capacity.desired_capacity = cap.3.then_some(cap.1);
+            c.capacity.root_volume_gib = cap.4;
+            c.capacity.task_drain_time_seconds = cap.5;
+            c.load_balancer.public = lb.0;
+            // An internal load balancer in an existing VPC must be told the VPC's range; the others
+            // take their default, or a range given.
+            if !lb.0 && existing || cap.5 % 2 == 1 {
+                c.load_balancer.allowed_cidrs = Some(vec!["10.40.0.0/16".into(), "192.168.1.0/24".into()]);
+            }
+            let (https, redirect) = (lb.3, lb.4);
+            c.load_balancer.listener_port = Some(lb.1);
+            if https {
+                c.load_balancer.protocol = Protocol::Https;
+                c.load_balancer.certificate_arn = Some("arn:aws:acm:us-east-1:123456789012:certificate/abc-123".into());
+                c.load_balancer.redirect_http = redirect;
+                if redirect != Some(false) && lb.1 == 80 {
+                    c.load_balancer.listener_port = Some(443);
+                }
+            }
+            if let Some(label) = lb.5 {
+                c.load_balancer.domain_name = Some(format!("{label}.example.com"));
+                c.load_balancer.hosted_zone_id = Some("Z0123456789ABCDEFGHIJ".into());
+            }
+            if lb.6 && cap.5 != 0 {
+                c.capacity.drain_topic_kms_key_arn = Some("arn:aws:kms:us-east-1:123456789012:key/abcd-1234".into());
+            }
+            c.load_balancer.idle_timeout_seconds = lb.2;
+            c.service.desired_count = svc.0;
+            c.service.health_check_grace_period_seconds = svc.1;
+            c.service.min_healthy_percent = svc.2;
+            c.service.max_healthy_percent = 200;
+            c.service.log_retention_days = RETENTIONS[svc.3];
+            c.service.name = svc.4;
+            c.service.container.name = ct.0;
+            c.service.container.port = ct.1;
+            c.service.container.memory_limit_mib = Some(ct.2);
+            c.service.container.memory_reservation_mib = ct.3.map(|r| r.min(ct.2).max(6));
+            c.service.container.environment = ct.4.into_iter().collect();
+            c.service.container.image_parameter = ct.5;
+            // The sample image is x86_64 only (ecs-alb refuses it on Graviton): others there.
+            let arm = ecs_alb::config::Architecture::of_instance_type(&c.capacity.instance_type)
+                == ecs_alb::config::Architecture::Arm64;
+            let image = CONTAINER_IMAGES[(svc.0 as usize + usize::from(arm)) % CONTAINER_IMAGES.len()];
+            c.service.container.image =
+                if arm && image == CONTAINER_IMAGES[0] { CONTAINER_IMAGES[1] } else { image }.into();
+            c.service.container.secrets = ct.6.into_iter().map(|(name, i)| (name, SECRET_ARNS[i].to_owned())).collect();
+            with_options(&mut c, options);
+            c
+        },
+    )
+}
+
+type CapacityOptions = (usize, Option<(usize, u32, u32, Option<u32>)>, bool, Option<String>);
+type ServiceOptions = (
+    Option<(u32, u32, Option<u32>, Option<u32>)>,
+    Option<u32>,
+    (u32, u32, u32, u32, usize, bool),
+    u32,
+    (bool, bool),
+    Option<bool>,
+);
+type Observability = (usize, bool, std::collections::BTreeMap<String, String>);
+
+/// Spot pools of each architecture, none of them among INSTANCE_TYPES.
+const SPOT_TYPES_X86: [&str; 3] = ["t3a.medium", "m5a.large", "c5.large"];
+const SPOT_TYPES_ARM: [&str; 3] = ["t4g.medium", "m6g.large", "c7g.large"];
+const MATCHERS: [&str; 3] = ["200", "200-299", "200,204"];
+
+/// Draws the options beyond the reference app onto `c`, keeping it valid.
+fn with_options(c: &mut Config, (capacity, service, observability): (CapacityOptions, ServiceOptions, Observability)) {
+    let (draining, spot, replacing, ami) = capacity;
+    c.capacity.draining = [Draining::Hook, Draining::Managed, Draining::None][draining];
+    if c.capacity.draining != Draining::Hook {
+        // The drain time and the topic's key belong to the hook.
+        c.capacity.task_drain_time_seconds = 300;
+        c.capacity.drain_topic_kms_key_arn = None;
+    }
+    let arm = Architecture::of_instance_type(&c.capacity.instance_type) == Architecture::Arm64;
+    if let Some((types, base, percent, price)) = spot {
+        let pool = if arm { SPOT_TYPES_ARM } else { SPOT_TYPES_X86 };
+        c.capacity.spot = Some(SpotConfig {
+            instance_types: pool[..types].iter().map(|t| t.to_string()).collect(),
+            on_demand_base_capacity: base,
+            on_demand_percentage: percent,
+            max_price: price.map(|cents| f64::from(cents) / 100.0),
+        });
+    }
+    if replacing && c.capacity.draining != Draining::Managed {
+        c.capacity.update_policy = InstanceUpdatePolicy::Replacing;
+    }
+    c.capacity.image_id = ami.map(|hex| format!("ami-{hex}"));
+
+    let (scaling, cpu, health, deregistration, breaker, repository) = service;
+    c.service.container.cpu = cpu;
+    if let Some((min, extra, cpu_target, requests)) = scaling {
+        // CPU tracking measures against the reserved CPU.
+        let cpu_target = if cpu.is_some() { cpu_target } else { None };
+        let requests = if cpu.is_none() { requests.or(Some(1000)) } else { requests };
+        c.service.auto_scaling = Some(AutoScalingConfig {
+            min,
+            max: min + extra,
+            target_cpu_percent: cpu_target,
+            target_requests_per_target: requests,
+        });
+    }
+    let (interval, timeout, healthy, unhealthy, matcher, own_path) = health;
+    let hc = &mut c.load_balancer.health_check;
+    hc.interval_seconds = interval;
+    hc.timeout_seconds = timeout.min(interval - 1).max(2).min(120);
+    if hc.timeout_seconds >= hc.interval_seconds {
+        hc.interval_seconds = hc.timeout_seconds + 1;
+    }
+    hc.healthy_threshold = healthy;
+    hc.unhealthy_threshold = unhealthy;
+    hc.matcher = MATCHERS[matcher].into();
+    // The sample image answers only `/`.
+    if own_path && c.service.container.image != CONTAINER_IMAGES[0] {
+        hc.path = "/healthz".into();
+    }
+    c.load_balancer.deregistration_delay_seconds = deregistration;
+    c.service.circuit_breaker.enabled = breaker.0;
+    c.service.circuit_breaker.rollback = breaker.1;
+    if let (true, Some(arn)) = (c.service.container.image_parameter, repository) {
+        c.service.container.image_repository =
+            Some(if arn { "arn:aws:ecr:eu-west-1:210987654321:repository/team/shop".into() } else { "shop".into() });
+    }
+
+    let (insights, access_logs, tags) = observability;
+    c.observability.container_insights =
+        [ContainerInsights::Enabled, ContainerInsights::Enhanced, ContainerInsights::Disabled][insights];
+    c.observability.access_logs = access_logs;
+    c.tags = tags.into_iter().collect();
+    if c.capacity.draining == Draining::Managed {
+        // The capacity provider refuses empty tag values (validation says so).
+        c.tags.retain(|_, value| !value.is_empty());
+    }
 }
 
 /// The sample image, a public multi-architecture one, and a private ECR one (with its grant).

@@ -826,6 +826,13 @@ fn check_tags(v: &mut Rules, c: &Config) {
         }
         if value.chars().count() > 256 || !allowed(value) {
             v.fail_str(&field, value, "must be a tag value: up to 256 letters, digits, spaces and _ . : / = + - @");
+        } else if value.is_empty() && c.capacity.draining == Draining::Managed {
+            // AWS::ECS::CapacityProvider's schema wants tag values of at least one character.
+            v.fail_str(
+                &field,
+                value,
+                "is empty, which CloudFormation refuses on the ECS capacity provider (capacity.draining managed)",
+            );
         }
     }
 }
@@ -1016,6 +1023,20 @@ mod tests {
             |c| c.load_balancer.allowed_cidrs = Some(Vec::new()),
             "load_balancer.allowed_cidrs",
             "is empty",
+        );
+        assert_one_error(
+            |c| {
+                c.capacity.draining = Draining::Managed;
+                c.tags.insert("team".into(), String::new());
+            },
+            "tags.team",
+            "refuses on the ECS capacity provider",
+        );
+        assert!(
+            errors(|c| {
+                c.tags.insert("team".into(), String::new());
+            })
+            .is_empty()
         );
         assert_one_error(
             |c| c.load_balancer.allowed_cidrs = Some(vec!["10.0.0.0/8".into(), "10.0.0.0/8".into()]),
