@@ -319,3 +319,54 @@ fn destroy_lifts_scale_in_protection_first() {
     assert!(at("UpdateAutoScalingGroup") < at("DeleteStack"), "{actions:?}");
     assert!(at("SetInstanceProtection") < at("DeleteStack"), "{actions:?}");
 }
+
+/// A stack whose first creation failed is in ROLLBACK_COMPLETE, where CloudFormation takes no
+/// update: deploy says so, and deletes and recreates it only when told to (moto cannot produce
+/// that state, hence a stand-in for CloudFormation).
+#[test]
+fn deploy_offers_to_recreate_a_stack_whose_creation_failed() {
+    use testkit::cloudformation::{END_OF_STUB, FailedStackStub};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ecs-alb.yaml"), "stack_name: Broken\ncapacity: {task_drain_time_seconds: 0}\n")
+        .unwrap();
+    let deploy = |stub: &FailedStackStub, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ecs-alb-cloud"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("AWS_ENDPOINT_URL", stub.url())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .stdin(Stdio::null())
+            .output()
+            .expect("ecs-alb-cloud runs")
+    };
+    let actions = |stub: &FailedStackStub| -> Vec<String> {
+        stub.calls().into_iter().map(|c| c.get("Action").cloned().unwrap_or_default()).collect()
+    };
+
+    // Without --yes (and no terminal to ask at) it explains and leaves the stack alone.
+    let stub = FailedStackStub::start("Broken");
+    let out = deploy(&stub, &["deploy"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("stack Broken is ROLLBACK_COMPLETE: its first creation failed"), "{stderr}");
+    assert!(stderr.contains("pass --yes"), "{stderr}");
+    assert!(!actions(&stub).contains(&"DeleteStack".to_owned()), "{:?}", actions(&stub));
+
+    // With --yes it deletes the stack, follows the deletion, and creates it again.
+    let stub = FailedStackStub::start("Broken");
+    let out = deploy(&stub, &["deploy", "--yes"]);
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("Broken: deleted; creating it again"), "{stderr}");
+    assert!(stderr.contains(END_OF_STUB), "{stderr}");
+    let calls = stub.calls();
+    let create = calls.iter().find(|c| c["Action"] == "CreateChangeSet").expect("a change set after the deletion");
+    assert_eq!(create["ChangeSetType"], "CREATE");
+    let order = actions(&stub);
+    let position = |a: &str| order.iter().position(|x| x == a).unwrap();
+    assert!(position("DeleteStack") < position("CreateChangeSet"), "{order:?}");
+}

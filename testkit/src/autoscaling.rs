@@ -80,7 +80,7 @@ fn error(message: &str) -> Response {
 }
 
 /// `application/x-www-form-urlencoded` into a map.
-fn parse_form(body: &str) -> BTreeMap<String, String> {
+pub(crate) fn parse_form(body: &str) -> BTreeMap<String, String> {
     body.split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {

@@ -1,6 +1,7 @@
 //! Test support shared by the workspace's crates.
 
 pub mod autoscaling;
+pub mod cloudformation;
 pub mod http;
 pub mod lambda_runtime;
 pub mod moto;
