@@ -28,6 +28,9 @@ pub struct DeployArgs {
     /// Execute without asking.
     #[arg(long, short)]
     pub yes: bool,
+    /// On an AWS failure, print the SDK's whole error chain too (as setting RUST_LOG does).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -38,6 +41,9 @@ pub struct DestroyArgs {
     /// Delete without asking.
     #[arg(long, short)]
     pub yes: bool,
+    /// On an AWS failure, print the SDK's whole error chain too (as setting RUST_LOG does).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -48,6 +54,9 @@ pub struct DiffArgs {
     /// Compare with a template file (JSON, or YAML in long form) instead of a deployed stack.
     #[arg(long, value_name = "FILE")]
     pub against: Option<PathBuf>,
+    /// On an AWS failure, print the SDK's whole error chain too (as setting RUST_LOG does).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 fn parse_parameter(text: &str) -> Result<(String, String), String> {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, PublicAccessBlockConfiguration,
@@ -16,6 +16,49 @@ use sha2::{Digest, Sha256};
 pub struct Asset {
     pub bucket: String,
     pub key: String,
+}
+
+/// The asset bucket and the account that must own it. Bucket names are global and this one's is
+/// predictable, so another account could create it first and let us write to it, then swap a
+/// template between our upload and CloudFormation's read: every call names the expected owner,
+/// and S3 refuses it (403) for a bucket of someone else's ("Verifying bucket ownership with bucket
+/// owner condition", Amazon S3 User Guide). The CDK's bootstrap bucket had this problem.
+pub struct Bucket {
+    pub name: String,
+    pub owner: String,
+}
+
+/// What HeadBucket, asked with the expected owner, says about a bucket.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ownership {
+    Ours,
+    Missing,
+    /// It exists, but another account owns it (or this identity may not see it).
+    NotOurs,
+}
+
+impl Ownership {
+    pub fn of_head_status(status: Option<u16>) -> Option<Ownership> {
+        match status {
+            Some(200..=299) => Some(Ownership::Ours),
+            Some(404) => Some(Ownership::Missing),
+            Some(403) => Some(Ownership::NotOurs),
+            _ => None,
+        }
+    }
+}
+
+pub async fn ownership(s3: &aws_sdk_s3::Client, bucket: &Bucket) -> Result<Ownership> {
+    let result = s3.head_bucket().bucket(&bucket.name).expected_bucket_owner(&bucket.owner).send().await;
+    let status = match &result {
+        Ok(_) => Some(200),
+        Err(e) => e.raw_response().map(|r| r.status().as_u16()),
+    };
+    match Ownership::of_head_status(status) {
+        Some(ownership) => Ok(ownership),
+        None => Err(result.map_err(crate::sdk).err().unwrap_or_else(|| anyhow::anyhow!("no answer")))
+            .with_context(|| format!("cannot look at bucket {}", bucket.name)),
+    }
 }
 
 /// `ecs-alb-assets-ACCOUNT-REGION`, as CDK bootstrap names its bucket after account and region.
@@ -37,10 +80,17 @@ pub fn object_url(asset: &Asset, region: &str) -> String {
     format!("https://{}.s3.{region}.{domain}/{}", asset.bucket, asset.key)
 }
 
-/// Creates the bucket (versioned, encrypted, closed to the public) unless it exists.
-pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str, region: &str) -> Result<bool> {
-    if s3.head_bucket().bucket(bucket).send().await.is_ok() {
-        return Ok(false);
+/// Creates the bucket (versioned, encrypted, closed to the public) unless it exists; refuses a
+/// bucket of another account's.
+pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, owned: &Bucket, region: &str) -> Result<bool> {
+    let bucket = owned.name.as_str();
+    match ownership(s3, owned).await? {
+        Ownership::Ours => return Ok(false),
+        Ownership::NotOurs => bail!(
+            "bucket {bucket} exists but is not this account's ({}): ecs-alb will not put deployment assets there; name a bucket of yours with --asset-bucket",
+            owned.owner
+        ),
+        Ownership::Missing => {}
     }
     let mut create = s3.create_bucket().bucket(bucket);
     // us-east-1 is the one region that refuses a location constraint.
@@ -58,6 +108,7 @@ pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str, region: &str) 
         .build();
     s3.put_public_access_block()
         .bucket(bucket)
+        .expected_bucket_owner(&owned.owner)
         .public_access_block_configuration(block)
         .send()
         .await
@@ -74,6 +125,7 @@ pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str, region: &str) 
         .build()?;
     s3.put_bucket_encryption()
         .bucket(bucket)
+        .expected_bucket_owner(&owned.owner)
         .server_side_encryption_configuration(encryption)
         .send()
         .await
@@ -81,6 +133,7 @@ pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str, region: &str) 
         .context("cannot encrypt the asset bucket")?;
     s3.put_bucket_versioning()
         .bucket(bucket)
+        .expected_bucket_owner(&owned.owner)
         .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
         .send()
         .await
@@ -90,7 +143,7 @@ pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str, region: &str) 
 }
 
 /// Uploads the drainer's package unless an object with its content key is there already.
-pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, package: &Path) -> Result<Asset> {
+pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &Bucket, package: &Path) -> Result<Asset> {
     let bytes = std::fs::read(package).with_context(|| {
         format!("cannot read the drainer's package {} (build it with scripts/build-drainer)", package.display())
     })?;
@@ -98,11 +151,14 @@ pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, package: &Path) -> Re
 }
 
 /// Uploads `bytes` under `key` unless an object is there already (keys name their content).
-pub async fn upload_bytes(s3: &aws_sdk_s3::Client, bucket: &str, key: String, bytes: Vec<u8>) -> Result<Asset> {
-    if s3.head_object().bucket(bucket).key(&key).send().await.is_err() {
+pub async fn upload_bytes(s3: &aws_sdk_s3::Client, owned: &Bucket, key: String, bytes: Vec<u8>) -> Result<Asset> {
+    let bucket = owned.name.as_str();
+    let present = s3.head_object().bucket(bucket).key(&key).expected_bucket_owner(&owned.owner).send().await.is_ok();
+    if !present {
         s3.put_object()
             .bucket(bucket)
             .key(&key)
+            .expected_bucket_owner(&owned.owner)
             .body(ByteStream::from(bytes))
             .send()
             .await
@@ -124,6 +180,15 @@ mod tests {
             content_key("drainer", b"a", "zip"),
             "drainer/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb.zip"
         );
+    }
+
+    #[test]
+    fn a_bucket_of_another_account_is_told_apart() {
+        assert_eq!(Ownership::of_head_status(Some(200)), Some(Ownership::Ours));
+        assert_eq!(Ownership::of_head_status(Some(404)), Some(Ownership::Missing));
+        assert_eq!(Ownership::of_head_status(Some(403)), Some(Ownership::NotOurs));
+        assert_eq!(Ownership::of_head_status(Some(500)), None);
+        assert_eq!(Ownership::of_head_status(None), None);
     }
 
     #[test]

@@ -24,7 +24,14 @@ const DEFAULT_PACKAGE: &str = "target/lambda/drainer/bootstrap.zip";
 
 /// The AWS configuration the AWS CLI would use: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...
 async fn aws() -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let endpoint = match (config.endpoint_url(), config.region()) {
+        (Some(url), _) => url.to_owned(),
+        (None, Some(region)) => format!("AWS's endpoints in {region}"),
+        (None, None) => "AWS (no region set: AWS_REGION, or a profile's region)".to_owned(),
+    };
+    let _ = crate::ENDPOINT.set(endpoint);
+    config
 }
 
 fn synthesize(config_path: Option<&Path>) -> Result<(Value, String)> {
@@ -75,8 +82,8 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
                 package.display()
             );
         }
-        let name = bucket.name().await?;
-        let asset = assets::upload(&bucket.s3, &name, &package).await?;
+        let s3 = bucket.s3.clone();
+        let asset = assets::upload(&s3, bucket.get().await?, &package).await?;
         eprintln!("drainer package: s3://{}/{}", asset.bucket, asset.key);
         parameters
             .push(Parameter::builder().parameter_key(CODE_BUCKET_PARAMETER).parameter_value(&asset.bucket).build());
@@ -93,8 +100,8 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     let source = if body.len() > MAX_INLINE_BODY_BYTES {
         // CloudFormation reads larger templates only from S3.
         let (key, size) = (assets::content_key("templates", body.as_bytes(), "json"), body.len());
-        let name = bucket.name().await?;
-        let asset = assets::upload_bytes(&bucket.s3, &name, key, body.into_bytes()).await?;
+        let s3 = bucket.s3.clone();
+        let asset = assets::upload_bytes(&s3, bucket.get().await?, key, body.into_bytes()).await?;
         eprintln!(
             "template ({size} bytes, more than CloudFormation takes inline): s3://{}/{}",
             asset.bucket, asset.key
@@ -166,32 +173,51 @@ fn parameters(template: &Value, deployed: Option<&Value>, given: &[(String, Stri
 }
 
 /// The asset bucket: the one named on the command line, else `ecs-alb-assets-ACCOUNT-REGION`,
-/// created when missing. Resolved on first use, so a deploy that uploads nothing asks nothing.
+/// created when missing; either way one this account owns, which every S3 call checks. Resolved
+/// on first use, so a deploy that uploads nothing asks nothing.
 struct AssetBucket<'a> {
     aws: &'a aws_config::SdkConfig,
     s3: aws_sdk_s3::Client,
-    name: Option<String>,
+    explicit: Option<String>,
+    resolved: Option<assets::Bucket>,
 }
 
 impl<'a> AssetBucket<'a> {
     fn new(aws: &'a aws_config::SdkConfig, explicit: Option<String>) -> Self {
-        AssetBucket { aws, s3: aws_sdk_s3::Client::new(aws), name: explicit }
+        AssetBucket { aws, s3: aws_sdk_s3::Client::new(aws), explicit, resolved: None }
     }
 
-    async fn name(&mut self) -> Result<String> {
-        if let Some(name) = &self.name {
-            return Ok(name.clone());
+    async fn get(&mut self) -> Result<&assets::Bucket> {
+        if self.resolved.is_none() {
+            let region = region(self.aws)?;
+            let sts = aws_sdk_sts::Client::new(self.aws);
+            let identity =
+                sts.get_caller_identity().send().await.map_err(sdk).context("cannot tell which AWS account this is")?;
+            let owner = identity.account().unwrap_or_default().to_owned();
+            let bucket = match &self.explicit {
+                Some(name) => {
+                    let bucket = assets::Bucket { name: name.clone(), owner };
+                    match assets::ownership(&self.s3, &bucket).await? {
+                        assets::Ownership::Ours => {}
+                        assets::Ownership::Missing => bail!("there is no bucket {name} (--asset-bucket)"),
+                        assets::Ownership::NotOurs => bail!(
+                            "bucket {name} (--asset-bucket) is not this account's ({}): ecs-alb will not put deployment assets there",
+                            bucket.owner
+                        ),
+                    }
+                    bucket
+                }
+                None => {
+                    let bucket = assets::Bucket { name: assets::default_bucket(&owner, &region), owner };
+                    if assets::ensure_bucket(&self.s3, &bucket, &region).await? {
+                        eprintln!("created asset bucket {} (versioned, encrypted, public access blocked)", bucket.name);
+                    }
+                    bucket
+                }
+            };
+            self.resolved = Some(bucket);
         }
-        let region = region(self.aws)?;
-        let sts = aws_sdk_sts::Client::new(self.aws);
-        let identity =
-            sts.get_caller_identity().send().await.map_err(sdk).context("cannot tell which AWS account this is")?;
-        let bucket = assets::default_bucket(identity.account().unwrap_or_default(), &region);
-        if assets::ensure_bucket(&self.s3, &bucket, &region).await? {
-            eprintln!("created asset bucket {bucket} (versioned, encrypted, public access blocked)");
-        }
-        self.name = Some(bucket.clone());
-        Ok(bucket)
+        Ok(self.resolved.as_ref().expect("resolved above"))
     }
 }
 

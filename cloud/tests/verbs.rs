@@ -45,6 +45,7 @@ fn deploy_creates_updates_and_knows_when_nothing_changed() {
     let zip = zip.to_str().unwrap();
 
     // WHEN the default stack is deployed
+    moto.start_recording();
     let out = cloud(&moto, dir.path(), &["deploy", "--yes", "--drainer-zip", zip]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}{stderr}");
@@ -68,6 +69,24 @@ fn deploy_creates_updates_and_knows_when_nothing_changed() {
     let objects = moto.aws(&["s3api", "list-objects-v2", "--bucket", bucket]);
     let key = objects["Contents"][0]["Key"].as_str().unwrap();
     assert!(key.starts_with("drainer/") && key.ends_with(".zip"), "{key}");
+
+    // AND every call to the asset bucket names the account that must own it, so S3 refuses a
+    // bucket of the same name that someone else created first (moto does not check; AWS does)
+    let to_bucket: Vec<_> = moto
+        .recorded_requests()
+        .into_iter()
+        .filter(|r| r["headers"]["user-agent"].as_str().is_some_and(|ua| ua.starts_with("aws-sdk-rust")))
+        .filter(|r| r["action"].is_null() && r["url"].as_str().is_some_and(|u| u.contains(bucket)))
+        .collect();
+    // (CreateBucket takes no owner: it fails by itself, BucketAlreadyExists, for a taken name.)
+    let create =
+        |r: &&serde_json::Value| r["method"] == "PUT" && r["url"].as_str().unwrap().ends_with(&format!("/{bucket}/"));
+    assert_eq!(to_bucket.iter().filter(create).count(), 1, "{to_bucket:?}");
+    let owned_calls: Vec<_> = to_bucket.iter().filter(|r| !create(r)).collect();
+    assert!(owned_calls.len() >= 5, "head, block, encrypt, version, upload: {owned_calls:?}");
+    for request in owned_calls {
+        assert_eq!(request["headers"]["x-amz-expected-bucket-owner"], "123456789012", "{request}");
+    }
 
     // WHEN it is deployed again unchanged
     let out = cloud(&moto, dir.path(), &["deploy", "--yes", "--drainer-zip", zip]);
@@ -369,4 +388,50 @@ fn deploy_offers_to_recreate_a_stack_whose_creation_failed() {
     let order = actions(&stub);
     let position = |a: &str| order.iter().position(|x| x == a).unwrap();
     assert!(position("DeleteStack") < position("CreateChangeSet"), "{order:?}");
+}
+
+/// Without credentials, or with AWS out of reach, the error is a line or two that says what was
+/// being done and what to do, not the SDK's debug output; --verbose adds that output.
+#[test]
+fn aws_failures_are_told_in_a_line_or_two() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ecs-alb.yaml"), "capacity: {task_drain_time_seconds: 0}\n").unwrap();
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_ecs-alb-cloud"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("HOME", dir.path())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("ecs-alb-cloud runs");
+        assert_eq!(out.status.code(), Some(1));
+        text(&out).1
+    };
+
+    let stderr = run(&[], &["deploy", "--yes"]);
+    assert!(stderr.lines().count() <= 2, "{stderr}");
+    assert!(stderr.starts_with("error: cannot describe stack Bonjour: no AWS credentials found"), "{stderr}");
+    for fix in ["AWS_PROFILE", "aws sso login", "AWS_ACCESS_KEY_ID"] {
+        assert!(stderr.contains(fix), "{fix}: {stderr}");
+    }
+    assert!(!stderr.contains("DispatchFailure"), "{stderr}");
+
+    // Port 9 (discard) refuses connections on loopback.
+    let unreachable = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+    ];
+    let stderr = run(&unreachable, &["destroy", "--yes", "--stack-name", "shop"]);
+    assert!(stderr.lines().count() <= 2, "{stderr}");
+    assert!(stderr.contains("cannot reach http://127.0.0.1:9"), "{stderr}");
+
+    let verbose = run(&unreachable, &["destroy", "--yes", "--stack-name", "shop", "--verbose"]);
+    assert!(verbose.contains("the AWS SDK's error: dispatch failure"), "{verbose}");
 }

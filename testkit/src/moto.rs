@@ -45,6 +45,9 @@ impl Moto {
         let log = std::fs::File::create(logs.path().join("moto.log")).unwrap();
         let child = Command::new(venv_tool("moto_server"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            // The request recorder writes here, not into the test's working directory, and each
+            // server has its own.
+            .env("MOTO_RECORDER_FILEPATH", logs.path().join("recording"))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -185,9 +188,12 @@ for line in urllib.request.urlopen(endpoint + "/moto-api/recorder/download-recor
     body = request.get("body") or ""
     if request.get("body_encoded"):
         body = base64.b64decode(body).decode(errors="replace")
-    target = {k.lower(): v for k, v in request.get("headers", {}).items()}.get("x-amz-target")
+    headers = {k.lower(): v for k, v in request.get("headers", {}).items()}
+    target = headers.get("x-amz-target")
     action = urllib.parse.parse_qs(body).get("Action", [None])[0] or (target.split(".")[-1] if target else None)
-    if action:
+    if verb == "requests":
+        print(json.dumps({"method": request.get("method"), "url": request.get("url"), "headers": headers, "action": action}))
+    elif action:
         print(action)
 "#;
 
@@ -204,6 +210,15 @@ impl Moto {
         let out = Command::new(venv_tool("python")).args(["-c", RECORDER, &self.endpoint, "read"]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+    }
+
+    /// The requests moto received since `start_recording`, in order: `method`, `url`, `headers`
+    /// (names in lowercase) and `action` (null for REST APIs such as S3's).
+    pub fn recorded_requests(&self) -> Vec<Value> {
+        let out =
+            Command::new(venv_tool("python")).args(["-c", RECORDER, &self.endpoint, "requests"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
     }
 
     fn log_tail(&self) -> String {
