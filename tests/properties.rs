@@ -212,7 +212,7 @@ fn with_options(c: &mut Config, (capacity, service, observability): (CapacityOpt
     let (interval, timeout, healthy, unhealthy, matcher, own_path) = health;
     let hc = &mut c.load_balancer.health_check;
     hc.interval_seconds = interval;
-    hc.timeout_seconds = timeout.min(interval - 1).max(2).min(120);
+    hc.timeout_seconds = timeout.min(interval - 1).clamp(2, 120);
     if hc.timeout_seconds >= hc.interval_seconds {
         hc.interval_seconds = hc.timeout_seconds + 1;
     }

@@ -78,7 +78,11 @@ fn without_an_answer(err: &dyn std::error::Error, detail: &str) -> String {
     let causes: Vec<String> = std::iter::successors(Some(err), |e| e.source()).map(|e| e.to_string()).collect();
     let all = format!("{} {detail}", causes.join(" ")).to_lowercase();
     let endpoint = ENDPOINT.get().map_or("AWS", String::as_str);
-    if all.contains("credential") || all.contains("no matching auth scheme") || all.contains("identity resolver") {
+    if all.contains("/login/cache/") {
+        // A profile of `aws login` (console credentials), whose session is cached by the AWS CLI.
+        "the profile's `aws login` session is not signed in or has expired: run `aws login` (with --profile NAME for a named profile)".to_owned()
+    } else if all.contains("credential") || all.contains("no matching auth scheme") || all.contains("identity resolver")
+    {
         NO_CREDENTIALS.to_owned()
     } else if ["connection refused", "dns error", "failed to lookup", "timed out", "timeout", "connect"]
         .iter()

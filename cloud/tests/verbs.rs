@@ -434,4 +434,40 @@ fn aws_failures_are_told_in_a_line_or_two() {
 
     let verbose = run(&unreachable, &["destroy", "--yes", "--stack-name", "shop", "--verbose"]);
     assert!(verbose.contains("the AWS SDK's error: dispatch failure"), "{verbose}");
+    // A profile of `aws login` is read (the SDK's credentials-login feature), as the AWS CLI reads it.
+    let config = dir.path().join("config");
+    std::fs::write(&config, "[profile dev]\nlogin_session = arn:aws:iam::123456789012:user/me\nregion = us-east-1\n")
+        .unwrap();
+    let profile = [("AWS_PROFILE", "dev"), ("AWS_CONFIG_FILE", config.to_str().unwrap())];
+    let stderr = run(&profile, &["deploy", "--yes"]);
+    assert!(stderr.contains("`aws login` session is not signed in or has expired: run `aws login`"), "{stderr}");
+}
+
+/// DescribeChangeSet answers 100 changes a page: the summary counts every page.
+#[test]
+fn a_change_set_of_more_than_a_page_is_read_to_the_end() {
+    use testkit::cloudformation::PagedChangeSetStub;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ecs-alb.yaml"), "stack_name: Paged\ncapacity: {task_drain_time_seconds: 0}\n")
+        .unwrap();
+    let stub = PagedChangeSetStub::start(250);
+    let out = Command::new(env!("CARGO_BIN_EXE_ecs-alb-cloud"))
+        .args(["deploy", "--no-execute"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("AWS_ENDPOINT_URL", stub.url())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("250 to add, 0 to modify, 0 to replace, 0 to remove"), "{stdout}");
+    assert!(stdout.contains("[+] add     R249 AWS::SQS::Queue"), "{stdout}");
+    let pages = stub.calls().iter().filter(|c| c["Action"] == "DescribeChangeSet").count();
+    assert_eq!(pages, 3, "{:?}", stub.calls());
 }

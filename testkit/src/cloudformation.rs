@@ -84,3 +84,62 @@ fn error(message: &str) -> Response {
     );
     Response::new(400, "text/xml", body)
 }
+
+/// A stand-in for CloudFormation with no stack yet, whose change sets hold `changes` additions,
+/// handed out 100 a page as `DescribeChangeSet` does.
+pub struct PagedChangeSetStub {
+    server: Server,
+    calls: Arc<Mutex<Vec<BTreeMap<String, String>>>>,
+}
+
+/// DescribeChangeSet's page size.
+const CHANGES_PER_PAGE: usize = 100;
+
+impl PagedChangeSetStub {
+    pub fn start(changes: usize) -> Self {
+        let calls: Arc<Mutex<Vec<BTreeMap<String, String>>>> = Arc::default();
+        let shared = calls.clone();
+        let server = Server::start(move |request| {
+            let params = parse_form(&request.body_text());
+            let action = params.get("Action").cloned().unwrap_or_default();
+            let page: usize = params.get("NextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
+            shared.lock().unwrap().push(params);
+            match action.as_str() {
+                "DescribeStacks" => error("Stack with id Paged does not exist"),
+                "CreateChangeSet" => success(
+                    &action,
+                    "<Id>arn:aws:cloudformation:us-east-1:123456789012:changeSet/c/1</Id><StackId>arn:aws:cloudformation:us-east-1:123456789012:stack/Paged/1</StackId>",
+                ),
+                "DescribeChangeSet" => {
+                    let first = page * CHANGES_PER_PAGE;
+                    let last = (first + CHANGES_PER_PAGE).min(changes);
+                    let members: String = (first..last)
+                        .map(|i| {
+                            format!(
+                                "<member><Type>Resource</Type><ResourceChange><Action>Add</Action><LogicalResourceId>R{i}</LogicalResourceId><ResourceType>AWS::SQS::Queue</ResourceType></ResourceChange></member>"
+                            )
+                        })
+                        .collect();
+                    let next =
+                        if last < changes { format!("<NextToken>{}</NextToken>", page + 1) } else { String::new() };
+                    success(
+                        &action,
+                        &format!(
+                            "<ChangeSetName>c</ChangeSetName><StackName>Paged</StackName><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes>{members}</Changes>{next}"
+                        ),
+                    )
+                }
+                _ => error(END_OF_STUB),
+            }
+        });
+        PagedChangeSetStub { server, calls }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    pub fn calls(&self) -> Vec<BTreeMap<String, String>> {
+        self.calls.lock().unwrap().clone()
+    }
+}
