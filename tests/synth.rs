@@ -1042,12 +1042,14 @@ fn only_unscopable(actions: &Value) -> bool {
     }
 }
 
+/// The resource of `resource_type` whose logical ID contains `part`.
+fn named<'a>(t: &'a Value, resource_type: &str, part: &str) -> &'a Value {
+    let found = resources_of_type(t, resource_type).into_iter().find(|(id, _)| id.contains(part));
+    found.unwrap_or_else(|| panic!("no {resource_type} with {part} in its ID")).1
+}
+
 fn execution_policy(t: &Value) -> Value {
-    let (_, policy) = resources_of_type(t, "AWS::IAM::Policy")
-        .into_iter()
-        .find(|(id, _)| id.contains("ExecutionRole"))
-        .expect("the execution role's policy");
-    policy["Properties"]["PolicyDocument"]["Statement"].clone()
+    named(t, "AWS::IAM::Policy", "ExecutionRole")["Properties"]["PolicyDocument"]["Statement"].clone()
 }
 
 /// On EC2 the agent pulls with the task's execution role: a private ECR image needs the layer
@@ -1096,11 +1098,8 @@ fn a_private_ecr_image_can_be_pulled_by_the_execution_role() {
 fn spot_instances_may_drain_themselves() {
     let agent_statement = |config: &str| {
         let t = synth(config);
-        let (_, policy) = resources_of_type(&t, "AWS::IAM::Policy")
-            .into_iter()
-            .find(|(id, _)| id.contains("InstanceRoleDefaultPolicy"))
-            .unwrap();
-        policy["Properties"]["PolicyDocument"]["Statement"][1].clone()
+        named(&t, "AWS::IAM::Policy", "InstanceRoleDefaultPolicy")["Properties"]["PolicyDocument"]["Statement"][1]
+            .clone()
     };
     let spot = agent_statement("capacity: {instance_type: t3.medium, spot: {instance_types: [t3a.medium]}}");
     assert!(spot["Action"].as_array().unwrap().contains(&json!("ecs:UpdateContainerInstancesState")), "{spot}");
@@ -1126,11 +1125,7 @@ fn the_capacity_provider_has_a_name_ecs_accepts_whatever_the_stack_is_called() {
 fn the_load_balancer_admits_only_the_allowed_ranges() {
     let ingress = |config: &str| {
         let t = synth(config);
-        let (_, group) = resources_of_type(&t, "AWS::EC2::SecurityGroup")
-            .into_iter()
-            .find(|(id, _)| id.contains("LBSecurityGroup"))
-            .unwrap();
-        group["Properties"]["SecurityGroupIngress"]
+        named(&t, "AWS::EC2::SecurityGroup", "LBSecurityGroup")["Properties"]["SecurityGroupIngress"]
             .as_array()
             .unwrap()
             .iter()

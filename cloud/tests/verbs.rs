@@ -11,11 +11,17 @@ use testkit::moto::{Moto, placeholder_zip};
 const ASG: &str = "Ec2ClusterDefaultAutoScalingGroupASGC5A6D4C0";
 
 fn cloud(moto: &Moto, dir: &Path, args: &[&str]) -> Output {
+    cloud_at(moto.endpoint(), dir, args)
+}
+
+/// ecs-alb-cloud with its AWS calls sent to `endpoint` (moto, or a stand-in), with test
+/// credentials and no configuration of the user's.
+fn cloud_at(endpoint: &str, dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ecs-alb-cloud"))
         .args(args)
         .current_dir(dir)
         .env_clear()
-        .env("AWS_ENDPOINT_URL", moto.endpoint())
+        .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -348,21 +354,7 @@ fn deploy_offers_to_recreate_a_stack_whose_creation_failed() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ecs-alb.yaml"), "stack_name: Broken\ncapacity: {task_drain_time_seconds: 0}\n")
         .unwrap();
-    let deploy = |stub: &FailedStackStub, args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_ecs-alb-cloud"))
-            .args(args)
-            .current_dir(dir.path())
-            .env_clear()
-            .env("AWS_ENDPOINT_URL", stub.url())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .stdin(Stdio::null())
-            .output()
-            .expect("ecs-alb-cloud runs")
-    };
+    let deploy = |stub: &FailedStackStub, args: &[&str]| cloud_at(&stub.url(), dir.path(), args);
     let actions = |stub: &FailedStackStub| -> Vec<String> {
         stub.calls().into_iter().map(|c| c.get("Action").cloned().unwrap_or_default()).collect()
     };
@@ -451,19 +443,7 @@ fn a_change_set_of_more_than_a_page_is_read_to_the_end() {
     std::fs::write(dir.path().join("ecs-alb.yaml"), "stack_name: Paged\ncapacity: {task_drain_time_seconds: 0}\n")
         .unwrap();
     let stub = PagedChangeSetStub::start(250);
-    let out = Command::new(env!("CARGO_BIN_EXE_ecs-alb-cloud"))
-        .args(["deploy", "--no-execute"])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", stub.url())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = cloud_at(&stub.url(), dir.path(), &["deploy", "--no-execute"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(stdout.contains("250 to add, 0 to modify, 0 to replace, 0 to remove"), "{stdout}");

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use crate::http::{Response, Server};
+use crate::http::{Response, Server, query_error, query_success};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
@@ -65,20 +65,6 @@ impl AutoScalingStub {
 
 const NAMESPACE: &str = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
 
-fn success(action: &str) -> Response {
-    let body = format!(
-        "<{action}Response xmlns=\"{NAMESPACE}\"><{action}Result/><ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></{action}Response>"
-    );
-    Response::new(200, "text/xml", body)
-}
-
-fn error(message: &str) -> Response {
-    let body = format!(
-        "<ErrorResponse xmlns=\"{NAMESPACE}\"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>{message}</Message></Error><RequestId>stub</RequestId></ErrorResponse>"
-    );
-    Response::new(400, "text/xml", body)
-}
-
 /// `application/x-www-form-urlencoded` into a map.
 pub(crate) fn parse_form(body: &str) -> BTreeMap<String, String> {
     body.split('&')
@@ -112,6 +98,14 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+fn success(action: &str) -> Response {
+    query_success(NAMESPACE, action, "")
+}
+
+fn error(message: &str) -> Response {
+    query_error(NAMESPACE, message)
 }
 
 #[cfg(test)]

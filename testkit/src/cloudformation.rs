@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use crate::autoscaling::parse_form;
-use crate::http::{Response, Server};
+use crate::http::{Response, Server, query_error, query_success};
 
 const NAMESPACE: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
 /// What the stub answers once the deploy goes past the failed stack.
@@ -71,20 +71,6 @@ impl FailedStackStub {
     }
 }
 
-fn success(action: &str, result: &str) -> Response {
-    let body = format!(
-        "<{action}Response xmlns=\"{NAMESPACE}\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></{action}Response>"
-    );
-    Response::new(200, "text/xml", body)
-}
-
-fn error(message: &str) -> Response {
-    let body = format!(
-        "<ErrorResponse xmlns=\"{NAMESPACE}\"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>{message}</Message></Error><RequestId>stub</RequestId></ErrorResponse>"
-    );
-    Response::new(400, "text/xml", body)
-}
-
 /// A stand-in for CloudFormation with no stack yet, whose change sets hold `changes` additions,
 /// handed out 100 a page as `DescribeChangeSet` does.
 pub struct PagedChangeSetStub {
@@ -142,4 +128,12 @@ impl PagedChangeSetStub {
     pub fn calls(&self) -> Vec<BTreeMap<String, String>> {
         self.calls.lock().unwrap().clone()
     }
+}
+
+fn success(action: &str, result: &str) -> Response {
+    query_success(NAMESPACE, action, result)
+}
+
+fn error(message: &str) -> Response {
+    query_error(NAMESPACE, message)
 }

@@ -140,3 +140,20 @@ fn reason(status: u16) -> &'static str {
         _ => "Status",
     }
 }
+
+/// A success answer of an AWS Query-protocol API (Auto Scaling, CloudFormation): `result` is the
+/// XML inside `<{action}Result>`.
+pub fn query_success(namespace: &str, action: &str, result: &str) -> Response {
+    let body = format!(
+        "<{action}Response xmlns=\"{namespace}\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></{action}Response>"
+    );
+    Response::new(200, "text/xml", body)
+}
+
+/// A ValidationError answer of an AWS Query-protocol API.
+pub fn query_error(namespace: &str, message: &str) -> Response {
+    let body = format!(
+        "<ErrorResponse xmlns=\"{namespace}\"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>{message}</Message></Error><RequestId>stub</RequestId></ErrorResponse>"
+    );
+    Response::new(400, "text/xml", body)
+}
