@@ -132,11 +132,21 @@ async fn follow_for(
         if started.elapsed() >= limit {
             bar.finish_and_clear();
             bail!(
-                "stack {stack} is still {status} after {} minutes; it goes on in CloudFormation: follow it with `aws cloudformation describe-stack-events --stack-name {stack}` or in the console",
-                limit.as_secs() / 60
+                "stack {stack} is still {status} after {}; it goes on in CloudFormation: follow it with `aws cloudformation describe-stack-events --stack-name {stack}` or in the console",
+                in_words(limit)
             );
         }
         tokio::time::sleep(POLL).await;
+    }
+}
+
+/// `6 hours`, `10 minutes`, `3 seconds`.
+pub fn in_words(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    match seconds {
+        s if s >= 3600 && s % 3600 == 0 => format!("{} hours", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{} minutes", s / 60),
+        s => format!("{s} seconds"),
     }
 }
 
@@ -155,6 +165,40 @@ pub fn check(finished: Finished, what: &str) -> Result<String> {
 mod tests {
     use super::*;
     use aws_sdk_cloudformation::primitives::DateTime;
+
+    /// A stack that never settles (moto leaves a creation that failed this way in progress)
+    /// ends the wait at the limit, with a message saying how to go on following it.
+    #[tokio::test]
+    async fn following_an_operation_that_never_ends_stops_at_the_limit() {
+        let moto = testkit::moto::Moto::start();
+        let dir = tempfile::tempdir().unwrap();
+        let template = dir.path().join("stuck.json");
+        let body = r#"{"Resources": {"S": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": "vpc-00000000", "CidrBlock": "10.0.0.0/24"}}}}"#;
+        std::fs::write(&template, body).unwrap();
+        let created = std::process::Command::new(testkit::venv_tool("aws"))
+            .args(["cloudformation", "create-stack", "--stack-name", "stuck", "--template-body"])
+            .arg(format!("file://{}", template.display()))
+            .args(["--endpoint-url", moto.endpoint(), "--region", "us-east-1"])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .output()
+            .unwrap();
+        assert!(created.status.success() || String::from_utf8_lossy(&created.stderr).contains("InvalidVpcID"));
+        let config = aws_sdk_cloudformation::Config::builder()
+            .behavior_version(aws_sdk_cloudformation::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudformation::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_cloudformation::config::Credentials::new("t", "t", None, None, "test"))
+            .endpoint_url(moto.endpoint())
+            .build();
+        let cf = Client::from_conf(config);
+        let limit = Duration::from_secs(3);
+        let started = Instant::now();
+        let err = follow_for(&cf, "stuck", None, 0, limit).await.err().expect("it does not settle");
+        assert!(started.elapsed() < limit + POLL * 2, "{:?}", started.elapsed());
+        let message = err.to_string();
+        assert!(message.contains("stack stuck is still CREATE_IN_PROGRESS after 3 seconds"), "{message}");
+        assert!(message.contains("aws cloudformation describe-stack-events --stack-name stuck"), "{message}");
+    }
 
     fn event(id: &str, seconds: i64) -> StackEvent {
         StackEvent::builder().event_id(id).timestamp(DateTime::from_secs(seconds)).build()

@@ -82,9 +82,9 @@ pub async fn prepare(
             }
             Verdict::Failed(reason) => bail!("the change set failed: {reason}"),
             Verdict::Pending if started.elapsed() >= CHANGE_SET_LIMIT => bail!(
-                "change set {name} is still {} after {} minutes; look at it with `aws cloudformation describe-change-set --stack-name {stack} --change-set-name {name}`",
+                "change set {name} is still {} after {}; look at it with `aws cloudformation describe-change-set --stack-name {stack} --change-set-name {name}`",
                 status.as_ref().map_or("pending", |s| s.as_str()),
-                CHANGE_SET_LIMIT.as_secs() / 60
+                crate::events::in_words(CHANGE_SET_LIMIT)
             ),
             Verdict::Pending => tokio::time::sleep(POLL).await,
         }

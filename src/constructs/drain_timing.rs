@@ -32,7 +32,11 @@
 //! ("Amazon EC2 Auto Scaling lifecycle hooks"); SQS `DelaySeconds` is 0..900 and a message listed in
 //! `batchItemFailures` returns when its visibility timeout runs out, which `ChangeMessageVisibility`
 //! may shorten ("Using Lambda with Amazon SQS"); Lambda refuses an SQS event source whose queue's
-//! visibility timeout is below the function's timeout; `maxReceiveCount` is 1..1000.
+//! visibility timeout is below the function's timeout ("Creating and configuring an Amazon SQS
+//! event source mapping": equal is allowed). That page also advises six times the function's
+//! timeout, so that a throttled batch can be retried: here the heartbeat is the real deadline, and
+//! a check that comes back after it would be useless, so the visibility timeout is as short as
+//! allowed and retries are counted against the heartbeat instead; `maxReceiveCount` is 1..1000.
 
 use std::time::Duration;
 
