@@ -132,7 +132,10 @@ pub fn load_str(text: &str, origin: Option<&str>) -> Result<ValidConfig, ConfigE
     let located =
         |diagnostics: Vec<Diagnostic>| locate(diagnostics.into_iter().map(|d| (d.field.clone(), d)).collect());
     let mut valid = config.validate().map_err(|diagnostics| error(located(diagnostics)))?;
-    valid.warnings = located(std::mem::take(&mut valid.warnings));
+    // (The source map is built only when there is something to locate.)
+    if !valid.warnings.is_empty() {
+        valid.warnings = located(std::mem::take(&mut valid.warnings));
+    }
     Ok(valid)
 }
 
