@@ -2,9 +2,11 @@
 //! Balancer, with graceful draining of instances on scale-in.
 //!
 //! Layers, each knowing only those below it: [`template`] (the template format), [`resources`]
-//! (typed AWS resources), [`constructs`] (groups of resources with one purpose), [`pattern`] (the
-//! whole stack, wired from the [`config`]).
+//! (typed AWS resources), [`constructs`] (groups of resources with one purpose, each with props of
+//! its own), [`pattern`] (the whole stack, wired from the [`config`]). [`aws`], [`ecr`] and [`cidr`]
+//! hold facts about AWS that the configuration's checks and the constructs share.
 
+pub mod aws;
 pub mod cidr;
 pub mod config;
 pub mod constructs;

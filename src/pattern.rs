@@ -1,15 +1,16 @@
 //! The whole stack, wired from a validated configuration: the counterpart of the CDK's
 //! `ApplicationLoadBalancedEc2Service` on a cluster with `addCapacity`.
 
-use crate::config::{Draining, NetworkPlan, ValidConfig};
-use crate::constructs::capacity::{Capacity, CapacityProps};
+use crate::config::{Draining, InstanceUpdatePolicy, NetworkPlan, ValidConfig};
+use crate::constructs::capacity::{Capacity, CapacityProps, SpotProps, UpdateStyle};
 use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::constructs::connections::{self, Peer, TcpPorts};
+use crate::constructs::dns::DomainProps;
 use crate::constructs::drain_hook::{self, DrainHookProps};
-use crate::constructs::load_balancer::{AlbWithListener, LoadBalancerProps};
-use crate::constructs::service::{self, ServiceProps};
-use crate::constructs::service_scaling::{self, ServiceScalingProps};
-use crate::constructs::task::{self, TaskProps};
+use crate::constructs::load_balancer::{AlbWithListener, HealthCheckProps, LoadBalancerProps, TlsProps};
+use crate::constructs::service::{self, CircuitBreaker, ServiceProps};
+use crate::constructs::service_scaling::{self, ServiceScalingProps, TaskScaling};
+use crate::constructs::task::{self, SecretProps, TaskProps};
 use crate::constructs::vpc::{Network, NetworkProps, VpcProps};
 use crate::constructs::{cluster, dns};
 use crate::resources::iam::Statement;
@@ -59,6 +60,12 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
     let cluster = cluster::build(&mut t, &cluster_scope, config.observability.container_insights.setting())?;
     let capacity_scope = cluster_scope.child("DefaultAutoScalingGroup");
     let cap = &config.capacity;
+    let spot = cap.spot.as_ref().map(|spot| SpotProps {
+        instance_types: spot.instance_types.clone(),
+        on_demand_base_capacity: spot.on_demand_base_capacity,
+        on_demand_percentage: spot.on_demand_percentage,
+        max_price: spot.max_price,
+    });
     let capacity = Capacity::build(
         &mut t,
         &capacity_scope,
@@ -67,15 +74,18 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             subnets: network.private_subnet_ids(),
             cluster: &cluster,
             instance_type: cap.instance_type.clone(),
-            machine_image: cap.machine_image,
+            machine_image: cap.machine_image.into(),
             pinned_image_id: cap.image_id.clone(),
-            update_policy: cap.update_policy,
+            update_style: match cap.update_policy {
+                InstanceUpdatePolicy::Rolling => UpdateStyle::Rolling,
+                InstanceUpdatePolicy::Replacing => UpdateStyle::Replacing,
+            },
             root_volume_gib: cap.root_volume_gib,
             key_name: cap.key_name.clone(),
             min_capacity: cap.min_capacity,
             max_capacity: cap.max_capacity,
             desired_capacity: cap.desired_capacity,
-            spot: cap.spot.as_ref(),
+            spot: spot.as_ref(),
             managed_by_ecs: cap.draining == Draining::Managed,
         },
     )?;
@@ -114,10 +124,21 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             subnets: if lb.public { network.public_subnet_ids() } else { network.private_subnet_ids() },
             depends_on: if lb.public { network.internet_routes() } else { Options::new() },
             listener_port: config.listener_port(),
-            tls: config.tls(),
+            tls: config.tls().map(|tls| TlsProps {
+                certificate_arn: tls.certificate_arn,
+                ssl_policy: tls.ssl_policy,
+                redirect_http: tls.redirect_http,
+            }),
             idle_timeout_seconds: lb.idle_timeout_seconds,
             access_logs_days: config.observability.access_logs.then_some(config.service.log_retention_days),
-            health_check: &lb.health_check,
+            health_check: HealthCheckProps {
+                path: &lb.health_check.path,
+                interval_seconds: lb.health_check.interval_seconds,
+                timeout_seconds: lb.health_check.timeout_seconds,
+                healthy_threshold: lb.health_check.healthy_threshold,
+                unhealthy_threshold: lb.health_check.unhealthy_threshold,
+                matcher: &lb.health_check.matcher,
+            },
             deregistration_delay_seconds: lb.deregistration_delay_seconds,
         },
     )?;
@@ -132,6 +153,11 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
     let svc = &config.service;
     let container = &svc.container;
     let image_repositories = config.image_repositories();
+    let secrets: Vec<SecretProps> = config
+        .secrets()
+        .into_iter()
+        .map(|(name, value_from, source)| SecretProps { name, value_from, source })
+        .collect();
     let task = task::build(
         &mut t,
         &service_scope.child("TaskDef"),
@@ -144,7 +170,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             memory_reservation_mib: container.memory_reservation_mib,
             cpu: container.cpu,
             environment: &container.environment,
-            secrets: &container.secrets,
+            secrets: &secrets,
             image_repositories: &image_repositories,
             log_retention_days: svc.log_retention_days,
             log_stream_prefix: "Ec2Service",
@@ -172,7 +198,10 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             health_check_grace_period_seconds: svc.health_check_grace_period_seconds,
             min_healthy_percent: svc.min_healthy_percent,
             max_healthy_percent: svc.max_healthy_percent,
-            circuit_breaker: &svc.circuit_breaker,
+            circuit_breaker: CircuitBreaker {
+                enabled: svc.circuit_breaker.enabled,
+                rollback: svc.circuit_breaker.rollback,
+            },
             managed_capacity: managed_capacity.as_ref(),
         },
     )?;
@@ -189,11 +218,17 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             // ECS scales managed capacity itself.
             instances_can_scale: cap.max_capacity > cap.min_capacity && managed_capacity.is_none(),
         },
-        svc.auto_scaling.as_ref(),
+        svc.auto_scaling.as_ref().map(|scaling| TaskScaling {
+            min: scaling.min,
+            max: scaling.max,
+            cpu_percent: scaling.cpu_target(),
+            requests_per_target: scaling.target_requests_per_target,
+        }),
     )?;
 
     let domain = config.domain();
     let url = alb.url(domain.as_ref().map(|d| d.name));
+    let domain = domain.map(|d| DomainProps { name: d.name, hosted_zone_id: d.hosted_zone_id });
     dns::build(&mut t, &service_scope.child("DNS"), &alb.load_balancer, domain)?;
 
     let dns_name = alb.load_balancer.dns_name();

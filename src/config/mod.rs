@@ -13,7 +13,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use load::{ConfigError, Diagnostic, load, load_str};
-pub use validate::{ANYONE, Domain, NetworkPlan, SecretSource, Tls, ValidConfig, secret_source};
+pub use validate::{Domain, NetworkPlan, Tls, ValidConfig, secret_source};
+
+// AWS facts the configuration's checks use; re-exported for the library's users.
+pub use crate::aws::{Architecture, DEFAULT_SSL_POLICY, SecretSource};
+use crate::aws::{ImageFamily, ListenerProtocol};
 
 /// The stack: a VPC, an ECS cluster on an Auto Scaling group, and a service behind an ALB.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -294,46 +298,12 @@ pub enum MachineImage {
     Bottlerocket,
 }
 
-/// The processor architecture, from the instance type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Architecture {
-    X86_64,
-    Arm64,
-}
-
-impl std::fmt::Display for Architecture {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Architecture::X86_64 => "x86_64",
-            Architecture::Arm64 => "arm64",
-        })
-    }
-}
-
-impl Architecture {
-    /// Graviton families carry a `g` among the letters after their generation digit (t4g, c7gn,
-    /// x2gd), and `a1` is the first Graviton.
-    pub fn of_instance_type(instance_type: &str) -> Architecture {
-        let family = instance_type.split('.').next().unwrap_or_default();
-        let after_generation = family.trim_start_matches(|c: char| c.is_ascii_lowercase());
-        let suffix = after_generation.trim_start_matches(|c: char| c.is_ascii_digit());
-        let graviton = family == "a1" || suffix.split('-').next().is_some_and(|s| s.contains('g'));
-        if graviton { Architecture::Arm64 } else { Architecture::X86_64 }
-    }
-}
-
-impl MachineImage {
-    /// The public SSM parameter that holds the image's current ID in every region.
-    pub fn ssm_parameter(self, architecture: Architecture) -> &'static str {
-        use Architecture::*;
-        use MachineImage::*;
-        match (self, architecture) {
-            (AmazonLinux2, X86_64) => "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id",
-            (AmazonLinux2, Arm64) => "/aws/service/ecs/optimized-ami/amazon-linux-2/arm64/recommended/image_id",
-            (AmazonLinux2023, X86_64) => "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
-            (AmazonLinux2023, Arm64) => "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id",
-            (Bottlerocket, X86_64) => "/aws/service/bottlerocket/aws-ecs-2/x86_64/latest/image_id",
-            (Bottlerocket, Arm64) => "/aws/service/bottlerocket/aws-ecs-2/arm64/latest/image_id",
+impl From<MachineImage> for ImageFamily {
+    fn from(image: MachineImage) -> ImageFamily {
+        match image {
+            MachineImage::AmazonLinux2 => ImageFamily::AmazonLinux2,
+            MachineImage::AmazonLinux2023 => ImageFamily::AmazonLinux2023,
+            MachineImage::Bottlerocket => ImageFamily::Bottlerocket,
         }
     }
 }
@@ -425,33 +395,14 @@ pub enum Protocol {
     Https,
 }
 
-impl Protocol {
-    pub fn default_port(self) -> u32 {
-        match self {
-            Protocol::Http => 80,
-            Protocol::Https => 443,
-        }
-    }
-
-    /// As a listener names it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Http => "HTTP",
-            Protocol::Https => "HTTPS",
-        }
-    }
-
-    /// As a URL starts.
-    pub fn scheme(self) -> &'static str {
-        match self {
-            Protocol::Http => "http",
-            Protocol::Https => "https",
+impl From<Protocol> for ListenerProtocol {
+    fn from(protocol: Protocol) -> ListenerProtocol {
+        match protocol {
+            Protocol::Http => ListenerProtocol::Http,
+            Protocol::Https => ListenerProtocol::Https,
         }
     }
 }
-
-/// AWS's recommended policy for new HTTPS listeners.
-pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /// How the load balancer tells a healthy task from a sick one.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]

@@ -2,10 +2,8 @@
 
 use std::ops::{Deref, RangeInclusive};
 
-use super::{
-    Architecture, Config, DEFAULT_SSL_POLICY, Diagnostic, Draining, ExistingVpcConfig, InstanceUpdatePolicy, Protocol,
-    SpotConfig, VpcConfig,
-};
+use super::{Config, Diagnostic, Draining, ExistingVpcConfig, InstanceUpdatePolicy, Protocol, SpotConfig, VpcConfig};
+use crate::aws::{ANYWHERE_IPV4, Architecture, DEFAULT_SSL_POLICY, ListenerProtocol, SecretSource};
 use crate::cidr::{CidrError, Ipv4Cidr};
 use crate::ecr;
 
@@ -52,9 +50,6 @@ pub enum NetworkPlan {
     Existing(ExistingVpcConfig),
 }
 
-/// Who may reach an internet-facing load balancer unless told otherwise.
-pub const ANYONE: &str = "0.0.0.0/0";
-
 impl ValidConfig {
     pub fn network(&self) -> &NetworkPlan {
         &self.network
@@ -72,10 +67,19 @@ impl ValidConfig {
         let lb = &self.config.load_balancer;
         match (&lb.allowed_cidrs, &self.network) {
             (Some(cidrs), _) => cidrs.clone(),
-            (None, _) if lb.public => vec![ANYONE.to_owned()],
+            // Who may reach an internet-facing load balancer unless told otherwise.
+            (None, _) if lb.public => vec![ANYWHERE_IPV4.to_owned()],
             (None, NetworkPlan::Create { cidr, .. }) => vec![cidr.to_string()],
             (None, NetworkPlan::Existing(_)) => Vec::new(),
         }
+    }
+
+    /// The variables filled from secrets: name, the ARN as ECS reads it, and what to grant.
+    pub fn secrets(&self) -> Vec<(String, String, SecretSource)> {
+        // Validation refused any ARN that is not a secret's, so none is left out here.
+        let container = &self.config.service.container;
+        let parsed = container.secrets.iter().filter_map(|(name, arn)| Some((name, arn, secret_source(arn).ok()?)));
+        parsed.map(|(name, arn, source)| (name.clone(), arn.clone(), source)).collect()
     }
 
     /// The private ECR repositories the task's images come from: the fixed image's, and the one
@@ -93,7 +97,7 @@ impl ValidConfig {
 
     pub fn listener_port(&self) -> u32 {
         let lb = &self.config.load_balancer;
-        lb.listener_port.unwrap_or(lb.protocol.default_port())
+        lb.listener_port.unwrap_or(ListenerProtocol::from(lb.protocol).default_port())
     }
 
     /// The HTTPS listener's certificate and policy, when the protocol is HTTPS.
@@ -460,7 +464,7 @@ fn check_listener(v: &mut Rules, c: &Config) {
                 }
             }
             // The redirect listener takes plain HTTP's port.
-            let http_port = Protocol::Http.default_port();
+            let http_port = ListenerProtocol::Http.default_port();
             if lb.redirect_http.unwrap_or(true) && lb.listener_port == Some(http_port) {
                 v.fail(
                     "load_balancer.listener_port",
@@ -848,14 +852,6 @@ fn check_variable_name(v: &mut Rules, map: &str, name: &str) {
             "must be a variable name: letters, digits and underscores, not starting with a digit",
         );
     }
-}
-
-/// Where a secret comes from, and the ARN its reader must be allowed.
-#[derive(Debug, PartialEq, Eq)]
-pub enum SecretSource {
-    SsmParameter(String),
-    /// The secret's own ARN, without a JSON key or version that may follow it.
-    SecretsManager(String),
 }
 
 /// Secrets Manager appends a hyphen and six random characters to a secret's name in its ARN.
@@ -1556,16 +1552,5 @@ mod tests {
         let NetworkPlan::Create { public_subnets, private_subnets, .. } = valid.network() else { panic!() };
         assert_eq!(public_subnets.len(), 2);
         assert!(private_subnets.is_empty());
-    }
-
-    #[test]
-    fn graviton_families_are_recognised() {
-        use crate::config::Architecture;
-        for arm in ["t4g", "c7gn", "x2gd", "im4gn", "is4gen", "a1", "m6g", "g5g", "hpc7g"] {
-            assert_eq!(Architecture::of_instance_type(&format!("{arm}.large")), Architecture::Arm64, "{arm}");
-        }
-        for x86 in ["t2", "t3a", "m5dn", "g4dn", "m7i-flex", "c6i", "p4d", "inf2"] {
-            assert_eq!(Architecture::of_instance_type(&format!("{x86}.large")), Architecture::X86_64, "{x86}");
-        }
     }
 }

@@ -1,6 +1,6 @@
 //! The cluster's EC2 capacity: an Auto Scaling group of ECS-optimized instances that join the cluster.
 
-use crate::config::{Architecture, InstanceUpdatePolicy, MachineImage, SpotConfig};
+use crate::aws::{Architecture, ImageFamily};
 use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{
     AutoScalingGroup, InstanceTypeOverride, InstancesDistribution, LaunchTemplateSpecification, MixedInstancesPolicy,
@@ -25,20 +25,39 @@ pub struct CapacityProps<'a> {
     pub subnets: List<String>,
     pub cluster: &'a Handle<Cluster>,
     pub instance_type: String,
-    pub machine_image: MachineImage,
+    pub machine_image: ImageFamily,
     /// An AMI to use instead of the family's current one from SSM.
     pub pinned_image_id: Option<String>,
-    pub update_policy: InstanceUpdatePolicy,
+    pub update_style: UpdateStyle,
     /// The size of the volume the containers live on: the root volume, or Bottlerocket's data volume.
     pub root_volume_gib: u32,
     pub key_name: Option<String>,
     pub min_capacity: u32,
     pub max_capacity: u32,
     pub desired_capacity: Option<u32>,
-    pub spot: Option<&'a SpotConfig>,
+    pub spot: Option<&'a SpotProps>,
     /// ECS manages the group (a capacity provider with managed termination protection), which
     /// requires new instances protected from scale-in.
     pub managed_by_ecs: bool,
+}
+
+/// How a deploy that changes the launch template replaces the instances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateStyle {
+    /// One at a time, the new one in service before the old one is drained.
+    Rolling,
+    /// A new group, then the old one deleted.
+    Replacing,
+}
+
+/// Spot capacity: more instance types, and the on-demand share.
+pub struct SpotProps {
+    /// Besides the primary instance type.
+    pub instance_types: Vec<String>,
+    pub on_demand_base_capacity: u32,
+    pub on_demand_percentage: u32,
+    /// US dollars per instance-hour; `None` caps at the on-demand price.
+    pub max_price: Option<f64>,
 }
 
 pub struct Capacity {
@@ -127,7 +146,7 @@ impl Capacity {
             Options::new().depends_on(&policy),
         )?;
 
-        let sizes = GroupSizes::new(props.min_capacity, props.max_capacity, props.update_policy);
+        let sizes = GroupSizes::new(props.min_capacity, props.max_capacity, props.update_style);
         let auto_scaling_group = t.add_with(
             &scope.child("ASG"),
             AutoScalingGroup {
@@ -148,7 +167,7 @@ impl Capacity {
                 }],
                 vpc_zone_identifier: props.subnets,
             },
-            Options::new().update_policy(update_policy(props.update_policy, &sizes)),
+            Options::new().update_policy(update_policy(props.update_style, &sizes)),
         )?;
 
         Ok(Capacity {
@@ -184,24 +203,24 @@ impl GroupSizes {
     /// `MinInstancesInService` below the group's `MaxSize` ("UpdatePolicy attribute", CloudFormation
     /// User Guide), so a group whose minimum is its maximum (one instance, say) gets one instance
     /// of headroom above it, which only an update uses (nothing else scales such a group).
-    fn new(min_capacity: u32, max_capacity: u32, policy: InstanceUpdatePolicy) -> GroupSizes {
+    fn new(min_capacity: u32, max_capacity: u32, policy: UpdateStyle) -> GroupSizes {
         match policy {
-            InstanceUpdatePolicy::Rolling => {
+            UpdateStyle::Rolling => {
                 GroupSizes { max_size: max_capacity.max(min_capacity + 1), min_instances_in_service: min_capacity }
             }
-            InstanceUpdatePolicy::Replacing => GroupSizes { max_size: max_capacity, min_instances_in_service: 0 },
+            UpdateStyle::Replacing => GroupSizes { max_size: max_capacity, min_instances_in_service: 0 },
         }
     }
 }
 
-fn update_policy(policy: InstanceUpdatePolicy, sizes: &GroupSizes) -> UpdatePolicy {
+fn update_policy(policy: UpdateStyle, sizes: &GroupSizes) -> UpdatePolicy {
     let (rolling, replacing) = match policy {
         // One instance at a time, each drained by the lifecycle hook once its successor runs.
-        InstanceUpdatePolicy::Rolling => {
+        UpdateStyle::Rolling => {
             (Some(RollingUpdate { max_batch_size: 1, min_instances_in_service: sizes.min_instances_in_service }), None)
         }
         // A new group; the old one is deleted once the new one exists.
-        InstanceUpdatePolicy::Replacing => (None, Some(ReplacingUpdate { will_replace: true })),
+        UpdateStyle::Replacing => (None, Some(ReplacingUpdate { will_replace: true })),
     };
     UpdatePolicy {
         auto_scaling_replacing_update: replacing,
@@ -220,7 +239,7 @@ fn launch_template_version(launch_template: &Handle<LaunchTemplate>) -> LaunchTe
 /// The primary type and the others, on demand up to the configured share, Spot from the pools
 /// least likely to be interrupted at the lowest price.
 fn mixed_instances(
-    spot: &SpotConfig,
+    spot: &SpotProps,
     primary: &str,
     launch_template: LaunchTemplateSpecification,
 ) -> MixedInstancesPolicy {
@@ -241,10 +260,10 @@ fn mixed_instances(
 
 /// User data that makes the instance's ECS agent join `cluster`, and with Spot drain its tasks
 /// when the two-minute interruption notice comes.
-fn joins_cluster(image: MachineImage, cluster: &Handle<Cluster>, spot: bool) -> String {
+fn joins_cluster(image: ImageFamily, cluster: &Handle<Cluster>, spot: bool) -> String {
     let cluster = cluster.sub_ref();
     match image {
-        MachineImage::AmazonLinux2 | MachineImage::AmazonLinux2023 => {
+        ImageFamily::AmazonLinux2 | ImageFamily::AmazonLinux2023 => {
             let mut script = format!("#!/bin/bash\necho ECS_CLUSTER={cluster} >> /etc/ecs/ecs.config\n");
             if spot {
                 script.push_str("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config\n");
@@ -252,7 +271,7 @@ fn joins_cluster(image: MachineImage, cluster: &Handle<Cluster>, spot: bool) -> 
             script
         }
         // Bottlerocket reads TOML settings, not a script.
-        MachineImage::Bottlerocket => {
+        ImageFamily::Bottlerocket => {
             let mut settings = format!("[settings.ecs]\ncluster = \"{cluster}\"\n");
             if spot {
                 settings.push_str("enable-spot-instance-draining = true\n");
@@ -264,7 +283,7 @@ fn joins_cluster(image: MachineImage, cluster: &Handle<Cluster>, spot: bool) -> 
 
 /// Encrypted gp3 volumes: the root volume, and on Bottlerocket the data volume the containers
 /// live on (its small OS volume keeps the image's size).
-fn volumes(image: MachineImage, data_gib: u32) -> Vec<BlockDeviceMapping> {
+fn volumes(image: ImageFamily, data_gib: u32) -> Vec<BlockDeviceMapping> {
     let volume = |device: &str, size: Option<u32>| BlockDeviceMapping {
         device_name: device.into(),
         ebs: Ebs {
@@ -275,8 +294,8 @@ fn volumes(image: MachineImage, data_gib: u32) -> Vec<BlockDeviceMapping> {
         },
     };
     match image {
-        MachineImage::AmazonLinux2 | MachineImage::AmazonLinux2023 => vec![volume("/dev/xvda", Some(data_gib))],
-        MachineImage::Bottlerocket => vec![volume("/dev/xvda", None), volume("/dev/xvdb", Some(data_gib))],
+        ImageFamily::AmazonLinux2 | ImageFamily::AmazonLinux2023 => vec![volume("/dev/xvda", Some(data_gib))],
+        ImageFamily::Bottlerocket => vec![volume("/dev/xvda", None), volume("/dev/xvdb", Some(data_gib))],
     }
 }
 

@@ -1,16 +1,21 @@
 //! The service's own DNS name: an alias record in the user's Route 53 hosted zone.
 
-use crate::config::Domain;
 use crate::resources::elbv2::LoadBalancer;
 use crate::resources::route53::{AliasTarget, RecordSet};
 use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
+
+/// The service's own DNS name and the hosted zone that holds it.
+pub struct DomainProps<'a> {
+    pub name: &'a str,
+    pub hosted_zone_id: &'a str,
+}
 
 /// Adds the record when a domain is configured.
 pub fn build(
     t: &mut Template,
     scope: &Scope,
     load_balancer: &Handle<LoadBalancer>,
-    domain: Option<Domain<'_>>,
+    domain: Option<DomainProps<'_>>,
 ) -> Result<(), TemplateError> {
     let Some(domain) = domain else { return Ok(()) };
     t.add(

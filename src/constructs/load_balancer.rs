@@ -1,6 +1,6 @@
 //! The Application Load Balancer, its security group, its listener and the service's target group.
 
-use crate::config::{ANYONE, HealthCheckConfig, Protocol, Tls};
+use crate::aws::{ANYWHERE_IPV4, ListenerProtocol};
 use crate::constructs::access_logs;
 use crate::resources::Attribute;
 use crate::resources::ec2::{SecurityGroup, SecurityGroupRule};
@@ -21,12 +21,30 @@ pub struct LoadBalancerProps<'a> {
     pub depends_on: Options,
     pub listener_port: u32,
     /// HTTPS settings; `None` makes a plain HTTP listener.
-    pub tls: Option<Tls<'a>>,
+    pub tls: Option<TlsProps<'a>>,
     pub idle_timeout_seconds: u32,
     /// Access logs to a bucket of their own, kept this many days; `None` for none.
     pub access_logs_days: Option<u32>,
-    pub health_check: &'a HealthCheckConfig,
+    pub health_check: HealthCheckProps<'a>,
     pub deregistration_delay_seconds: u32,
+}
+
+/// The HTTPS listener's certificate and policy, and whether port 80 redirects to it.
+pub struct TlsProps<'a> {
+    pub certificate_arn: &'a str,
+    pub ssl_policy: &'a str,
+    pub redirect_http: bool,
+}
+
+/// How the target group tells a healthy task from a sick one.
+pub struct HealthCheckProps<'a> {
+    pub path: &'a str,
+    pub interval_seconds: u32,
+    pub timeout_seconds: u32,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+    /// HTTP codes, as ELB's matcher takes them.
+    pub matcher: &'a str,
 }
 
 pub struct AlbWithListener {
@@ -35,7 +53,7 @@ pub struct AlbWithListener {
     pub security_group_scope: Scope,
     pub listener: Handle<Listener>,
     pub target_group: Handle<TargetGroup>,
-    protocol: Protocol,
+    protocol: ListenerProtocol,
     port: u32,
 }
 
@@ -47,9 +65,9 @@ impl AlbWithListener {
     ) -> Result<AlbWithListener, TemplateError> {
         let security_group_scope = scope.child("SecurityGroup");
         let tls = props.tls.as_ref();
-        let protocol = if tls.is_some() { Protocol::Https } else { Protocol::Http };
+        let protocol = if tls.is_some() { ListenerProtocol::Https } else { ListenerProtocol::Http };
         // Where browsers go for http:// addresses.
-        let redirect_port = tls.filter(|tls| tls.redirect_http).map(|_| Protocol::Http.default_port());
+        let redirect_port = tls.filter(|tls| tls.redirect_http).map(|_| ListenerProtocol::Http.default_port());
         let open_ports: Vec<u32> = std::iter::once(props.listener_port).chain(redirect_port).collect();
         let ingress = open_ports
             .iter()
@@ -101,17 +119,17 @@ impl AlbWithListener {
         )?;
 
         let listener_scope = scope.child("PublicListener");
-        let hc = props.health_check;
+        let hc = &props.health_check;
         let target_group = t.add(
             &listener_scope.child("ECSGroup").child("Resource"),
             TargetGroup {
                 health_check_interval_seconds: Some(hc.interval_seconds.into()),
-                health_check_path: Some(hc.path.clone().into()),
+                health_check_path: Some(hc.path.to_owned().into()),
                 // Health checks follow each task to its dynamic host port.
                 health_check_port: Some("traffic-port".into()),
                 health_check_timeout_seconds: Some(hc.timeout_seconds.into()),
                 healthy_threshold_count: Some(hc.healthy_threshold.into()),
-                matcher: Some(Matcher { http_code: hc.matcher.clone().into() }),
+                matcher: Some(Matcher { http_code: hc.matcher.to_owned().into() }),
                 port: TARGET_GROUP_PORT.into(),
                 protocol: "HTTP",
                 tags: None,
@@ -145,7 +163,7 @@ impl AlbWithListener {
                     default_actions: vec![Action::redirect_to_https(props.listener_port)],
                     load_balancer_arn: load_balancer.arn().into(),
                     port: port.into(),
-                    protocol: Protocol::Http.name(),
+                    protocol: ListenerProtocol::Http.name(),
                     ssl_policy: None,
                     tags: None,
                 },
@@ -178,7 +196,7 @@ impl AlbWithListener {
 
 fn allow_from(cidr: &str, port: u32) -> SecurityGroupRule {
     let port = i64::from(port);
-    let who = if cidr == ANYONE { "anyone".to_owned() } else { cidr.to_owned() };
+    let who = if cidr == ANYWHERE_IPV4 { "anyone".to_owned() } else { cidr.to_owned() };
     SecurityGroupRule {
         cidr_ip: Some(cidr.to_owned().into()),
         // The CDK's wording, kept for the default rule.

@@ -1,6 +1,5 @@
 //! The ECS service: keeps the tasks running on the cluster and registered with the target group.
 
-use crate::config::CircuitBreakerConfig;
 use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::resources::ecs::{
     Cluster, DeploymentCircuitBreaker, DeploymentConfiguration, Service, ServiceLoadBalancer, TaskDefinition,
@@ -24,9 +23,17 @@ pub struct ServiceProps<'a> {
     pub health_check_grace_period_seconds: u32,
     pub min_healthy_percent: u32,
     pub max_healthy_percent: u32,
-    pub circuit_breaker: &'a CircuitBreakerConfig,
+    pub circuit_breaker: CircuitBreaker,
     /// ECS-managed capacity to run on, instead of the EC2 launch type.
     pub managed_capacity: Option<&'a ManagedCapacity>,
+}
+
+/// ECS's deployment circuit breaker.
+#[derive(Clone, Copy)]
+pub struct CircuitBreaker {
+    pub enabled: bool,
+    /// Back to the last deployment that worked when it trips.
+    pub rollback: bool,
 }
 
 pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result<Handle<Service>, TemplateError> {

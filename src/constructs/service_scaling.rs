@@ -1,6 +1,5 @@
 //! Scaling of the service's task count by target tracking, and of the instances after the tasks.
 
-use crate::config::AutoScalingConfig;
 use crate::resources::applicationautoscaling::{
     PredefinedMetric, ScalableTarget, ScalingPolicy, TargetTrackingConfiguration,
 };
@@ -12,6 +11,17 @@ use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
 /// Room left on the instances: memory reserved beyond this share adds an instance, so tasks
 /// scaled out find a place before they are pending.
 const INSTANCE_MEMORY_RESERVATION_TARGET: u32 = 75;
+
+/// The task count's bounds and targets.
+#[derive(Clone, Copy)]
+pub struct TaskScaling {
+    pub min: u32,
+    pub max: u32,
+    /// Average CPU use, in percent of what the tasks reserve.
+    pub cpu_percent: Option<u32>,
+    /// Requests per task per minute.
+    pub requests_per_target: Option<u32>,
+}
 
 pub struct ServiceScalingProps<'a> {
     pub cluster: &'a Handle<Cluster>,
@@ -30,7 +40,7 @@ pub fn build(
     scope: &Scope,
     group_scope: &Scope,
     props: ServiceScalingProps<'_>,
-    scaling: Option<&AutoScalingConfig>,
+    scaling: Option<TaskScaling>,
 ) -> Result<(), TemplateError> {
     let Some(scaling) = scaling else { return Ok(()) };
     let target_scope = scope.child("Target");
@@ -64,12 +74,12 @@ pub fn build(
             },
         )
     };
-    if let Some(cpu) = scaling.cpu_target() {
+    if let Some(cpu) = scaling.cpu_percent {
         let metric =
             PredefinedMetric { predefined_metric_type: "ECSServiceAverageCPUUtilization", resource_label: None };
         track("ScaleOnCpu", metric, cpu)?;
     }
-    if let Some(requests) = scaling.target_requests_per_target {
+    if let Some(requests) = scaling.requests_per_target {
         let label = format!(
             "{}/{}",
             props.load_balancer.sub_att("LoadBalancerFullName"),

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 
-use crate::config::{SecretSource, secret_source};
+use crate::aws::SecretSource;
 use crate::constructs::add_role_policy;
 use crate::ecr;
 use crate::resources::ecs::{ContainerDefinition, KeyValuePair, LogConfiguration, PortMapping, Secret, TaskDefinition};
@@ -27,13 +27,22 @@ pub struct TaskProps<'a> {
     pub memory_reservation_mib: Option<u32>,
     pub cpu: Option<u32>,
     pub environment: &'a IndexMap<String, String>,
-    /// Variables filled from secrets: name to the ARN ECS reads (validated).
-    pub secrets: &'a IndexMap<String, String>,
+    /// Variables filled from secrets.
+    pub secrets: &'a [SecretProps],
     /// The private ECR repositories the image comes from, which the execution role pulls from.
     pub image_repositories: &'a [ecr::Repository],
     pub log_retention_days: u32,
     /// Prefix of the container's log streams: the service construct's ID, as in the CDK.
     pub log_stream_prefix: &'a str,
+}
+
+/// A variable filled from a secret when the container starts.
+pub struct SecretProps {
+    pub name: String,
+    /// As ECS reads it: the ARN, with a JSON key or version when one is asked for.
+    pub value_from: String,
+    /// What the execution role must be allowed to read.
+    pub source: SecretSource,
 }
 
 pub struct Task {
@@ -90,7 +99,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
         props
             .secrets
             .iter()
-            .map(|(name, arn)| Secret { name: name.clone().into(), value_from: arn.clone().into() })
+            .map(|secret| Secret { name: secret.name.clone().into(), value_from: secret.value_from.clone().into() })
             .collect()
     });
     let container = ContainerDefinition {
@@ -150,13 +159,12 @@ fn pull_images(repositories: &[ecr::Repository]) -> Vec<Statement> {
 
 /// What the execution role needs to fill the secrets in: reading exactly those parameters and
 /// secrets (a secret's JSON key or version is picked by ECS after reading the whole secret).
-fn read_secrets(secrets: &IndexMap<String, String>) -> Vec<Statement> {
+fn read_secrets(secrets: &[SecretProps]) -> Vec<Statement> {
     let (mut parameters, mut managed) = (BTreeSet::new(), BTreeSet::new());
-    // A validated configuration holds no other kind of ARN.
-    for source in secrets.values().filter_map(|arn| secret_source(arn).ok()) {
-        match source {
-            SecretSource::SsmParameter(arn) => parameters.insert(arn),
-            SecretSource::SecretsManager(arn) => managed.insert(arn),
+    for secret in secrets {
+        match &secret.source {
+            SecretSource::SsmParameter(arn) => parameters.insert(arn.clone()),
+            SecretSource::SecretsManager(arn) => managed.insert(arn.clone()),
         };
     }
     let allow = |action: &'static str, arns: BTreeSet<String>| {

@@ -1,0 +1,121 @@
+//! Facts about AWS that the configuration's checks and the constructs both rely on: instance
+//! architectures, the ECS-optimized image families and their public SSM parameters, listener
+//! protocols, TLS policies, secret sources. The configuration file has its own types for what a
+//! user writes; they convert into these, so that reshaping a field of the file never reaches a
+//! construct.
+
+use std::fmt;
+
+/// The processor architecture, from the instance type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Architecture {
+    X86_64,
+    Arm64,
+}
+
+impl fmt::Display for Architecture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        })
+    }
+}
+
+impl Architecture {
+    /// Graviton families carry a `g` among the letters after their generation digit (t4g, c7gn,
+    /// x2gd), and `a1` is the first Graviton.
+    pub fn of_instance_type(instance_type: &str) -> Architecture {
+        let family = instance_type.split('.').next().unwrap_or_default();
+        let after_generation = family.trim_start_matches(|c: char| c.is_ascii_lowercase());
+        let suffix = after_generation.trim_start_matches(|c: char| c.is_ascii_digit());
+        let graviton = family == "a1" || suffix.split('-').next().is_some_and(|s| s.contains('g'));
+        if graviton { Architecture::Arm64 } else { Architecture::X86_64 }
+    }
+}
+
+/// An ECS-optimized machine image family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageFamily {
+    AmazonLinux2,
+    AmazonLinux2023,
+    /// Configured by TOML settings rather than a shell script.
+    Bottlerocket,
+}
+
+impl ImageFamily {
+    /// The public SSM parameter that holds the image's current ID in every region.
+    pub fn ssm_parameter(self, architecture: Architecture) -> &'static str {
+        use Architecture::*;
+        use ImageFamily::*;
+        match (self, architecture) {
+            (AmazonLinux2, X86_64) => "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id",
+            (AmazonLinux2, Arm64) => "/aws/service/ecs/optimized-ami/amazon-linux-2/arm64/recommended/image_id",
+            (AmazonLinux2023, X86_64) => "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
+            (AmazonLinux2023, Arm64) => "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id",
+            (Bottlerocket, X86_64) => "/aws/service/bottlerocket/aws-ecs-2/x86_64/latest/image_id",
+            (Bottlerocket, Arm64) => "/aws/service/bottlerocket/aws-ecs-2/arm64/latest/image_id",
+        }
+    }
+}
+
+/// An Application Load Balancer listener's protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListenerProtocol {
+    Http,
+    Https,
+}
+
+impl ListenerProtocol {
+    pub fn default_port(self) -> u32 {
+        match self {
+            ListenerProtocol::Http => 80,
+            ListenerProtocol::Https => 443,
+        }
+    }
+
+    /// As a listener names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ListenerProtocol::Http => "HTTP",
+            ListenerProtocol::Https => "HTTPS",
+        }
+    }
+
+    /// As a URL starts.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            ListenerProtocol::Http => "http",
+            ListenerProtocol::Https => "https",
+        }
+    }
+}
+
+/// AWS's recommended policy for new HTTPS listeners.
+pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/// Every IPv4 address.
+pub const ANYWHERE_IPV4: &str = "0.0.0.0/0";
+
+/// Where a secret comes from, and the ARN its reader must be allowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    SsmParameter(String),
+    /// The secret's own ARN, without a JSON key or version that may follow it.
+    SecretsManager(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graviton_families_are_recognised() {
+        for arm in ["t4g", "c7gn", "x2gd", "im4gn", "is4gen", "a1", "m6g", "g5g", "hpc7g"] {
+            assert_eq!(Architecture::of_instance_type(&format!("{arm}.large")), Architecture::Arm64, "{arm}");
+        }
+        for x86 in ["t2", "t3a", "m5dn", "g4dn", "m7i-flex", "c6i", "p4d", "inf2"] {
+            assert_eq!(Architecture::of_instance_type(&format!("{x86}.large")), Architecture::X86_64, "{x86}");
+        }
+    }
+}
