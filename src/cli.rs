@@ -6,7 +6,7 @@ use std::process::{Command as Process, ExitCode};
 use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-use ecs_alb::config::{self, ConfigError, ValidConfig};
+use ecs_alb::config::{self, ValidConfig};
 use ecs_alb::pattern::{self, DrainerCode, SynthOptions};
 use ecs_alb::verbs::{CLOUD_BINARY, DeployArgs, DestroyArgs, DiffArgs};
 use ecs_alb::{diff, docs, graph};
@@ -205,10 +205,4 @@ fn print_warnings(config: &ValidConfig, origin: &str) {
     for warning in config.warnings() {
         eprintln!("warning: {}", warning.describe(Some(origin)));
     }
-}
-
-/// 2 for a configuration the user must fix (clap uses 2 for usage errors too) and for any failed
-/// diff (1 means "they differ" there), 1 for anything else.
-pub fn exit_code(err: &anyhow::Error, diff: bool) -> ExitCode {
-    if diff || err.is::<ConfigError>() { ExitCode::from(2) } else { ExitCode::FAILURE }
 }

@@ -12,13 +12,6 @@ fn main() -> ExitCode {
     let diff = cli::is_diff(&args);
     match cli::run(args) {
         Ok(code) => code,
-        Err(err) => {
-            match err.downcast_ref::<ecs_alb::config::ConfigError>() {
-                // Each problem on its own line, the way compilers list them.
-                Some(config_error) => config_error.messages().for_each(|m| eprintln!("error: {m}")),
-                None => eprintln!("error: {err:#}"),
-            }
-            cli::exit_code(&err, diff)
-        }
+        Err(err) => ecs_alb::verbs::report_failure(&err, diff),
     }
 }

@@ -2,8 +2,11 @@
 //! hands the command line to `ecs-alb-cloud`, which holds the AWS SDK; both use these definitions.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Args;
+
+use crate::config::ConfigError;
 
 #[derive(Clone, Debug, Args)]
 pub struct DeployArgs {
@@ -68,3 +71,15 @@ fn parse_parameter(text: &str) -> Result<(String, String), String> {
 
 /// The binary that runs the verbs needing AWS.
 pub const CLOUD_BINARY: &str = "ecs-alb-cloud";
+
+/// Prints a failed verb's error the same way in both binaries, and says how to exit: a
+/// configuration's problems one per line (as compilers list them), anything else as its chain of
+/// causes. 2 for a configuration the user must fix (clap uses 2 for usage errors too) and for any
+/// failed diff (1 means "they differ" there), 1 for anything else.
+pub fn report_failure(err: &anyhow::Error, diff: bool) -> ExitCode {
+    match err.downcast_ref::<ConfigError>() {
+        Some(config_error) => config_error.messages().for_each(|m| eprintln!("error: {m}")),
+        None => eprintln!("error: {err:#}"),
+    }
+    if diff || err.is::<ConfigError>() { ExitCode::from(2) } else { ExitCode::FAILURE }
+}

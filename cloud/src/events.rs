@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use aws_sdk_cloudformation::Client;
-use aws_sdk_cloudformation::error::ProvideErrorMetadata;
-use aws_sdk_cloudformation::types::StackEvent;
+use aws_sdk_cloudformation::types::{StackEvent, StackStatus};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::sdk;
@@ -24,7 +23,7 @@ pub const FOLLOW_LIMIT: Duration = Duration::from_secs(6 * 3600);
 pub async fn last_event_id(cf: &Client, stack: &str) -> Result<Option<String>> {
     match cf.describe_stack_events().stack_name(stack).send().await {
         Ok(page) => Ok(page.stack_events().first().and_then(|e| e.event_id()).map(str::to_owned)),
-        Err(e) if e.message().is_some_and(|m| m.contains("does not exist")) => Ok(None),
+        Err(e) if crate::stack::is_missing_stack(&e) => Ok(None),
         Err(e) => Err(sdk(e)),
     }
 }
@@ -47,14 +46,20 @@ fn newer_than<'a>(page: &'a [StackEvent], marker: Option<&str>, seen: &HashSet<S
 
 /// How a stack operation ended.
 pub struct Finished {
-    pub status: String,
+    pub status: StackStatus,
     /// The first resource that failed, and why.
     pub first_failure: Option<String>,
 }
 
 impl Finished {
     pub fn succeeded(&self) -> bool {
-        matches!(self.status.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "IMPORT_COMPLETE")
+        matches!(
+            self.status,
+            StackStatus::CreateComplete
+                | StackStatus::UpdateComplete
+                | StackStatus::DeleteComplete
+                | StackStatus::ImportComplete
+        )
     }
 }
 
@@ -86,9 +91,9 @@ async fn follow_for(
             let page = match page {
                 Ok(page) => page,
                 // A deleted stack can no longer be described: it is gone.
-                Err(e) if e.message().is_some_and(|m| m.contains("does not exist")) => {
+                Err(e) if crate::stack::is_missing_stack(&e) => {
                     bar.finish_and_clear();
-                    return Ok(Finished { status: "DELETE_COMPLETE".into(), first_failure });
+                    return Ok(Finished { status: StackStatus::DeleteComplete, first_failure });
                 }
                 Err(e) => return Err(sdk(e)),
             };
@@ -122,10 +127,10 @@ async fn follow_for(
         let status = crate::stack::status(cf, stack).await?;
         let Some(status) = status else {
             bar.finish_and_clear();
-            return Ok(Finished { status: "DELETE_COMPLETE".into(), first_failure });
+            return Ok(Finished { status: StackStatus::DeleteComplete, first_failure });
         };
-        bar.set_message(status.clone());
-        if !status.ends_with("_IN_PROGRESS") {
+        bar.set_message(status.as_str().to_owned());
+        if !crate::stack::in_progress(&status) {
             bar.finish_and_clear();
             return Ok(Finished { status, first_failure });
         }
@@ -153,7 +158,7 @@ pub fn in_words(duration: Duration) -> String {
 /// Turns a failed operation into an error that names the first resource that failed.
 pub fn check(finished: Finished, what: &str) -> Result<String> {
     if finished.succeeded() {
-        return Ok(finished.status);
+        return Ok(finished.status.as_str().to_owned());
     }
     match finished.first_failure {
         Some(failure) => bail!("{what} ended in {}; the first failure: {failure}", finished.status),

@@ -13,7 +13,6 @@ use std::process::ExitCode;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use clap::{Parser, Subcommand};
 
-use ecs_alb::config::ConfigError;
 use ecs_alb::verbs::{DeployArgs, DestroyArgs, DiffArgs};
 
 #[derive(Debug, Parser)]
@@ -113,18 +112,13 @@ async fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            match err.downcast_ref::<ConfigError>() {
-                Some(config_error) => config_error.messages().for_each(|m| eprintln!("error: {m}")),
-                None => {
-                    eprintln!("error: {err:#}");
-                    match err.chain().find_map(|e| e.downcast_ref::<AwsFailure>()) {
-                        Some(failure) if verbose => eprintln!("the AWS SDK's error: {}", failure.detail),
-                        Some(_) => eprintln!("  (--verbose shows the AWS SDK's whole error)"),
-                        None => {}
-                    }
-                }
+            let code = ecs_alb::verbs::report_failure(&err, diff);
+            match err.chain().find_map(|e| e.downcast_ref::<AwsFailure>()) {
+                Some(failure) if verbose => eprintln!("the AWS SDK's error: {}", failure.detail),
+                Some(_) => eprintln!("  (--verbose shows the AWS SDK's whole error)"),
+                None => {}
             }
-            if diff || err.is::<ConfigError>() { ExitCode::from(2) } else { ExitCode::FAILURE }
+            code
         }
     }
 }

@@ -7,25 +7,35 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
-use aws_sdk_cloudformation::types::{Capability, Change, ChangeSetStatus, ChangeSetType, Parameter, TemplateStage};
+use aws_sdk_cloudformation::types::{
+    Capability, Change, ChangeSetStatus, ChangeSetType, Parameter, StackStatus, TemplateStage,
+};
 use serde_json::Value;
 
 use crate::sdk;
 
 const POLL: Duration = Duration::from_secs(1);
-/// The status of a stack whose creation failed and was rolled back.
-pub const FAILED_CREATION: &str = "ROLLBACK_COMPLETE";
-
 /// The stack's status, or `None` when there is no such stack (or only a never-executed change set).
-pub async fn status(cf: &Client, stack: &str) -> Result<Option<String>> {
+pub async fn status(cf: &Client, stack: &str) -> Result<Option<StackStatus>> {
     match cf.describe_stacks().stack_name(stack).send().await {
         Ok(out) => {
-            let status = out.stacks().first().and_then(|s| s.stack_status()).map(|s| s.as_str().to_owned());
-            Ok(status.filter(|s| s != "REVIEW_IN_PROGRESS" && s != "DELETE_COMPLETE"))
+            let status = out.stacks().first().and_then(|s| s.stack_status()).cloned();
+            Ok(status.filter(|s| !matches!(s, StackStatus::ReviewInProgress | StackStatus::DeleteComplete)))
         }
-        Err(e) if e.message().is_some_and(|m| m.contains("does not exist")) => Ok(None),
+        Err(e) if is_missing_stack(&e) => Ok(None),
         Err(e) => Err(sdk(e)).with_context(|| format!("cannot describe stack {stack}")),
     }
+}
+
+/// CloudFormation's answer about a stack that does not exist: a ValidationError whose message
+/// says so (it has no code of its own).
+pub fn is_missing_stack(error: &impl ProvideErrorMetadata) -> bool {
+    error.code() == Some("ValidationError") && error.message().is_some_and(|m| m.contains("does not exist"))
+}
+
+/// Whether an operation on the stack is still going on.
+pub fn in_progress(status: &StackStatus) -> bool {
+    status.as_str().ends_with("_IN_PROGRESS")
 }
 
 /// How the template reaches CloudFormation: inline, or from S3 when it is too large for that.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use aws_config::BehaviorVersion;
-use aws_sdk_cloudformation::types::Parameter;
+use aws_sdk_cloudformation::types::{Parameter, StackStatus};
 use serde_json::Value;
 
 use ecs_alb::config;
@@ -47,12 +47,11 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     let cf = aws_sdk_cloudformation::Client::new(&aws);
 
     let mut status = stack::status(&cf, &stack_name).await?;
-    if status.as_deref() == Some(stack::FAILED_CREATION) {
+    if status == Some(StackStatus::RollbackComplete) {
         // A stack whose creation failed and rolled back can be neither updated nor repaired: only
         // deleted and created again (as `cdk deploy` offers).
         eprintln!(
-            "stack {stack_name} is {}: its first creation failed and was rolled back, so it can only be deleted and created again",
-            stack::FAILED_CREATION
+            "stack {stack_name} is ROLLBACK_COMPLETE: its first creation failed and was rolled back, so it can only be deleted and created again"
         );
         if !args.yes && !confirm(&format!("Delete the failed stack {stack_name} and create it again?"))? {
             bail!(
