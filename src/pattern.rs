@@ -1,7 +1,7 @@
 //! The whole stack, wired from a validated configuration: the counterpart of the CDK's
 //! `ApplicationLoadBalancedEc2Service` on a cluster with `addCapacity`.
 
-use crate::config::{Draining, InstanceUpdatePolicy, NetworkPlan, ValidConfig};
+use crate::config::{DrainPlan, InstanceUpdatePolicy, NetworkPlan, ValidConfig};
 use crate::constructs::capacity::{Capacity, CapacityProps, SpotProps, UpdateStyle};
 use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::constructs::connections::{self, Peer, TcpPorts};
@@ -60,6 +60,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
     let cluster = cluster::build(&mut t, &cluster_scope, config.observability.container_insights.setting())?;
     let capacity_scope = cluster_scope.child("DefaultAutoScalingGroup");
     let cap = &config.capacity;
+    let drain_plan = cap.drain_plan();
     let spot = cap.spot.as_ref().map(|spot| SpotProps {
         instance_types: spot.instance_types.clone(),
         on_demand_base_capacity: spot.on_demand_base_capacity,
@@ -86,30 +87,30 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             max_capacity: cap.max_capacity,
             desired_capacity: cap.desired_capacity,
             spot: spot.as_ref(),
-            managed_by_ecs: cap.draining == Draining::Managed,
+            managed_by_ecs: drain_plan == DrainPlan::Managed,
         },
     )?;
-    let managed_capacity = match cap.draining {
-        Draining::Managed => {
+    let managed_capacity = match drain_plan {
+        DrainPlan::Managed => {
             Some(ManagedCapacity::build(&mut t, &cluster_scope, &cluster, &capacity.auto_scaling_group)?)
         }
-        Draining::Hook | Draining::None => None,
+        DrainPlan::Hook { drain_time_seconds, topic_key_arn } => {
+            drain_hook::build(
+                &mut t,
+                &capacity_scope,
+                DrainHookProps {
+                    cluster: &cluster,
+                    auto_scaling_group: &capacity.auto_scaling_group,
+                    drain_time_seconds,
+                    log_retention_days: config.service.log_retention_days,
+                    code: options.drainer_code,
+                    topic_key_arn,
+                },
+            )?;
+            None
+        }
+        DrainPlan::None => None,
     };
-    // 0 turns draining off, as `taskDrainTime: 0` does in the CDK.
-    if cap.draining == Draining::Hook && cap.task_drain_time_seconds > 0 {
-        drain_hook::build(
-            &mut t,
-            &capacity_scope,
-            DrainHookProps {
-                cluster: &cluster,
-                auto_scaling_group: &capacity.auto_scaling_group,
-                drain_time_seconds: cap.task_drain_time_seconds,
-                log_retention_days: config.service.log_retention_days,
-                code: options.drainer_code,
-                topic_key_arn: cap.drain_topic_kms_key_arn.as_deref(),
-            },
-        )?;
-    }
 
     let service_scope = stack.child("Ec2Service");
     let lb = &config.load_balancer;

@@ -250,6 +250,30 @@ pub enum InstanceUpdatePolicy {
     Replacing,
 }
 
+/// How instances are drained, with the settings of that way, resolved from `draining` and
+/// `task_drain_time_seconds` (0 turns the hook off, as `taskDrainTime: 0` does in the CDK).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrainPlan<'a> {
+    /// A lifecycle hook holds each terminating instance while the drainer empties it.
+    Hook { drain_time_seconds: u32, topic_key_arn: Option<&'a str> },
+    /// An ECS capacity provider drains the instances it takes away.
+    Managed,
+    /// Tasks stop with their instance.
+    None,
+}
+
+impl CapacityConfig {
+    pub fn drain_plan(&self) -> DrainPlan<'_> {
+        match (self.draining, self.task_drain_time_seconds) {
+            (Draining::Hook, 0) | (Draining::None, _) => DrainPlan::None,
+            (Draining::Hook, seconds) => {
+                DrainPlan::Hook { drain_time_seconds: seconds, topic_key_arn: self.drain_topic_kms_key_arn.as_deref() }
+            }
+            (Draining::Managed, _) => DrainPlan::Managed,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Draining {
@@ -699,6 +723,18 @@ mod tests {
     fn documented_default(description: &str) -> Option<String> {
         let text = description.lines().rev().find_map(|l| l.strip_prefix("Default: "))?;
         (!text.starts_with('-')).then(|| text.split(' ').next().unwrap_or(text).to_owned())
+    }
+
+    #[test]
+    fn the_drain_plan_is_resolved_once() {
+        let plan = |draining, seconds| {
+            let capacity = CapacityConfig { draining, task_drain_time_seconds: seconds, ..CapacityConfig::default() };
+            format!("{:?}", capacity.drain_plan())
+        };
+        assert_eq!(plan(Draining::Hook, 300), "Hook { drain_time_seconds: 300, topic_key_arn: None }");
+        assert_eq!(plan(Draining::Hook, 0), "None", "0 turns the hook off, as in the CDK");
+        assert_eq!(plan(Draining::Managed, 300), "Managed");
+        assert_eq!(plan(Draining::None, 300), "None");
     }
 
     #[test]

@@ -352,7 +352,7 @@ fn check_capacity(v: &mut Rules, c: &Config) {
     }
     if let Some(key) = &cap.drain_topic_kms_key_arn {
         let field = "capacity.drain_topic_kms_key_arn";
-        if drain == 0 || cap.draining != Draining::Hook {
+        if !matches!(cap.drain_plan(), super::DrainPlan::Hook { .. }) {
             v.fail_str(
                 field,
                 key,
