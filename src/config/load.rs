@@ -131,7 +131,8 @@ pub fn load_str(text: &str, origin: Option<&str>) -> Result<ValidConfig, ConfigE
     };
     let located =
         |diagnostics: Vec<Diagnostic>| locate(diagnostics.into_iter().map(|d| (d.field.clone(), d)).collect());
-    let mut valid = config.validate().map_err(|diagnostics| error(located(diagnostics)))?;
+    let mut valid =
+        config.validate_as_written(written_fields(&document)).map_err(|diagnostics| error(located(diagnostics)))?;
     // (The source map is built only when there is something to locate.)
     if !valid.warnings.is_empty() {
         valid.warnings = located(std::mem::take(&mut valid.warnings));
@@ -149,6 +150,7 @@ fn rules_broken_by_the_rest(mut document: serde_yaml::Value, broken: &[String]) 
     for path in &broken {
         remove_path(&mut document, path);
     }
+    let written = written_fields(&document);
     let Ok(config) = serde_yaml::from_value::<Config>(document) else { return Vec::new() };
     let concerns_broken = |d: &Diagnostic| {
         broken.iter().any(|&b| {
@@ -158,7 +160,23 @@ fn rules_broken_by_the_rest(mut document: serde_yaml::Value, broken: &[String]) 
                 || d.message.contains(b)
         })
     };
-    config.validate().err().unwrap_or_default().into_iter().filter(|d| !concerns_broken(d)).collect()
+    config.validate_as_written(written).err().unwrap_or_default().into_iter().filter(|d| !concerns_broken(d)).collect()
+}
+
+/// The dotted paths of every field the document writes, mappings' keys at any depth.
+fn written_fields(document: &serde_yaml::Value) -> std::collections::BTreeSet<String> {
+    fn walk(value: &serde_yaml::Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+        let Some(map) = value.as_mapping() else { return };
+        for (key, child) in map {
+            let Some(key) = key.as_str() else { continue };
+            let path = if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") };
+            walk(child, &path, out);
+            out.insert(path);
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    walk(document, "", &mut out);
+    out
 }
 
 /// Removes the field at the dotted `path`.

@@ -144,9 +144,23 @@ fn subnet_count(azs: u32, nat_gateways: u32) -> u32 {
 }
 
 impl Config {
-    /// Checks every rule; on failure returns one diagnostic per broken rule, in field order.
+    /// Checks every rule; on failure returns one diagnostic per broken rule, in field order. A
+    /// field counts as set when it differs from its default (a configuration built in code does
+    /// not say what was written); `validate_as_written` knows better.
     pub fn validate(self) -> Result<ValidConfig, Vec<Diagnostic>> {
-        let mut v = Rules::default();
+        self.validate_with(Rules::default())
+    }
+
+    /// As `validate`, knowing which fields the file wrote (dotted paths): a field the docs say to
+    /// leave out is refused when written, even with its default value.
+    pub fn validate_as_written(
+        self,
+        written: std::collections::BTreeSet<String>,
+    ) -> Result<ValidConfig, Vec<Diagnostic>> {
+        self.validate_with(Rules { written: Some(written), ..Rules::default() })
+    }
+
+    fn validate_with(self, mut v: Rules) -> Result<ValidConfig, Vec<Diagnostic>> {
         let c = &self;
 
         check_stack_name(&mut v, &c.stack_name);
@@ -212,10 +226,10 @@ fn check_new_vpc(v: &mut Rules, c: &Config) -> Option<NetworkPlan> {
 fn check_existing_vpc(v: &mut Rules, c: &Config, existing: &ExistingVpcConfig) {
     let defaults = VpcConfig::default();
     let creation_only = "is for a VPC ecs-alb creates; leave it out with vpc.existing";
-    if c.vpc.max_azs != defaults.max_azs {
+    if v.written("vpc.max_azs", c.vpc.max_azs != defaults.max_azs) {
         v.fail("vpc.max_azs", c.vpc.max_azs, creation_only);
     }
-    if c.vpc.cidr != defaults.cidr {
+    if v.written("vpc.cidr", c.vpc.cidr != defaults.cidr) {
         v.fail_str("vpc.cidr", &c.vpc.cidr, creation_only);
     }
     if let Some(nat) = c.vpc.nat_gateways {
@@ -334,7 +348,7 @@ fn check_capacity(v: &mut Rules, c: &Config) {
     }
     let drain = cap.task_drain_time_seconds;
     let default_drain = super::CapacityConfig::default().task_drain_time_seconds;
-    if cap.draining != Draining::Hook && drain != default_drain {
+    if cap.draining != Draining::Hook && v.written("capacity.task_drain_time_seconds", drain != default_drain) {
         v.fail(
             "capacity.task_drain_time_seconds",
             drain,
@@ -888,9 +902,19 @@ pub fn secret_source(arn: &str) -> Result<SecretSource, &'static str> {
 struct Rules {
     diagnostics: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    /// The fields the file wrote, when known.
+    written: Option<std::collections::BTreeSet<String>>,
 }
 
 impl Rules {
+    /// Whether `field` was set: written in the file when that is known, else `differs_from_default`.
+    fn written(&self, field: &str, differs_from_default: bool) -> bool {
+        match &self.written {
+            Some(written) => written.contains(field),
+            None => differs_from_default,
+        }
+    }
+
     fn warn(&mut self, field: &str, message: &str) {
         #[cfg(test)]
         assert!(super::schema_has_field(field), "a warning names {field:?}, which is no field of the configuration");
