@@ -75,6 +75,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             subnets: network.private_subnet_ids(),
             cluster: &cluster,
             instance_type: cap.instance_type.clone(),
+            architecture: cap.architecture(),
             machine_image: cap.machine_image.into(),
             pinned_image_id: cap.image_id.clone(),
             update_style: match cap.update_policy {

@@ -419,6 +419,20 @@ pub enum Protocol {
     Https,
 }
 
+impl LoadBalancerConfig {
+    /// Whether port 80 redirects to HTTPS: with HTTPS, unless turned off.
+    pub fn redirects_http(&self) -> bool {
+        self.protocol == Protocol::Https && self.redirect_http.unwrap_or(true)
+    }
+}
+
+impl CapacityConfig {
+    /// The instances' architecture, which the image and every Spot type must share.
+    pub fn architecture(&self) -> Architecture {
+        Architecture::of_instance_type(&self.instance_type)
+    }
+}
+
 impl From<Protocol> for ListenerProtocol {
     fn from(protocol: Protocol) -> ListenerProtocol {
         match protocol {

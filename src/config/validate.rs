@@ -107,7 +107,7 @@ impl ValidConfig {
             (Protocol::Https, Some(certificate_arn)) => Some(Tls {
                 certificate_arn,
                 ssl_policy: lb.ssl_policy.as_deref().unwrap_or(DEFAULT_SSL_POLICY),
-                redirect_http: lb.redirect_http.unwrap_or(true),
+                redirect_http: lb.redirects_http(),
             }),
             _ => None,
         }
@@ -362,7 +362,7 @@ fn check_capacity(v: &mut Rules, c: &Config) {
         );
     }
     if let Some(spot) = &cap.spot {
-        check_spot(v, &cap.instance_type, spot);
+        check_spot(v, &cap.instance_type, cap.architecture(), spot);
     }
     if let Some(key) = &cap.drain_topic_kms_key_arn {
         let field = "capacity.drain_topic_kms_key_arn";
@@ -384,8 +384,7 @@ fn check_capacity(v: &mut Rules, c: &Config) {
 /// An Auto Scaling group takes at most 40 instance types.
 const MAX_INSTANCE_TYPES: usize = 40;
 
-fn check_spot(v: &mut Rules, primary: &str, spot: &SpotConfig) {
-    let architecture = Architecture::of_instance_type(primary);
+fn check_spot(v: &mut Rules, primary: &str, architecture: Architecture, spot: &SpotConfig) {
     for (i, instance_type) in spot.instance_types.iter().enumerate() {
         let field = format!("capacity.spot.instance_types[{i}]");
         if check_instance_type_at(v, &field, instance_type)
@@ -479,7 +478,7 @@ fn check_listener(v: &mut Rules, c: &Config) {
             }
             // The redirect listener takes plain HTTP's port.
             let http_port = ListenerProtocol::Http.default_port();
-            if lb.redirect_http.unwrap_or(true) && lb.listener_port == Some(http_port) {
+            if lb.redirects_http() && lb.listener_port == Some(http_port) {
                 v.fail(
                     "load_balancer.listener_port",
                     http_port,
@@ -798,7 +797,7 @@ fn check_image_source(v: &mut Rules, c: &Config) {
     if !sample {
         return;
     }
-    let architecture = Architecture::of_instance_type(&c.capacity.instance_type);
+    let architecture = c.capacity.architecture();
     // (A malformed instance type has its own rule.)
     if architecture == Architecture::Arm64 && c.capacity.instance_type.contains('.') {
         v.fail_hint(

@@ -25,6 +25,8 @@ pub struct CapacityProps<'a> {
     pub subnets: List<String>,
     pub cluster: &'a Handle<Cluster>,
     pub instance_type: String,
+    /// The instance type's, which picks the image's build.
+    pub architecture: Architecture,
     pub machine_image: ImageFamily,
     /// An AMI to use instead of the family's current one from SSM.
     pub pinned_image_id: Option<String>,
@@ -70,7 +72,7 @@ pub struct Capacity {
 
 impl Capacity {
     pub fn build(t: &mut Template, scope: &Scope, props: CapacityProps<'_>) -> Result<Capacity, TemplateError> {
-        let architecture = Architecture::of_instance_type(&props.instance_type);
+        let architecture = props.architecture;
         let image_id: Value<String> = match &props.pinned_image_id {
             Some(ami) => ami.clone().into(),
             None => {
