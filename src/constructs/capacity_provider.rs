@@ -4,7 +4,7 @@
 use crate::resources::autoscaling::AutoScalingGroup;
 use crate::resources::ecs::{
     AutoScalingGroupProvider, CapacityProvider, CapacityProviderStrategyItem, Cluster,
-    ClusterCapacityProviderAssociations, ManagedScaling,
+    ClusterCapacityProviderAssociations, ManagedScaling, Toggle,
 };
 use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
 
@@ -31,12 +31,12 @@ impl ManagedCapacity {
             CapacityProvider {
                 auto_scaling_group_provider: AutoScalingGroupProvider {
                     auto_scaling_group: auto_scaling_group.group_name().into(),
-                    managed_draining: "ENABLED",
+                    managed_draining: Toggle::Enabled,
                     managed_scaling: ManagedScaling {
-                        status: "ENABLED",
+                        status: Toggle::Enabled,
                         target_capacity: TARGET_CAPACITY_PERCENT.into(),
                     },
-                    managed_termination_protection: "ENABLED",
+                    managed_termination_protection: Toggle::Enabled,
                 },
                 // CloudFormation would generate the name from the stack's, and ECS refuses names
                 // that begin with `aws`, `ecs` or `fargate` ("CreateCapacityProvider", ECS API

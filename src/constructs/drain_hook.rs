@@ -9,11 +9,12 @@ use indexmap::IndexMap;
 
 use crate::constructs::drain_timing::{self, DrainTimings};
 use crate::constructs::{add_role_policy, name_tag};
-use crate::resources::autoscaling::{AutoScalingGroup, LifecycleHook};
+use crate::resources::autoscaling::{AutoScalingGroup, LifecycleHook, LifecycleResult, LifecycleTransition};
 use crate::resources::ecs::Cluster;
 use crate::resources::iam::{Role, Statement};
 use crate::resources::lambda::{
-    Code, DeadLetterConfig, Environment, EventSourceMapping, Function, LoggingConfig, Permission,
+    Architecture as LambdaArchitecture, Code, DeadLetterConfig, Environment, EventSourceMapping, Function,
+    LoggingConfig, Permission, RecursiveLoop,
 };
 use crate::resources::logs::LogGroup;
 use crate::resources::sns::{Subscription, Topic};
@@ -144,7 +145,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     let function = t.add_with(
         &function_scope.child("Resource"),
         Function {
-            architectures: vec!["x86_64"],
+            architectures: vec![LambdaArchitecture::X86_64],
             code,
             dead_letter_config: Some(DeadLetterConfig { target_arn: dead_letters.arn().into() }),
             environment: Some(Environment {
@@ -169,7 +170,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
             // about 16 rounds ("Lambda recursive loop detection"), which would strand every drain
             // longer than about eight minutes. This loop is meant, and bounded: by the drain
             // budget, after which the drainer completes the action and stops sending.
-            recursive_loop: Some("Allow"),
+            recursive_loop: Some(RecursiveLoop::Allow),
             role: role.arn().into(),
             runtime: "provided.al2023".into(),
             tags: Some(tags.clone()),
@@ -216,9 +217,9 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
         &hook_scope.child("Resource"),
         LifecycleHook {
             auto_scaling_group_name: props.auto_scaling_group.group_name().into(),
-            default_result: "CONTINUE",
+            default_result: LifecycleResult::Continue,
             heartbeat_timeout: timings.heartbeat_seconds.into(),
-            lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING",
+            lifecycle_transition: LifecycleTransition::Terminating,
             notification_target_arn: topic.arn().into(),
             role_arn: hook_role.arn().into(),
         },

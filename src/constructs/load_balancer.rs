@@ -4,7 +4,9 @@ use crate::aws::{ANYWHERE_IPV4, ListenerProtocol};
 use crate::constructs::access_logs;
 use crate::resources::Attribute;
 use crate::resources::ec2::{SecurityGroup, SecurityGroupRule};
-use crate::resources::elbv2::{Action, Certificate, Listener, LoadBalancer, Matcher, TargetGroup};
+use crate::resources::elbv2::{
+    Action, Certificate, Listener, LoadBalancer, LoadBalancerType, Matcher, Scheme, TargetGroup, TargetType,
+};
 use crate::template::{Handle, Intrinsic, List, Options, Scope, Template, TemplateError, Value};
 
 /// ECS registers each task with its own dynamic host port, so the group's port is only a
@@ -109,11 +111,11 @@ impl AlbWithListener {
             &scope.child("Resource"),
             LoadBalancer {
                 load_balancer_attributes: attributes,
-                scheme: if props.public { "internet-facing" } else { "internal" },
+                scheme: if props.public { Scheme::InternetFacing } else { Scheme::Internal },
                 security_groups: vec![security_group.group_id().into()],
                 subnets: props.subnets,
                 tags: None,
-                load_balancer_type: "application",
+                load_balancer_type: LoadBalancerType::Application,
             },
             depends_on,
         )?;
@@ -137,7 +139,7 @@ impl AlbWithListener {
                     Attribute::new("stickiness.enabled", false),
                     Attribute::new("deregistration_delay.timeout_seconds", props.deregistration_delay_seconds),
                 ],
-                target_type: "instance",
+                target_type: TargetType::Instance,
                 unhealthy_threshold_count: Some(hc.unhealthy_threshold.into()),
                 vpc_id: props.vpc_id.clone(),
             },

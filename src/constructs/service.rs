@@ -2,7 +2,8 @@
 
 use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::resources::ecs::{
-    Cluster, DeploymentCircuitBreaker, DeploymentConfiguration, Service, ServiceLoadBalancer, TaskDefinition,
+    Cluster, DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType, SchedulingStrategy, Service,
+    ServiceLoadBalancer, TaskDefinition,
 };
 use crate::resources::elbv2::{Listener, TargetGroup};
 use crate::resources::iam::Policy;
@@ -53,14 +54,14 @@ pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result
             desired_count: props.desired_count.map(Into::into),
             enable_ecs_managed_tags: false.into(),
             health_check_grace_period_seconds: Some(props.health_check_grace_period_seconds.into()),
-            launch_type: props.managed_capacity.is_none().then_some("EC2"),
+            launch_type: props.managed_capacity.is_none().then_some(LaunchType::Ec2),
             load_balancers: vec![ServiceLoadBalancer {
                 container_name: props.container_name.into(),
                 container_port: props.container_port.into(),
                 target_group_arn: props.target_group.arn().into(),
             }],
             propagate_tags: None,
-            scheduling_strategy: "REPLICA",
+            scheduling_strategy: SchedulingStrategy::Replica,
             service_name: props.name.map(Into::into),
             tags: None,
             task_definition: props.task_definition.arn().into(),

@@ -7,7 +7,9 @@ use indexmap::IndexMap;
 use crate::aws::SecretSource;
 use crate::constructs::add_role_policy;
 use crate::ecr;
-use crate::resources::ecs::{ContainerDefinition, KeyValuePair, LogConfiguration, PortMapping, Secret, TaskDefinition};
+use crate::resources::ecs::{
+    ContainerDefinition, KeyValuePair, LaunchType, LogConfiguration, PortMapping, Secret, TaskDefinition,
+};
 use crate::resources::iam::{Policy, Role, Statement};
 use crate::resources::logs::LogGroup;
 use crate::template::{
@@ -132,7 +134,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
             execution_role_arn: Some(execution_role.arn().into()),
             family: Some(scope.unique_id().into()),
             network_mode: "bridge".into(),
-            requires_compatibilities: vec!["EC2"],
+            requires_compatibilities: vec![LaunchType::Ec2],
             tags: None,
             task_role_arn: Some(task_role.arn().into()),
         },

@@ -91,13 +91,31 @@ pub struct PropagatedTag {
 #[serde(rename_all = "PascalCase")]
 pub struct LifecycleHook {
     pub auto_scaling_group_name: Value<String>,
-    pub default_result: &'static str,
+    pub default_result: LifecycleResult,
     pub heartbeat_timeout: Value<u32>,
-    pub lifecycle_transition: &'static str,
+    pub lifecycle_transition: LifecycleTransition,
     #[serde(rename = "NotificationTargetARN")]
     pub notification_target_arn: Value<String>,
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
+}
+
+/// What Auto Scaling does when a lifecycle action times out.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum LifecycleResult {
+    #[serde(rename = "CONTINUE")]
+    Continue,
+    #[serde(rename = "ABANDON")]
+    Abandon,
+}
+
+/// The transition a lifecycle hook holds instances in.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum LifecycleTransition {
+    #[serde(rename = "autoscaling:EC2_INSTANCE_LAUNCHING")]
+    Launching,
+    #[serde(rename = "autoscaling:EC2_INSTANCE_TERMINATING")]
+    Terminating,
 }
 
 impl Resource for LifecycleHook {

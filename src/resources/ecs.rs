@@ -40,6 +40,38 @@ impl Handle<Cluster> {
     }
 }
 
+/// Where tasks run (a task definition's compatibilities, a service's launch type).
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum LaunchType {
+    Ec2,
+    Fargate,
+    External,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SchedulingStrategy {
+    Replica,
+    Daemon,
+}
+
+/// Where a service's tasks take their tags from.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PropagateTags {
+    Service,
+    TaskDefinition,
+}
+
+/// ECS's ENABLED / DISABLED switches.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Toggle {
+    Enabled,
+    Disabled,
+}
+
 #[skip_serializing_none]
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -48,7 +80,7 @@ pub struct TaskDefinition {
     pub execution_role_arn: Option<Value<String>>,
     pub family: Option<Value<String>>,
     pub network_mode: Value<String>,
-    pub requires_compatibilities: Vec<&'static str>,
+    pub requires_compatibilities: Vec<LaunchType>,
     pub tags: Option<Tags>,
     pub task_role_arn: Option<Value<String>>,
 }
@@ -128,10 +160,10 @@ pub struct Service {
     #[serde(rename = "EnableECSManagedTags")]
     pub enable_ecs_managed_tags: Value<bool>,
     pub health_check_grace_period_seconds: Option<Value<u32>>,
-    pub launch_type: Option<&'static str>,
+    pub launch_type: Option<LaunchType>,
     pub load_balancers: Vec<ServiceLoadBalancer>,
-    pub propagate_tags: Option<&'static str>,
-    pub scheduling_strategy: &'static str,
+    pub propagate_tags: Option<PropagateTags>,
+    pub scheduling_strategy: SchedulingStrategy,
     pub service_name: Option<Value<String>>,
     pub tags: Option<Tags>,
     pub task_definition: Value<String>,
@@ -143,7 +175,7 @@ impl Resource for Service {
     /// The service's tags reach its tasks too, which the bill is counted by.
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
-        self.propagate_tags = Some("SERVICE");
+        self.propagate_tags = Some(PropagateTags::Service);
     }
 }
 
@@ -207,15 +239,15 @@ impl Handle<CapacityProvider> {
 pub struct AutoScalingGroupProvider {
     #[serde(rename = "AutoScalingGroupArn")]
     pub auto_scaling_group: Value<String>,
-    pub managed_draining: &'static str,
+    pub managed_draining: Toggle,
     pub managed_scaling: ManagedScaling,
-    pub managed_termination_protection: &'static str,
+    pub managed_termination_protection: Toggle,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ManagedScaling {
-    pub status: &'static str,
+    pub status: Toggle,
     pub target_capacity: Value<u32>,
 }
 

@@ -11,12 +11,38 @@ use crate::template::{Handle, Intrinsic, List, Resource, Tags, Value};
 #[serde(rename_all = "PascalCase")]
 pub struct LoadBalancer {
     pub load_balancer_attributes: Vec<Attribute>,
-    pub scheme: &'static str,
+    pub scheme: Scheme,
     pub security_groups: List<String>,
     pub subnets: List<String>,
     pub tags: Option<Tags>,
     #[serde(rename = "Type")]
-    pub load_balancer_type: &'static str,
+    pub load_balancer_type: LoadBalancerType,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum Scheme {
+    #[serde(rename = "internet-facing")]
+    InternetFacing,
+    #[serde(rename = "internal")]
+    Internal,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadBalancerType {
+    Application,
+    Network,
+    Gateway,
+}
+
+/// What a target group's targets are registered by.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetType {
+    Instance,
+    Ip,
+    Lambda,
+    Alb,
 }
 
 impl Resource for LoadBalancer {
@@ -121,7 +147,7 @@ pub struct TargetGroup {
     pub protocol: &'static str,
     pub tags: Option<Tags>,
     pub target_group_attributes: Vec<Attribute>,
-    pub target_type: &'static str,
+    pub target_type: TargetType,
     pub unhealthy_threshold_count: Option<Value<u32>>,
     pub vpc_id: Value<String>,
 }

@@ -10,7 +10,7 @@ use crate::template::{Handle, Intrinsic, Resource, Tags, Value};
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Function {
-    pub architectures: Vec<&'static str>,
+    pub architectures: Vec<Architecture>,
     pub code: Code,
     pub dead_letter_config: Option<DeadLetterConfig>,
     pub environment: Option<Environment>,
@@ -18,11 +18,26 @@ pub struct Function {
     pub logging_config: Option<LoggingConfig>,
     pub memory_size: Value<u32>,
     /// `Allow` lets the function's own SQS loop run past Lambda's recursive-loop detection.
-    pub recursive_loop: Option<&'static str>,
+    pub recursive_loop: Option<RecursiveLoop>,
     pub role: Value<String>,
     pub runtime: Value<String>,
     pub tags: Option<Tags>,
     pub timeout: Value<u32>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum Architecture {
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+/// Whether Lambda stops a function that invokes itself through SQS, SNS or S3 in a loop.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum RecursiveLoop {
+    Allow,
+    Terminate,
 }
 
 impl Resource for Function {
