@@ -1,7 +1,8 @@
 //! The whole stack, wired from a validated configuration: the counterpart of the CDK's
 //! `ApplicationLoadBalancedEc2Service` on a cluster with `addCapacity`.
 
-use crate::config::{DrainPlan, InstanceUpdatePolicy, NetworkPlan, ValidConfig};
+use crate::aws::DEFAULT_SSL_POLICY;
+use crate::config::{DrainPlan, InstanceUpdatePolicy, NetworkPlan, Protocol, ValidConfig};
 use crate::constructs::capacity::{Capacity, CapacityProps, SpotProps, UpdateStyle};
 use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::constructs::connections::{self, Peer, TcpPorts};
@@ -126,11 +127,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             subnets: if lb.public { network.public_subnet_ids() } else { network.private_subnet_ids() },
             depends_on: if lb.public { network.internet_routes() } else { Options::new() },
             listener_port: config.listener_port(),
-            tls: config.tls().map(|tls| TlsProps {
-                certificate_arn: tls.certificate_arn,
-                ssl_policy: tls.ssl_policy,
-                redirect_http: tls.redirect_http,
-            }),
+            tls: tls(config),
             idle_timeout_seconds: lb.idle_timeout_seconds,
             access_logs_days: config.observability.access_logs.then_some(config.service.log_retention_days),
             health_check: HealthCheckProps {
@@ -228,9 +225,8 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
         }),
     )?;
 
-    let domain = config.domain();
+    let domain = domain(config);
     let url = alb.url(domain.as_ref().map(|d| d.name));
-    let domain = domain.map(|d| DomainProps { name: d.name, hosted_zone_id: d.hosted_zone_id });
     dns::build(&mut t, &service_scope.child("DNS"), &alb.load_balancer, domain)?;
 
     let dns_name = alb.load_balancer.dns_name();
@@ -247,4 +243,23 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
     let tags = config.tags.iter().fold(Tags::new(), |tags, (key, value)| tags.with(key, value.as_str()));
     t.tag_all(&tags);
     Ok(t)
+}
+
+/// The HTTPS listener's certificate and policy, when the protocol is HTTPS.
+fn tls(config: &ValidConfig) -> Option<TlsProps<'_>> {
+    let lb = &config.load_balancer;
+    match (lb.protocol, &lb.certificate_arn) {
+        (Protocol::Https, Some(certificate_arn)) => Some(TlsProps {
+            certificate_arn,
+            ssl_policy: lb.ssl_policy.as_deref().unwrap_or(DEFAULT_SSL_POLICY),
+            redirect_http: lb.redirects_http(),
+        }),
+        _ => None,
+    }
+}
+
+/// The service's own DNS name and the hosted zone that holds it, when one is configured.
+fn domain(config: &ValidConfig) -> Option<DomainProps<'_>> {
+    let lb = &config.load_balancer;
+    Some(DomainProps { name: lb.domain_name.as_deref()?, hosted_zone_id: lb.hosted_zone_id.as_deref()? })
 }

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use load::{ConfigError, Diagnostic, load, load_str};
-pub use validate::{Domain, NetworkPlan, Tls, ValidConfig, secret_source};
+pub use validate::{NetworkPlan, ValidConfig, secret_source};
 
 // AWS facts the configuration's checks use; re-exported for the library's users.
 pub use crate::aws::{Architecture, DEFAULT_SSL_POLICY, SecretSource};

@@ -99,36 +99,6 @@ impl ValidConfig {
         let lb = &self.config.load_balancer;
         lb.listener_port.unwrap_or(ListenerProtocol::from(lb.protocol).default_port())
     }
-
-    /// The HTTPS listener's certificate and policy, when the protocol is HTTPS.
-    pub fn tls(&self) -> Option<Tls<'_>> {
-        let lb = &self.config.load_balancer;
-        match (lb.protocol, &lb.certificate_arn) {
-            (Protocol::Https, Some(certificate_arn)) => Some(Tls {
-                certificate_arn,
-                ssl_policy: lb.ssl_policy.as_deref().unwrap_or(DEFAULT_SSL_POLICY),
-                redirect_http: lb.redirects_http(),
-            }),
-            _ => None,
-        }
-    }
-
-    /// The service's own DNS name and the hosted zone that holds it, when one is configured.
-    pub fn domain(&self) -> Option<Domain<'_>> {
-        let lb = &self.config.load_balancer;
-        Some(Domain { name: lb.domain_name.as_deref()?, hosted_zone_id: lb.hosted_zone_id.as_deref()? })
-    }
-}
-
-pub struct Tls<'a> {
-    pub certificate_arn: &'a str,
-    pub ssl_policy: &'a str,
-    pub redirect_http: bool,
-}
-
-pub struct Domain<'a> {
-    pub name: &'a str,
-    pub hosted_zone_id: &'a str,
 }
 
 impl Deref for ValidConfig {
