@@ -14,8 +14,9 @@ use crate::constructs::service_scaling::{self, ServiceScalingProps, TaskScaling}
 use crate::constructs::task::{self, SecretProps, TaskProps};
 use crate::constructs::vpc::{Network, NetworkProps, VpcProps};
 use crate::constructs::{cluster, dns};
+use crate::resources::ecs::Cluster;
 use crate::resources::iam::Statement;
-use crate::template::{Options, Output, Scope, Tags, Template, TemplateError};
+use crate::template::{Handle, Options, Output, Scope, Tags, Template, TemplateError};
 
 pub use crate::constructs::drain_hook::DrainerCode;
 
@@ -33,7 +34,8 @@ impl Default for SynthOptions {
     }
 }
 
-/// Builds the template for `config`.
+/// Builds the template for `config`: the network, the cluster and its instances (drained as
+/// configured), the load balancer, the service, and where to reach it.
 pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Template, TemplateError> {
     let mut t = Template::new();
     t.set_description(format!(
@@ -42,7 +44,30 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
     ));
     let stack = Scope::stack(&config.stack_name);
 
-    let network_props = match config.network() {
+    let network = Network::build(&mut t, &stack.child("MyVpc"), &network_props(config))?;
+    let cluster_scope = stack.child("Ec2Cluster");
+    let cluster = cluster::build(&mut t, &cluster_scope, config.observability.container_insights.setting())?;
+    let fleet = add_fleet(&mut t, config, &cluster_scope, &network, &cluster, options.drainer_code)?;
+
+    let service_scope = stack.child("Ec2Service");
+    let alb = add_load_balancer(&mut t, config, &service_scope.child("LB"), &network)?;
+    connections::allow_tcp(
+        &mut t,
+        Peer { scope: &alb.security_group_scope, group: &alb.security_group },
+        Peer { scope: &fleet.capacity.security_group_scope, group: &fleet.capacity.security_group },
+        DYNAMIC_HOST_PORTS,
+        "Load balancer to target",
+    )?;
+    add_service(&mut t, config, &service_scope, &cluster, &fleet, &alb)?;
+    add_addresses(&mut t, config, &stack, &service_scope, &alb)?;
+
+    let tags = config.tags.iter().fold(Tags::new(), |tags, (key, value)| tags.with(key, value.as_str()));
+    t.tag_all(&tags);
+    Ok(t)
+}
+
+fn network_props(config: &ValidConfig) -> NetworkProps<'_> {
+    match config.network() {
         NetworkPlan::Create { cidr, public_subnets, private_subnets, nat_gateways } => NetworkProps::Create(VpcProps {
             cidr: *cidr,
             public_subnets: public_subnets.clone(),
@@ -54,12 +79,27 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             public_subnet_ids: &existing.public_subnet_ids,
             private_subnet_ids: &existing.private_subnet_ids,
         },
-    };
-    let network = Network::build(&mut t, &stack.child("MyVpc"), &network_props)?;
+    }
+}
 
-    let cluster_scope = stack.child("Ec2Cluster");
-    let cluster = cluster::build(&mut t, &cluster_scope, config.observability.container_insights.setting())?;
-    let capacity_scope = cluster_scope.child("DefaultAutoScalingGroup");
+/// The instances and how they are drained.
+struct Fleet {
+    capacity: Capacity,
+    scope: Scope,
+    /// When ECS manages (and drains) the instances.
+    managed: Option<ManagedCapacity>,
+}
+
+/// The Auto Scaling group, with the drain hook or ECS's managed capacity as configured.
+fn add_fleet(
+    t: &mut Template,
+    config: &ValidConfig,
+    cluster_scope: &Scope,
+    network: &Network,
+    cluster: &Handle<Cluster>,
+    drainer_code: DrainerCode,
+) -> Result<Fleet, TemplateError> {
+    let scope = cluster_scope.child("DefaultAutoScalingGroup");
     let cap = &config.capacity;
     let drain_plan = cap.drain_plan();
     let spot = cap.spot.as_ref().map(|spot| SpotProps {
@@ -69,12 +109,12 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
         max_price: spot.max_price,
     });
     let capacity = Capacity::build(
-        &mut t,
-        &capacity_scope,
+        t,
+        &scope,
         CapacityProps {
             vpc_id: network.vpc_id.clone(),
             subnets: network.private_subnet_ids(),
-            cluster: &cluster,
+            cluster,
             instance_type: cap.instance_type.clone(),
             architecture: cap.architecture(),
             machine_image: cap.machine_image.into(),
@@ -92,34 +132,36 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             managed_by_ecs: drain_plan == DrainPlan::Managed,
         },
     )?;
-    let managed_capacity = match drain_plan {
-        DrainPlan::Managed => {
-            Some(ManagedCapacity::build(&mut t, &cluster_scope, &cluster, &capacity.auto_scaling_group)?)
-        }
+    let managed = match drain_plan {
+        DrainPlan::Managed => Some(ManagedCapacity::build(t, cluster_scope, cluster, &capacity.auto_scaling_group)?),
         DrainPlan::Hook { drain_time_seconds, topic_key_arn } => {
-            drain_hook::build(
-                &mut t,
-                &capacity_scope,
-                DrainHookProps {
-                    cluster: &cluster,
-                    auto_scaling_group: &capacity.auto_scaling_group,
-                    drain_time_seconds,
-                    log_retention_days: config.service.log_retention_days,
-                    code: options.drainer_code,
-                    topic_key_arn,
-                },
-            )?;
+            let hook = DrainHookProps {
+                cluster,
+                auto_scaling_group: &capacity.auto_scaling_group,
+                drain_time_seconds,
+                log_retention_days: config.service.log_retention_days,
+                code: drainer_code,
+                topic_key_arn,
+            };
+            drain_hook::build(t, &scope, hook)?;
             None
         }
         DrainPlan::None => None,
     };
+    Ok(Fleet { capacity, scope, managed })
+}
 
-    let service_scope = stack.child("Ec2Service");
+fn add_load_balancer(
+    t: &mut Template,
+    config: &ValidConfig,
+    scope: &Scope,
+    network: &Network,
+) -> Result<AlbWithListener, TemplateError> {
     let lb = &config.load_balancer;
-    let lb_scope = service_scope.child("LB");
-    let alb = AlbWithListener::build(
-        &mut t,
-        &lb_scope,
+    let hc = &lb.health_check;
+    AlbWithListener::build(
+        t,
+        scope,
         LoadBalancerProps {
             vpc_id: network.vpc_id.clone(),
             public: lb.public,
@@ -131,24 +173,27 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             idle_timeout_seconds: lb.idle_timeout_seconds,
             access_logs_days: config.observability.access_logs.then_some(config.service.log_retention_days),
             health_check: HealthCheckProps {
-                path: &lb.health_check.path,
-                interval_seconds: lb.health_check.interval_seconds,
-                timeout_seconds: lb.health_check.timeout_seconds,
-                healthy_threshold: lb.health_check.healthy_threshold,
-                unhealthy_threshold: lb.health_check.unhealthy_threshold,
-                matcher: &lb.health_check.matcher,
+                path: &hc.path,
+                interval_seconds: hc.interval_seconds,
+                timeout_seconds: hc.timeout_seconds,
+                healthy_threshold: hc.healthy_threshold,
+                unhealthy_threshold: hc.unhealthy_threshold,
+                matcher: &hc.matcher,
             },
             deregistration_delay_seconds: lb.deregistration_delay_seconds,
         },
-    )?;
-    connections::allow_tcp(
-        &mut t,
-        Peer { scope: &alb.security_group_scope, group: &alb.security_group },
-        Peer { scope: &capacity.security_group_scope, group: &capacity.security_group },
-        DYNAMIC_HOST_PORTS,
-        "Load balancer to target",
-    )?;
+    )
+}
 
+/// The task definition, the service behind the load balancer, and its scaling.
+fn add_service(
+    t: &mut Template,
+    config: &ValidConfig,
+    scope: &Scope,
+    cluster: &Handle<Cluster>,
+    fleet: &Fleet,
+    alb: &AlbWithListener,
+) -> Result<(), TemplateError> {
     let svc = &config.service;
     let container = &svc.container;
     let image_repositories = config.image_repositories();
@@ -158,8 +203,8 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
         .map(|(name, value_from, source)| SecretProps { name, value_from, source })
         .collect();
     let task = task::build(
-        &mut t,
-        &service_scope.child("TaskDef"),
+        t,
+        &scope.child("TaskDef"),
         TaskProps {
             container_name: &container.name,
             image: &container.image,
@@ -176,16 +221,16 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
         },
     )?;
     // The Docker daemon on the instances ships the containers' logs with the instance's role.
-    let container_logs = capacity.grant(
-        &mut t,
+    let container_logs = fleet.capacity.grant(
+        t,
         "ContainerLogsPolicy",
         vec![Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(task.log_group.arn())],
     )?;
     let service = service::build(
-        &mut t,
-        &service_scope,
+        t,
+        scope,
         ServiceProps {
-            cluster: &cluster,
+            cluster,
             task_definition: &task.definition,
             grants: std::iter::once(&container_logs).chain(&task.startup_grants).collect(),
             target_group: &alb.target_group,
@@ -201,21 +246,22 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
                 enabled: svc.circuit_breaker.enabled,
                 rollback: svc.circuit_breaker.rollback,
             },
-            managed_capacity: managed_capacity.as_ref(),
+            managed_capacity: fleet.managed.as_ref(),
         },
     )?;
+    let cap = &config.capacity;
     service_scaling::build(
-        &mut t,
-        &service_scope.child("Service").child("TaskCount"),
-        &capacity_scope,
+        t,
+        &scope.child("Service").child("TaskCount"),
+        &fleet.scope,
         ServiceScalingProps {
-            cluster: &cluster,
+            cluster,
             service: &service,
             load_balancer: &alb.load_balancer,
             target_group: &alb.target_group,
-            auto_scaling_group: &capacity.auto_scaling_group,
+            auto_scaling_group: &fleet.capacity.auto_scaling_group,
             // ECS scales managed capacity itself.
-            instances_can_scale: cap.max_capacity > cap.min_capacity && managed_capacity.is_none(),
+            instances_can_scale: cap.max_capacity > cap.min_capacity && fleet.managed.is_none(),
         },
         svc.auto_scaling.as_ref().map(|scaling| TaskScaling {
             min: scaling.min,
@@ -223,26 +269,29 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Templat
             cpu_percent: scaling.cpu_target(),
             requests_per_target: scaling.target_requests_per_target,
         }),
-    )?;
+    )
+}
 
+/// The service's own DNS name when one is configured, and the outputs that say where it is.
+fn add_addresses(
+    t: &mut Template,
+    config: &ValidConfig,
+    stack: &Scope,
+    service_scope: &Scope,
+    alb: &AlbWithListener,
+) -> Result<(), TemplateError> {
     let domain = domain(config);
     let url = alb.url(domain.as_ref().map(|d| d.name));
-    dns::build(&mut t, &service_scope.child("DNS"), &alb.load_balancer, domain)?;
-
-    let dns_name = alb.load_balancer.dns_name();
+    dns::build(t, &service_scope.child("DNS"), &alb.load_balancer, domain)?;
     t.add_output(
         service_scope.child("LoadBalancerDNS").logical_id(),
-        Output::new(dns_name).description("The load balancer's DNS name"),
+        Output::new(alb.load_balancer.dns_name()).description("The load balancer's DNS name"),
     )?;
     t.add_output(
         service_scope.child("ServiceURL").logical_id(),
         Output::new(url.clone()).description("The service's URL"),
     )?;
-    t.add_output(stack.child("LoadBalancerDNS").logical_id(), Output::new(url).description("The service's URL"))?;
-
-    let tags = config.tags.iter().fold(Tags::new(), |tags, (key, value)| tags.with(key, value.as_str()));
-    t.tag_all(&tags);
-    Ok(t)
+    t.add_output(stack.child("LoadBalancerDNS").logical_id(), Output::new(url).description("The service's URL"))
 }
 
 /// The HTTPS listener's certificate and policy, when the protocol is HTTPS.
