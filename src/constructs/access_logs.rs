@@ -12,7 +12,7 @@ use crate::resources::s3::{
     Bucket, BucketEncryption, BucketPolicy, LifecycleConfiguration, LifecycleRule, OwnershipControls,
     PublicAccessBlockConfiguration,
 };
-use crate::template::{Handle, Intrinsic, LogicalId, Options, RemovalPolicy, Scope, Template, TemplateError, pseudo};
+use crate::template::{Handle, Intrinsic, Options, RemovalPolicy, Scope, Template, TemplateError, pseudo};
 
 /// The regions that have an ELB log-delivery account, and its ID; the list is closed, since
 /// newer regions use the service principal.
@@ -61,10 +61,10 @@ pub fn build(t: &mut Template, scope: &Scope, retention_days: u32) -> Result<Acc
         .iter()
         .map(|(region, account)| (region.to_string(), IndexMap::from([(ACCOUNT_KEY.to_owned(), account.to_string())])))
         .collect();
-    t.add_mapping(LogicalId::new(ACCOUNTS_MAPPING), accounts)?;
+    t.add_mapping(ACCOUNTS_MAPPING, accounts)?;
     let in_table =
         ELB_ACCOUNTS.iter().map(|(region, _)| Intrinsic::Equals(Box::new(pseudo::region()), region.to_string()));
-    t.add_condition(LogicalId::new(BY_ACCOUNT_CONDITION), Intrinsic::any_of(in_table.collect()))?;
+    t.add_condition(BY_ACCOUNT_CONDITION, Intrinsic::any_of(in_table.collect()))?;
 
     let bucket = t.add_with(
         &scope.child("AccessLogsBucket").child("Resource"),

@@ -325,5 +325,5 @@ fn ecs_agent_statements(cluster: &Handle<Cluster>, spot: bool) -> Vec<Statement>
 /// the logical ID the CDK gives it.
 fn add_image_parameter(t: &mut Template, ssm_parameter: &str) -> Result<LogicalId, TemplateError> {
     let id = make_unique_id(&[format!("SsmParameterValue:{ssm_parameter}:{SSM_IMPORT_MARKER}.Parameter")]);
-    t.add_parameter(LogicalId::new(id), Parameter::new(IMAGE_PARAMETER_TYPE).default_value(ssm_parameter))
+    t.add_parameter(&id, Parameter::new(IMAGE_PARAMETER_TYPE).default_value(ssm_parameter))
 }

@@ -19,9 +19,7 @@ use crate::resources::lambda::{
 use crate::resources::logs::LogGroup;
 use crate::resources::sns::{Subscription, Topic};
 use crate::resources::sqs::{Queue, RedrivePolicy};
-use crate::template::{
-    Handle, Intrinsic, LogicalId, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError, Value,
-};
+use crate::template::{Handle, Intrinsic, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError, Value};
 
 pub const CODE_BUCKET_PARAMETER: &str = "DrainerCodeS3Bucket";
 pub const CODE_KEY_PARAMETER: &str = "DrainerCodeS3Key";
@@ -230,7 +228,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
 }
 
 fn code_parameter(t: &mut Template, name: &str, description: &str) -> Result<Intrinsic, TemplateError> {
-    let id = t.add_parameter(LogicalId::new(name), Parameter::new("String").min_length(1).description(description))?;
+    let id = t.add_parameter(name, Parameter::new("String").min_length(1).description(description))?;
     Ok(Intrinsic::reference(&id))
 }
 

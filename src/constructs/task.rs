@@ -13,7 +13,7 @@ use crate::resources::ecs::{
 use crate::resources::iam::{Policy, Role, Statement};
 use crate::resources::logs::LogGroup;
 use crate::template::{
-    Handle, Intrinsic, LogicalId, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError, Value, pseudo,
+    Handle, Intrinsic, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError, Value, pseudo,
 };
 
 /// The template parameter that holds the image when the configuration asks for one.
@@ -87,7 +87,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
     });
     let image: Value<String> = if props.image_parameter {
         let id = t.add_parameter(
-            LogicalId::new(IMAGE_PARAMETER),
+            IMAGE_PARAMETER,
             Parameter::new("String")
                 .default_value(props.image)
                 .min_length(1)

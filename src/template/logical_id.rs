@@ -62,8 +62,9 @@ impl Scope {
 pub struct LogicalId(String);
 
 impl LogicalId {
-    /// A logical ID chosen by hand rather than derived from a path (parameters, outputs).
-    pub fn new(id: impl Into<String>) -> Self {
+    /// A logical ID chosen by hand rather than derived from a path (parameters, mappings,
+    /// conditions): made only by the template, which checks it is unique and well formed.
+    pub(in crate::template) fn new(id: impl Into<String>) -> Self {
         LogicalId(id.into())
     }
 

@@ -237,9 +237,9 @@ impl Template {
         Ok(Handle { id, kind: PhantomData })
     }
 
-    /// Adds a parameter; its `Ref` is `Intrinsic::reference(&id)`.
-    pub fn add_parameter(&mut self, id: LogicalId, parameter: Parameter) -> Result<LogicalId, TemplateError> {
-        let id = self.claim(id)?;
+    /// Adds a parameter named `name`; its `Ref` is `Intrinsic::reference(&id)` of the ID returned.
+    pub fn add_parameter(&mut self, name: &str, parameter: Parameter) -> Result<LogicalId, TemplateError> {
+        let id = self.claim(LogicalId::new(name))?;
         self.parameters.insert(id.clone(), parameter);
         Ok(id)
     }
@@ -247,15 +247,15 @@ impl Template {
     /// Adds a mapping: top-level key (such as a region), then second-level key, to a value.
     pub fn add_mapping(
         &mut self,
-        id: LogicalId,
+        name: &str,
         mapping: IndexMap<String, IndexMap<String, String>>,
     ) -> Result<(), TemplateError> {
-        insert_new(&mut self.mappings, id, mapping)
+        insert_new(&mut self.mappings, LogicalId::new(name), mapping)
     }
 
     /// Adds a named condition, for `Fn::If`.
-    pub fn add_condition(&mut self, id: LogicalId, condition: Intrinsic) -> Result<(), TemplateError> {
-        insert_new(&mut self.conditions, id, condition)
+    pub fn add_condition(&mut self, name: &str, condition: Intrinsic) -> Result<(), TemplateError> {
+        insert_new(&mut self.conditions, LogicalId::new(name), condition)
     }
 
     pub fn add_output(&mut self, id: LogicalId, output: Output) -> Result<(), TemplateError> {
@@ -429,7 +429,7 @@ mod tests {
     fn a_logical_id_can_be_claimed_once() {
         let mut t = Template::new();
         t.add(&scope("A"), Widget { size: 1.into() }).unwrap();
-        let err = t.add_parameter(LogicalId::new("A"), Parameter::new("String")).unwrap_err();
+        let err = t.add_parameter("A", Parameter::new("String")).unwrap_err();
         assert_eq!(err, TemplateError::DuplicateId(LogicalId::new("A")));
     }
 
