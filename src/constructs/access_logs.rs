@@ -95,7 +95,7 @@ pub fn build(t: &mut Template, scope: &Scope, retention_days: u32) -> Result<Acc
         )})),
         Box::new(serde_json::json!({"Service": LOG_DELIVERY_SERVICE})),
     );
-    let bucket_arn = bucket.sub_att("Arn");
+    let bucket_arn = bucket.arn_sub();
     let logs = Intrinsic::Sub(format!("{bucket_arn}/AWSLogs/${{AWS::AccountId}}/*"));
     let policy = t.add(
         &scope.child("AccessLogsBucket").child("Policy").child("Resource"),

@@ -23,7 +23,7 @@ pub fn build(
         RecordSet {
             alias_target: AliasTarget {
                 // The dualstack name answers both A and AAAA queries, as AWS advises for aliases.
-                dns_name: Intrinsic::Sub(format!("dualstack.{}", load_balancer.sub_att("DNSName"))).into(),
+                dns_name: Intrinsic::Sub(format!("dualstack.{}", load_balancer.dns_name_sub())).into(),
                 evaluate_target_health: false,
                 hosted_zone_id: load_balancer.canonical_hosted_zone_id().into(),
             },

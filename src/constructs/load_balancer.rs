@@ -191,7 +191,7 @@ impl AlbWithListener {
         let port = if self.port == self.protocol.default_port() { String::new() } else { format!(":{}", self.port) };
         match host {
             Some(host) => format!("{scheme}://{host}{port}").into(),
-            None => Intrinsic::Sub(format!("{scheme}://{}{port}", self.load_balancer.sub_att("DNSName"))).into(),
+            None => Intrinsic::Sub(format!("{scheme}://{}{port}", self.load_balancer.dns_name_sub())).into(),
         }
     }
 }

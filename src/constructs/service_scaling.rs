@@ -49,12 +49,8 @@ pub fn build(
         ScalableTarget {
             max_capacity: scaling.max.into(),
             min_capacity: scaling.min.into(),
-            resource_id: Intrinsic::Sub(format!(
-                "service/{}/{}",
-                props.cluster.sub_ref(),
-                props.service.sub_att("Name")
-            ))
-            .into(),
+            resource_id: Intrinsic::Sub(format!("service/{}/{}", props.cluster.sub_ref(), props.service.name_sub()))
+                .into(),
             scalable_dimension: "ecs:service:DesiredCount",
             service_namespace: "ecs",
         },
@@ -80,11 +76,7 @@ pub fn build(
         track("ScaleOnCpu", metric, cpu)?;
     }
     if let Some(requests) = scaling.requests_per_target {
-        let label = format!(
-            "{}/{}",
-            props.load_balancer.sub_att("LoadBalancerFullName"),
-            props.target_group.sub_att("TargetGroupFullName")
-        );
+        let label = format!("{}/{}", props.load_balancer.full_name_sub(), props.target_group.full_name_sub());
         let metric = PredefinedMetric {
             predefined_metric_type: "ALBRequestCountPerTarget",
             resource_label: Some(Intrinsic::Sub(label).into()),

@@ -169,6 +169,13 @@ pub struct Service {
     pub task_definition: Value<String>,
 }
 
+impl Handle<Service> {
+    /// The service's name inside an `Fn::Sub` pattern.
+    pub fn name_sub(&self) -> String {
+        self.sub_att("Name")
+    }
+}
+
 impl Resource for Service {
     const TYPE: &'static str = "AWS::ECS::Service";
 

@@ -62,6 +62,16 @@ impl Handle<LoadBalancer> {
         self.get_att("DNSName")
     }
 
+    /// `dns_name` inside an `Fn::Sub` pattern.
+    pub fn dns_name_sub(&self) -> String {
+        self.sub_att("DNSName")
+    }
+
+    /// `app/NAME/ID`, as CloudWatch's metrics name the load balancer, inside an `Fn::Sub` pattern.
+    pub fn full_name_sub(&self) -> String {
+        self.sub_att("LoadBalancerFullName")
+    }
+
     /// The Route 53 zone of the load balancer's own DNS name, which an alias record must name.
     pub fn canonical_hosted_zone_id(&self) -> Intrinsic {
         self.get_att("CanonicalHostedZoneID")
@@ -169,5 +179,10 @@ impl Resource for TargetGroup {
 impl Handle<TargetGroup> {
     pub fn arn(&self) -> Intrinsic {
         self.reference()
+    }
+
+    /// `targetgroup/NAME/ID`, as CloudWatch's metrics name the group, inside an `Fn::Sub` pattern.
+    pub fn full_name_sub(&self) -> String {
+        self.sub_att("TargetGroupFullName")
     }
 }

@@ -33,6 +33,11 @@ impl Handle<Bucket> {
     pub fn arn(&self) -> Intrinsic {
         self.get_att("Arn")
     }
+
+    /// `arn` inside an `Fn::Sub` pattern.
+    pub fn arn_sub(&self) -> String {
+        self.sub_att("Arn")
+    }
 }
 
 #[derive(Debug, Serialize)]

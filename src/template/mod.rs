@@ -70,7 +70,9 @@ impl<R> Handle<R> {
         format!("${{{}}}", self.id)
     }
 
-    pub fn sub_att(&self, attribute: &str) -> String {
+    /// `Fn::Sub` syntax for one of the resource's attributes. The resource modules name their
+    /// types' attributes (`Handle<LoadBalancer>::dns_name_sub`, ...), so constructs never spell one.
+    pub(crate) fn sub_att(&self, attribute: &str) -> String {
         format!("${{{}.{attribute}}}", self.id)
     }
 }
