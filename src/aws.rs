@@ -74,14 +74,6 @@ impl ListenerProtocol {
         }
     }
 
-    /// As a listener names it.
-    pub fn name(self) -> &'static str {
-        match self {
-            ListenerProtocol::Http => "HTTP",
-            ListenerProtocol::Https => "HTTPS",
-        }
-    }
-
     /// As a URL starts.
     pub fn scheme(self) -> &'static str {
         match self {

@@ -1,7 +1,7 @@
 //! The service's own DNS name: an alias record in the user's Route 53 hosted zone.
 
 use crate::resources::elbv2::LoadBalancer;
-use crate::resources::route53::{AliasTarget, RecordSet};
+use crate::resources::route53::{AliasTarget, RecordSet, RecordType};
 use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
 
 /// The service's own DNS name and the hosted zone that holds it.
@@ -29,7 +29,7 @@ pub fn build(
             },
             hosted_zone_id: domain.hosted_zone_id.to_owned().into(),
             name: domain.name.to_owned().into(),
-            record_type: "A",
+            record_type: RecordType::A,
         },
     )?;
     Ok(())

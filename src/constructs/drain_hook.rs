@@ -14,10 +14,10 @@ use crate::resources::ecs::Cluster;
 use crate::resources::iam::{Role, Statement};
 use crate::resources::lambda::{
     Architecture as LambdaArchitecture, Code, DeadLetterConfig, Environment, EventSourceMapping, Function,
-    LoggingConfig, Permission, RecursiveLoop,
+    FunctionResponseType, LogFormat, LoggingConfig, Permission, RecursiveLoop,
 };
 use crate::resources::logs::LogGroup;
-use crate::resources::sns::{Subscription, Topic};
+use crate::resources::sns::{Subscription, SubscriptionProtocol, Topic};
 use crate::resources::sqs::{Queue, RedrivePolicy};
 use crate::template::{Handle, Intrinsic, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError, Value};
 
@@ -161,7 +161,10 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
                 })),
             }),
             handler: "bootstrap".into(),
-            logging_config: Some(LoggingConfig { log_format: "JSON", log_group: log_group.log_group_name().into() }),
+            logging_config: Some(LoggingConfig {
+                log_format: LogFormat::Json,
+                log_group: log_group.log_group_name().into(),
+            }),
             memory_size: FUNCTION_MEMORY_MIB.into(),
             // The function sends each re-check to the queue that invokes it, carrying the
             // invocation's trace header: Lambda takes that for a runaway loop and stops it after
@@ -188,7 +191,11 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     )?;
     t.add(
         &function_scope.child("Topic").child("Resource"),
-        Subscription { endpoint: function.arn().into(), protocol: "lambda", topic_arn: topic.arn().into() },
+        Subscription {
+            endpoint: function.arn().into(),
+            protocol: SubscriptionProtocol::Lambda,
+            topic_arn: topic.arn().into(),
+        },
     )?;
     t.add(
         &function_scope.child("SqsEventSource").child("Resource"),
@@ -197,7 +204,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
             event_source_arn: rechecks.arn().into(),
             function_name: function.arn().into(),
             // Only the failed re-checks of a batch come back, not the whole batch.
-            function_response_types: vec!["ReportBatchItemFailures"],
+            function_response_types: vec![FunctionResponseType::ReportBatchItemFailures],
             tags: None,
         },
     )?;

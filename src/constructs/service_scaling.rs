@@ -1,7 +1,8 @@
 //! Scaling of the service's task count by target tracking, and of the instances after the tasks.
 
 use crate::resources::applicationautoscaling::{
-    PredefinedMetric, ScalableTarget, ScalingPolicy, TargetTrackingConfiguration,
+    PolicyType, PredefinedMetric, PredefinedMetricType, ScalableDimension, ScalableTarget, ScalingPolicy,
+    ServiceNamespace, TargetTrackingConfiguration,
 };
 use crate::resources::autoscaling::{self, AutoScalingGroup, CustomizedMetric, MetricDimension};
 use crate::resources::ecs::{Cluster, Service};
@@ -51,8 +52,8 @@ pub fn build(
             min_capacity: scaling.min.into(),
             resource_id: Intrinsic::Sub(format!("service/{}/{}", props.cluster.sub_ref(), props.service.name_sub()))
                 .into(),
-            scalable_dimension: "ecs:service:DesiredCount",
-            service_namespace: "ecs",
+            scalable_dimension: ScalableDimension::EcsServiceDesiredCount,
+            service_namespace: ServiceNamespace::Ecs,
         },
     )?;
     let mut track = |name: &str, metric: PredefinedMetric, value: u32| {
@@ -61,7 +62,7 @@ pub fn build(
             &policy_scope.child("Resource"),
             ScalingPolicy {
                 policy_name: policy_scope.unique_id().into(),
-                policy_type: "TargetTrackingScaling",
+                policy_type: PolicyType::TargetTrackingScaling,
                 scaling_target_id: target.target_id().into(),
                 target_tracking_scaling_policy_configuration: TargetTrackingConfiguration {
                     predefined_metric_specification: metric,
@@ -71,14 +72,16 @@ pub fn build(
         )
     };
     if let Some(cpu) = scaling.cpu_percent {
-        let metric =
-            PredefinedMetric { predefined_metric_type: "ECSServiceAverageCPUUtilization", resource_label: None };
+        let metric = PredefinedMetric {
+            predefined_metric_type: PredefinedMetricType::EcsServiceAverageCpuUtilization,
+            resource_label: None,
+        };
         track("ScaleOnCpu", metric, cpu)?;
     }
     if let Some(requests) = scaling.requests_per_target {
         let label = format!("{}/{}", props.load_balancer.full_name_sub(), props.target_group.full_name_sub());
         let metric = PredefinedMetric {
-            predefined_metric_type: "ALBRequestCountPerTarget",
+            predefined_metric_type: PredefinedMetricType::AlbRequestCountPerTarget,
             resource_label: Some(Intrinsic::Sub(label).into()),
         };
         track("ScaleOnRequests", metric, requests)?;
@@ -89,7 +92,7 @@ pub fn build(
             &group_scope.child("ScaleOnMemoryReservation").child("Resource"),
             autoscaling::ScalingPolicy {
                 auto_scaling_group_name: props.auto_scaling_group.group_name().into(),
-                policy_type: "TargetTrackingScaling",
+                policy_type: PolicyType::TargetTrackingScaling,
                 target_tracking_configuration: autoscaling::TargetTrackingConfiguration {
                     customized_metric_specification: CustomizedMetric {
                         dimensions: vec![MetricDimension {

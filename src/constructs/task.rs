@@ -8,7 +8,8 @@ use crate::aws::SecretSource;
 use crate::constructs::add_role_policy;
 use crate::ecr;
 use crate::resources::ecs::{
-    ContainerDefinition, KeyValuePair, LaunchType, LogConfiguration, PortMapping, Secret, TaskDefinition,
+    ContainerDefinition, KeyValuePair, LaunchType, LogConfiguration, LogDriver, PortMapping, Secret, TaskDefinition,
+    TransportProtocol,
 };
 use crate::resources::iam::{Policy, Role, Statement};
 use crate::resources::logs::LogGroup;
@@ -110,7 +111,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
         essential: Some(true.into()),
         image,
         log_configuration: Some(LogConfiguration {
-            log_driver: "awslogs",
+            log_driver: LogDriver::Awslogs,
             options: IndexMap::from([
                 ("awslogs-group", log_group.log_group_name().into()),
                 ("awslogs-stream-prefix", props.log_stream_prefix.into()),
@@ -123,7 +124,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
         port_mappings: Some(vec![PortMapping {
             container_port: props.container_port.into(),
             host_port: 0.into(),
-            protocol: "tcp",
+            protocol: TransportProtocol::Tcp,
         }]),
         secrets,
     };

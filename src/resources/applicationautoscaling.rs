@@ -13,8 +13,37 @@ pub struct ScalableTarget {
     pub max_capacity: Value<u32>,
     pub min_capacity: Value<u32>,
     pub resource_id: Value<String>,
-    pub scalable_dimension: &'static str,
-    pub service_namespace: &'static str,
+    pub scalable_dimension: ScalableDimension,
+    pub service_namespace: ServiceNamespace,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum ScalableDimension {
+    #[serde(rename = "ecs:service:DesiredCount")]
+    EcsServiceDesiredCount,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceNamespace {
+    Ecs,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum PolicyType {
+    TargetTrackingScaling,
+    StepScaling,
+}
+
+/// The metrics target tracking can follow for an ECS service without a custom metric.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum PredefinedMetricType {
+    #[serde(rename = "ECSServiceAverageCPUUtilization")]
+    EcsServiceAverageCpuUtilization,
+    #[serde(rename = "ECSServiceAverageMemoryUtilization")]
+    EcsServiceAverageMemoryUtilization,
+    #[serde(rename = "ALBRequestCountPerTarget")]
+    AlbRequestCountPerTarget,
 }
 
 impl Resource for ScalableTarget {
@@ -31,7 +60,7 @@ impl Handle<ScalableTarget> {
 #[serde(rename_all = "PascalCase")]
 pub struct ScalingPolicy {
     pub policy_name: Value<String>,
-    pub policy_type: &'static str,
+    pub policy_type: PolicyType,
     pub scaling_target_id: Value<String>,
     pub target_tracking_scaling_policy_configuration: TargetTrackingConfiguration,
 }
@@ -51,7 +80,7 @@ pub struct TargetTrackingConfiguration {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PredefinedMetric {
-    pub predefined_metric_type: &'static str,
+    pub predefined_metric_type: PredefinedMetricType,
     /// Which load balancer and target group, for the request-count metric.
     pub resource_label: Option<Value<String>>,
 }

@@ -156,7 +156,7 @@ pub struct ScheduledAction {
 #[serde(rename_all = "PascalCase")]
 pub struct ScalingPolicy {
     pub auto_scaling_group_name: Value<String>,
-    pub policy_type: &'static str,
+    pub policy_type: crate::resources::applicationautoscaling::PolicyType,
     pub target_tracking_configuration: TargetTrackingConfiguration,
 }
 

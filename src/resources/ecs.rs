@@ -40,6 +40,21 @@ impl Handle<Cluster> {
     }
 }
 
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogDriver {
+    Awslogs,
+    Awsfirelens,
+    Splunk,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportProtocol {
+    Tcp,
+    Udp,
+}
+
 /// Where tasks run (a task definition's compatibilities, a service's launch type).
 #[derive(Clone, Copy, Debug, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -134,7 +149,7 @@ pub struct KeyValuePair {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LogConfiguration {
-    pub log_driver: &'static str,
+    pub log_driver: LogDriver,
     pub options: IndexMap<&'static str, Value<String>>,
 }
 
@@ -144,7 +159,7 @@ pub struct PortMapping {
     pub container_port: Value<u32>,
     /// 0 asks ECS for a free port from the instance's ephemeral range (bridge mode).
     pub host_port: Value<u32>,
-    pub protocol: &'static str,
+    pub protocol: TransportProtocol,
 }
 
 #[skip_serializing_none]

@@ -86,7 +86,7 @@ pub struct Listener {
     pub default_actions: Vec<Action>,
     pub load_balancer_arn: Value<String>,
     pub port: Value<u32>,
-    pub protocol: &'static str,
+    pub protocol: Protocol,
     pub ssl_policy: Option<Value<String>>,
     pub tags: Option<Tags>,
 }
@@ -112,12 +112,41 @@ pub struct Action {
     pub redirect_config: Option<RedirectConfig>,
     pub target_group_arn: Option<Value<String>>,
     #[serde(rename = "Type")]
-    pub action_type: &'static str,
+    pub action_type: ActionType,
+}
+
+/// What an Application Load Balancer's listeners and target groups speak.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Protocol {
+    Http,
+    Https,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionType {
+    Forward,
+    Redirect,
+    FixedResponse,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum RedirectStatus {
+    /// Permanent.
+    #[serde(rename = "HTTP_301")]
+    MovedPermanently,
+    #[serde(rename = "HTTP_302")]
+    Found,
 }
 
 impl Action {
     pub fn forward(target_group_arn: impl Into<Value<String>>) -> Self {
-        Action { redirect_config: None, target_group_arn: Some(target_group_arn.into()), action_type: "forward" }
+        Action {
+            redirect_config: None,
+            target_group_arn: Some(target_group_arn.into()),
+            action_type: ActionType::Forward,
+        }
     }
 
     /// A permanent redirect to the same host, path and query over HTTPS on `port`.
@@ -125,11 +154,11 @@ impl Action {
         Action {
             redirect_config: Some(RedirectConfig {
                 port: port.to_string(),
-                protocol: "HTTPS",
-                status_code: "HTTP_301",
+                protocol: Protocol::Https,
+                status_code: RedirectStatus::MovedPermanently,
             }),
             target_group_arn: None,
-            action_type: "redirect",
+            action_type: ActionType::Redirect,
         }
     }
 }
@@ -139,8 +168,8 @@ impl Action {
 #[serde(rename_all = "PascalCase")]
 pub struct RedirectConfig {
     pub port: String,
-    pub protocol: &'static str,
-    pub status_code: &'static str,
+    pub protocol: Protocol,
+    pub status_code: RedirectStatus,
 }
 
 #[skip_serializing_none]
@@ -154,7 +183,7 @@ pub struct TargetGroup {
     pub healthy_threshold_count: Option<Value<u32>>,
     pub matcher: Option<Matcher>,
     pub port: Value<u32>,
-    pub protocol: &'static str,
+    pub protocol: Protocol,
     pub tags: Option<Tags>,
     pub target_group_attributes: Vec<Attribute>,
     pub target_type: TargetType,

@@ -83,7 +83,7 @@ pub struct Environment {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LoggingConfig {
-    pub log_format: &'static str,
+    pub log_format: LogFormat,
     pub log_group: Value<String>,
 }
 
@@ -107,7 +107,7 @@ pub struct EventSourceMapping {
     pub batch_size: Value<u32>,
     pub event_source_arn: Value<String>,
     pub function_name: Value<String>,
-    pub function_response_types: Vec<&'static str>,
+    pub function_response_types: Vec<FunctionResponseType>,
     pub tags: Option<Tags>,
 }
 
@@ -117,4 +117,18 @@ impl Resource for EventSourceMapping {
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
     }
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum LogFormat {
+    #[serde(rename = "JSON")]
+    Json,
+    Text,
+}
+
+/// What an event source mapping lets the function report.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum FunctionResponseType {
+    /// Only the failed messages of a batch come back.
+    ReportBatchItemFailures,
 }

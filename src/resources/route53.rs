@@ -13,7 +13,7 @@ pub struct RecordSet {
     pub hosted_zone_id: Value<String>,
     pub name: Value<String>,
     #[serde(rename = "Type")]
-    pub record_type: &'static str,
+    pub record_type: RecordType,
 }
 
 impl Resource for RecordSet {
@@ -27,4 +27,12 @@ pub struct AliasTarget {
     pub dns_name: Value<String>,
     pub evaluate_target_health: bool,
     pub hosted_zone_id: Value<String>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RecordType {
+    A,
+    Aaaa,
+    Cname,
 }

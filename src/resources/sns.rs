@@ -31,10 +31,20 @@ impl Handle<Topic> {
 #[serde(rename_all = "PascalCase")]
 pub struct Subscription {
     pub endpoint: Value<String>,
-    pub protocol: &'static str,
+    pub protocol: SubscriptionProtocol,
     pub topic_arn: Value<String>,
 }
 
 impl Resource for Subscription {
     const TYPE: &'static str = "AWS::SNS::Subscription";
+}
+
+/// Where a subscription delivers.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubscriptionProtocol {
+    Lambda,
+    Sqs,
+    Https,
+    Email,
 }
