@@ -1,0 +1,277 @@
+//! The rules of the configuration's service: its container, image, secrets, scaling, logs, and the tags.
+
+use super::{MAX_NAME_LEN, PORT, Rules, has_id, is_arn, quoted};
+use crate::aws::{Architecture, SecretSource};
+use crate::config::{Config, Draining};
+use crate::ecr;
+
+const MAX_TASKS_PER_SERVICE: u32 = 5000;
+const MAX_GRACE_PERIOD_SECONDS: u32 = 2_147_483_647;
+/// Docker refuses a container limit below 6 MiB.
+const MIN_CONTAINER_MEMORY_MIB: u32 = 6;
+const MAX_CONTAINER_CPU: u32 = 10240;
+pub(super) const LOG_RETENTION_DAYS: [u32; 22] =
+    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+pub(super) fn check_service(v: &mut Rules, c: &Config) {
+    let svc = &c.service;
+    if let Some(name) = &svc.name {
+        v.name("service.name", name);
+    }
+    if svc.desired_count > MAX_TASKS_PER_SERVICE {
+        v.fail("service.desired_count", svc.desired_count, "must be at most 5000 (ECS's tasks per service)");
+    }
+    if svc.health_check_grace_period_seconds > MAX_GRACE_PERIOD_SECONDS {
+        v.fail(
+            "service.health_check_grace_period_seconds",
+            svc.health_check_grace_period_seconds,
+            "must be at most 2147483647",
+        );
+    }
+    v.range("service.min_healthy_percent", svc.min_healthy_percent, 0..=100, "");
+    if svc.max_healthy_percent < 100 {
+        v.fail("service.max_healthy_percent", svc.max_healthy_percent, "must be at least 100");
+    } else if svc.max_healthy_percent <= svc.min_healthy_percent {
+        v.fail(
+            "service.max_healthy_percent",
+            svc.max_healthy_percent,
+            format!(
+                "must exceed service.min_healthy_percent ({}), or a deployment can neither start nor stop a task",
+                svc.min_healthy_percent
+            ),
+        );
+    }
+    if let Some(scaling) = &svc.auto_scaling {
+        let field = |name: &str| format!("service.auto_scaling.{name}");
+        if scaling.min == 0 {
+            v.fail(&field("min"), 0, "must be at least 1: the service needs a task to answer requests");
+        }
+        if scaling.max > MAX_TASKS_PER_SERVICE {
+            v.fail(&field("max"), scaling.max, "must be at most 5000 (ECS's tasks per service)");
+        } else if scaling.max < scaling.min {
+            v.fail(&field("max"), scaling.max, format!("must be at least service.auto_scaling.min ({})", scaling.min));
+        }
+        if let Some(cpu) = scaling.target_cpu_percent {
+            v.range(&field("target_cpu_percent"), cpu, 10..=90, "");
+        }
+        if let Some(requests) = scaling.target_requests_per_target {
+            v.range(&field("target_requests_per_target"), requests, 1..=1_000_000, "");
+        }
+        if let (Some(cpu), None) = (scaling.cpu_target(), svc.container.cpu) {
+            v.fail_hint(
+                &field("target_cpu_percent"),
+                cpu,
+                "needs service.container.cpu: ECS measures a service's CPU use against what its tasks reserve",
+                "set service.container.cpu (1024 = one vCPU), or scale on target_requests_per_target alone".to_owned(),
+            );
+        }
+    }
+    if !LOG_RETENTION_DAYS.contains(&svc.log_retention_days) {
+        let nearest = LOG_RETENTION_DAYS.iter().min_by_key(|d| d.abs_diff(svc.log_retention_days)).copied();
+        v.fail_hint(
+            "service.log_retention_days",
+            svc.log_retention_days,
+            "is not one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)",
+            format!("the nearest is {}", nearest.unwrap_or(365)),
+        );
+    }
+    check_container(v, c);
+}
+
+pub(super) fn check_container(v: &mut Rules, c: &Config) {
+    let ct = &c.service.container;
+    v.name("service.container.name", &ct.name);
+    if ct.image.is_empty()
+        || ct.image.len() > MAX_NAME_LEN
+        || ct.image.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        v.fail_str(
+            "service.container.image",
+            &ct.image,
+            "must be 1 to 255 characters without spaces, such as nginx:1.27",
+        );
+    }
+    check_image_source(v, c);
+    v.range("service.container.port", ct.port, PORT, "");
+    match (ct.memory_limit_mib, ct.memory_reservation_mib) {
+        (None, None) => v.fail(
+            "service.container.memory_limit_mib",
+            "null",
+            "must be set when service.container.memory_reservation_mib is not: ECS needs one of them on EC2",
+        ),
+        (Some(limit), reservation) => {
+            if limit < MIN_CONTAINER_MEMORY_MIB {
+                v.fail("service.container.memory_limit_mib", limit, "must be at least 6 (Docker's minimum)");
+            }
+            if let Some(reservation) = reservation.filter(|r| *r > limit) {
+                v.fail(
+                    "service.container.memory_reservation_mib",
+                    reservation,
+                    format!("must be at most service.container.memory_limit_mib ({limit})"),
+                );
+            }
+        }
+        (None, Some(reservation)) if reservation < MIN_CONTAINER_MEMORY_MIB => {
+            v.fail("service.container.memory_reservation_mib", reservation, "must be at least 6 (Docker's minimum)");
+        }
+        (None, Some(_)) => {}
+    }
+    if let Some(cpu) = ct.cpu.filter(|cpu| *cpu > MAX_CONTAINER_CPU) {
+        v.fail("service.container.cpu", cpu, "must be at most 10240 (10 vCPUs)");
+    }
+    for name in ct.environment.keys() {
+        check_variable_name(v, "environment", name);
+    }
+    for (name, arn) in &ct.secrets {
+        let field = format!("service.container.secrets.{name}");
+        check_variable_name(v, "secrets", name);
+        if ct.environment.contains_key(name) {
+            v.fail_str(
+                &field,
+                name,
+                "is also in service.container.environment; a variable comes from one or the other",
+            );
+        }
+        match secret_source(arn) {
+            Ok(_) => {}
+            Err(rule) => v.fail_str(&field, arn, rule),
+        }
+    }
+}
+
+/// The built-in sample image: Apache serving one page, built for x86_64 only.
+const SAMPLE_IMAGE: &str = "amazon/amazon-ecs-sample";
+const SAMPLE_IMAGE_PATHS: [&str; 2] = ["/", "/index.html"];
+
+/// Where the image comes from: a private ECR repository must be named so the execution role can
+/// pull from it, and the sample image must be able to run and answer the health check.
+pub(super) fn check_image_source(v: &mut Rules, c: &Config) {
+    let ct = &c.service.container;
+    if ct.image.contains(".dkr.ecr") && ecr::Repository::of_image(&ct.image).is_none() {
+        v.fail_str(
+            "service.container.image",
+            &ct.image,
+            "looks like a private ECR image but is not one: ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME[:TAG], NAME in lowercase",
+        );
+    }
+    let field = "service.container.image_repository";
+    match (&ct.image_repository, ct.image_parameter) {
+        (Some(repository), false) => v.fail_str(
+            field,
+            repository,
+            "is for images deployed through the ContainerImage parameter (service.container.image_parameter: true); a fixed image's repository is read from service.container.image",
+        ),
+        (Some(repository), true) if ecr::Repository::parse(repository).is_none() => v.fail_str(
+            field,
+            repository,
+            "must be a private ECR repository: its name (such as team/shop), its ARN (arn:aws:ecr:REGION:ACCOUNT:repository/NAME) or its URI",
+        ),
+        (Some(_), true) | (None, false) => {}
+        (None, true) => v.warn(
+            "service.container.image_parameter",
+            "true: an image from a private ECR repository deployed through ContainerImage cannot be pulled unless service.container.image_repository names that repository (the task's execution role may pull only from the repositories it knows)",
+        ),
+    }
+    let sample = ct.image == SAMPLE_IMAGE || ct.image == format!("{SAMPLE_IMAGE}:latest");
+    if !sample {
+        return;
+    }
+    let architecture = c.capacity.architecture();
+    // (A malformed instance type has its own rule.)
+    if architecture == Architecture::Arm64 && c.capacity.instance_type.contains('.') {
+        v.fail_hint(
+            "service.container.image",
+            quoted(&ct.image),
+            format!(
+                "has no arm64 build and cannot run on capacity.instance_type {} (Graviton)",
+                c.capacity.instance_type
+            ),
+            "use a multi-architecture image, such as public.ecr.aws/nginx/nginx:stable".to_owned(),
+        );
+    }
+    let path = &c.load_balancer.health_check.path;
+    // (A path that is not a path at all has its own rule.)
+    if path.starts_with('/') && !SAMPLE_IMAGE_PATHS.contains(&path.as_str()) {
+        v.fail_hint(
+            "load_balancer.health_check.path",
+            quoted(path),
+            format!("is not served by {SAMPLE_IMAGE} (it answers only / with 200), so no task would ever be healthy"),
+            "point the health check at a path your own image serves, with service.container.image".to_owned(),
+        );
+    }
+}
+
+/// AWS allows 50 tags per resource; some resources carry a few of their own (`Name`).
+const MAX_USER_TAGS: usize = 45;
+
+pub(super) fn check_tags(v: &mut Rules, c: &Config) {
+    if c.tags.len() > MAX_USER_TAGS {
+        v.fail(
+            "tags",
+            c.tags.len(),
+            "tags are too many: at most 45 (AWS allows 50 per resource, some are the stack's own)",
+        );
+    }
+    let allowed = |s: &str| s.chars().all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c));
+    for (key, value) in &c.tags {
+        let field = format!("tags.{key}");
+        if key.is_empty() || key.chars().count() > 128 || !allowed(key) {
+            v.fail_str(&field, key, "must be a tag key: 1 to 128 letters, digits, spaces and _ . : / = + - @");
+        } else if key.to_ascii_lowercase().starts_with("aws:") {
+            v.fail_str(&field, key, "starts with aws:, which AWS reserves for its own tags");
+        }
+        if value.chars().count() > 256 || !allowed(value) {
+            v.fail_str(&field, value, "must be a tag value: up to 256 letters, digits, spaces and _ . : / = + - @");
+        } else if value.is_empty() && c.capacity.draining == Draining::Managed {
+            // AWS::ECS::CapacityProvider's schema wants tag values of at least one character.
+            v.fail_str(
+                &field,
+                value,
+                "is empty, which CloudFormation refuses on the ECS capacity provider (capacity.draining managed)",
+            );
+        }
+    }
+}
+
+pub(super) fn check_variable_name(v: &mut Rules, map: &str, name: &str) {
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        v.fail_str(
+            &format!("service.container.{map}.{name}"),
+            name,
+            "must be a variable name: letters, digits and underscores, not starting with a digit",
+        );
+    }
+}
+
+/// Secrets Manager appends a hyphen and six random characters to a secret's name in its ARN.
+const SECRET_SUFFIX_LEN: usize = 6;
+
+pub fn secret_source(arn: &str) -> Result<SecretSource, &'static str> {
+    const RULE: &str = "must be the full ARN of an SSM parameter (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets Manager secret (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf)";
+    if is_arn(arn, "ssm", |region, resource| !region.is_empty() && has_id(resource, "parameter/")) {
+        return Ok(SecretSource::SsmParameter(arn.to_owned()));
+    }
+    // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX[:JSON_KEY:VERSION_STAGE:VERSION_ID]
+    let parts: Vec<&str> = arn.split(':').collect();
+    if parts.len() < 7
+        || !is_arn(&parts[..7].join(":"), "secretsmanager", |r, res| !r.is_empty() && res.starts_with("secret:"))
+    {
+        return Err(RULE);
+    }
+    if parts.len() != 7 && parts.len() != 10 {
+        return Err("must end after the secret's name, or add :JSON_KEY:VERSION_STAGE:VERSION_ID (parts may be empty)");
+    }
+    let name = parts[6];
+    let suffix_ok = name.rsplit_once('-').is_some_and(|(base, suffix)| {
+        !base.is_empty() && suffix.len() == SECRET_SUFFIX_LEN && suffix.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    if !suffix_ok {
+        return Err(
+            "names a secret without the six characters Secrets Manager appends (NAME-AbCdEf): give the full ARN, as `aws secretsmanager describe-secret` prints it, so the grant can name exactly it",
+        );
+    }
+    Ok(SecretSource::SecretsManager(parts[..7].join(":")))
+}
