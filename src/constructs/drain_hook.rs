@@ -19,20 +19,10 @@ use crate::resources::lambda::{
 use crate::resources::logs::LogGroup;
 use crate::resources::sns::{Subscription, SubscriptionProtocol, Topic};
 use crate::resources::sqs::{Queue, RedrivePolicy};
-use crate::template::{Handle, Intrinsic, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError, Value};
+use crate::template::{Handle, Intrinsic, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError};
 
 pub const CODE_BUCKET_PARAMETER: &str = "DrainerCodeS3Bucket";
 pub const CODE_KEY_PARAMETER: &str = "DrainerCodeS3Key";
-/// The settings the drainer reads from its environment (drainer/src/settings.rs).
-pub const DRAINER_ENVIRONMENT: [&str; 7] = [
-    "CLUSTER",
-    "RECHECK_QUEUE_URL",
-    "DEAD_LETTER_QUEUE_URL",
-    "DRAIN_BUDGET_SECONDS",
-    "RECHECK_DELAY_SECONDS",
-    "RETRY_DELAY_SECONDS",
-    "CHECK_TIMEOUT_SECONDS",
-];
 const FUNCTION_MEMORY_MIB: u32 = 128;
 /// SQS's longest retention, to give a person time to look at what failed for good.
 const DEAD_LETTER_RETENTION_SECONDS: u32 = 1_209_600;
@@ -147,18 +137,16 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
             code,
             dead_letter_config: Some(DeadLetterConfig { target_arn: dead_letters.arn().into() }),
             environment: Some(Environment {
-                variables: IndexMap::from(DRAINER_ENVIRONMENT.map(|name| {
-                    let value: Value<String> = match name {
-                        "CLUSTER" => props.cluster.cluster_name().into(),
-                        "RECHECK_QUEUE_URL" => rechecks.queue_url().into(),
-                        "DEAD_LETTER_QUEUE_URL" => dead_letters.queue_url().into(),
-                        "DRAIN_BUDGET_SECONDS" => props.drain_time_seconds.to_string().into(),
-                        "RECHECK_DELAY_SECONDS" => timings.recheck_delay_seconds.to_string().into(),
-                        "RETRY_DELAY_SECONDS" => drain_timing::RETRY_DELAY_SECONDS.to_string().into(),
-                        _ => drain_timing::CHECK_TIMEOUT_SECONDS.to_string().into(),
-                    };
-                    (name, value)
-                })),
+                // What the drainer reads (drainer/src/settings.rs).
+                variables: IndexMap::from([
+                    ("CLUSTER", props.cluster.cluster_name().into()),
+                    ("RECHECK_QUEUE_URL", rechecks.queue_url().into()),
+                    ("DEAD_LETTER_QUEUE_URL", dead_letters.queue_url().into()),
+                    ("DRAIN_BUDGET_SECONDS", props.drain_time_seconds.to_string().into()),
+                    ("RECHECK_DELAY_SECONDS", timings.recheck_delay_seconds.to_string().into()),
+                    ("RETRY_DELAY_SECONDS", drain_timing::RETRY_DELAY_SECONDS.to_string().into()),
+                    ("CHECK_TIMEOUT_SECONDS", drain_timing::CHECK_TIMEOUT_SECONDS.to_string().into()),
+                ]),
             }),
             handler: "bootstrap".into(),
             logging_config: Some(LoggingConfig {
