@@ -148,7 +148,7 @@ impl Capacity {
             Options::new().depends_on(&policy),
         )?;
 
-        let sizes = GroupSizes::new(props.min_capacity, props.max_capacity, props.update_style);
+        let (max_size, update_policy) = sized_for_updates(props.min_capacity, props.max_capacity, props.update_style);
         let auto_scaling_group = t.add_with(
             &scope.child("ASG"),
             AutoScalingGroup {
@@ -156,7 +156,7 @@ impl Capacity {
                 capacity_rebalance: props.spot.map(|_| true),
                 desired_capacity: props.desired_capacity.map(|d| d.to_string().into()),
                 launch_template: props.spot.is_none().then(|| launch_template_version(&launch_template)),
-                max_size: sizes.max_size.to_string().into(),
+                max_size: max_size.to_string().into(),
                 min_size: props.min_capacity.to_string().into(),
                 mixed_instances_policy: props
                     .spot
@@ -169,7 +169,7 @@ impl Capacity {
                 }],
                 vpc_zone_identifier: props.subnets,
             },
-            Options::new().update_policy(update_policy(props.update_style, &sizes)),
+            Options::new().update_policy(update_policy),
         )?;
 
         Ok(Capacity {
@@ -193,42 +193,28 @@ impl Capacity {
     }
 }
 
-/// The group's size limits and what an update keeps in service.
-struct GroupSizes {
-    max_size: u32,
-    min_instances_in_service: u32,
-}
-
-impl GroupSizes {
-    /// A rolling update keeps `min_capacity` instances in service, launching a new instance
-    /// before an old one is drained and terminated. CloudFormation requires
-    /// `MinInstancesInService` below the group's `MaxSize` ("UpdatePolicy attribute", CloudFormation
-    /// User Guide), so a group whose minimum is its maximum (one instance, say) gets one instance
-    /// of headroom above it, which only an update uses (nothing else scales such a group).
-    fn new(min_capacity: u32, max_capacity: u32, policy: UpdateStyle) -> GroupSizes {
-        match policy {
-            UpdateStyle::Rolling => {
-                GroupSizes { max_size: max_capacity.max(min_capacity + 1), min_instances_in_service: min_capacity }
-            }
-            UpdateStyle::Replacing => GroupSizes { max_size: max_capacity, min_instances_in_service: 0 },
-        }
-    }
-}
-
-fn update_policy(policy: UpdateStyle, sizes: &GroupSizes) -> UpdatePolicy {
-    let (rolling, replacing) = match policy {
-        // One instance at a time, each drained by the lifecycle hook once its successor runs.
-        UpdateStyle::Rolling => {
-            (Some(RollingUpdate { max_batch_size: 1, min_instances_in_service: sizes.min_instances_in_service }), None)
-        }
-        // A new group; the old one is deleted once the new one exists.
-        UpdateStyle::Replacing => (None, Some(ReplacingUpdate { will_replace: true })),
+/// The group's maximum size and its update policy, decided together. A rolling update keeps
+/// `min_capacity` instances in service, launching a new instance before an old one is drained
+/// and terminated. CloudFormation requires `MinInstancesInService` below the group's `MaxSize`
+/// ("UpdatePolicy attribute", CloudFormation User Guide), so a group whose minimum is its maximum
+/// (one instance, say) gets one instance of headroom above it, which only an update uses (nothing
+/// else scales such a group). A replacing update makes a new group and deletes the old one once
+/// the new one exists.
+fn sized_for_updates(min_capacity: u32, max_capacity: u32, style: UpdateStyle) -> (u32, UpdatePolicy) {
+    let (max_size, rolling, replacing) = match style {
+        UpdateStyle::Rolling => (
+            max_capacity.max(min_capacity + 1),
+            Some(RollingUpdate { max_batch_size: 1, min_instances_in_service: min_capacity }),
+            None,
+        ),
+        UpdateStyle::Replacing => (max_capacity, None, Some(ReplacingUpdate { will_replace: true })),
     };
-    UpdatePolicy {
+    let policy = UpdatePolicy {
         auto_scaling_replacing_update: replacing,
         auto_scaling_rolling_update: rolling,
         auto_scaling_scheduled_action: ScheduledAction { ignore_unmodified_group_size_properties: true },
-    }
+    };
+    (max_size, policy)
 }
 
 fn launch_template_version(launch_template: &Handle<LaunchTemplate>) -> LaunchTemplateSpecification {

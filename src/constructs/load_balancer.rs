@@ -70,10 +70,9 @@ impl AlbWithListener {
         let protocol = if tls.is_some() { ListenerProtocol::Https } else { ListenerProtocol::Http };
         // Where browsers go for http:// addresses.
         let redirect_port = tls.filter(|tls| tls.redirect_http).map(|_| ListenerProtocol::Http.default_port());
-        let open_ports: Vec<u32> = std::iter::once(props.listener_port).chain(redirect_port).collect();
-        let ingress = open_ports
-            .iter()
-            .flat_map(|&port| props.allowed_cidrs.iter().map(move |cidr| allow_from(cidr, port)))
+        let ingress = std::iter::once(props.listener_port)
+            .chain(redirect_port)
+            .flat_map(|port| props.allowed_cidrs.iter().map(move |cidr| allow_from(cidr, port)))
             .collect();
         let security_group = t.add(
             &security_group_scope.child("Resource"),
