@@ -6,10 +6,14 @@
 
 use std::fmt;
 
-/// The processor architecture, from the instance type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+use serde::Serialize;
+
+/// The processor architecture, from the instance type; serialized as Lambda names it too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Architecture {
+    #[serde(rename = "x86_64")]
     X86_64,
+    #[serde(rename = "arm64")]
     Arm64,
 }
 
@@ -59,8 +63,9 @@ impl ImageFamily {
     }
 }
 
-/// An Application Load Balancer listener's protocol.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What an Application Load Balancer's listeners and target groups speak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum ListenerProtocol {
     Http,
     Https,

@@ -7,14 +7,15 @@
 
 use indexmap::IndexMap;
 
+use crate::aws::Architecture;
 use crate::constructs::drain_timing::{self, DrainTimings};
 use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{AutoScalingGroup, LifecycleHook, LifecycleResult, LifecycleTransition};
 use crate::resources::ecs::Cluster;
 use crate::resources::iam::{Role, Statement};
 use crate::resources::lambda::{
-    Architecture as LambdaArchitecture, Code, DeadLetterConfig, Environment, EventSourceMapping, Function,
-    FunctionResponseType, LogFormat, LoggingConfig, Permission, RecursiveLoop,
+    Code, DeadLetterConfig, Environment, EventSourceMapping, Function, FunctionResponseType, LogFormat, LoggingConfig,
+    Permission, RecursiveLoop,
 };
 use crate::resources::logs::LogGroup;
 use crate::resources::sns::{Subscription, SubscriptionProtocol, Topic};
@@ -133,7 +134,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     let function = t.add_with(
         &function_scope.child("Resource"),
         Function {
-            architectures: vec![LambdaArchitecture::X86_64],
+            architectures: vec![Architecture::X86_64],
             code,
             dead_letter_config: Some(DeadLetterConfig { target_arn: dead_letters.arn().into() }),
             environment: Some(Environment {

@@ -5,7 +5,7 @@ use crate::constructs::access_logs;
 use crate::resources::Attribute;
 use crate::resources::ec2::{SecurityGroup, SecurityGroupRule};
 use crate::resources::elbv2::{
-    Action, Certificate, Listener, LoadBalancer, LoadBalancerType, Matcher, Protocol, Scheme, TargetGroup, TargetType,
+    Action, Certificate, Listener, LoadBalancer, LoadBalancerType, Matcher, Scheme, TargetGroup, TargetType,
 };
 use crate::template::{Handle, Intrinsic, List, Options, Scope, Template, TemplateError, Value};
 
@@ -132,7 +132,7 @@ impl AlbWithListener {
                 healthy_threshold_count: Some(hc.healthy_threshold.into()),
                 matcher: Some(Matcher { http_code: hc.matcher.to_owned().into() }),
                 port: TARGET_GROUP_PORT.into(),
-                protocol: Protocol::Http,
+                protocol: ListenerProtocol::Http,
                 tags: None,
                 target_group_attributes: vec![
                     Attribute::new("stickiness.enabled", false),
@@ -151,10 +151,7 @@ impl AlbWithListener {
                 default_actions: vec![Action::forward(target_group.arn())],
                 load_balancer_arn: load_balancer.arn().into(),
                 port: props.listener_port.into(),
-                protocol: match protocol {
-                    ListenerProtocol::Http => Protocol::Http,
-                    ListenerProtocol::Https => Protocol::Https,
-                },
+                protocol,
                 ssl_policy: tls.map(|tls| tls.ssl_policy.to_owned().into()),
                 tags: None,
             },
@@ -167,7 +164,7 @@ impl AlbWithListener {
                     default_actions: vec![Action::redirect_to_https(props.listener_port)],
                     load_balancer_arn: load_balancer.arn().into(),
                     port: port.into(),
-                    protocol: Protocol::Http,
+                    protocol: ListenerProtocol::Http,
                     ssl_policy: None,
                     tags: None,
                 },

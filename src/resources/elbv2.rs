@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_with::skip_serializing_none;
 
 use super::Attribute;
+use crate::aws::ListenerProtocol;
 use crate::template::{Handle, Intrinsic, List, Resource, Tags, Value};
 
 #[skip_serializing_none]
@@ -86,7 +87,7 @@ pub struct Listener {
     pub default_actions: Vec<Action>,
     pub load_balancer_arn: Value<String>,
     pub port: Value<u32>,
-    pub protocol: Protocol,
+    pub protocol: ListenerProtocol,
     pub ssl_policy: Option<Value<String>>,
     pub tags: Option<Tags>,
 }
@@ -113,14 +114,6 @@ pub struct Action {
     pub target_group_arn: Option<Value<String>>,
     #[serde(rename = "Type")]
     pub action_type: ActionType,
-}
-
-/// What an Application Load Balancer's listeners and target groups speak.
-#[derive(Clone, Copy, Debug, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Protocol {
-    Http,
-    Https,
 }
 
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -154,7 +147,7 @@ impl Action {
         Action {
             redirect_config: Some(RedirectConfig {
                 port: port.to_string(),
-                protocol: Protocol::Https,
+                protocol: ListenerProtocol::Https,
                 status_code: RedirectStatus::MovedPermanently,
             }),
             target_group_arn: None,
@@ -168,7 +161,7 @@ impl Action {
 #[serde(rename_all = "PascalCase")]
 pub struct RedirectConfig {
     pub port: String,
-    pub protocol: Protocol,
+    pub protocol: ListenerProtocol,
     pub status_code: RedirectStatus,
 }
 
@@ -183,7 +176,7 @@ pub struct TargetGroup {
     pub healthy_threshold_count: Option<Value<u32>>,
     pub matcher: Option<Matcher>,
     pub port: Value<u32>,
-    pub protocol: Protocol,
+    pub protocol: ListenerProtocol,
     pub tags: Option<Tags>,
     pub target_group_attributes: Vec<Attribute>,
     pub target_type: TargetType,

@@ -4,6 +4,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
+use crate::aws::Architecture;
 use crate::template::{Handle, Intrinsic, Resource, Tags, Value};
 
 #[skip_serializing_none]
@@ -23,14 +24,6 @@ pub struct Function {
     pub runtime: Value<String>,
     pub tags: Option<Tags>,
     pub timeout: Value<u32>,
-}
-
-#[derive(Clone, Copy, Debug, Serialize)]
-pub enum Architecture {
-    #[serde(rename = "x86_64")]
-    X86_64,
-    #[serde(rename = "arm64")]
-    Arm64,
 }
 
 /// Whether Lambda stops a function that invokes itself through SQS, SNS or S3 in a loop.
