@@ -1,5 +1,6 @@
 //! What the template tells the function through its environment.
 
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 pub const CLUSTER: &str = "CLUSTER";
@@ -23,7 +24,7 @@ const DEFAULT_RECHECK_DELAY: Duration = Duration::from_secs(30);
 const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(5);
 const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(4);
 /// A check gets at least a second, at most a minute.
-const CHECK_TIMEOUT_SECONDS_RANGE: (u64, u64) = (1, 60);
+const CHECK_TIMEOUT_SECONDS_RANGE: RangeInclusive<u64> = 1..=60;
 /// SQS's longest message delay.
 const MAX_RECHECK_DELAY_SECONDS: u64 = 900;
 
@@ -58,35 +59,23 @@ impl Settings {
     /// Reads the settings through `var` (the process environment in production).
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
         let required = |name: &'static str| var(name).filter(|v| !v.is_empty()).ok_or(SettingsError::Missing(name));
-        let seconds = |name: &'static str, value: String, max: u64| {
-            value.parse::<u64>().ok().filter(|s| *s <= max).map(Duration::from_secs).ok_or(SettingsError::Invalid {
-                name,
-                value,
-                rule: "must be a whole number of seconds within range",
-            })
+        let seconds =
+            |name: &'static str, value: String, range: RangeInclusive<u64>| {
+                value.parse::<u64>().ok().filter(|s| range.contains(s)).map(Duration::from_secs).ok_or(
+                    SettingsError::Invalid { name, value, rule: "must be a whole number of seconds within range" },
+                )
+            };
+        // A setting the template may leave out, with its default.
+        let optional = |name: &'static str, default: Duration, range: RangeInclusive<u64>| match var(name) {
+            Some(value) => seconds(name, value, range),
+            None => Ok(default),
         };
         let cluster = required(CLUSTER)?;
         let recheck_queue_url = required(RECHECK_QUEUE_URL)?;
-        let drain_budget = seconds(DRAIN_BUDGET_SECONDS, required(DRAIN_BUDGET_SECONDS)?, u64::from(u32::MAX))?;
-        let delay = |name: &'static str, default: Duration| match var(name) {
-            Some(value) => seconds(name, value, MAX_RECHECK_DELAY_SECONDS),
-            None => Ok(default),
-        };
-        let recheck_delay = delay(RECHECK_DELAY_SECONDS, DEFAULT_RECHECK_DELAY)?;
-        let retry_delay = delay(RETRY_DELAY_SECONDS, DEFAULT_RETRY_DELAY)?;
-        let check_timeout = match var(CHECK_TIMEOUT_SECONDS) {
-            Some(value) => {
-                let (min, max) = CHECK_TIMEOUT_SECONDS_RANGE;
-                seconds(CHECK_TIMEOUT_SECONDS, value.clone(), max).and_then(|d| {
-                    if d.as_secs() >= min {
-                        Ok(d)
-                    } else {
-                        Err(SettingsError::Invalid { name: CHECK_TIMEOUT_SECONDS, value, rule: "must be at least 1" })
-                    }
-                })?
-            }
-            None => DEFAULT_CHECK_TIMEOUT,
-        };
+        let drain_budget = seconds(DRAIN_BUDGET_SECONDS, required(DRAIN_BUDGET_SECONDS)?, 0..=u64::from(u32::MAX))?;
+        let recheck_delay = optional(RECHECK_DELAY_SECONDS, DEFAULT_RECHECK_DELAY, 0..=MAX_RECHECK_DELAY_SECONDS)?;
+        let retry_delay = optional(RETRY_DELAY_SECONDS, DEFAULT_RETRY_DELAY, 0..=MAX_RECHECK_DELAY_SECONDS)?;
+        let check_timeout = optional(CHECK_TIMEOUT_SECONDS, DEFAULT_CHECK_TIMEOUT, CHECK_TIMEOUT_SECONDS_RANGE)?;
         let dead_letter_queue_url = var(DEAD_LETTER_QUEUE_URL).filter(|v| !v.is_empty());
         Ok(Settings {
             cluster,
@@ -141,6 +130,12 @@ mod tests {
         bad.push((RECHECK_DELAY_SECONDS, "901"));
         let err = Settings::from_env(env(&bad)).unwrap_err().to_string();
         assert!(err.contains("RECHECK_DELAY_SECONDS is \"901\""), "{err}");
+        for (name, value) in [(CHECK_TIMEOUT_SECONDS, "0"), (CHECK_TIMEOUT_SECONDS, "61"), (RETRY_DELAY_SECONDS, "x")] {
+            let mut bad = COMPLETE.to_vec();
+            bad.push((name, value));
+            let err = Settings::from_env(env(&bad)).unwrap_err().to_string();
+            assert!(err.contains(&format!("{name} is {value:?}")), "{err}");
+        }
     }
 
     #[test]
