@@ -48,7 +48,7 @@ impl Ownership {
     }
 }
 
-pub async fn ownership(s3: &aws_sdk_s3::Client, bucket: &Bucket) -> Result<Ownership> {
+async fn ownership(s3: &aws_sdk_s3::Client, bucket: &Bucket) -> Result<Ownership> {
     let result = s3.head_bucket().bucket(&bucket.name).expected_bucket_owner(&bucket.owner).send().await;
     let status = match &result {
         Ok(_) => Some(200),
@@ -80,18 +80,20 @@ pub fn object_url(asset: &Asset, region: &str) -> String {
     format!("https://{}.s3.{region}.{domain}/{}", asset.bucket, asset.key)
 }
 
-/// Creates the bucket (versioned, encrypted, closed to the public) unless it exists; refuses a
-/// bucket of another account's.
-pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, owned: &Bucket, region: &str) -> Result<bool> {
+/// Checks the bucket is this account's, and when it is missing creates it (versioned, encrypted,
+/// closed to the public) in `create_in`, the region, if given; says whether it created it. A
+/// bucket of another account's is refused.
+pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, owned: &Bucket, create_in: Option<&str>) -> Result<bool> {
     let bucket = owned.name.as_str();
-    match ownership(s3, owned).await? {
-        Ownership::Ours => return Ok(false),
-        Ownership::NotOurs => bail!(
+    let region = match (ownership(s3, owned).await?, create_in) {
+        (Ownership::Ours, _) => return Ok(false),
+        (Ownership::NotOurs, _) => bail!(
             "bucket {bucket} exists but is not this account's ({}): ecs-alb will not put deployment assets there; name a bucket of yours with --asset-bucket",
             owned.owner
         ),
-        Ownership::Missing => {}
-    }
+        (Ownership::Missing, None) => bail!("there is no bucket {bucket}"),
+        (Ownership::Missing, Some(region)) => region,
+    };
     let mut create = s3.create_bucket().bucket(bucket);
     // us-east-1 is the one region that refuses a location constraint.
     if region != "us-east-1" {

@@ -58,14 +58,7 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
                 "stack {stack_name} left as it is; delete it with `ecs-alb destroy` (or deploy with --yes) to try again"
             );
         }
-        let since = events::last_event_id(&cf, &stack_name).await?;
-        cf.delete_stack()
-            .stack_name(&stack_name)
-            .send()
-            .await
-            .map_err(sdk)
-            .context("cannot delete the failed stack")?;
-        events::check(events::follow(&cf, &stack_name, since, 0).await?, "the deletion of the failed stack")?;
+        delete_stack(&aws, &cf, &stack_name).await?;
         eprintln!("{stack_name}: deleted; creating it again");
         status = None;
     }
@@ -193,27 +186,15 @@ impl<'a> AssetBucket<'a> {
             let identity =
                 sts.get_caller_identity().send().await.map_err(sdk).context("cannot tell which AWS account this is")?;
             let owner = identity.account().unwrap_or_default().to_owned();
-            let bucket = match &self.explicit {
-                Some(name) => {
-                    let bucket = assets::Bucket { name: name.clone(), owner };
-                    match assets::ownership(&self.s3, &bucket).await? {
-                        assets::Ownership::Ours => {}
-                        assets::Ownership::Missing => bail!("there is no bucket {name} (--asset-bucket)"),
-                        assets::Ownership::NotOurs => bail!(
-                            "bucket {name} (--asset-bucket) is not this account's ({}): ecs-alb will not put deployment assets there",
-                            bucket.owner
-                        ),
-                    }
-                    bucket
-                }
-                None => {
-                    let bucket = assets::Bucket { name: assets::default_bucket(&owner, &region), owner };
-                    if assets::ensure_bucket(&self.s3, &bucket, &region).await? {
-                        eprintln!("created asset bucket {} (versioned, encrypted, public access blocked)", bucket.name);
-                    }
-                    bucket
-                }
+            // The one named is used as it is; the default one is made when missing.
+            let (name, create_in) = match &self.explicit {
+                Some(name) => (name.clone(), None),
+                None => (assets::default_bucket(&owner, &region), Some(region.as_str())),
             };
+            let bucket = assets::Bucket { name, owner };
+            if assets::ensure_bucket(&self.s3, &bucket, create_in).await? {
+                eprintln!("created asset bucket {} (versioned, encrypted, public access blocked)", bucket.name);
+            }
             self.resolved = Some(bucket);
         }
         Ok(self.resolved.as_ref().expect("resolved above"))
@@ -253,12 +234,24 @@ pub async fn destroy(config_path: Option<&Path>, args: DestroyArgs) -> Result<Ex
         println!("not deleted");
         return Ok(ExitCode::SUCCESS);
     }
-    let autoscaling = aws_sdk_autoscaling::Client::new(&aws);
-    let groups = protection::groups_of(&cf, &stack_name).await?;
+    let status = delete_stack(&aws, &cf, &stack_name).await?;
+    println!("{stack_name}: {status}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Deletes the stack and follows the deletion to its end, lifting scale-in protection from its
+/// groups first and while it runs (ECS protects instances anew while its capacity provider
+/// lives); the final status.
+async fn delete_stack(
+    aws: &aws_config::SdkConfig,
+    cf: &aws_sdk_cloudformation::Client,
+    stack_name: &str,
+) -> Result<String> {
+    let autoscaling = aws_sdk_autoscaling::Client::new(aws);
+    let groups = protection::groups_of(cf, stack_name).await?;
     lift_protection(&autoscaling, &groups).await?;
-    let since = events::last_event_id(&cf, &stack_name).await?;
-    cf.delete_stack().stack_name(&stack_name).send().await.map_err(sdk).context("cannot delete the stack")?;
-    // ECS protects instances anew while its capacity provider lives: keep lifting until the end.
+    let since = events::last_event_id(cf, stack_name).await?;
+    cf.delete_stack().stack_name(stack_name).send().await.map_err(sdk).context("cannot delete the stack")?;
     let keep_lifting = async {
         loop {
             tokio::time::sleep(PROTECTION_RECHECK).await;
@@ -268,12 +261,10 @@ pub async fn destroy(config_path: Option<&Path>, args: DestroyArgs) -> Result<Ex
         }
     };
     let finished = tokio::select! {
-        finished = events::follow(&cf, &stack_name, since, 0) => finished?,
+        finished = events::follow(cf, stack_name, since, 0) => finished?,
         () = keep_lifting => unreachable!("lifting protection never ends by itself"),
     };
-    let status = events::check(finished, "the deletion")?;
-    println!("{stack_name}: {status}");
-    Ok(ExitCode::SUCCESS)
+    events::check(finished, "the deletion")
 }
 
 /// How often `destroy` lifts scale-in protection again while the stack is being deleted.

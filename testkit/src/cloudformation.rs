@@ -51,6 +51,8 @@ impl FailedStackStub {
                         "<StackEvents><member><EventId>last-event</EventId><StackId>{stack_id}</StackId><StackName>{stack}</StackName><LogicalResourceId>{stack}</LogicalResourceId><ResourceType>AWS::CloudFormation::Stack</ResourceType><ResourceStatus>ROLLBACK_COMPLETE</ResourceStatus><Timestamp>2026-11-29T10:05:00Z</Timestamp></member></StackEvents>"
                     ),
                 ),
+                // A stack rolled back after a failed creation holds no resources.
+                ("ListStackResources", false) => success(&action, "<StackResourceSummaries/>"),
                 ("DeleteStack", _) => {
                     state.deleted = true;
                     success(&action, "")
