@@ -263,6 +263,11 @@ pub enum DrainPlan<'a> {
 }
 
 impl CapacityConfig {
+    /// The instances' architecture, which the image and every Spot type must share.
+    pub fn architecture(&self) -> Architecture {
+        Architecture::of_instance_type(&self.instance_type)
+    }
+
     pub fn drain_plan(&self) -> DrainPlan<'_> {
         match (self.draining, self.task_drain_time_seconds) {
             (Draining::Hook, 0) | (Draining::None, _) => DrainPlan::None,
@@ -423,13 +428,6 @@ impl LoadBalancerConfig {
     /// Whether port 80 redirects to HTTPS: with HTTPS, unless turned off.
     pub fn redirects_http(&self) -> bool {
         self.protocol == Protocol::Https && self.redirect_http.unwrap_or(true)
-    }
-}
-
-impl CapacityConfig {
-    /// The instances' architecture, which the image and every Spot type must share.
-    pub fn architecture(&self) -> Architecture {
-        Architecture::of_instance_type(&self.instance_type)
     }
 }
 
@@ -700,8 +698,10 @@ pub fn json_schema() -> schemars::Schema {
 /// Whether `field` (as diagnostics name fields: `capacity.spot.instance_types[0]`,
 /// `tags.team`) is a field of the configuration file.
 pub fn schema_has_field(field: &str) -> bool {
-    let schema = serde_json::to_value(json_schema()).unwrap_or_default();
-    shape::has_field(&schema, field)
+    // Built once: the checks ask for every diagnostic they make.
+    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let schema = SCHEMA.get_or_init(|| serde_json::to_value(json_schema()).unwrap_or_default());
+    shape::has_field(schema, field)
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ impl ValidConfig {
         &self.network
     }
 
-    /// Allowed, but worth a second look (printed by `validate` and `synth`).
+    /// Allowed, but worth a second look (`ecs-alb validate` prints them).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
     }
