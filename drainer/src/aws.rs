@@ -195,17 +195,24 @@ fn whole_seconds(delay: Duration) -> i32 {
     i32::try_from(delay.as_secs()).unwrap_or(i32::MAX)
 }
 
-impl Recheck for RecheckQueue {
-    async fn schedule(&self, message: &str, delay: Duration) -> Result<(), AwsError> {
+impl RecheckQueue {
+    /// Sends `message` to the queue at `url`, delivered after `delay`.
+    async fn send(&self, url: &str, message: &str, delay: Duration) -> Result<(), AwsError> {
         self.client
             .send_message()
-            .queue_url(&self.queue_url)
+            .queue_url(url)
             .message_body(message)
             .delay_seconds(whole_seconds(delay))
             .send()
             .await
             .map(|_| ())
             .map_err(aws_error("SendMessage"))
+    }
+}
+
+impl Recheck for RecheckQueue {
+    async fn schedule(&self, message: &str, delay: Duration) -> Result<(), AwsError> {
+        self.send(&self.queue_url, message, delay).await
     }
 
     async fn retry_after(&self, receipt_handle: &str, delay: Duration) -> Result<(), AwsError> {
@@ -224,13 +231,6 @@ impl Recheck for RecheckQueue {
         let Some(url) = &self.dead_letter_queue_url else {
             return Err(AwsError { operation: "SendMessage", cause: "no dead-letter queue configured".into() });
         };
-        self.client
-            .send_message()
-            .queue_url(url)
-            .message_body(message)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(aws_error("SendMessage"))
+        self.send(url, message, Duration::ZERO).await
     }
 }
