@@ -14,6 +14,7 @@ pub mod diff;
 pub mod docs;
 pub mod ecr;
 pub mod graph;
+pub mod model;
 pub mod pattern;
 pub mod resources;
 pub mod template;

@@ -4,6 +4,7 @@
 //! there, and a test checks that each doc comment's `Default:` line agrees.
 
 mod load;
+mod resolve;
 mod shape;
 mod source_map;
 mod validate;
@@ -13,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use load::{ConfigError, Diagnostic, load, load_str};
-pub use validate::{NetworkPlan, ValidConfig, secret_source};
+pub use validate::{ValidConfig, secret_source};
 
 // AWS facts the configuration's checks use; re-exported for the library's users.
 pub use crate::aws::{Architecture, DEFAULT_SSL_POLICY, SecretSource};

@@ -20,10 +20,9 @@ use crate::template::{
 const SSM_IMPORT_MARKER: &str = "C96584B6-F00A-464E-AD19-53AFF4B05118";
 const IMAGE_PARAMETER_TYPE: &str = "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>";
 
-pub struct CapacityProps<'a> {
-    pub vpc_id: Value<String>,
-    pub subnets: List<String>,
-    pub cluster: &'a Handle<Cluster>,
+/// What the configuration decides about the instances.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CapacityProps {
     pub instance_type: String,
     /// The instance type's, which picks the image's build.
     pub architecture: Architecture,
@@ -37,10 +36,17 @@ pub struct CapacityProps<'a> {
     pub min_capacity: u32,
     pub max_capacity: u32,
     pub desired_capacity: Option<u32>,
-    pub spot: Option<&'a SpotProps>,
+    pub spot: Option<SpotProps>,
     /// ECS manages the group (a capacity provider with managed termination protection), which
     /// requires new instances protected from scale-in.
     pub managed_by_ecs: bool,
+}
+
+/// Where the instances run, and the cluster they join.
+pub struct InstancePlacement<'a> {
+    pub vpc_id: Value<String>,
+    pub subnets: List<String>,
+    pub cluster: &'a Handle<Cluster>,
 }
 
 /// How a deploy that changes the launch template replaces the instances.
@@ -53,6 +59,7 @@ pub enum UpdateStyle {
 }
 
 /// Spot capacity: more instance types, and the on-demand share.
+#[derive(Clone, Debug, PartialEq)]
 pub struct SpotProps {
     /// Besides the primary instance type.
     pub instance_types: Vec<String>,
@@ -68,10 +75,17 @@ pub struct Capacity {
     pub auto_scaling_group: Handle<AutoScalingGroup>,
     instance_role: Handle<Role>,
     instance_role_scope: Scope,
+    /// Whether the group's configured maximum is above its minimum, so scaling can add instances.
+    can_grow: bool,
 }
 
 impl Capacity {
-    pub fn build(t: &mut Template, scope: &Scope, props: CapacityProps<'_>) -> Result<Capacity, TemplateError> {
+    pub fn build(
+        t: &mut Template,
+        scope: &Scope,
+        props: &CapacityProps,
+        placement: InstancePlacement<'_>,
+    ) -> Result<Capacity, TemplateError> {
         let architecture = props.architecture;
         let image_id: Value<String> = match &props.pinned_image_id {
             Some(ami) => ami.clone().into(),
@@ -95,7 +109,7 @@ impl Capacity {
                 }]),
                 security_group_ingress: None,
                 tags: Some(name_tag(scope.node_path())),
-                vpc_id: props.vpc_id.clone(),
+                vpc_id: placement.vpc_id,
             },
         )?;
 
@@ -109,12 +123,12 @@ impl Capacity {
             &role_scope,
             "DefaultPolicy",
             &role,
-            ecs_agent_statements(props.cluster, props.spot.is_some()),
+            ecs_agent_statements(placement.cluster, props.spot.is_some()),
         )?;
         let profile =
             t.add(&scope.child("InstanceProfile"), InstanceProfile { roles: vec![role.role_name().into()] })?;
 
-        let user_data = joins_cluster(props.machine_image, props.cluster, props.spot.is_some());
+        let user_data = joins_cluster(props.machine_image, placement.cluster, props.spot.is_some());
         let launch_template_scope = scope.child("LaunchTemplate");
         let launch_template = t.add_with(
             &launch_template_scope.child("Resource"),
@@ -124,7 +138,7 @@ impl Capacity {
                     iam_instance_profile: Some(IamInstanceProfileSpecification { arn: profile.arn().into() }),
                     image_id,
                     instance_type: props.instance_type.clone().into(),
-                    key_name: props.key_name.map(Into::into),
+                    key_name: props.key_name.clone().map(Into::into),
                     // IMDSv2 only, one hop: the agent (host network) reaches the instance role's
                     // credentials, containers in bridge mode cannot; they use their task role.
                     metadata_options: Some(MetadataOptions {
@@ -153,13 +167,14 @@ impl Capacity {
             &scope.child("ASG"),
             AutoScalingGroup {
                 // Spot: replace an instance at risk before it is taken back, not after.
-                capacity_rebalance: props.spot.map(|_| true),
+                capacity_rebalance: props.spot.as_ref().map(|_| true),
                 desired_capacity: props.desired_capacity.map(|d| d.to_string().into()),
                 launch_template: props.spot.is_none().then(|| launch_template_version(&launch_template)),
                 max_size: max_size.to_string().into(),
                 min_size: props.min_capacity.to_string().into(),
                 mixed_instances_policy: props
                     .spot
+                    .as_ref()
                     .map(|spot| mixed_instances(spot, &props.instance_type, launch_template_version(&launch_template))),
                 new_instances_protected_from_scale_in: props.managed_by_ecs.then_some(true),
                 tags: vec![PropagatedTag {
@@ -167,7 +182,7 @@ impl Capacity {
                     propagate_at_launch: true,
                     value: scope.node_path().into(),
                 }],
-                vpc_zone_identifier: props.subnets,
+                vpc_zone_identifier: placement.subnets,
             },
             Options::new().update_policy(update_policy),
         )?;
@@ -178,7 +193,14 @@ impl Capacity {
             auto_scaling_group,
             instance_role: role,
             instance_role_scope: role_scope,
+            can_grow: props.max_capacity > props.min_capacity,
         })
+    }
+
+    /// Whether scaling can add instances: the configured maximum is above the minimum (the
+    /// headroom a rolling update takes does not count).
+    pub fn can_grow(&self) -> bool {
+        self.can_grow
     }
 
     /// Gives the instances more permissions, as a policy of its own: for grants on resources

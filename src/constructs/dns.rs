@@ -5,9 +5,10 @@ use crate::resources::route53::{AliasTarget, RecordSet, RecordType};
 use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
 
 /// The service's own DNS name and the hosted zone that holds it.
-pub struct DomainProps<'a> {
-    pub name: &'a str,
-    pub hosted_zone_id: &'a str,
+#[derive(Clone, Debug, PartialEq)]
+pub struct DomainProps {
+    pub name: String,
+    pub hosted_zone_id: String,
 }
 
 /// Adds the record when a domain is configured.
@@ -15,7 +16,7 @@ pub fn build(
     t: &mut Template,
     scope: &Scope,
     load_balancer: &Handle<LoadBalancer>,
-    domain: Option<DomainProps<'_>>,
+    domain: Option<&DomainProps>,
 ) -> Result<(), TemplateError> {
     let Some(domain) = domain else { return Ok(()) };
     t.add(
@@ -27,8 +28,8 @@ pub fn build(
                 evaluate_target_health: false,
                 hosted_zone_id: load_balancer.canonical_hosted_zone_id().into(),
             },
-            hosted_zone_id: domain.hosted_zone_id.to_owned().into(),
-            name: domain.name.to_owned().into(),
+            hosted_zone_id: domain.hosted_zone_id.clone().into(),
+            name: domain.name.clone().into(),
             record_type: RecordType::A,
         },
     )?;

@@ -44,15 +44,21 @@ pub enum DrainerCode {
     LocalZip(String),
 }
 
-pub struct DrainHookProps<'a> {
-    pub cluster: &'a Handle<Cluster>,
-    pub auto_scaling_group: &'a Handle<AutoScalingGroup>,
+/// What the configuration decides about the drain path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrainHookProps {
     /// How long an instance may be held: the hook's heartbeat timeout.
     pub drain_time_seconds: u32,
     pub log_retention_days: u32,
-    pub code: DrainerCode,
     /// A customer-managed key for the topic; `None` uses the AWS-managed one.
-    pub topic_key_arn: Option<&'a str>,
+    pub topic_key_arn: Option<String>,
+}
+
+/// The instances the hook holds, the cluster the drainer drains them from, and its code.
+pub struct DrainedGroup<'a> {
+    pub cluster: &'a Handle<Cluster>,
+    pub auto_scaling_group: &'a Handle<AutoScalingGroup>,
+    pub code: DrainerCode,
 }
 
 /// SNS's AWS-managed key: its policy lets any principal of the account use it through SNS, so the
@@ -61,9 +67,14 @@ const AWS_MANAGED_SNS_KEY: &str = "alias/aws/sns";
 
 /// Adds the hook and everything it needs. `scope` is the capacity's: the CDK puts the hook's
 /// constructs beside the group.
-pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Result<(), TemplateError> {
+pub fn build(
+    t: &mut Template,
+    scope: &Scope,
+    props: &DrainHookProps,
+    group: DrainedGroup<'_>,
+) -> Result<(), TemplateError> {
     let tags = name_tag(scope.node_path());
-    let code = match props.code {
+    let code = match group.code {
         DrainerCode::S3Parameters => Code::S3 {
             bucket: code_parameter(t, CODE_BUCKET_PARAMETER, "S3 bucket holding the drainer's bootstrap.zip")?.into(),
             key: code_parameter(t, CODE_KEY_PARAMETER, "S3 key of the drainer's bootstrap.zip")?.into(),
@@ -116,7 +127,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     let topic = t.add(
         &topic_scope.child("Resource"),
         Topic {
-            kms_master_key_id: Some(props.topic_key_arn.unwrap_or(AWS_MANAGED_SNS_KEY).to_owned().into()),
+            kms_master_key_id: Some(props.topic_key_arn.as_deref().unwrap_or(AWS_MANAGED_SNS_KEY).to_owned().into()),
             tags: Some(tags.clone()),
         },
     )?;
@@ -124,8 +135,8 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     let role_scope = function_scope.child("ServiceRole");
     let role = t.add(&role_scope.child("Resource"), Role::for_service("lambda.amazonaws.com").tags(tags.clone()))?;
     let grants = DrainerGrants {
-        cluster: props.cluster,
-        group: props.auto_scaling_group,
+        cluster: group.cluster,
+        group: group.auto_scaling_group,
         log_group: &log_group,
         rechecks: &rechecks,
         dead_letters: &dead_letters,
@@ -140,7 +151,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
             environment: Some(Environment {
                 // What the drainer reads (drainer/src/settings.rs).
                 variables: IndexMap::from([
-                    ("CLUSTER", props.cluster.cluster_name().into()),
+                    ("CLUSTER", group.cluster.cluster_name().into()),
                     ("RECHECK_QUEUE_URL", rechecks.queue_url().into()),
                     ("DEAD_LETTER_QUEUE_URL", dead_letters.queue_url().into()),
                     ("DRAIN_BUDGET_SECONDS", props.drain_time_seconds.to_string().into()),
@@ -202,7 +213,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     let hook_role =
         t.add(&hook_role_scope.child("Resource"), Role::for_service("autoscaling.amazonaws.com").tags(tags))?;
     let mut publish = vec![Statement::allow(["sns:Publish"]).on(topic.arn())];
-    if let Some(key) = props.topic_key_arn {
+    if let Some(key) = props.topic_key_arn.as_deref() {
         // What SNS asks of a publisher to a topic under a customer-managed key.
         publish.push(Statement::allow(["kms:Decrypt", "kms:GenerateDataKey"]).on(key.to_owned()));
     }
@@ -210,7 +221,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: DrainHookProps<'_>) -> Resu
     t.add_with(
         &hook_scope.child("Resource"),
         LifecycleHook {
-            auto_scaling_group_name: props.auto_scaling_group.group_name().into(),
+            auto_scaling_group_name: group.auto_scaling_group.group_name().into(),
             default_result: LifecycleResult::Continue,
             heartbeat_timeout: timings.heartbeat_seconds.into(),
             lifecycle_transition: LifecycleTransition::Terminating,

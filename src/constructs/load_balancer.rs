@@ -13,40 +13,49 @@ use crate::template::{Handle, Intrinsic, List, Options, Scope, Template, Templat
 /// default; keeping it fixed means a new listener port does not replace the group.
 const TARGET_GROUP_PORT: u32 = 80;
 
-pub struct LoadBalancerProps<'a> {
-    pub vpc_id: Value<String>,
+/// What the configuration decides about the load balancer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadBalancerProps {
+    /// Internet-facing, in the public subnets; else internal, in the private ones.
     pub public: bool,
     /// The IPv4 ranges that may connect to the listeners.
     pub allowed_cidrs: Vec<String>,
-    pub subnets: List<String>,
-    /// Resources the load balancer needs in place first (the public subnets' internet routes).
-    pub depends_on: Options,
     pub listener_port: u32,
     /// HTTPS settings; `None` makes a plain HTTP listener.
-    pub tls: Option<TlsProps<'a>>,
+    pub tls: Option<TlsProps>,
     pub idle_timeout_seconds: u32,
     /// Access logs to a bucket of their own, kept this many days; `None` for none.
     pub access_logs_days: Option<u32>,
-    pub health_check: HealthCheckProps<'a>,
+    pub health_check: HealthCheckProps,
     pub deregistration_delay_seconds: u32,
 }
 
+/// Where the load balancer lives.
+pub struct LoadBalancerPlacement {
+    pub vpc_id: Value<String>,
+    pub subnets: List<String>,
+    /// Resources the load balancer needs in place first (the public subnets' internet routes).
+    pub depends_on: Options,
+}
+
 /// The HTTPS listener's certificate and policy, and whether port 80 redirects to it.
-pub struct TlsProps<'a> {
-    pub certificate_arn: &'a str,
-    pub ssl_policy: &'a str,
+#[derive(Clone, Debug, PartialEq)]
+pub struct TlsProps {
+    pub certificate_arn: String,
+    pub ssl_policy: String,
     pub redirect_http: bool,
 }
 
 /// How the target group tells a healthy task from a sick one.
-pub struct HealthCheckProps<'a> {
-    pub path: &'a str,
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthCheckProps {
+    pub path: String,
     pub interval_seconds: u32,
     pub timeout_seconds: u32,
     pub healthy_threshold: u32,
     pub unhealthy_threshold: u32,
     /// HTTP codes, as ELB's matcher takes them.
-    pub matcher: &'a str,
+    pub matcher: String,
 }
 
 pub struct AlbWithListener {
@@ -63,7 +72,8 @@ impl AlbWithListener {
     pub fn build(
         t: &mut Template,
         scope: &Scope,
-        props: LoadBalancerProps<'_>,
+        props: &LoadBalancerProps,
+        placement: LoadBalancerPlacement,
     ) -> Result<AlbWithListener, TemplateError> {
         let security_group_scope = scope.child("SecurityGroup");
         let tls = props.tls.as_ref();
@@ -89,7 +99,7 @@ impl AlbWithListener {
                 }]),
                 security_group_ingress: Some(ingress),
                 tags: None,
-                vpc_id: props.vpc_id.clone(),
+                vpc_id: placement.vpc_id.clone(),
             },
         )?;
 
@@ -99,7 +109,7 @@ impl AlbWithListener {
             Attribute::new("routing.http.drop_invalid_header_fields.enabled", true),
             Attribute::new("idle_timeout.timeout_seconds", props.idle_timeout_seconds),
         ];
-        let mut depends_on = props.depends_on;
+        let mut depends_on = placement.depends_on;
         if let Some(days) = props.access_logs_days {
             let logs = access_logs::build(t, scope, days)?;
             attributes.push(Attribute::new("access_logs.s3.enabled", true));
@@ -112,7 +122,7 @@ impl AlbWithListener {
                 load_balancer_attributes: attributes,
                 scheme: if props.public { Scheme::InternetFacing } else { Scheme::Internal },
                 security_groups: vec![security_group.group_id().into()],
-                subnets: props.subnets,
+                subnets: placement.subnets,
                 tags: None,
                 load_balancer_type: LoadBalancerType::Application,
             },
@@ -125,12 +135,12 @@ impl AlbWithListener {
             &listener_scope.child("ECSGroup").child("Resource"),
             TargetGroup {
                 health_check_interval_seconds: Some(hc.interval_seconds.into()),
-                health_check_path: Some(hc.path.to_owned().into()),
+                health_check_path: Some(hc.path.clone().into()),
                 // Health checks follow each task to its dynamic host port.
                 health_check_port: Some("traffic-port".into()),
                 health_check_timeout_seconds: Some(hc.timeout_seconds.into()),
                 healthy_threshold_count: Some(hc.healthy_threshold.into()),
-                matcher: Some(Matcher { http_code: hc.matcher.to_owned().into() }),
+                matcher: Some(Matcher { http_code: hc.matcher.clone().into() }),
                 port: TARGET_GROUP_PORT.into(),
                 protocol: ListenerProtocol::Http,
                 tags: None,
@@ -140,19 +150,18 @@ impl AlbWithListener {
                 ],
                 target_type: TargetType::Instance,
                 unhealthy_threshold_count: Some(hc.unhealthy_threshold.into()),
-                vpc_id: props.vpc_id.clone(),
+                vpc_id: placement.vpc_id.clone(),
             },
         )?;
         let listener = t.add(
             &listener_scope.child("Resource"),
             Listener {
-                certificates: tls
-                    .map(|tls| vec![Certificate { certificate_arn: tls.certificate_arn.to_owned().into() }]),
+                certificates: tls.map(|tls| vec![Certificate { certificate_arn: tls.certificate_arn.clone().into() }]),
                 default_actions: vec![Action::forward(target_group.arn())],
                 load_balancer_arn: load_balancer.arn().into(),
                 port: props.listener_port.into(),
                 protocol,
-                ssl_policy: tls.map(|tls| tls.ssl_policy.to_owned().into()),
+                ssl_policy: tls.map(|tls| tls.ssl_policy.clone().into()),
                 tags: None,
             },
         )?;

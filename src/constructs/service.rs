@@ -9,40 +9,52 @@ use crate::resources::elbv2::{Listener, TargetGroup};
 use crate::resources::iam::Policy;
 use crate::template::{Handle, Options, Scope, Template, TemplateError};
 
-pub struct ServiceProps<'a> {
-    pub cluster: &'a Handle<Cluster>,
-    pub task_definition: &'a Handle<TaskDefinition>,
-    pub target_group: &'a Handle<TargetGroup>,
-    pub listener: &'a Handle<Listener>,
-    /// Permissions the tasks need in place before they start (their logs, their secrets).
-    pub grants: Vec<&'a Handle<Policy>>,
-    pub container_name: &'a str,
-    pub container_port: u32,
-    pub name: Option<&'a str>,
+/// What the configuration decides about the service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceProps {
+    pub name: Option<String>,
     /// `None` leaves the count to scaling.
     pub desired_count: Option<u32>,
     pub health_check_grace_period_seconds: u32,
     pub min_healthy_percent: u32,
     pub max_healthy_percent: u32,
     pub circuit_breaker: CircuitBreaker,
+}
+
+/// What the service runs, where, and what it registers with.
+pub struct ServiceWiring<'a> {
+    pub cluster: &'a Handle<Cluster>,
+    pub task_definition: &'a Handle<TaskDefinition>,
+    /// The container and port the target group sends requests to.
+    pub container_name: &'a str,
+    pub container_port: u32,
+    pub target_group: &'a Handle<TargetGroup>,
+    pub listener: &'a Handle<Listener>,
+    /// Permissions the tasks need in place before they start (their logs, their secrets).
+    pub grants: Vec<&'a Handle<Policy>>,
     /// ECS-managed capacity to run on, instead of the EC2 launch type.
     pub managed_capacity: Option<&'a ManagedCapacity>,
 }
 
 /// ECS's deployment circuit breaker.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CircuitBreaker {
     pub enabled: bool,
     /// Back to the last deployment that worked when it trips.
     pub rollback: bool,
 }
 
-pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result<Handle<Service>, TemplateError> {
+pub fn build(
+    t: &mut Template,
+    scope: &Scope,
+    props: &ServiceProps,
+    wiring: ServiceWiring<'_>,
+) -> Result<Handle<Service>, TemplateError> {
     t.add_with(
         &scope.child("Service").child("Service"),
         Service {
-            capacity_provider_strategy: props.managed_capacity.map(ManagedCapacity::strategy),
-            cluster: props.cluster.cluster_name().into(),
+            capacity_provider_strategy: wiring.managed_capacity.map(ManagedCapacity::strategy),
+            cluster: wiring.cluster.cluster_name().into(),
             deployment_configuration: DeploymentConfiguration {
                 deployment_circuit_breaker: props.circuit_breaker.enabled.then(|| DeploymentCircuitBreaker {
                     enable: true.into(),
@@ -54,23 +66,23 @@ pub fn build(t: &mut Template, scope: &Scope, props: ServiceProps<'_>) -> Result
             desired_count: props.desired_count.map(Into::into),
             enable_ecs_managed_tags: false.into(),
             health_check_grace_period_seconds: Some(props.health_check_grace_period_seconds.into()),
-            launch_type: props.managed_capacity.is_none().then_some(LaunchType::Ec2),
+            launch_type: wiring.managed_capacity.is_none().then_some(LaunchType::Ec2),
             load_balancers: vec![ServiceLoadBalancer {
-                container_name: props.container_name.into(),
-                container_port: props.container_port.into(),
-                target_group_arn: props.target_group.arn().into(),
+                container_name: wiring.container_name.into(),
+                container_port: wiring.container_port.into(),
+                target_group_arn: wiring.target_group.arn().into(),
             }],
             propagate_tags: None,
             scheduling_strategy: SchedulingStrategy::Replica,
-            service_name: props.name.map(Into::into),
+            service_name: props.name.clone().map(Into::into),
             tags: None,
-            task_definition: props.task_definition.arn().into(),
+            task_definition: wiring.task_definition.arn().into(),
         },
         // ECS rejects a target group that no listener attaches to a load balancer yet.
-        props
+        wiring
             .grants
             .into_iter()
-            .fold(Options::new().depends_on(props.listener), Options::depends_on)
-            .depends_on_all(props.managed_capacity.map(|m| &m.association)),
+            .fold(Options::new().depends_on(wiring.listener), Options::depends_on)
+            .depends_on_all(wiring.managed_capacity.map(|m| &m.association)),
     )
 }

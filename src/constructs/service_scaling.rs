@@ -14,7 +14,7 @@ use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
 const INSTANCE_MEMORY_RESERVATION_TARGET: u32 = 75;
 
 /// The task count's bounds and targets.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TaskScaling {
     pub min: u32,
     pub max: u32,

@@ -20,26 +20,29 @@ use crate::template::{
 /// The template parameter that holds the image when the configuration asks for one.
 pub const IMAGE_PARAMETER: &str = "ContainerImage";
 
-pub struct TaskProps<'a> {
-    pub container_name: &'a str,
-    pub image: &'a str,
+/// What the configuration decides about the task and its container.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskProps {
+    pub container_name: String,
+    pub image: String,
     /// Whether the image is a template parameter (with `image` as its default).
     pub image_parameter: bool,
     pub container_port: u32,
     pub memory_limit_mib: Option<u32>,
     pub memory_reservation_mib: Option<u32>,
     pub cpu: Option<u32>,
-    pub environment: &'a IndexMap<String, String>,
+    pub environment: IndexMap<String, String>,
     /// Variables filled from secrets.
-    pub secrets: &'a [SecretProps],
+    pub secrets: Vec<SecretProps>,
     /// The private ECR repositories the image comes from, which the execution role pulls from.
-    pub image_repositories: &'a [ecr::Repository],
+    pub image_repositories: Vec<ecr::Repository>,
     pub log_retention_days: u32,
     /// Prefix of the container's log streams: the service construct's ID, as in the CDK.
-    pub log_stream_prefix: &'a str,
+    pub log_stream_prefix: &'static str,
 }
 
 /// A variable filled from a secret when the container starts.
+#[derive(Clone, Debug, PartialEq)]
 pub struct SecretProps {
     pub name: String,
     /// As ECS reads it: the ARN, with a JSON key or version when one is asked for.
@@ -58,10 +61,10 @@ pub struct Task {
 }
 
 /// Adds the task definition with its roles and log group.
-pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Task, TemplateError> {
+pub fn build(t: &mut Template, scope: &Scope, props: &TaskProps) -> Result<Task, TemplateError> {
     let task_role = t.add(&scope.child("TaskRole").child("Resource"), Role::for_service("ecs-tasks.amazonaws.com"))?;
     let log_group = t.add_with(
-        &scope.child(props.container_name).child("LogGroup").child("Resource"),
+        &scope.child(&props.container_name).child("LogGroup").child("Resource"),
         LogGroup { retention_in_days: Some(props.log_retention_days.into()), tags: None },
         // The application's logs outlive the stack, as the CDK keeps them.
         Options::new().on_removal(RemovalPolicy::Retain),
@@ -72,8 +75,8 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
         t.add(&execution_role_scope.child("Resource"), Role::for_service("ecs-tasks.amazonaws.com"))?;
     let mut execution_grants =
         vec![Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(log_group.arn())];
-    execution_grants.extend(pull_images(props.image_repositories));
-    execution_grants.extend(read_secrets(props.secrets));
+    execution_grants.extend(pull_images(&props.image_repositories));
+    execution_grants.extend(read_secrets(&props.secrets));
     let execution_policy =
         add_role_policy(t, &execution_role_scope, "DefaultPolicy", &execution_role, execution_grants)?;
     let startup_grants =
@@ -90,13 +93,13 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
         let id = t.add_parameter(
             IMAGE_PARAMETER,
             Parameter::new("String")
-                .default_value(props.image)
+                .default_value(&props.image)
                 .min_length(1)
                 .description("The container's image, as `docker pull` takes it"),
         )?;
         Intrinsic::reference(&id).into()
     } else {
-        props.image.into()
+        props.image.clone().into()
     };
     let secrets = (!props.secrets.is_empty()).then(|| {
         props
@@ -120,7 +123,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: TaskProps<'_>) -> Result<Ta
         }),
         memory: props.memory_limit_mib.map(Into::into),
         memory_reservation: props.memory_reservation_mib.map(Into::into),
-        name: props.container_name.into(),
+        name: props.container_name.clone().into(),
         port_mappings: Some(vec![PortMapping {
             container_port: props.container_port.into(),
             host_port: 0.into(),

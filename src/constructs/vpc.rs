@@ -10,11 +10,15 @@ use crate::template::{Handle, Intrinsic, List, Options, Scope, Tags, Template, T
 
 const ANYWHERE: &str = "0.0.0.0/0";
 
-pub enum NetworkProps<'a> {
+/// The network the stack runs in: a VPC to create, or one that exists.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NetworkProps {
     Create(VpcProps),
-    Existing { vpc_id: &'a str, public_subnet_ids: &'a [String], private_subnet_ids: &'a [String] },
+    Existing { vpc_id: String, public_subnet_ids: Vec<String>, private_subnet_ids: Vec<String> },
 }
 
+/// A VPC to create, its blocks worked out.
+#[derive(Clone, Debug, PartialEq)]
 pub struct VpcProps {
     pub cidr: Ipv4Cidr,
     /// One block per availability zone, in zone order.
@@ -65,13 +69,13 @@ impl SubnetKind {
 }
 
 impl Network {
-    pub fn build(t: &mut Template, scope: &Scope, props: &NetworkProps<'_>) -> Result<Network, TemplateError> {
+    pub fn build(t: &mut Template, scope: &Scope, props: &NetworkProps) -> Result<Network, TemplateError> {
         match props {
             NetworkProps::Create(props) => Network::create(t, scope, props),
             NetworkProps::Existing { vpc_id, public_subnet_ids, private_subnet_ids } => {
                 let ids = |ids: &[String]| ids.iter().map(|id| id.clone().into()).collect();
                 Ok(Network {
-                    vpc_id: vpc_id.to_string().into(),
+                    vpc_id: vpc_id.clone().into(),
                     public_subnet_ids: ids(public_subnet_ids),
                     private_subnet_ids: ids(private_subnet_ids),
                     internet_routes: Vec::new(),

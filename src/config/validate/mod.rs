@@ -2,10 +2,9 @@
 
 use std::ops::{Deref, RangeInclusive};
 
-use super::{Config, Diagnostic, ExistingVpcConfig};
-use crate::aws::{ANYWHERE_IPV4, ListenerProtocol, SecretSource};
-use crate::cidr::Ipv4Cidr;
-use crate::ecr;
+use super::{Config, Diagnostic};
+use crate::constructs::vpc::NetworkProps;
+use crate::model::Model;
 
 mod capacity;
 mod load_balancer;
@@ -24,78 +23,24 @@ const MAX_NAME_LEN: usize = 255;
 const MAX_STACK_NAME_LEN: usize = 128;
 const IDLE_TIMEOUT_SECONDS: RangeInclusive<u32> = 1..=4000;
 
-/// A configuration that has passed every rule, with the values its defaults leave open resolved.
+/// A configuration that has passed every rule, and the stack it resolves to.
 #[derive(Clone, Debug)]
 pub struct ValidConfig {
     config: Config,
-    network: NetworkPlan,
+    model: Model,
     /// What is allowed but will likely need the user's attention, located like errors.
     pub(super) warnings: Vec<Diagnostic>,
 }
 
-/// The network the stack runs in.
-#[derive(Clone, Debug, PartialEq)]
-pub enum NetworkPlan {
-    /// A VPC to create, its blocks worked out.
-    Create {
-        cidr: Ipv4Cidr,
-        /// One block per availability zone.
-        public_subnets: Vec<Ipv4Cidr>,
-        /// One block per zone, or none when no NAT gateway gives private subnets a way out.
-        private_subnets: Vec<Ipv4Cidr>,
-        nat_gateways: u32,
-    },
-    Existing(ExistingVpcConfig),
-}
-
 impl ValidConfig {
-    pub fn network(&self) -> &NetworkPlan {
-        &self.network
+    /// What to build: every value the file leaves open decided.
+    pub fn model(&self) -> &Model {
+        &self.model
     }
 
     /// Allowed, but worth a second look (`ecs-alb validate` prints them).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
-    }
-
-    /// The IPv4 ranges that may connect to the load balancer: those configured, else anyone for
-    /// an internet-facing one and the VPC's range for an internal one (validation requires them
-    /// for an internal one in an existing VPC).
-    pub fn allowed_cidrs(&self) -> Vec<String> {
-        let lb = &self.config.load_balancer;
-        match (&lb.allowed_cidrs, &self.network) {
-            (Some(cidrs), _) => cidrs.clone(),
-            // Who may reach an internet-facing load balancer unless told otherwise.
-            (None, _) if lb.public => vec![ANYWHERE_IPV4.to_owned()],
-            (None, NetworkPlan::Create { cidr, .. }) => vec![cidr.to_string()],
-            (None, NetworkPlan::Existing(_)) => Vec::new(),
-        }
-    }
-
-    /// The variables filled from secrets: name, the ARN as ECS reads it, and what to grant.
-    pub fn secrets(&self) -> Vec<(String, String, SecretSource)> {
-        // Validation refused any ARN that is not a secret's, so none is left out here.
-        let container = &self.config.service.container;
-        let parsed = container.secrets.iter().filter_map(|(name, arn)| Some((name, arn, secret_source(arn).ok()?)));
-        parsed.map(|(name, arn, source)| (name.clone(), arn.clone(), source)).collect()
-    }
-
-    /// The private ECR repositories the task's images come from: the fixed image's, and the one
-    /// named for images deployed through the image parameter. Empty when the images are public.
-    pub fn image_repositories(&self) -> Vec<ecr::Repository> {
-        let container = &self.config.service.container;
-        let mut repositories: Vec<ecr::Repository> = ecr::Repository::of_image(&container.image)
-            .into_iter()
-            .chain(container.image_repository.as_deref().and_then(ecr::Repository::parse))
-            .collect();
-        repositories.sort();
-        repositories.dedup();
-        repositories
-    }
-
-    pub fn listener_port(&self) -> u32 {
-        let lb = &self.config.load_balancer;
-        lb.listener_port.unwrap_or(ListenerProtocol::from(lb.protocol).default_port())
     }
 }
 
@@ -132,7 +77,11 @@ impl Config {
         let network = match &c.vpc.existing {
             Some(existing) => {
                 check_existing_vpc(&mut v, c, existing);
-                Some(NetworkPlan::Existing(existing.clone()))
+                Some(NetworkProps::Existing {
+                    vpc_id: existing.vpc_id.clone(),
+                    public_subnet_ids: existing.public_subnet_ids.clone(),
+                    private_subnet_ids: existing.private_subnet_ids.clone(),
+                })
             }
             None => check_new_vpc(&mut v, c),
         };
@@ -155,7 +104,10 @@ impl Config {
         check_tags(&mut v, c);
 
         match (v.diagnostics.is_empty(), network) {
-            (true, Some(network)) => Ok(ValidConfig { config: self, network, warnings: v.warnings }),
+            (true, Some(network)) => {
+                let model = super::resolve::resolve(&self, network);
+                Ok(ValidConfig { config: self, model, warnings: v.warnings })
+            }
             _ => Err(v.diagnostics),
         }
     }
@@ -385,13 +337,11 @@ mod tests {
     #[test]
     fn the_defaults_are_valid() {
         let valid = Config::default().validate().unwrap();
-        let NetworkPlan::Create { cidr, public_subnets, private_subnets, nat_gateways } = valid.network() else {
-            panic!("the default creates its VPC")
-        };
-        assert_eq!(*nat_gateways, 2);
-        assert_eq!(public_subnets.len(), 2);
-        assert_eq!(private_subnets[1].to_string(), "10.0.192.0/18");
-        assert_eq!(cidr.to_string(), "10.0.0.0/16");
+        let NetworkProps::Create(vpc) = &valid.model().network else { panic!("the default creates its VPC") };
+        assert_eq!(vpc.nat_gateways, 2);
+        assert_eq!(vpc.public_subnets.len(), 2);
+        assert_eq!(vpc.private_subnets[1].to_string(), "10.0.192.0/18");
+        assert_eq!(vpc.cidr.to_string(), "10.0.0.0/16");
     }
 
     #[test]
@@ -879,8 +829,8 @@ mod tests {
         c.vpc.nat_gateways = Some(0);
         c.vpc.cidr = "10.0.0.0/27".into();
         let valid = c.validate().unwrap();
-        let NetworkPlan::Create { public_subnets, private_subnets, .. } = valid.network() else { panic!() };
-        assert_eq!(public_subnets.len(), 2);
-        assert!(private_subnets.is_empty());
+        let NetworkProps::Create(vpc) = &valid.model().network else { panic!("a VPC to create") };
+        assert_eq!(vpc.public_subnets.len(), 2);
+        assert!(vpc.private_subnets.is_empty());
     }
 }

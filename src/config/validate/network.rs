@@ -2,9 +2,10 @@
 
 use std::ops::RangeInclusive;
 
-use super::{NetworkPlan, Rules, has_aws_id, quoted};
+use super::{Rules, has_aws_id, quoted};
 use crate::cidr::{CidrError, Ipv4Cidr};
 use crate::config::{Config, ExistingVpcConfig, VpcConfig};
+use crate::constructs::vpc::{NetworkProps, VpcProps};
 
 pub(super) const MAX_AZS: RangeInclusive<u32> = 2..=6;
 /// AWS's smallest subnet.
@@ -15,7 +16,7 @@ pub(super) fn subnet_count(azs: u32, nat_gateways: u32) -> u32 {
     if nat_gateways == 0 { azs } else { 2 * azs }
 }
 
-pub(super) fn check_new_vpc(v: &mut Rules, c: &Config) -> Option<NetworkPlan> {
+pub(super) fn check_new_vpc(v: &mut Rules, c: &Config) -> Option<NetworkProps> {
     v.range("vpc.max_azs", c.vpc.max_azs, MAX_AZS, "an ALB needs subnets in at least two zones");
     let nat_gateways = c.vpc.nat_gateways.unwrap_or(c.vpc.max_azs);
     if nat_gateways > c.vpc.max_azs {
@@ -24,7 +25,12 @@ pub(super) fn check_new_vpc(v: &mut Rules, c: &Config) -> Option<NetworkPlan> {
     let (cidr, mut blocks) = check_vpc_cidr(v, &c.vpc.cidr, subnet_count(c.vpc.max_azs, nat_gateways))?;
     let azs = (c.vpc.max_azs as usize).min(blocks.len());
     let private_subnets = blocks.split_off(azs);
-    Some(NetworkPlan::Create { cidr, public_subnets: blocks, private_subnets, nat_gateways })
+    Some(NetworkProps::Create(VpcProps {
+        cidr,
+        public_subnets: blocks,
+        private_subnets,
+        nat_gateways: nat_gateways as usize,
+    }))
 }
 
 pub(super) fn check_existing_vpc(v: &mut Rules, c: &Config, existing: &ExistingVpcConfig) {
