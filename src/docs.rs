@@ -40,7 +40,10 @@ fn collect(schema: &Value, def: &Value, path: &str, out: &mut Vec<Section>) {
         }
         fields.push(Field {
             name: name.clone(),
-            type_name: type_name(schema, property),
+            type_name: match range_text(property) {
+                Some(range) => format!("{}, {range}", type_name(schema, property)),
+                None => type_name(schema, property),
+            },
             default: default_text(property),
             description: description_without_default(property["description"].as_str().unwrap_or_default()),
         });
@@ -79,6 +82,17 @@ fn type_name(schema: &Value, property: &Value) -> String {
             format!("{} (optional)", names.join(" | "))
         }
         _ => enum_values(property).unwrap_or_else(|| "any".into()),
+    }
+}
+
+/// The range the schema states for a number (`2 to 6`): the one statement of it, which the
+/// checks read too. An unsigned integer's implied minimum of 0 is not worth a word on its own.
+fn range_text(property: &Value) -> Option<String> {
+    let stated = |key: &str| property[key].as_number().filter(|n| key == "maximum" || n.as_f64() != Some(0.0));
+    match (stated("minimum"), property["maximum"].as_number()) {
+        (_, Some(max)) => Some(format!("{} to {max}", property["minimum"].as_number()?)),
+        (Some(min), None) => Some(format!("at least {min}")),
+        (None, None) => None,
     }
 }
 

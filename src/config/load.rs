@@ -123,21 +123,27 @@ pub fn load_str(text: &str, origin: Option<&str>) -> Result<ValidConfig, ConfigE
             }
             let broken: Vec<String> = shape_errors.iter().map(|(path, _)| path.clone()).collect();
             let rules = rules_broken_by_the_rest(document, &broken).into_iter().map(|d| (d.field.clone(), d));
-            let mut diagnostics = locate(shape_errors.into_iter().chain(rules).collect());
-            // In the order of the file, as an editor lists them.
-            diagnostics.sort_by_key(|d| d.location.map_or((usize::MAX, 0), |l| (l.line, l.column)));
-            return Err(error(diagnostics));
+            let diagnostics = locate(shape_errors.into_iter().chain(rules).collect());
+            return Err(error(in_file_order(diagnostics)));
         }
     };
     let located =
         |diagnostics: Vec<Diagnostic>| locate(diagnostics.into_iter().map(|d| (d.field.clone(), d)).collect());
-    let mut valid =
-        config.validate_as_written(written_fields(&document)).map_err(|diagnostics| error(located(diagnostics)))?;
+    let mut valid = config
+        .validate_as_written(written_fields(&document))
+        .map_err(|diagnostics| error(in_file_order(located(diagnostics))))?;
     // (The source map is built only when there is something to locate.)
     if !valid.warnings.is_empty() {
         valid.warnings = located(std::mem::take(&mut valid.warnings));
     }
     Ok(valid)
+}
+
+/// In the order of the file, as an editor lists them; what has no place in it (a default that
+/// breaks a rule with another field) last, in the order the checks found it.
+fn in_file_order(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics.sort_by_key(|d| d.location.map_or((usize::MAX, 0), |l| (l.line, l.column)));
+    diagnostics
 }
 
 /// The rules the well-formed part of a document breaks, so that a run reports them together with

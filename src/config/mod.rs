@@ -104,10 +104,11 @@ impl ContainerInsights {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct VpcConfig {
-    /// How many availability zones to span, 2 to 6. An ALB needs subnets in at least two; the
+    /// How many availability zones to span. An ALB needs subnets in at least two; the
     /// region must have this many.
     ///
     /// Default: 2
+    #[schemars(range(min = 2, max = 6), extend("x-range-reason" = "an ALB needs subnets in at least two zones"))]
     pub max_azs: u32,
     /// The VPC's IPv4 range, /16 to /28, split evenly into the subnets.
     ///
@@ -196,9 +197,10 @@ pub struct CapacityConfig {
     /// Default: - none.
     pub key_name: Option<String>,
     /// Size of the encrypted gp3 volume the containers live on (the root volume; on Bottlerocket its
-    /// data volume), 30 to 16384 GiB.
+    /// data volume), in GiB.
     ///
     /// Default: 30
+    #[schemars(range(min = 30, max = 16384), extend("x-range-reason" = "the image's own snapshot is 30 GiB"))]
     pub root_volume_gib: u32,
     /// How an instance being taken away gets rid of its tasks first.
     ///
@@ -305,9 +307,10 @@ pub struct SpotConfig {
     ///
     /// Default: 0
     pub on_demand_base_capacity: u32,
-    /// Of the instances above that base, the percentage on demand, 0 to 100.
+    /// Of the instances above that base, the percentage on demand.
     ///
     /// Default: 0
+    #[schemars(range(min = 0, max = 100))]
     pub on_demand_percentage: u32,
     /// The most to pay per instance-hour, in US dollars, such as 0.05.
     ///
@@ -356,9 +359,10 @@ pub struct LoadBalancerConfig {
     ///
     /// Default: HTTP
     pub protocol: Protocol,
-    /// The listener's port, 1 to 65535.
+    /// The listener's port.
     ///
     /// Default: - 80 with HTTP, 443 with HTTPS.
+    #[schemars(range(min = 1, max = 65535))]
     pub listener_port: Option<u32>,
     /// The certificate the HTTPS listener presents: an ACM certificate's ARN (or an IAM server
     /// certificate's). Required with HTTPS, refused with HTTP.
@@ -384,15 +388,17 @@ pub struct LoadBalancerConfig {
     ///
     /// Default: - none.
     pub hosted_zone_id: Option<String>,
-    /// Seconds a connection may stay idle, 1 to 4000.
+    /// Seconds a connection may stay idle.
     ///
     /// Default: 60
+    #[schemars(range(min = 1, max = 4000))]
     pub idle_timeout_seconds: u32,
     pub health_check: HealthCheckConfig,
-    /// Seconds a task's connections may finish after it leaves the target group, 0 to 3600. Every
+    /// Seconds a task's connections may finish after it leaves the target group. Every
     /// deployment and every drain waits this long per task, so it is short; raise it for long requests.
     ///
     /// Default: 30
+    #[schemars(range(min = 0, max = 3600))]
     pub deregistration_delay_seconds: u32,
 }
 
@@ -449,21 +455,25 @@ pub struct HealthCheckConfig {
     ///
     /// Default: /
     pub path: String,
-    /// Seconds between checks, 5 to 300.
+    /// Seconds between checks.
     ///
     /// Default: 30
+    #[schemars(range(min = 5, max = 300))]
     pub interval_seconds: u32,
-    /// Seconds without an answer that fail a check, 2 to 120, less than the interval.
+    /// Seconds without an answer that fail a check, less than the interval.
     ///
     /// Default: 5
+    #[schemars(range(min = 2, max = 120))]
     pub timeout_seconds: u32,
-    /// Consecutive successes that make a task healthy, 2 to 10.
+    /// Consecutive successes that make a task healthy.
     ///
     /// Default: 5
+    #[schemars(range(min = 2, max = 10))]
     pub healthy_threshold: u32,
-    /// Consecutive failures that make a task unhealthy, 2 to 10.
+    /// Consecutive failures that make a task unhealthy.
     ///
     /// Default: 2
+    #[schemars(range(min = 2, max = 10))]
     pub unhealthy_threshold: u32,
     /// HTTP codes that count as healthy: `200`, `200,204` or `200-299`, from 200 to 499.
     ///
@@ -504,6 +514,7 @@ pub struct ServiceConfig {
     /// Lower bound on running tasks during a deployment or a drain, in percent of `desired_count`.
     ///
     /// Default: 50
+    #[schemars(range(min = 0, max = 100))]
     pub min_healthy_percent: u32,
     /// Upper bound on running tasks during a deployment, in percent of `desired_count`.
     ///
@@ -553,13 +564,15 @@ pub struct AutoScalingConfig {
     ///
     /// Default: 4
     pub max: u32,
-    /// Keep the service's average CPU use near this percentage, 10 to 90.
+    /// Keep the service's average CPU use near this percentage.
     ///
     /// Default: - 70 unless `target_requests_per_target` is set.
+    #[schemars(range(min = 10, max = 90))]
     pub target_cpu_percent: Option<u32>,
-    /// Keep the load balancer's requests per task per minute near this, 1 to 1000000.
+    /// Keep the load balancer's requests per task per minute near this.
     ///
     /// Default: - none.
+    #[schemars(range(min = 1, max = 1_000_000))]
     pub target_requests_per_target: Option<u32>,
 }
 
@@ -628,6 +641,7 @@ pub struct ContainerConfig {
     /// The port the container listens on; the instance side is picked by ECS (dynamic host port).
     ///
     /// Default: 80
+    #[schemars(range(min = 1, max = 65535))]
     pub port: u32,
     /// Hard memory limit in MiB (at least 6); the container is killed above it.
     ///
@@ -699,10 +713,14 @@ pub fn json_schema() -> schemars::Schema {
 /// Whether `field` (as diagnostics name fields: `capacity.spot.instance_types[0]`,
 /// `tags.team`) is a field of the configuration file.
 pub fn schema_has_field(field: &str) -> bool {
-    // Built once: the checks ask for every diagnostic they make.
+    shape::has_field(schema_value(), field)
+}
+
+/// The schema as JSON, built once: every validation reads its ranges, and the checks ask it about
+/// every diagnostic they make.
+fn schema_value() -> &'static serde_json::Value {
     static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
-    let schema = SCHEMA.get_or_init(|| serde_json::to_value(json_schema()).unwrap_or_default());
-    shape::has_field(schema, field)
+    SCHEMA.get_or_init(|| serde_json::to_value(json_schema()).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -782,6 +800,54 @@ mod tests {
                 }
                 let description = property["description"].as_str().unwrap_or_default();
                 assert!(description.contains("Default: "), "{field} has no `Default:` line");
+            }
+        }
+    }
+
+    /// The dotted path, minimum and maximum of every field whose schema states a range.
+    fn ranged_fields(schema: &Value, node: &Value, path: &str, out: &mut Vec<(String, Value, Value)>) {
+        let resolve = |n: &Value| -> Value {
+            let n = n["anyOf"].as_array().and_then(|vs| vs.iter().find(|v| v["type"] != "null")).unwrap_or(n);
+            match n["$ref"].as_str() {
+                Some(r) => schema.pointer(r.trim_start_matches('#')).cloned().unwrap_or_default(),
+                None => n.clone(),
+            }
+        };
+        for (name, property) in node["properties"].as_object().into_iter().flatten() {
+            let child = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+            if property["maximum"].is_number() {
+                out.push((child.clone(), property["minimum"].clone(), property["maximum"].clone()));
+            }
+            ranged_fields(schema, &resolve(property), &child, out);
+        }
+    }
+
+    /// Each range is written once, on its field: validation enforces every one the schema states
+    /// (just past either end is refused, naming the field and the range), and no description
+    /// restates one, so the reference's type column (from the schema) is its only statement.
+    #[test]
+    fn each_range_is_stated_once_and_enforced() {
+        let schema = serde_json::to_value(json_schema()).unwrap();
+        let mut fields = Vec::new();
+        ranged_fields(&schema, &schema, "", &mut fields);
+        assert!(fields.len() >= 14, "{fields:?}");
+        for (path, min, max) in fields {
+            let (min, max) = (min.as_u64().unwrap(), max.as_u64().unwrap());
+            let outside = [min.checked_sub(1), Some(max + 1)];
+            for value in outside.into_iter().flatten() {
+                let yaml = path.rsplit('.').fold(value.to_string(), |inner, key| format!("{{{key}: {inner}}}"));
+                let errors = load_str(&yaml, Some("range.yaml")).err().map(|e| e.diagnostics).unwrap_or_default();
+                let rule = format!("{value} must be from {min} to {max}");
+                assert!(
+                    errors.iter().any(|d| d.field == path && d.message.starts_with(&rule) && d.location.is_some()),
+                    "{yaml}: expected `{path}: {rule}` located, got {errors:?}"
+                );
+            }
+            let def_of = |p: &str| p.rsplit_once('.').map(|(_, f)| f.to_owned()).unwrap_or_else(|| p.to_owned());
+            let field = def_of(&path);
+            for def in schema["$defs"].as_object().unwrap().values() {
+                let description = def["properties"][&field]["description"].as_str().unwrap_or_default();
+                assert!(!description.contains(&format!("{min} to {max}")), "{path}'s description restates its range");
             }
         }
     }

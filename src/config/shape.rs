@@ -86,6 +86,70 @@ fn walk(value: &Value, node: &Schema, root: &Schema, path: &str, out: &mut Vec<(
     }
 }
 
+/// A number outside the bounds its field's schema states: the field, the number, and the rule.
+#[derive(Debug, PartialEq)]
+pub struct OutOfRange {
+    pub field: String,
+    pub value: serde_json::Number,
+    pub rule: String,
+}
+
+/// Every number in `config` (a configuration, serialized) outside its field's `minimum` and
+/// `maximum`. The schema is where each range is stated: the check reads it here, editors read it
+/// from `ecs-alb schema`, and the reference (`ecs-alb docs`) prints it.
+pub fn out_of_range(config: &Schema, schema: &Schema) -> Vec<OutOfRange> {
+    let mut out = Vec::new();
+    walk_numbers(config, schema, schema, "", &mut out);
+    out
+}
+
+fn walk_numbers(value: &Schema, node: &Schema, root: &Schema, path: &str, out: &mut Vec<OutOfRange>) {
+    let node = without_null(resolve(node, root), root);
+    match value {
+        Schema::Object(fields) => {
+            for (name, child) in fields {
+                let child_path = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                if let Some(child_schema) = field_of(node, name, root) {
+                    walk_numbers(child, child_schema, root, &child_path, out);
+                }
+            }
+        }
+        Schema::Array(items) => {
+            if let Some(item_schema) = list_items(node, root) {
+                for (i, item) in items.iter().enumerate() {
+                    walk_numbers(item, item_schema, root, &format!("{path}[{i}]"), out);
+                }
+            }
+        }
+        Schema::Number(number) => {
+            if let Some(rule) = range_rule(node, number.as_f64().unwrap_or_default()) {
+                out.push(OutOfRange { field: path.to_owned(), value: number.clone(), rule });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The rule `value` breaks, if any, of those `node` states.
+fn range_rule(node: &Schema, value: f64) -> Option<String> {
+    let (minimum, maximum) = (&node["minimum"], &node["maximum"]);
+    let below = minimum.as_f64().is_some_and(|min| value < min);
+    let above = maximum.as_f64().is_some_and(|max| value > max);
+    if !(below || above) {
+        return None;
+    }
+    let rule = match (minimum.is_number(), maximum.is_number()) {
+        (true, true) => format!("must be from {minimum} to {maximum}"),
+        (true, false) => format!("must be at least {minimum}"),
+        _ => format!("must be at most {maximum}"),
+    };
+    // Why the range is what it is, when the number alone would puzzle (`x-range-reason`).
+    Some(match node["x-range-reason"].as_str() {
+        Some(reason) => format!("{rule} ({reason})"),
+        None => rule,
+    })
+}
+
 /// Whether the dotted `path` (with `[i]` for list items, any key for a map's entries) names a
 /// field of the configuration `schema` describes: so a diagnostic can never point at a field
 /// that does not exist. The empty path is the document itself.

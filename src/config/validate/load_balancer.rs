@@ -1,15 +1,12 @@
 //! The rules of the configuration's load balancer: listeners, TLS, allowed ranges, DNS name, health check.
 
-use super::{PORT, Rules, has_id, is_arn, quoted};
+use super::{Rules, has_id, is_arn, quoted};
 use crate::aws::{DEFAULT_SSL_POLICY, ListenerProtocol};
 use crate::cidr::{CidrError, Ipv4Cidr};
 use crate::config::{Config, Protocol};
 
 pub(super) fn check_listener(v: &mut Rules, c: &Config) {
     let lb = &c.load_balancer;
-    if let Some(port) = lb.listener_port {
-        v.range("load_balancer.listener_port", port, PORT, "");
-    }
     let https_only = "is only for HTTPS; set load_balancer.protocol: HTTPS or leave it out";
     match lb.protocol {
         Protocol::Http => {
@@ -163,8 +160,6 @@ pub(super) fn check_health_check(v: &mut Rules, c: &Config) {
             "must start with / and hold no spaces, at most 1024 characters",
         );
     }
-    v.range("load_balancer.health_check.interval_seconds", hc.interval_seconds, 5..=300, "");
-    v.range("load_balancer.health_check.timeout_seconds", hc.timeout_seconds, 2..=120, "");
     if hc.timeout_seconds >= hc.interval_seconds {
         v.fail(
             "load_balancer.health_check.timeout_seconds",
@@ -172,8 +167,6 @@ pub(super) fn check_health_check(v: &mut Rules, c: &Config) {
             format!("must be less than load_balancer.health_check.interval_seconds ({})", hc.interval_seconds),
         );
     }
-    v.range("load_balancer.health_check.healthy_threshold", hc.healthy_threshold, 2..=10, "");
-    v.range("load_balancer.health_check.unhealthy_threshold", hc.unhealthy_threshold, 2..=10, "");
     let code_ok = |code: &str| code.len() == 3 && code.parse::<u16>().is_ok_and(|c| (200..=499).contains(&c));
     let part_ok = |part: &str| match part.split_once('-') {
         Some((from, to)) => code_ok(from) && code_ok(to) && from <= to,

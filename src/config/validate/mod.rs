@@ -1,6 +1,6 @@
 //! The rules a configuration must follow, checked all at once so every mistake is reported in one run.
 
-use std::ops::{Deref, RangeInclusive};
+use std::ops::Deref;
 
 use super::{Config, Diagnostic};
 use crate::constructs::vpc::NetworkProps;
@@ -18,10 +18,8 @@ pub use service::secret_source;
 use service::{check_service, check_tags};
 
 /// Limits more than one section's rules share.
-const PORT: RangeInclusive<u32> = 1..=65535;
 const MAX_NAME_LEN: usize = 255;
 const MAX_STACK_NAME_LEN: usize = 128;
-const IDLE_TIMEOUT_SECONDS: RangeInclusive<u32> = 1..=4000;
 
 /// A configuration that has passed every rule, and the stack it resolves to.
 #[derive(Clone, Debug)]
@@ -53,7 +51,8 @@ impl Deref for ValidConfig {
 }
 
 impl Config {
-    /// Checks every rule; on failure returns one diagnostic per broken rule, in field order. A
+    /// Checks every rule; on failure returns one diagnostic per broken rule, ranges first (read from
+    /// the schema), then section by section (a file's are put in file order when loaded). A
     /// field counts as set when it differs from its default (a configuration built in code does
     /// not say what was written); `validate_as_written` knows better.
     pub fn validate(self) -> Result<ValidConfig, Vec<Diagnostic>> {
@@ -71,6 +70,7 @@ impl Config {
 
     fn validate_with(self, mut v: Rules) -> Result<ValidConfig, Vec<Diagnostic>> {
         let c = &self;
+        check_ranges(&mut v, c);
 
         check_stack_name(&mut v, &c.stack_name);
 
@@ -91,14 +91,7 @@ impl Config {
         check_listener(&mut v, c);
         check_allowed_cidrs(&mut v, c);
         check_domain(&mut v, c);
-        v.range("load_balancer.idle_timeout_seconds", c.load_balancer.idle_timeout_seconds, IDLE_TIMEOUT_SECONDS, "");
         check_health_check(&mut v, c);
-        v.range(
-            "load_balancer.deregistration_delay_seconds",
-            c.load_balancer.deregistration_delay_seconds,
-            0..=3600,
-            "",
-        );
 
         check_service(&mut v, c);
         check_tags(&mut v, c);
@@ -202,13 +195,6 @@ impl Rules {
         }
     }
 
-    fn range(&mut self, field: &str, value: u32, range: RangeInclusive<u32>, why: &str) {
-        if !range.contains(&value) {
-            let why = if why.is_empty() { String::new() } else { format!(" ({why})") };
-            self.fail(field, value, format!("must be from {} to {}{why}", range.start(), range.end()));
-        }
-    }
-
     fn name(&mut self, field: &str, name: &str) {
         let valid = !name.is_empty()
             && name.len() <= MAX_NAME_LEN
@@ -216,6 +202,16 @@ impl Rules {
         if !valid {
             self.fail_str(field, name, "must be 1 to 255 letters, digits, hyphens and underscores");
         }
+    }
+}
+
+/// Every number within the range its field's schema states: ranges are written once, as schema
+/// attributes on the configuration's fields, and read here, by editors and by `ecs-alb docs`.
+fn check_ranges(v: &mut Rules, c: &Config) {
+    // A configuration always serializes; were it not to, the other rules still run.
+    let Ok(config) = serde_json::to_value(c) else { return };
+    for broken in super::shape::out_of_range(&config, super::schema_value()) {
+        v.fail(&broken.field, broken.value, broken.rule);
     }
 }
 

@@ -7,7 +7,6 @@ use crate::cidr::{CidrError, Ipv4Cidr};
 use crate::config::{Config, ExistingVpcConfig, VpcConfig};
 use crate::constructs::vpc::{NetworkProps, VpcProps};
 
-pub(super) const MAX_AZS: RangeInclusive<u32> = 2..=6;
 /// AWS's smallest subnet.
 pub(super) const MAX_SUBNET_PREFIX: u8 = 28;
 const VPC_PREFIX: RangeInclusive<u8> = 16..=28;
@@ -17,7 +16,6 @@ pub(super) fn subnet_count(azs: u32, nat_gateways: u32) -> u32 {
 }
 
 pub(super) fn check_new_vpc(v: &mut Rules, c: &Config) -> Option<NetworkProps> {
-    v.range("vpc.max_azs", c.vpc.max_azs, MAX_AZS, "an ALB needs subnets in at least two zones");
     let nat_gateways = c.vpc.nat_gateways.unwrap_or(c.vpc.max_azs);
     if nat_gateways > c.vpc.max_azs {
         v.fail("vpc.nat_gateways", nat_gateways, format!("must be at most vpc.max_azs ({})", c.vpc.max_azs));

@@ -1,6 +1,6 @@
 //! The rules of the configuration's service: its container, image, secrets, scaling, logs, and the tags.
 
-use super::{MAX_NAME_LEN, PORT, Rules, has_id, is_arn, quoted};
+use super::{MAX_NAME_LEN, Rules, has_id, is_arn, quoted};
 use crate::aws::{Architecture, SecretSource};
 use crate::config::{Config, Draining};
 use crate::ecr;
@@ -28,7 +28,6 @@ pub(super) fn check_service(v: &mut Rules, c: &Config) {
             "must be at most 2147483647",
         );
     }
-    v.range("service.min_healthy_percent", svc.min_healthy_percent, 0..=100, "");
     if svc.max_healthy_percent < 100 {
         v.fail("service.max_healthy_percent", svc.max_healthy_percent, "must be at least 100");
     } else if svc.max_healthy_percent <= svc.min_healthy_percent {
@@ -50,12 +49,6 @@ pub(super) fn check_service(v: &mut Rules, c: &Config) {
             v.fail(&field("max"), scaling.max, "must be at most 5000 (ECS's tasks per service)");
         } else if scaling.max < scaling.min {
             v.fail(&field("max"), scaling.max, format!("must be at least service.auto_scaling.min ({})", scaling.min));
-        }
-        if let Some(cpu) = scaling.target_cpu_percent {
-            v.range(&field("target_cpu_percent"), cpu, 10..=90, "");
-        }
-        if let Some(requests) = scaling.target_requests_per_target {
-            v.range(&field("target_requests_per_target"), requests, 1..=1_000_000, "");
         }
         if let (Some(cpu), None) = (scaling.cpu_target(), svc.container.cpu) {
             v.fail_hint(
@@ -92,7 +85,6 @@ pub(super) fn check_container(v: &mut Rules, c: &Config) {
         );
     }
     check_image_source(v, c);
-    v.range("service.container.port", ct.port, PORT, "");
     match (ct.memory_limit_mib, ct.memory_reservation_mib) {
         (None, None) => v.fail(
             "service.container.memory_limit_mib",
