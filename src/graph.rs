@@ -43,8 +43,17 @@ fn references(value: &Value, out: &mut Vec<(String, &'static str)>) {
             if let Some(target) = map.get("Fn::GetAtt").and_then(|v| v[0].as_str()) {
                 out.push((target.to_owned(), "GetAtt"));
             }
-            if let Some(Value::String(pattern)) = map.get("Fn::Sub") {
-                for name in sub_names(pattern) {
+            // `Fn::Sub`: a pattern, or a pattern and variables, whose names are not resources.
+            let (pattern, variables) = match map.get("Fn::Sub") {
+                Some(Value::String(pattern)) => (Some(pattern), None),
+                Some(Value::Array(parts)) => match (parts.first(), parts.get(1)) {
+                    (Some(Value::String(pattern)), Some(Value::Object(variables))) => (Some(pattern), Some(variables)),
+                    _ => (None, None),
+                },
+                _ => (None, None),
+            };
+            for name in pattern.map(|p| sub_names(p)).unwrap_or_default() {
+                if !variables.is_some_and(|vars| vars.contains_key(&name)) {
                     out.push((name, "Sub"));
                 }
             }
@@ -102,12 +111,14 @@ mod tests {
     fn finds_every_kind_of_reference() {
         let t = json!({"Resources": {
             "A": {"Type": "T::A", "Properties": {"X": {"Ref": "B"}, "Y": [{"Fn::GetAtt": ["C", "Arn"]}], "Z": {"Fn::Sub": "${D.Url}/${AWS::Region}/${!Lit}"}}, "DependsOn": ["E"]},
+            "F": {"Type": "T::F", "Properties": {"S": {"Fn::Sub": ["${E}-${B}", {"B": {"Ref": "C"}}]}}},
             "B": {"Type": "T::B"}, "C": {"Type": "T::C"}, "D": {"Type": "T::D"}, "E": {"Type": "T::E"}
         }});
         let g = graph(&t);
-        assert_eq!(g.nodes.len(), 5);
+        assert_eq!(g.nodes.len(), 6);
         let edges: Vec<_> = g.edges.iter().map(|(f, t, h)| format!("{f}>{t}:{h}")).collect();
-        assert_eq!(edges, ["A>B:Ref", "A>C:GetAtt", "A>D:Sub", "A>E:DependsOn"]);
+        // A variable of `Fn::Sub` (`B` in F) names no resource; what the variable holds does.
+        assert_eq!(edges, ["A>B:Ref", "A>C:GetAtt", "A>D:Sub", "A>E:DependsOn", "F>C:Ref", "F>E:Sub"]);
         assert!(g.mermaid().contains("  A -.-> E\n"));
         assert!(g.dot().contains("  \"A\" -> \"B\";\n"));
     }

@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use crate::resources::iam::{PolicyDocument, Principal, Statement};
 use crate::resources::s3::{
     Bucket, BucketEncryption, BucketPolicy, LifecycleConfiguration, LifecycleRule, OwnershipControls,
-    PublicAccessBlockConfiguration,
+    PublicAccessBlockConfiguration, RuleStatus,
 };
 use crate::template::{Handle, Intrinsic, Options, RemovalPolicy, Scope, Template, TemplateError, pseudo};
 
@@ -75,7 +75,7 @@ pub fn build(t: &mut Template, scope: &Scope, retention_days: u32) -> Result<Acc
                 rules: vec![LifecycleRule {
                     expiration_in_days: retention_days.into(),
                     id: "Expire",
-                    status: "Enabled",
+                    status: RuleStatus::Enabled,
                 }],
             }),
             ownership_controls: OwnershipControls::bucket_owner_enforced(),

@@ -4,11 +4,12 @@ use crate::aws::{Architecture, ImageFamily};
 use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{
     AutoScalingGroup, InstanceTypeOverride, InstancesDistribution, LaunchTemplateSpecification, MixedInstancesPolicy,
-    MixedLaunchTemplate, PropagatedTag, ReplacingUpdate, RollingUpdate, ScheduledAction, UpdatePolicy,
+    MixedLaunchTemplate, PropagatedTag, ReplacingUpdate, RollingUpdate, ScheduledAction, SpotAllocationStrategy,
+    UpdatePolicy,
 };
 use crate::resources::ec2::{
     BlockDeviceMapping, Ebs, IamInstanceProfileSpecification, LaunchTemplate, LaunchTemplateData, MetadataOptions,
-    SecurityGroup, SecurityGroupRule, TagSpecification,
+    SecurityGroup, SecurityGroupRule, TagSpecification, TaggedResource,
 };
 use crate::resources::ecs::Cluster;
 use crate::resources::iam::{InstanceProfile, Policy, Role, Statement};
@@ -148,13 +149,13 @@ impl Capacity {
                     }),
                     security_group_ids: Some(vec![security_group.group_id().into()]),
                     tag_specifications: Some(vec![TagSpecification {
-                        resource_type: "volume",
+                        resource_type: TaggedResource::Volume,
                         tags: name_tag(scope.node_path()),
                     }]),
                     user_data: Some(Intrinsic::base64(Intrinsic::Sub(user_data)).into()),
                 },
                 tag_specifications: Some(vec![TagSpecification {
-                    resource_type: "launch-template",
+                    resource_type: TaggedResource::LaunchTemplate,
                     tags: name_tag(launch_template_scope.node_path()),
                 }]),
             },
@@ -258,7 +259,7 @@ fn mixed_instances(
         instances_distribution: InstancesDistribution {
             on_demand_base_capacity: spot.on_demand_base_capacity.into(),
             on_demand_percentage_above_base_capacity: spot.on_demand_percentage.into(),
-            spot_allocation_strategy: "price-capacity-optimized",
+            spot_allocation_strategy: SpotAllocationStrategy::PriceCapacityOptimized,
             spot_max_price: spot.max_price.map(|price| price.to_string().into()),
         },
         launch_template: MixedLaunchTemplate {

@@ -4,7 +4,7 @@ use crate::resources::applicationautoscaling::{
     PolicyType, PredefinedMetric, PredefinedMetricType, ScalableDimension, ScalableTarget, ScalingPolicy,
     ServiceNamespace, TargetTrackingConfiguration,
 };
-use crate::resources::autoscaling::{self, AutoScalingGroup, CustomizedMetric, MetricDimension};
+use crate::resources::autoscaling::{self, AutoScalingGroup, CustomizedMetric, MetricDimension, Statistic};
 use crate::resources::ecs::{Cluster, Service};
 use crate::resources::elbv2::{LoadBalancer, TargetGroup};
 use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
@@ -101,7 +101,7 @@ pub fn build(
                         }],
                         metric_name: "MemoryReservation",
                         namespace: "AWS/ECS",
-                        statistic: "Average",
+                        statistic: Statistic::Average,
                     },
                     target_value: INSTANCE_MEMORY_RESERVATION_TARGET.into(),
                 },

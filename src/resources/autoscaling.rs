@@ -56,13 +56,25 @@ pub struct MixedInstancesPolicy {
     pub launch_template: MixedLaunchTemplate,
 }
 
+/// How Auto Scaling picks Spot pools ("Allocation strategies for multiple instance types",
+/// EC2 Auto Scaling User Guide).
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpotAllocationStrategy {
+    /// The pools least likely to be interrupted, among the cheapest: what AWS recommends.
+    PriceCapacityOptimized,
+    CapacityOptimized,
+    CapacityOptimizedPrioritized,
+    LowestPrice,
+}
+
 #[skip_serializing_none]
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct InstancesDistribution {
     pub on_demand_base_capacity: Value<u32>,
     pub on_demand_percentage_above_base_capacity: Value<u32>,
-    pub spot_allocation_strategy: &'static str,
+    pub spot_allocation_strategy: SpotAllocationStrategy,
     pub spot_max_price: Option<Value<String>>,
 }
 
@@ -171,13 +183,23 @@ pub struct TargetTrackingConfiguration {
     pub target_value: Value<u32>,
 }
 
+/// CloudWatch's statistics a target-tracking policy can track.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum Statistic {
+    Average,
+    Minimum,
+    Maximum,
+    SampleCount,
+    Sum,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CustomizedMetric {
     pub dimensions: Vec<MetricDimension>,
     pub metric_name: &'static str,
     pub namespace: &'static str,
-    pub statistic: &'static str,
+    pub statistic: Statistic,
 }
 
 #[derive(Debug, Serialize)]

@@ -321,9 +321,20 @@ pub struct Ebs {
     pub volume_type: Option<Value<String>>,
 }
 
+/// What a launch template's tag specification tags.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaggedResource {
+    Instance,
+    Volume,
+    NetworkInterface,
+    LaunchTemplate,
+    SpotInstancesRequest,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TagSpecification {
-    pub resource_type: &'static str,
+    pub resource_type: TaggedResource,
     pub tags: Tags,
 }

@@ -18,7 +18,7 @@ pub struct Cluster {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ClusterSetting {
-    pub name: &'static str,
+    pub name: ClusterSettingName,
     pub value: Value<String>,
 }
 
@@ -77,6 +77,13 @@ pub enum SchedulingStrategy {
 pub enum PropagateTags {
     Service,
     TaskDefinition,
+}
+
+/// The cluster settings ECS has (one, today).
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ClusterSettingName {
+    ContainerInsights,
 }
 
 /// ECS's ENABLED / DISABLED switches.

@@ -51,7 +51,7 @@ impl BucketEncryption {
     pub fn s3_managed() -> Self {
         BucketEncryption {
             server_side_encryption_configuration: vec![EncryptionRule {
-                server_side_encryption_by_default: EncryptionByDefault { sse_algorithm: "AES256" },
+                server_side_encryption_by_default: EncryptionByDefault { sse_algorithm: SseAlgorithm::Aes256 },
             }],
         }
     }
@@ -66,7 +66,17 @@ pub struct EncryptionRule {
 #[derive(Debug, Serialize)]
 pub struct EncryptionByDefault {
     #[serde(rename = "SSEAlgorithm")]
-    pub sse_algorithm: &'static str,
+    pub sse_algorithm: SseAlgorithm,
+}
+
+/// How S3 encrypts objects at rest.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum SseAlgorithm {
+    /// S3-managed keys (SSE-S3): what ELB access logs require.
+    #[serde(rename = "AES256")]
+    Aes256,
+    #[serde(rename = "aws:kms")]
+    AwsKms,
 }
 
 #[derive(Debug, Serialize)]
@@ -75,12 +85,18 @@ pub struct LifecycleConfiguration {
     pub rules: Vec<LifecycleRule>,
 }
 
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum RuleStatus {
+    Enabled,
+    Disabled,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LifecycleRule {
     pub expiration_in_days: Value<u32>,
     pub id: &'static str,
-    pub status: &'static str,
+    pub status: RuleStatus,
 }
 
 #[derive(Debug, Serialize)]
@@ -92,14 +108,23 @@ pub struct OwnershipControls {
 impl OwnershipControls {
     /// ACLs off: the bucket's owner owns every object, whoever wrote it.
     pub fn bucket_owner_enforced() -> Self {
-        OwnershipControls { rules: vec![OwnershipRule { object_ownership: "BucketOwnerEnforced" }] }
+        OwnershipControls { rules: vec![OwnershipRule { object_ownership: ObjectOwnership::BucketOwnerEnforced }] }
     }
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OwnershipRule {
-    pub object_ownership: &'static str,
+    pub object_ownership: ObjectOwnership,
+}
+
+/// Who owns the objects written to a bucket.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum ObjectOwnership {
+    /// ACLs off: the bucket's owner owns every object.
+    BucketOwnerEnforced,
+    BucketOwnerPreferred,
+    ObjectWriter,
 }
 
 #[derive(Debug, Serialize)]

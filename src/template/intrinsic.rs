@@ -23,6 +23,9 @@ pub enum Intrinsic {
     GetAtt(LogicalId, &'static str),
     /// `Fn::Sub` over `${Name}` references to resources, parameters and pseudo parameters.
     Sub(String),
+    /// `Fn::Sub` with variables of its own: `${Name}` takes the value given here (an intrinsic
+    /// too, such as a `Fn::Select` a pattern cannot write) before resources and parameters.
+    SubWith(String, IndexMap<String, Value<String>>),
     Select(usize, Box<Intrinsic>),
     /// `Fn::GetAZs ""`: the availability zones of the stack's region.
     GetAzs,
@@ -70,6 +73,15 @@ impl Intrinsic {
     /// The `index`th availability zone of the region.
     pub fn availability_zone(index: usize) -> Self {
         Intrinsic::Select(index, Box::new(Intrinsic::GetAzs))
+    }
+
+    /// `Fn::Sub` of `pattern` with `variables`, each `(name, value)`.
+    pub fn sub_with<V: Into<Value<String>>>(
+        pattern: impl Into<String>,
+        variables: impl IntoIterator<Item = (&'static str, V)>,
+    ) -> Self {
+        let variables = variables.into_iter().map(|(name, value)| (name.to_owned(), value.into())).collect();
+        Intrinsic::SubWith(pattern.into(), variables)
     }
 
     pub fn base64(value: impl Into<Value<String>>) -> Self {
@@ -122,6 +134,7 @@ impl Serialize for Intrinsic {
             Intrinsic::Ref(name) => map.serialize_entry("Ref", name)?,
             Intrinsic::GetAtt(id, attribute) => map.serialize_entry("Fn::GetAtt", &(id, attribute))?,
             Intrinsic::Sub(pattern) => map.serialize_entry("Fn::Sub", pattern)?,
+            Intrinsic::SubWith(pattern, variables) => map.serialize_entry("Fn::Sub", &(pattern, variables))?,
             Intrinsic::Select(index, list) => map.serialize_entry("Fn::Select", &(index, list))?,
             Intrinsic::GetAzs => map.serialize_entry("Fn::GetAZs", "")?,
             Intrinsic::Base64(value) => map.serialize_entry("Fn::Base64", value)?,
@@ -237,6 +250,14 @@ mod tests {
         assert_eq!(
             to_json(&Intrinsic::base64(Intrinsic::Sub("x=${Y}".into()))),
             json!({"Fn::Base64": {"Fn::Sub": "x=${Y}"}})
+        );
+        // Variables are CloudFormation's second element: a map of names to values or intrinsics.
+        assert_eq!(
+            to_json(&Intrinsic::sub_with(
+                "${Zone}-${Bucket}",
+                [("Zone", Value::from(Intrinsic::availability_zone(0)))]
+            )),
+            json!({"Fn::Sub": ["${Zone}-${Bucket}", {"Zone": {"Fn::Select": [0, {"Fn::GetAZs": ""}]}}]})
         );
     }
 
