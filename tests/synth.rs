@@ -506,6 +506,18 @@ fn the_image_can_be_a_parameter_defaulting_to_the_configured_one() {
     assert!(default_template()["Parameters"].get("ContainerImage").is_none());
 }
 
+/// A server that needs longer than Docker's 30 seconds to finish its requests says so; the
+/// default leaves the agent's own timeout (no `StopTimeout`), as the CDK does.
+#[test]
+fn the_container_may_take_longer_to_stop() {
+    let t = synth("service: {container: {stop_timeout_seconds: 90}}");
+    let td = only(&t, "AWS::ECS::TaskDefinition");
+    assert_eq!(td["Properties"]["ContainerDefinitions"][0]["StopTimeout"], 90);
+    let default = default_template();
+    let td = only(&default, "AWS::ECS::TaskDefinition");
+    assert!(td["Properties"]["ContainerDefinitions"][0].get("StopTimeout").is_none());
+}
+
 #[test]
 fn secrets_reach_the_container_and_the_execution_role_may_read_exactly_them() {
     // GIVEN two secrets of each kind, one secret read twice for two of its JSON keys

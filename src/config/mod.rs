@@ -666,6 +666,13 @@ pub struct ContainerConfig {
     ///
     /// Default: - none.
     pub secrets: IndexMap<String, String>,
+    /// Seconds the container has to exit after SIGTERM before it is killed: when a deployment, a
+    /// scale-in or a drain stops its task. Give a server time to finish its requests; the drain
+    /// waits for it (within `capacity.task_drain_time_seconds`).
+    ///
+    /// Default: - the ECS agent's, 30 seconds.
+    #[schemars(range(min = 2, max = 120))]
+    pub stop_timeout_seconds: Option<u32>,
 }
 
 impl Default for ContainerConfig {
@@ -681,6 +688,7 @@ impl Default for ContainerConfig {
             cpu: None,
             environment: IndexMap::new(),
             secrets: IndexMap::new(),
+            stop_timeout_seconds: None,
         }
     }
 }

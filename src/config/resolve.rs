@@ -164,6 +164,7 @@ fn task(svc: &ServiceConfig) -> TaskProps {
         cpu: container.cpu,
         environment: container.environment.clone(),
         secrets: secrets.collect(),
+        stop_timeout_seconds: container.stop_timeout_seconds,
         image_repositories: image_repositories(svc),
         log_retention_days: svc.log_retention_days,
         // The service construct's ID, as in the CDK.

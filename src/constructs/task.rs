@@ -34,6 +34,8 @@ pub struct TaskProps {
     pub environment: IndexMap<String, String>,
     /// Variables filled from secrets.
     pub secrets: Vec<SecretProps>,
+    /// Between SIGTERM and SIGKILL; `None` leaves it to the agent (30 seconds).
+    pub stop_timeout_seconds: Option<u32>,
     /// The private ECR repositories the image comes from, which the execution role pulls from.
     pub image_repositories: Vec<ecr::Repository>,
     pub log_retention_days: u32,
@@ -130,6 +132,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: &TaskProps) -> Result<Task,
             protocol: TransportProtocol::Tcp,
         }]),
         secrets,
+        stop_timeout: props.stop_timeout_seconds.map(Into::into),
     };
     let definition = t.add(
         &scope.child("Resource"),

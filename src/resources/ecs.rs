@@ -135,6 +135,7 @@ pub struct ContainerDefinition {
     pub name: Value<String>,
     pub port_mappings: Option<Vec<PortMapping>>,
     pub secrets: Option<Vec<Secret>>,
+    pub stop_timeout: Option<Value<u32>>,
 }
 
 /// An environment variable ECS fills from SSM Parameter Store or Secrets Manager when the
