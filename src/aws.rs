@@ -116,3 +116,62 @@ mod tests {
         }
     }
 }
+
+/// The installed memory of the instance types whose size follows their family's ratio, in MiB:
+/// the burstable t2, t3, t3a and t4g (nano 0.5 GiB, doubling up to 2xlarge 32 GiB), and the
+/// general purpose (m: 4 GiB per vCPU), compute (c: 2) and memory (r: 8) families of the fifth
+/// generation on (m5, c6g, r7i, ...; medium 1 vCPU, large 2, xlarge 4, then NxLarge 4N). `None`
+/// for any other type, such as a `d`, `n` or `metal` variant, whose memory ecs-alb does not know.
+pub fn instance_memory_mib(instance_type: &str) -> Option<u32> {
+    let (family, size) = instance_type.split_once('.')?;
+    if ["t2", "t3", "t3a", "t4g"].contains(&family) {
+        let sizes = ["nano", "micro", "small", "medium", "large", "xlarge", "2xlarge"];
+        let index = sizes.iter().position(|s| *s == size)?;
+        return Some(512 << index);
+    }
+    let gib_per_vcpu = match family.as_bytes() {
+        [b'm', generation, rest @ ..] if is_modern(*generation, rest) => 4,
+        [b'c', generation, rest @ ..] if is_modern(*generation, rest) => 2,
+        [b'r', generation, rest @ ..] if is_modern(*generation, rest) => 8,
+        _ => return None,
+    };
+    let vcpus = match size {
+        "medium" => 1,
+        "large" => 2,
+        "xlarge" => 4,
+        _ => size.strip_suffix("xlarge")?.parse::<u32>().ok().filter(|n| *n >= 2)? * 4,
+    };
+    Some(vcpus * gib_per_vcpu * 1024)
+}
+
+/// A fifth-generation or later family without a variant letter beyond the processor's (`a`
+/// AMD, `g` Graviton, `i` Intel): m5, m6g, c7i, r5a; not m5d, m5n or r5b.
+fn is_modern(generation: u8, rest: &[u8]) -> bool {
+    (b'5'..=b'8').contains(&generation) && matches!(rest, [] | [b'a'] | [b'g'] | [b'i'])
+}
+
+#[cfg(test)]
+mod instance_memory_tests {
+    use super::instance_memory_mib;
+
+    #[test]
+    fn known_types_have_their_installed_memory() {
+        for (instance_type, mib) in [
+            ("t2.micro", Some(1024)),
+            ("t3.nano", Some(512)),
+            ("t4g.2xlarge", Some(32768)),
+            ("m5.large", Some(8192)),
+            ("m6g.medium", Some(4096)),
+            ("c5.xlarge", Some(8192)),
+            ("c7g.4xlarge", Some(32768)),
+            ("r5.large", Some(16384)),
+            ("m5d.large", None),
+            ("m4.large", None),
+            ("p3.2xlarge", None),
+            ("m5.metal", None),
+            ("t2.huge", None),
+        ] {
+            assert_eq!(instance_memory_mib(instance_type), mib, "{instance_type}");
+        }
+    }
+}

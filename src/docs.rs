@@ -33,10 +33,16 @@ fn collect(schema: &Value, def: &Value, path: &str, out: &mut Vec<Section>) {
     let mut fields = Vec::new();
     let mut nested = Vec::new();
     for (name, property) in def["properties"].as_object().into_iter().flatten() {
+        let child = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
         if let Some(target) = section_of(schema, property) {
-            let child = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
             nested.push((child, target));
             continue;
+        }
+        // A list of objects gets its row, and a section for its items' fields.
+        if let Some(items) = property["items"].as_object().map(|_| &property["items"]) {
+            if let Some(target) = section_of(schema, items) {
+                nested.push((format!("{child}[]"), target));
+            }
         }
         fields.push(Field {
             name: name.clone(),
@@ -75,7 +81,15 @@ fn type_name(schema: &Value, property: &Value) -> String {
         return enum_values(target).unwrap_or_else(|| "object".into());
     }
     match &property["type"] {
+        Value::String(t) if t == "object" && property["additionalProperties"]["type"] == "object" => {
+            "map of string to map".into()
+        }
         Value::String(t) if t == "object" => "map of string to string".into(),
+        Value::String(t) if t == "array" => match property["items"]["$ref"].as_str().and_then(|r| resolve(schema, r)) {
+            Some(item) if item.get("properties").is_some() => "list of objects".into(),
+            Some(item) => format!("list of {}", enum_values(item).unwrap_or_else(|| "values".into())),
+            None => format!("list of {}s", property["items"]["type"].as_str().unwrap_or("value")),
+        },
         Value::String(t) => t.clone(),
         Value::Array(types) => {
             let names: Vec<&str> = types.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect();
@@ -98,6 +112,9 @@ fn range_text(property: &Value) -> Option<String> {
 
 /// `a | b` for an enumeration (schemars writes each variant as a `const` with its doc).
 fn enum_values(def: &Value) -> Option<String> {
+    if let Some(names) = def["enum"].as_array() {
+        return Some(names.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" | "));
+    }
     let variants = def["oneOf"].as_array().or(def["anyOf"].as_array())?;
     let names: Vec<String> =
         variants.iter().filter_map(|v| v["const"].as_str().or(v["enum"][0].as_str()).map(str::to_owned)).collect();

@@ -44,7 +44,7 @@ pub fn build(model: &Model, options: SynthOptions) -> Result<Template, TemplateE
     let mut t = Template::new();
     t.set_description(format!(
         "ECS service of container {} on EC2 behind an Application Load Balancer (synthesized by ecs-alb)",
-        model.service.task.container_name
+        model.service.task.main.name
     ));
     let stack = Scope::stack(&model.stack_name);
 
@@ -137,8 +137,8 @@ fn add_service(
     let wiring = ServiceWiring {
         cluster,
         task_definition: &task.definition,
-        container_name: &model.task.container_name,
-        container_port: model.task.container_port,
+        container_name: &model.task.main.name,
+        container_port: model.task.main.port.unwrap_or_else(|| unreachable!("the main container has the port")),
         target_group: &alb.target_group,
         listener: &alb.listener,
         grants: std::iter::once(&container_logs).chain(&task.startup_grants).collect(),

@@ -7,6 +7,7 @@ mod load;
 mod resolve;
 mod shape;
 mod source_map;
+mod task;
 mod validate;
 
 use indexmap::IndexMap;
@@ -14,6 +15,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use load::{ConfigError, Diagnostic, load, load_str};
+pub use task::{
+    ConditionValues, ContainerCondition, ContainerHealthCheckConfig, DependencyConfig, EfsVolumeConfig,
+    MountPointConfig, PlacementConfig, PlacementStrategyName, PolicyStatementConfig, SidecarConfig, StatementEffect,
+    TaskRoleConfig, UlimitConfig, UlimitName, VolumeConfig,
+};
 pub use validate::{ValidConfig, secret_source};
 
 // AWS facts the configuration's checks use; re-exported for the library's users.
@@ -534,6 +540,28 @@ pub struct ServiceConfig {
     ///
     /// Default: 365
     pub log_retention_days: u32,
+    /// The task role's permissions: what the application may do in AWS.
+    ///
+    /// Default: - none: the role may do nothing.
+    pub task_role: Option<TaskRoleConfig>,
+    /// ECS Exec: `aws ecs execute-command` opens a shell in a running container (the task role
+    /// gets SSM's session channels; each container runs an init process that reaps the shell's
+    /// children).
+    ///
+    /// Default: false
+    pub enable_execute_command: bool,
+    /// More containers in the task, beside `container`.
+    ///
+    /// Default: - none.
+    pub sidecars: Vec<SidecarConfig>,
+    /// Storage the task's containers mount (`mount_points`).
+    ///
+    /// Default: - none.
+    pub volumes: Vec<VolumeConfig>,
+    /// Where ECS places the tasks.
+    ///
+    /// Default: - ECS's own placement.
+    pub placement: Option<PlacementConfig>,
 }
 
 impl Default for ServiceConfig {
@@ -548,6 +576,11 @@ impl Default for ServiceConfig {
             circuit_breaker: CircuitBreakerConfig::default(),
             auto_scaling: None,
             log_retention_days: 365,
+            task_role: None,
+            enable_execute_command: false,
+            sidecars: Vec::new(),
+            volumes: Vec::new(),
+            placement: None,
         }
     }
 }
@@ -673,6 +706,43 @@ pub struct ContainerConfig {
     /// Default: - the ECS agent's, 30 seconds.
     #[schemars(range(min = 2, max = 120))]
     pub stop_timeout_seconds: Option<u32>,
+    /// The command to run instead of the image's `CMD`.
+    ///
+    /// Default: - the image's.
+    pub command: Vec<String>,
+    /// The program to run instead of the image's `ENTRYPOINT`.
+    ///
+    /// Default: - the image's.
+    pub entry_point: Vec<String>,
+    /// The directory the command runs in: an absolute path.
+    ///
+    /// Default: - the image's.
+    pub working_directory: Option<String>,
+    /// The user the command runs as: `user`, `user:group`, `uid` or `uid:gid`.
+    ///
+    /// Default: - the image's.
+    pub user: Option<String>,
+    /// Docker labels on the container, for agents that read them.
+    ///
+    /// Default: - none.
+    pub docker_labels: IndexMap<String, String>,
+    /// Resource limits of the container's processes, such as `{name: nofile, soft: 65536, hard:
+    /// 65536}` for a server with many connections.
+    ///
+    /// Default: - Docker's.
+    pub ulimits: Vec<UlimitConfig>,
+    /// Docker's health check of the container, besides the load balancer's.
+    ///
+    /// Default: - none.
+    pub health_check: Option<ContainerHealthCheckConfig>,
+    /// Sidecars that must reach a state before this container starts.
+    ///
+    /// Default: - none.
+    pub depends_on: Vec<DependencyConfig>,
+    /// Volumes mounted into the container.
+    ///
+    /// Default: - none.
+    pub mount_points: Vec<MountPointConfig>,
 }
 
 impl Default for ContainerConfig {
@@ -689,6 +759,15 @@ impl Default for ContainerConfig {
             environment: IndexMap::new(),
             secrets: IndexMap::new(),
             stop_timeout_seconds: None,
+            command: Vec::new(),
+            entry_point: Vec::new(),
+            working_directory: None,
+            user: None,
+            docker_labels: IndexMap::new(),
+            ulimits: Vec::new(),
+            health_check: None,
+            depends_on: Vec::new(),
+            mount_points: Vec::new(),
         }
     }
 }

@@ -2,19 +2,29 @@
 //! file's fields become the constructs' props, and where every default that depends on another
 //! field is decided.
 
+use super::task::ContainerView;
+use super::task::DISTINCT_INSTANCE;
 use super::validate::secret_source;
-use super::{Config, DrainPlan, Draining, InstanceUpdatePolicy, LoadBalancerConfig, Protocol, ServiceConfig};
+use super::{
+    Config, ContainerCondition, DrainPlan, Draining, InstanceUpdatePolicy, LoadBalancerConfig, PlacementStrategyName,
+    Protocol, ServiceConfig, StatementEffect, TaskRoleConfig, UlimitName, VolumeConfig,
+};
 use crate::aws::{ANYWHERE_IPV4, DEFAULT_SSL_POLICY, ListenerProtocol};
 use crate::constructs::capacity::{CapacityProps, SpotProps, UpdateStyle};
 use crate::constructs::dns::DomainProps;
 use crate::constructs::drain_hook::DrainHookProps;
 use crate::constructs::load_balancer::{HealthCheckProps, LoadBalancerProps, TlsProps};
-use crate::constructs::service::{CircuitBreaker, ServiceProps};
+use crate::constructs::service::{CircuitBreaker, PlacementLimit, PlacementRule, ServiceProps};
 use crate::constructs::service_scaling::TaskScaling;
-use crate::constructs::task::{SecretProps, TaskProps};
+use crate::constructs::task::{
+    ContainerHealthCheckProps, ContainerProps, EfsProps, MountPointProps, PolicyStatementProps, SecretProps, TaskProps,
+    TaskRoleProps, VolumeProps, VolumeSource,
+};
 use crate::constructs::vpc::NetworkProps;
 use crate::ecr;
 use crate::model::{self, Model, ServiceModel};
+use crate::resources::ecs::DependencyCondition;
+use indexmap::IndexMap;
 
 /// The stack `config` describes, in `network` (worked out while validating). `config` has passed
 /// every rule: nothing here can fail.
@@ -133,6 +143,14 @@ fn service(config: &Config) -> ServiceModel {
                 enabled: svc.circuit_breaker.enabled,
                 rollback: svc.circuit_breaker.rollback,
             },
+            execute_command: svc.enable_execute_command,
+            placement_strategies: svc.placement.iter().flat_map(|p| &p.strategy).map(|s| placement_rule(*s)).collect(),
+            placement_constraints: svc
+                .placement
+                .iter()
+                .flat_map(|p| &p.constraints)
+                .map(|c| placement_limit(c))
+                .collect(),
         },
         scaling: svc.auto_scaling.as_ref().map(|scaling| TaskScaling {
             min: scaling.min,
@@ -148,38 +166,159 @@ fn service(config: &Config) -> ServiceModel {
 }
 
 fn task(svc: &ServiceConfig) -> TaskProps {
-    let container = &svc.container;
+    let views = svc.containers();
+    let mut containers = views.iter().map(container);
+    let mut main = containers.next().unwrap_or_else(|| unreachable!("the main container is always first"));
+    let sidecars: Vec<ContainerProps> = containers.collect();
+    let ct = &svc.container;
+    main.entry_point = ct.entry_point.clone();
+    main.working_directory = ct.working_directory.clone();
+    main.user = ct.user.clone();
+    main.stop_timeout_seconds = ct.stop_timeout_seconds;
+    main.docker_labels = ct.docker_labels.clone();
+    main.ulimits = ct.ulimits.iter().map(|u| (ulimit_name(u.name), u.soft, u.hard)).collect();
+    // Bridge mode: the app reaches a sidecar's port by the sidecar's name through a link.
+    main.links = sidecars.iter().filter(|s| s.port.is_some()).map(|s| s.name.clone()).collect();
+    // The service construct's ID, as in the CDK.
+    main.log_stream_prefix = "Ec2Service".into();
+    TaskProps {
+        main,
+        image_parameter: ct.image_parameter,
+        sidecars,
+        image_repositories: image_repositories(svc),
+        log_retention_days: svc.log_retention_days,
+        volumes: svc.volumes.iter().map(|v| volume(v, &views)).collect(),
+        task_role: svc.task_role.as_ref().map(task_role).unwrap_or_default(),
+        execute_command: svc.enable_execute_command,
+    }
+}
+
+/// A container as the task construct builds it; what only the main container has is set by
+/// the caller.
+fn container(view: &ContainerView<'_>) -> ContainerProps {
     // Validation refused every ARN that is not a secret's, so none is left out here.
-    let secrets = container.secrets.iter().filter_map(|(name, arn)| {
+    let secrets = view.secrets.iter().filter_map(|(name, arn)| {
         let source = secret_source(arn).ok()?;
         Some(SecretProps { name: name.clone(), value_from: arn.clone(), source })
     });
-    TaskProps {
-        container_name: container.name.clone(),
-        image: container.image.clone(),
-        image_parameter: container.image_parameter,
-        container_port: container.port,
-        memory_limit_mib: container.memory_limit_mib,
-        memory_reservation_mib: container.memory_reservation_mib,
-        cpu: container.cpu,
-        environment: container.environment.clone(),
+    ContainerProps {
+        name: view.name.to_owned(),
+        image: view.image.to_owned(),
+        essential: view.essential,
+        port: view.port,
+        memory_limit_mib: view.memory_limit_mib,
+        memory_reservation_mib: view.memory_reservation_mib,
+        cpu: view.cpu,
+        environment: view.environment.clone(),
         secrets: secrets.collect(),
-        stop_timeout_seconds: container.stop_timeout_seconds,
-        image_repositories: image_repositories(svc),
-        log_retention_days: svc.log_retention_days,
-        // The service construct's ID, as in the CDK.
-        log_stream_prefix: "Ec2Service",
+        command: view.command.to_vec(),
+        entry_point: Vec::new(),
+        working_directory: None,
+        user: None,
+        stop_timeout_seconds: None,
+        docker_labels: IndexMap::new(),
+        ulimits: Vec::new(),
+        health_check: view.health_check.map(|hc| ContainerHealthCheckProps {
+            command: hc.command.clone(),
+            interval_seconds: hc.interval_seconds,
+            timeout_seconds: hc.timeout_seconds,
+            retries: hc.retries,
+            start_period_seconds: hc.start_period_seconds,
+        }),
+        depends_on: view.depends_on.iter().map(|d| (d.container.clone(), condition(d.condition))).collect(),
+        mount_points: view
+            .mount_points
+            .iter()
+            .map(|m| MountPointProps {
+                volume: m.volume.clone(),
+                container_path: m.container_path.clone(),
+                read_only: m.read_only,
+            })
+            .collect(),
+        links: Vec::new(),
+        log_stream_prefix: view.name.to_owned(),
+    }
+}
+
+fn placement_rule(strategy: PlacementStrategyName) -> PlacementRule {
+    match strategy {
+        PlacementStrategyName::SpreadAz => PlacementRule::SpreadAcrossZones,
+        PlacementStrategyName::SpreadInstance => PlacementRule::SpreadAcrossInstances,
+        PlacementStrategyName::BinpackMemory => PlacementRule::BinpackMemory,
+        PlacementStrategyName::BinpackCpu => PlacementRule::BinpackCpu,
+        PlacementStrategyName::Random => PlacementRule::Random,
+    }
+}
+
+/// `distinct-instance`, or an expression of the cluster query language.
+fn placement_limit(constraint: &str) -> PlacementLimit {
+    match constraint {
+        DISTINCT_INSTANCE => PlacementLimit::DistinctInstance,
+        expression => PlacementLimit::MemberOf(expression.to_owned()),
+    }
+}
+
+fn condition(condition: ContainerCondition) -> DependencyCondition {
+    match condition {
+        ContainerCondition::Start => DependencyCondition::Start,
+        ContainerCondition::Complete => DependencyCondition::Complete,
+        ContainerCondition::Success => DependencyCondition::Success,
+        ContainerCondition::Healthy => DependencyCondition::Healthy,
+    }
+}
+
+fn ulimit_name(name: UlimitName) -> String {
+    // The configuration's names are Docker's, lowercase.
+    serde_json::to_value(name).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn volume(v: &VolumeConfig, containers: &[ContainerView<'_>]) -> VolumeProps {
+    let source = match (&v.efs, &v.host_path) {
+        (Some(efs), _) => {
+            let mounts = containers.iter().flat_map(|c| c.mount_points).filter(|m| m.volume == v.name);
+            VolumeSource::Efs(EfsProps {
+                file_system_id: efs.file_system_id.clone(),
+                access_point_id: efs.access_point_id.clone(),
+                root_directory: efs.root_directory.clone(),
+                transit_encryption: efs.transit_encryption,
+                iam_authorization: efs.iam_authorization,
+                read_only: mounts.clone().count() > 0 && mounts.into_iter().all(|m| m.read_only),
+            })
+        }
+        (None, Some(path)) => VolumeSource::Host(path.clone()),
+        (None, None) => VolumeSource::Scratch,
+    };
+    VolumeProps { name: v.name.clone(), source }
+}
+
+fn task_role(role: &TaskRoleConfig) -> TaskRoleProps {
+    TaskRoleProps {
+        managed_policy_arns: role.managed_policy_arns.clone(),
+        statements: role
+            .statements
+            .iter()
+            .map(|s| PolicyStatementProps {
+                allow: s.effect == StatementEffect::Allow,
+                actions: s.actions.clone(),
+                resources: s.resources.clone(),
+                conditions: s
+                    .conditions
+                    .iter()
+                    .map(|(op, keys)| {
+                        (op.clone(), keys.iter().map(|(k, v)| (k.clone(), v.values().to_vec())).collect())
+                    })
+                    .collect(),
+            })
+            .collect(),
     }
 }
 
 /// The private ECR repositories the task's images come from: the fixed image's, and the one named
 /// for images deployed through the image parameter. Empty when the images are public.
 fn image_repositories(svc: &ServiceConfig) -> Vec<ecr::Repository> {
-    let container = &svc.container;
-    let mut repositories: Vec<ecr::Repository> = ecr::Repository::of_image(&container.image)
-        .into_iter()
-        .chain(container.image_repository.as_deref().and_then(ecr::Repository::parse))
-        .collect();
+    let images = svc.containers().into_iter().filter_map(|c| ecr::Repository::of_image(c.image));
+    let mut repositories: Vec<ecr::Repository> =
+        images.chain(svc.container.image_repository.as_deref().and_then(ecr::Repository::parse)).collect();
     repositories.sort();
     repositories.dedup();
     repositories
@@ -237,8 +376,8 @@ mod tests {
         );
         let task = &m.service.task;
         assert_eq!(task.image_repositories.len(), 1);
-        assert_eq!(task.secrets.len(), 1);
-        assert!(matches!(task.secrets[0].source, SecretSource::SsmParameter(_)));
-        assert_eq!(task.secrets[0].name, "DB");
+        assert_eq!(task.main.secrets.len(), 1);
+        assert!(matches!(task.main.secrets[0].source, SecretSource::SsmParameter(_)));
+        assert_eq!(task.main.secrets[0].name, "DB");
     }
 }

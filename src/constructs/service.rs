@@ -2,7 +2,8 @@
 
 use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::resources::ecs::{
-    Cluster, DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType, SchedulingStrategy, Service,
+    Cluster, DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType, PlacementConstraint,
+    PlacementConstraintType, PlacementStrategy, PlacementStrategyType, SchedulingStrategy, Service,
     ServiceLoadBalancer, TaskDefinition,
 };
 use crate::resources::elbv2::{Listener, TargetGroup};
@@ -19,6 +20,59 @@ pub struct ServiceProps {
     pub min_healthy_percent: u32,
     pub max_healthy_percent: u32,
     pub circuit_breaker: CircuitBreaker,
+    /// ECS Exec: `aws ecs execute-command` into the tasks.
+    pub execute_command: bool,
+    /// In order; none leaves placement to ECS.
+    pub placement_strategies: Vec<PlacementRule>,
+    pub placement_constraints: Vec<PlacementLimit>,
+}
+
+/// How ECS picks an instance for a task ("Amazon ECS task placement strategies").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlacementRule {
+    SpreadAcrossZones,
+    SpreadAcrossInstances,
+    BinpackMemory,
+    BinpackCpu,
+    Random,
+}
+
+/// Which instances a task may run on at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlacementLimit {
+    /// One task of the service per instance.
+    DistinctInstance,
+    /// Instances matching a cluster query language expression.
+    MemberOf(String),
+}
+
+impl PlacementRule {
+    fn strategy(self) -> PlacementStrategy {
+        let (strategy_type, field) = match self {
+            PlacementRule::SpreadAcrossZones => {
+                (PlacementStrategyType::Spread, Some("attribute:ecs.availability-zone"))
+            }
+            PlacementRule::SpreadAcrossInstances => (PlacementStrategyType::Spread, Some("instanceId")),
+            PlacementRule::BinpackMemory => (PlacementStrategyType::Binpack, Some("memory")),
+            PlacementRule::BinpackCpu => (PlacementStrategyType::Binpack, Some("cpu")),
+            PlacementRule::Random => (PlacementStrategyType::Random, None),
+        };
+        PlacementStrategy { field: field.map(Into::into), strategy_type }
+    }
+}
+
+impl PlacementLimit {
+    fn constraint(&self) -> PlacementConstraint {
+        match self {
+            PlacementLimit::DistinctInstance => {
+                PlacementConstraint { constraint_type: PlacementConstraintType::DistinctInstance, expression: None }
+            }
+            PlacementLimit::MemberOf(expression) => PlacementConstraint {
+                constraint_type: PlacementConstraintType::MemberOf,
+                expression: Some(expression.clone().into()),
+            },
+        }
+    }
 }
 
 /// What the service runs, where, and what it registers with.
@@ -65,6 +119,7 @@ pub fn build(
             },
             desired_count: props.desired_count.map(Into::into),
             enable_ecs_managed_tags: false.into(),
+            enable_execute_command: props.execute_command.then(|| true.into()),
             health_check_grace_period_seconds: Some(props.health_check_grace_period_seconds.into()),
             launch_type: wiring.managed_capacity.is_none().then_some(LaunchType::Ec2),
             load_balancers: vec![ServiceLoadBalancer {
@@ -72,6 +127,10 @@ pub fn build(
                 container_port: wiring.container_port.into(),
                 target_group_arn: wiring.target_group.arn().into(),
             }],
+            placement_constraints: (!props.placement_constraints.is_empty())
+                .then(|| props.placement_constraints.iter().map(PlacementLimit::constraint).collect()),
+            placement_strategies: (!props.placement_strategies.is_empty())
+                .then(|| props.placement_strategies.iter().map(|rule| rule.strategy()).collect()),
             propagate_tags: None,
             scheduling_strategy: SchedulingStrategy::Replica,
             service_name: props.name.clone().map(Into::into),

@@ -105,6 +105,43 @@ pub struct TaskDefinition {
     pub requires_compatibilities: Vec<LaunchType>,
     pub tags: Option<Tags>,
     pub task_role_arn: Option<Value<String>>,
+    pub volumes: Option<Vec<Volume>>,
+}
+
+/// A volume of the task: EFS, a path of the instance, or (with neither) a scratch directory.
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Volume {
+    #[serde(rename = "EFSVolumeConfiguration")]
+    pub efs_volume_configuration: Option<EfsVolumeConfiguration>,
+    pub host: Option<HostVolumeProperties>,
+    pub name: Value<String>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EfsVolumeConfiguration {
+    pub authorization_config: Option<EfsAuthorizationConfig>,
+    pub filesystem_id: Value<String>,
+    pub root_directory: Option<Value<String>>,
+    pub transit_encryption: Toggle,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EfsAuthorizationConfig {
+    pub access_point_id: Option<Value<String>>,
+    #[serde(rename = "IAM")]
+    pub iam: Toggle,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HostVolumeProperties {
+    pub source_path: Value<String>,
 }
 
 impl Resource for TaskDefinition {
@@ -125,17 +162,79 @@ impl Handle<TaskDefinition> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerDefinition {
+    pub command: Option<Vec<Value<String>>>,
     pub cpu: Option<Value<u32>>,
+    pub depends_on: Option<Vec<ContainerDependency>>,
+    pub docker_labels: Option<IndexMap<String, Value<String>>>,
+    pub entry_point: Option<Vec<Value<String>>>,
     pub environment: Option<Vec<KeyValuePair>>,
     pub essential: Option<Value<bool>>,
+    pub health_check: Option<HealthCheck>,
     pub image: Value<String>,
+    /// Bridge mode only: the named containers start first and are reachable by name.
+    pub links: Option<Vec<Value<String>>>,
+    pub linux_parameters: Option<LinuxParameters>,
     pub log_configuration: Option<LogConfiguration>,
     pub memory: Option<Value<u32>>,
     pub memory_reservation: Option<Value<u32>>,
+    pub mount_points: Option<Vec<MountPoint>>,
     pub name: Value<String>,
     pub port_mappings: Option<Vec<PortMapping>>,
     pub secrets: Option<Vec<Secret>>,
     pub stop_timeout: Option<Value<u32>>,
+    pub ulimits: Option<Vec<Ulimit>>,
+    pub user: Option<Value<String>>,
+    pub working_directory: Option<Value<String>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerDependency {
+    pub condition: DependencyCondition,
+    pub container_name: Value<String>,
+}
+
+/// The states a container can wait for another to reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum DependencyCondition {
+    Start,
+    Complete,
+    Success,
+    Healthy,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HealthCheck {
+    pub command: Vec<Value<String>>,
+    pub interval: Option<Value<u32>>,
+    pub retries: Option<Value<u32>>,
+    pub start_period: Option<Value<u32>>,
+    pub timeout: Option<Value<u32>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LinuxParameters {
+    pub init_process_enabled: Value<bool>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MountPoint {
+    pub container_path: Value<String>,
+    pub read_only: Value<bool>,
+    pub source_volume: Value<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Ulimit {
+    pub hard_limit: Value<u32>,
+    pub name: Value<String>,
+    pub soft_limit: Value<u32>,
 }
 
 /// An environment variable ECS fills from SSM Parameter Store or Secrets Manager when the
@@ -182,9 +281,12 @@ pub struct Service {
     pub desired_count: Option<Value<u32>>,
     #[serde(rename = "EnableECSManagedTags")]
     pub enable_ecs_managed_tags: Value<bool>,
+    pub enable_execute_command: Option<Value<bool>>,
     pub health_check_grace_period_seconds: Option<Value<u32>>,
     pub launch_type: Option<LaunchType>,
     pub load_balancers: Vec<ServiceLoadBalancer>,
+    pub placement_constraints: Option<Vec<PlacementConstraint>>,
+    pub placement_strategies: Option<Vec<PlacementStrategy>>,
     pub propagate_tags: Option<PropagateTags>,
     pub scheduling_strategy: SchedulingStrategy,
     pub service_name: Option<Value<String>>,
@@ -207,6 +309,39 @@ impl Resource for Service {
         Tags::add_missing_to(&mut self.tags, tags);
         self.propagate_tags = Some(PropagateTags::Service);
     }
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PlacementConstraint {
+    #[serde(rename = "Type")]
+    pub constraint_type: PlacementConstraintType,
+    pub expression: Option<Value<String>>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PlacementConstraintType {
+    DistinctInstance,
+    MemberOf,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PlacementStrategy {
+    pub field: Option<Value<String>>,
+    #[serde(rename = "Type")]
+    pub strategy_type: PlacementStrategyType,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlacementStrategyType {
+    Binpack,
+    Random,
+    Spread,
 }
 
 #[skip_serializing_none]

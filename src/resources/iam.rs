@@ -123,12 +123,30 @@ pub enum Effect {
 #[serde(rename_all = "PascalCase")]
 pub struct Statement {
     #[serde(serialize_with = "one_or_many")]
-    pub action: Vec<&'static str>,
-    pub condition: Option<IndexMap<&'static str, IndexMap<&'static str, Value<String>>>>,
+    pub action: Vec<String>,
+    /// Operator, then condition key, then the value or values to match.
+    pub condition: Option<IndexMap<String, IndexMap<String, ConditionValue>>>,
     pub effect: Effect,
     pub principal: Option<Principal>,
     #[serde(serialize_with = "one_or_many_opt")]
     pub resource: Option<List<String>>,
+}
+
+/// What a condition key is compared with: one value (which may be an intrinsic, such as an
+/// ARN), or several, any of which matches.
+#[derive(Clone, Debug)]
+pub enum ConditionValue {
+    One(Value<String>),
+    Many(Vec<String>),
+}
+
+impl Serialize for ConditionValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ConditionValue::One(value) => value.serialize(serializer),
+            ConditionValue::Many(values) => values.serialize(serializer),
+        }
+    }
 }
 
 fn one_or_many_opt<S: serde::Serializer>(items: &Option<List<String>>, serializer: S) -> Result<S::Ok, S::Error> {
@@ -139,9 +157,9 @@ fn one_or_many_opt<S: serde::Serializer>(items: &Option<List<String>>, serialize
 }
 
 impl Statement {
-    pub fn allow(actions: impl IntoIterator<Item = &'static str>) -> Self {
+    pub fn allow<A: Into<String>>(actions: impl IntoIterator<Item = A>) -> Self {
         Statement {
-            action: actions.into_iter().collect(),
+            action: actions.into_iter().map(Into::into).collect(),
             condition: None,
             effect: Effect::Allow,
             principal: None,
@@ -149,7 +167,7 @@ impl Statement {
         }
     }
 
-    pub fn deny(actions: impl IntoIterator<Item = &'static str>) -> Self {
+    pub fn deny<A: Into<String>>(actions: impl IntoIterator<Item = A>) -> Self {
         Statement { effect: Effect::Deny, ..Statement::allow(actions) }
     }
 
@@ -164,9 +182,14 @@ impl Statement {
     }
 
     /// Restricts the statement to requests whose `key` condition key equals the ARN `arn`.
-    pub fn when_arn_equals(mut self, key: &'static str, arn: impl Into<Value<String>>) -> Self {
+    pub fn when_arn_equals(self, key: &str, arn: impl Into<Value<String>>) -> Self {
+        self.when("ArnEquals", key, ConditionValue::One(arn.into()))
+    }
+
+    /// Restricts the statement to requests where `key` compares as `operator` says with `value`.
+    pub fn when(mut self, operator: &str, key: &str, value: ConditionValue) -> Self {
         let condition = self.condition.get_or_insert_with(IndexMap::new);
-        condition.entry("ArnEquals").or_default().insert(key, arn.into());
+        condition.entry(operator.to_owned()).or_default().insert(key.to_owned(), value);
         self
     }
 
@@ -181,10 +204,8 @@ impl Statement {
     }
 
     /// Adds a `Bool` condition: for keys such as `aws:SecureTransport`.
-    pub fn when_bool(mut self, key: &'static str, value: bool) -> Self {
-        let condition = self.condition.get_or_insert_with(IndexMap::new);
-        condition.entry("Bool").or_default().insert(key, value.to_string().into());
-        self
+    pub fn when_bool(self, key: &str, value: bool) -> Self {
+        self.when("Bool", key, ConditionValue::One(value.to_string().into()))
     }
 }
 

@@ -10,12 +10,14 @@ mod capacity;
 mod load_balancer;
 mod network;
 mod service;
+mod task;
 
 use capacity::check_capacity;
 use load_balancer::{check_allowed_cidrs, check_domain, check_health_check, check_listener};
 use network::{check_existing_vpc, check_new_vpc};
 pub use service::secret_source;
 use service::{check_service, check_tags};
+use task::check_task;
 
 /// Limits more than one section's rules share.
 const MAX_NAME_LEN: usize = 255;
@@ -94,6 +96,7 @@ impl Config {
         check_health_check(&mut v, c);
 
         check_service(&mut v, c);
+        check_task(&mut v, c);
         check_tags(&mut v, c);
 
         match (v.diagnostics.is_empty(), network) {

@@ -2,6 +2,7 @@
 
 use super::{MAX_NAME_LEN, Rules, has_id, is_arn, quoted};
 use crate::aws::{Architecture, SecretSource};
+use crate::config::task::ContainerView;
 use crate::config::{Config, Draining};
 use crate::ecr;
 
@@ -72,61 +73,71 @@ pub(super) fn check_service(v: &mut Rules, c: &Config) {
 }
 
 pub(super) fn check_container(v: &mut Rules, c: &Config) {
-    let ct = &c.service.container;
-    v.name("service.container.name", &ct.name);
+    check_image_source(v, c);
+    for container in c.service.containers() {
+        check_container_basics(v, &container);
+    }
+}
+
+/// What every container of the task must be: named, with a pullable image, memory ECS can
+/// reserve, and variables ECS can set.
+fn check_container_basics(v: &mut Rules, ct: &ContainerView<'_>) {
+    let field = |name: &str| format!("{}.{name}", ct.field);
+    v.name(&field("name"), ct.name);
     if ct.image.is_empty()
         || ct.image.len() > MAX_NAME_LEN
         || ct.image.chars().any(|c| c.is_whitespace() || c.is_control())
     {
+        v.fail_str(&field("image"), ct.image, "must be 1 to 255 characters without spaces, such as nginx:1.27");
+    } else if ct.image.contains(".dkr.ecr") && ecr::Repository::of_image(ct.image).is_none() {
         v.fail_str(
-            "service.container.image",
-            &ct.image,
-            "must be 1 to 255 characters without spaces, such as nginx:1.27",
+            &field("image"),
+            ct.image,
+            "looks like a private ECR image but is not one: ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME[:TAG], NAME in lowercase",
         );
     }
-    check_image_source(v, c);
     match (ct.memory_limit_mib, ct.memory_reservation_mib) {
         (None, None) => v.fail(
-            "service.container.memory_limit_mib",
+            &field("memory_limit_mib"),
             "null",
-            "must be set when service.container.memory_reservation_mib is not: ECS needs one of them on EC2",
+            format!("must be set when {} is not: ECS needs one of them on EC2", field("memory_reservation_mib")),
         ),
         (Some(limit), reservation) => {
             if limit < MIN_CONTAINER_MEMORY_MIB {
-                v.fail("service.container.memory_limit_mib", limit, "must be at least 6 (Docker's minimum)");
+                v.fail(&field("memory_limit_mib"), limit, "must be at least 6 (Docker's minimum)");
             }
             if let Some(reservation) = reservation.filter(|r| *r > limit) {
                 v.fail(
-                    "service.container.memory_reservation_mib",
+                    &field("memory_reservation_mib"),
                     reservation,
-                    format!("must be at most service.container.memory_limit_mib ({limit})"),
+                    format!("must be at most {} ({limit})", field("memory_limit_mib")),
                 );
             }
         }
         (None, Some(reservation)) if reservation < MIN_CONTAINER_MEMORY_MIB => {
-            v.fail("service.container.memory_reservation_mib", reservation, "must be at least 6 (Docker's minimum)");
+            v.fail(&field("memory_reservation_mib"), reservation, "must be at least 6 (Docker's minimum)");
         }
         (None, Some(_)) => {}
     }
     if let Some(cpu) = ct.cpu.filter(|cpu| *cpu > MAX_CONTAINER_CPU) {
-        v.fail("service.container.cpu", cpu, "must be at most 10240 (10 vCPUs)");
+        v.fail(&field("cpu"), cpu, "must be at most 10240 (10 vCPUs)");
     }
     for name in ct.environment.keys() {
-        check_variable_name(v, "environment", name);
+        check_variable_name(v, &field("environment"), name);
     }
-    for (name, arn) in &ct.secrets {
-        let field = format!("service.container.secrets.{name}");
-        check_variable_name(v, "secrets", name);
+    for (name, arn) in ct.secrets {
+        let secret_field = format!("{}.{name}", field("secrets"));
+        check_variable_name(v, &field("secrets"), name);
         if ct.environment.contains_key(name) {
             v.fail_str(
-                &field,
+                &secret_field,
                 name,
-                "is also in service.container.environment; a variable comes from one or the other",
+                &format!("is also in {}; a variable comes from one or the other", field("environment")),
             );
         }
         match secret_source(arn) {
             Ok(_) => {}
-            Err(rule) => v.fail_str(&field, arn, rule),
+            Err(rule) => v.fail_str(&secret_field, arn, rule),
         }
     }
 }
@@ -139,13 +150,6 @@ const SAMPLE_IMAGE_PATHS: [&str; 2] = ["/", "/index.html"];
 /// pull from it, and the sample image must be able to run and answer the health check.
 pub(super) fn check_image_source(v: &mut Rules, c: &Config) {
     let ct = &c.service.container;
-    if ct.image.contains(".dkr.ecr") && ecr::Repository::of_image(&ct.image).is_none() {
-        v.fail_str(
-            "service.container.image",
-            &ct.image,
-            "looks like a private ECR image but is not one: ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME[:TAG], NAME in lowercase",
-        );
-    }
     let field = "service.container.image_repository";
     match (&ct.image_repository, ct.image_parameter) {
         (Some(repository), false) => v.fail_str(
@@ -225,13 +229,14 @@ pub(super) fn check_tags(v: &mut Rules, c: &Config) {
     }
 }
 
+/// `map` is the variables' field, such as `service.container.environment`.
 pub(super) fn check_variable_name(v: &mut Rules, map: &str, name: &str) {
     let mut chars = name.chars();
     let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
         v.fail_str(
-            &format!("service.container.{map}.{name}"),
+            &format!("{map}.{name}"),
             name,
             "must be a variable name: letters, digits and underscores, not starting with a digit",
         );
