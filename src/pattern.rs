@@ -9,7 +9,7 @@ use crate::constructs::drain_hook::{self, DrainedGroup};
 use crate::constructs::load_balancer::{AlbWithListener, LoadBalancerPlacement};
 use crate::constructs::service::{self, ServiceWiring};
 use crate::constructs::service_scaling::{self, ServiceScalingProps};
-use crate::constructs::task;
+use crate::constructs::task::{self, VolumeSource};
 use crate::constructs::vpc::Network;
 use crate::constructs::{cluster, dns};
 use crate::model::{Draining, Model, ServiceModel};
@@ -64,6 +64,14 @@ pub fn build(model: &Model, options: SynthOptions) -> Result<Template, TemplateE
     )?;
     add_service(&mut t, &model.service, &service_scope, &cluster, &fleet, &alb)?;
     add_addresses(&mut t, &model.service, &stack, &service_scope, &alb)?;
+    if model.service.task.volumes.iter().any(|v| matches!(v.source, VolumeSource::Efs(_))) {
+        // The file system's mount targets must admit NFS from the instances: their group, to name.
+        t.add_output(
+            cluster_scope.child("InstanceSecurityGroupId").logical_id(),
+            Output::new(fleet.capacity.security_group.group_id())
+                .description("The instances' security group: EFS mount targets must admit TCP 2049 from it"),
+        )?;
+    }
 
     let tags = model.tags.iter().fold(Tags::new(), |tags, (key, value)| tags.with(key, value.as_str()));
     t.tag_all(&tags);

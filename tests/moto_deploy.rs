@@ -18,6 +18,12 @@ fn id_of(template: &Value, resource_type: &str) -> String {
     found[0].0.clone()
 }
 
+/// The logical ID of the resource of `resource_type` whose ID contains `part`.
+fn id_of_containing(template: &Value, resource_type: &str, part: &str) -> String {
+    let found = resources_of_type(template, resource_type).into_iter().find(|(id, _)| id.contains(part));
+    found.unwrap_or_else(|| panic!("no {resource_type} with {part} in its ID")).0.clone()
+}
+
 fn load(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -214,22 +220,23 @@ fn with_stand_in_for_bottlerocket_image(moto: &Moto, path: &Path, dir: &Path) ->
 
 /// The example's template with its VPC and subnet IDs (the user's own, in real use) replaced by
 /// a VPC and subnets made in moto: two public, two private.
-fn with_moto_network(moto: &Moto, path: &Path, dir: &Path) -> std::path::PathBuf {
+/// `second_octet` keeps each example's VPC apart (10.N.0.0/16).
+fn with_moto_network(moto: &Moto, path: &Path, dir: &Path, second_octet: u8) -> std::path::PathBuf {
     let mut text = std::fs::read_to_string(path).unwrap();
     let example = ecs_alb::config::load(&repo_root().join("examples/existing-vpc.yaml")).unwrap();
     let existing = example.vpc.existing.clone().expect("an existing VPC");
-    let vpc =
-        moto.aws(&["ec2", "create-vpc", "--cidr-block", "10.9.0.0/16"])["Vpc"]["VpcId"].as_str().unwrap().to_owned();
+    let block = format!("10.{second_octet}.0.0/16");
+    let vpc = moto.aws(&["ec2", "create-vpc", "--cidr-block", &block])["Vpc"]["VpcId"].as_str().unwrap().to_owned();
     text = text.replace(&existing.vpc_id, &vpc);
     let example_subnets = existing.public_subnet_ids.iter().chain(&existing.private_subnet_ids);
     for (i, example_subnet) in example_subnets.enumerate() {
         let zone = ["us-east-1a", "us-east-1b"][i % 2];
-        let cidr = format!("10.9.{i}.0/24");
+        let cidr = format!("10.{second_octet}.{i}.0/24");
         let subnet =
             moto.aws(&["ec2", "create-subnet", "--vpc-id", &vpc, "--cidr-block", &cidr, "--availability-zone", zone]);
         text = text.replace(example_subnet.as_str(), subnet["Subnet"]["SubnetId"].as_str().unwrap());
     }
-    let out = dir.join("existing-vpc.json");
+    let out = dir.join(path.file_name().unwrap());
     std::fs::write(&out, text).unwrap();
     out
 }
@@ -246,7 +253,10 @@ fn every_example_deploys() {
             path = with_moto_certificate_and_zone(&moto, &path, dir.path());
         }
         if name == "existing-vpc" {
-            path = with_moto_network(&moto, &path, dir.path());
+            path = with_moto_network(&moto, &path, dir.path(), 9);
+        }
+        if name == "production" {
+            path = with_moto_network(&moto, &path, dir.path(), 10);
         }
         if name == "bottlerocket" {
             path = with_stand_in_for_bottlerocket_image(&moto, &path, dir.path());
@@ -404,6 +414,35 @@ fn every_example_deploys() {
                     (&json!(1), &json!(25))
                 );
                 assert_eq!(distribution["SpotMaxPrice"], "0.05");
+            }
+            "production" => {
+                let td = task_definition(&moto, &name, &template);
+                let (web, redis) = (&td["containerDefinitions"][0], &td["containerDefinitions"][1]);
+                assert_eq!((&web["name"], &redis["name"]), (&json!("web"), &json!("redis")));
+                assert_eq!(web["links"], json!(["redis"]));
+                assert_eq!(web["dependsOn"], json!([{"containerName": "redis", "condition": "HEALTHY"}]));
+                assert_eq!(web["healthCheck"]["command"], json!(["CMD-SHELL", "curl -f http://localhost/ || exit 1"]));
+                assert_eq!((&web["healthCheck"]["startPeriod"], &web["stopTimeout"]), (&json!(10), &json!(60)));
+                assert_eq!(web["ulimits"], json!([{"name": "nofile", "softLimit": 65536, "hardLimit": 65536}]));
+                assert_eq!(
+                    web["mountPoints"],
+                    json!([{"sourceVolume": "shared", "containerPath": "/usr/share/nginx/html/shared", "readOnly": true}])
+                );
+                assert_eq!(web["linuxParameters"]["initProcessEnabled"], true);
+                assert_eq!(redis["portMappings"], json!([]), "a sidecar's port is linked, not published");
+                assert_eq!(redis["logConfiguration"]["options"]["awslogs-stream-prefix"], "redis");
+                assert_eq!(td["volumes"][0]["name"], "shared");
+                let role = moto.physical_id(&name, &id_of_containing(&template, "AWS::IAM::Role", "TaskDefTaskRole"));
+                let policy_name = id_of_containing(&template, "AWS::IAM::Policy", "TaskDefTaskRoleDefaultPolicy");
+                let policy = moto.aws(&["iam", "get-role-policy", "--role-name", &role, "--policy-name", &policy_name]);
+                let statements = policy["PolicyDocument"]["Statement"].as_array().unwrap().clone();
+                let actions: Vec<String> = statements.iter().map(|s| s["Action"].to_string()).collect();
+                assert_eq!(statements.len(), 4, "S3 twice, exec, EFS: {actions:?}");
+                assert_eq!(statements[3]["Action"], "elasticfilesystem:ClientMount", "the one mount is read-only");
+                // moto drops the EFS volume's configuration (it keeps the name), the service's
+                // EnableExecuteCommand and placement, and the role's ManagedPolicyArns from
+                // CloudFormation; tests/synth.rs checks them on the template, cfn-lint against
+                // AWS's schemas.
             }
             "existing-vpc" => {
                 for absent in ["AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::NatGateway", "AWS::EC2::Route"] {

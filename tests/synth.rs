@@ -1046,7 +1046,16 @@ fn every_template_keeps_least_privilege_and_exposure_rules() {
 
 /// Whether every action of a statement is one IAM accepts only on `"*"`.
 fn only_unscopable(actions: &Value) -> bool {
-    const UNSCOPABLE: [&str; 2] = ["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"];
+    // ECS Exec's channels take no resource ("Actions, resources, and condition keys for Amazon
+    // Message Gateway Service", Service Authorization Reference).
+    const UNSCOPABLE: [&str; 6] = [
+        "ecs:DiscoverPollEndpoint",
+        "ecr:GetAuthorizationToken",
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ];
     match actions {
         Value::String(action) => UNSCOPABLE.contains(&action.as_str()),
         Value::Array(actions) => actions.iter().all(|a| a.as_str().is_some_and(|a| UNSCOPABLE.contains(&a))),
@@ -1163,4 +1172,138 @@ fn public_subnets_give_addresses_only_when_instances_run_there() {
     for (_, subnet) in resources_of_type(&t, "AWS::EC2::Subnet") {
         assert_eq!(subnet["Properties"]["MapPublicIpOnLaunch"], true);
     }
+}
+
+/// The task role gets exactly the configured policies; ECS Exec adds SSM's channels and an init
+/// process; EFS with IAM authorization lets the role mount (read-only: no ClientWrite) through
+/// the access point; all of it is in place before the service starts its tasks.
+#[test]
+fn the_task_role_exec_and_efs_are_granted_exactly() {
+    let t = synth(
+        "service:
+  enable_execute_command: true
+  task_role:
+    managed_policy_arns: [arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess]
+    statements:
+      - {actions: [dynamodb:GetItem, dynamodb:PutItem], resources: ['arn:aws:dynamodb:eu-west-1:123456789012:table/orders']}
+      - {effect: Deny, actions: ['s3:*'], resources: ['*'], conditions: {Bool: {aws:SecureTransport: 'false'}}}
+  container:
+    mount_points: [{volume: files, container_path: /files, read_only: true}]
+  volumes:
+    - {name: files, efs: {file_system_id: fs-0123456789abcdef0, access_point_id: fsap-0123456789abcdef0}}
+",
+    );
+    let role = &t["Resources"]["Ec2ServiceTaskDefTaskRole27A5D642"]["Properties"];
+    assert_eq!(role["ManagedPolicyArns"], json!(["arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"]));
+    let policy = &t["Resources"]["Ec2ServiceTaskDefTaskRoleDefaultPolicyB17D3616"]["Properties"];
+    let statements = policy["PolicyDocument"]["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 4, "{statements:#?}");
+    assert_eq!(
+        statements[0],
+        json!({"Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Effect": "Allow",
+               "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"})
+    );
+    assert_eq!(
+        statements[1],
+        json!({"Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}, "Effect": "Deny", "Resource": "*"})
+    );
+    assert_eq!(statements[2]["Action"][0], "ssmmessages:CreateControlChannel");
+    assert_eq!(statements[2]["Resource"], "*");
+    assert_eq!(statements[3]["Action"], "elasticfilesystem:ClientMount", "read-only mounts do not write");
+    assert_eq!(
+        statements[3]["Condition"]["StringEquals"]["elasticfilesystem:AccessPointArn"]["Fn::Sub"],
+        "arn:${AWS::Partition}:elasticfilesystem:${AWS::Region}:${AWS::AccountId}:access-point/fsap-0123456789abcdef0"
+    );
+    let service = only(&t, "AWS::ECS::Service");
+    assert_eq!(service["Properties"]["EnableExecuteCommand"], true);
+    let depends_on = service["DependsOn"].as_array().unwrap();
+    assert!(depends_on.contains(&json!("Ec2ServiceTaskDefTaskRoleDefaultPolicyB17D3616")), "{depends_on:?}");
+    let td = only(&t, "AWS::ECS::TaskDefinition");
+    let container = &td["Properties"]["ContainerDefinitions"][0];
+    assert_eq!(container["LinuxParameters"], json!({"InitProcessEnabled": true}));
+    assert_eq!(
+        td["Properties"]["Volumes"],
+        json!([{"EFSVolumeConfiguration": {
+            "AuthorizationConfig": {"AccessPointId": "fsap-0123456789abcdef0", "IAM": "ENABLED"},
+            "FilesystemId": "fs-0123456789abcdef0", "TransitEncryption": "ENABLED"}, "Name": "files"}])
+    );
+    assert!(t["Outputs"].get("Ec2ClusterInstanceSecurityGroupId23C6302C").is_some(), "EFS needs the group named");
+
+    // Without any of it, the task role stays as the CDK makes it: no policy, nothing attached.
+    let default = default_template();
+    assert!(default["Resources"].get("Ec2ServiceTaskDefTaskRoleDefaultPolicyB17D3616").is_none());
+    assert!(default["Resources"]["Ec2ServiceTaskDefTaskRole27A5D642"]["Properties"].get("ManagedPolicyArns").is_none());
+    assert!(default["Outputs"].get("Ec2ClusterInstanceSecurityGroupId23C6302C").is_none());
+}
+
+/// A sidecar logs beside the main container under its own name, is reached through a link when
+/// it has a port (never published on the instance, never load balanced), and its private image
+/// is pulled with the same grant as the main container's.
+#[test]
+fn sidecars_run_beside_the_main_container() {
+    let t = synth(
+        "service:
+  container:
+    depends_on: [{container: proxy, condition: START}]
+  sidecars:
+    - {name: proxy, image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/proxy:2, memory_reservation_mib: 64, port: 9000}
+    - {name: init, image: 'busybox:1.36', essential: false, memory_limit_mib: 32, command: [sh, -c, 'echo ready']}
+",
+    );
+    let td = only(&t, "AWS::ECS::TaskDefinition");
+    let containers = td["Properties"]["ContainerDefinitions"].as_array().unwrap();
+    let names: Vec<&str> = containers.iter().map(|c| c["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["web", "proxy", "init"]);
+    assert_eq!(containers[0]["Links"], json!(["proxy"]));
+    assert_eq!(containers[0]["DependsOn"], json!([{"Condition": "START", "ContainerName": "proxy"}]));
+    assert!(containers[1].get("PortMappings").is_none(), "a sidecar's port is not published");
+    assert_eq!(containers[1]["LogConfiguration"]["Options"]["awslogs-stream-prefix"], "proxy");
+    assert_eq!(containers[2]["Essential"], false);
+    assert_eq!(containers[2]["Command"], json!(["sh", "-c", "echo ready"]));
+    let service = only(&t, "AWS::ECS::Service");
+    assert_eq!(service["Properties"]["LoadBalancers"][0]["ContainerName"], "web");
+    let pull = &t["Resources"]["Ec2ServiceTaskDefExecutionRoleDefaultPolicy7E1456F8"]["Properties"]["PolicyDocument"];
+    assert_eq!(
+        pull["Statement"][1]["Resource"]["Fn::Sub"],
+        "arn:${AWS::Partition}:ecr:eu-west-1:123456789012:repository/proxy"
+    );
+}
+
+/// The main container's own settings reach its definition as ECS names them.
+#[test]
+fn the_main_container_takes_a_real_applications_settings() {
+    let t = synth(
+        "service:
+  container:
+    command: [serve, --port, '80']
+    entry_point: [/app/bin/start]
+    working_directory: /app
+    user: '1000:1000'
+    docker_labels: {team: shop}
+    ulimits: [{name: nofile, soft: 4096, hard: 8192}]
+    health_check: {command: [CMD, /app/bin/health], interval_seconds: 10, retries: 5}
+  placement:
+    strategy: [spread-az, binpack-memory]
+    constraints: [distinct-instance]
+",
+    );
+    let td = only(&t, "AWS::ECS::TaskDefinition");
+    let c = &td["Properties"]["ContainerDefinitions"][0];
+    assert_eq!(c["Command"], json!(["serve", "--port", "80"]));
+    assert_eq!(c["EntryPoint"], json!(["/app/bin/start"]));
+    assert_eq!((&c["WorkingDirectory"], &c["User"]), (&json!("/app"), &json!("1000:1000")));
+    assert_eq!(c["DockerLabels"], json!({"team": "shop"}));
+    assert_eq!(c["Ulimits"], json!([{"HardLimit": 8192, "Name": "nofile", "SoftLimit": 4096}]));
+    assert_eq!(
+        c["HealthCheck"],
+        json!({"Command": ["CMD", "/app/bin/health"], "Interval": 10, "Retries": 5, "Timeout": 5})
+    );
+    assert!(c.get("LinuxParameters").is_none(), "no init process without exec");
+    let service = &only(&t, "AWS::ECS::Service")["Properties"];
+    assert_eq!(
+        service["PlacementStrategies"],
+        json!([{"Field": "attribute:ecs.availability-zone", "Type": "spread"}, {"Field": "memory", "Type": "binpack"}])
+    );
+    assert_eq!(service["PlacementConstraints"], json!([{"Type": "distinctInstance"}]));
+    assert!(default_template()["Resources"]["Ec2Service398F0E46"]["Properties"].get("PlacementStrategies").is_none());
 }

@@ -169,7 +169,8 @@ fn task(svc: &ServiceConfig) -> TaskProps {
     let views = svc.containers();
     let mut containers = views.iter().map(container);
     let mut main = containers.next().unwrap_or_else(|| unreachable!("the main container is always first"));
-    let sidecars: Vec<ContainerProps> = containers.collect();
+    // A sidecar's port is reached through a link, not published on the instance.
+    let sidecars: Vec<ContainerProps> = containers.map(|sidecar| ContainerProps { port: None, ..sidecar }).collect();
     let ct = &svc.container;
     main.entry_point = ct.entry_point.clone();
     main.working_directory = ct.working_directory.clone();
@@ -178,7 +179,7 @@ fn task(svc: &ServiceConfig) -> TaskProps {
     main.docker_labels = ct.docker_labels.clone();
     main.ulimits = ct.ulimits.iter().map(|u| (ulimit_name(u.name), u.soft, u.hard)).collect();
     // Bridge mode: the app reaches a sidecar's port by the sidecar's name through a link.
-    main.links = sidecars.iter().filter(|s| s.port.is_some()).map(|s| s.name.clone()).collect();
+    main.links = views.iter().skip(1).filter(|s| s.port.is_some()).map(|s| s.name.to_owned()).collect();
     // The service construct's ID, as in the CDK.
     main.log_stream_prefix = "Ec2Service".into();
     TaskProps {

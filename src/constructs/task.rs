@@ -46,7 +46,7 @@ pub struct ContainerProps {
     pub name: String,
     pub image: String,
     pub essential: bool,
-    /// The port it listens on, mapped to a dynamic port of the instance.
+    /// The port published on a dynamic port of the instance, for the load balancer.
     pub port: Option<u32>,
     pub memory_limit_mib: Option<u32>,
     pub memory_reservation_mib: Option<u32>,
@@ -156,7 +156,8 @@ pub struct Task {
 }
 
 /// The session channels ECS Exec opens through SSM ("Using Amazon ECS Exec", ECS Developer
-/// Guide: IAM permissions required); IAM takes no resource for them.
+/// Guide: IAM permissions required); IAM takes no resource for them ("Actions, resources, and
+/// condition keys for Amazon Message Gateway Service", Service Authorization Reference).
 const EXEC_ACTIONS: [&str; 4] = [
     "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel",

@@ -117,7 +117,8 @@ fn check_dependencies(v: &mut Rules, container: &ContainerView<'_>, containers: 
         let field = format!("{}.depends_on[{i}].container", container.field);
         let name = dependency.container.as_str();
         let Some(target) = containers.iter().find(|c| c.name == name) else {
-            let names: Vec<&str> = containers.iter().map(|c| c.name).collect();
+            let names: BTreeSet<&str> = containers.iter().map(|c| c.name).collect();
+            let names: Vec<&str> = names.into_iter().collect();
             v.fail_str(&field, name, &format!("is no container of the task (they are {})", names.join(", ")));
             continue;
         };
@@ -505,5 +506,45 @@ fn check_memory_fits(v: &mut Rules, c: &Config, containers: &[ContainerView<'_>]
                 quoted(instance_type)
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::load_str;
+
+    fn warnings(yaml: &str) -> Vec<String> {
+        let valid = load_str(yaml, Some("w.yaml")).unwrap_or_else(|e| panic!("{e}"));
+        valid.warnings().iter().map(|w| format!("{}: {}", w.field, w.message)).collect()
+    }
+
+    #[test]
+    fn what_may_still_fail_on_aws_is_a_located_warning() {
+        // 980 of t2.micro's 1024 MiB: above what ECS registers on most instances.
+        let w = warnings("service: {container: {memory_limit_mib: 980}}");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("capacity.instance_type: \"t2.micro\": the container reserves 980 MiB"), "{w:?}");
+        let w = warnings("service: {volumes: [{name: scratch}]}");
+        assert_eq!(w, ["service.volumes[0].name: \"scratch\": no container mounts this volume (mount_points)"]);
+        let arns: Vec<String> = (0..11).map(|i| format!("arn:aws:iam::123456789012:policy/p{i}")).collect();
+        let w = warnings(&format!("service: {{task_role: {{managed_policy_arns: [{}]}}}}", arns.join(", ")));
+        assert!(w[0].contains("11 policies: IAM attaches 10 to a role"), "{w:?}");
+        // An unknown instance type's memory is not guessed at.
+        assert!(
+            warnings("capacity: {instance_type: x2iedn.large}\nservice: {container: {memory_limit_mib: 60000}}")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn sidecars_that_wait_for_each_other_in_a_circle_are_refused() {
+        let yaml = "service:
+  sidecars:
+    - {name: a, image: 'x:1', memory_limit_mib: 32, depends_on: [{container: b, condition: START}]}
+    - {name: b, image: 'x:1', memory_limit_mib: 32, depends_on: [{container: a, condition: START}]}
+";
+        let error = load_str(yaml, None).unwrap_err().to_string();
+        assert!(error.contains("service.sidecars[0].depends_on: a -> b -> a is a circle"), "{error}");
+        assert!(!error.contains("linked"), "no link is involved: {error}");
     }
 }
