@@ -348,7 +348,8 @@ impl Default for EfsVolumeConfig {
 pub struct PlacementConfig {
     /// Strategies, applied in order, at most 5.
     ///
-    /// Default: - ECS's own (none in the template, as the CDK leaves it).
+    /// Default: - none in the template, as the CDK writes it: ECS then spreads a service's tasks
+    /// across zones ("Use strategies to define Amazon ECS task placement"), as `spread-az` would.
     pub strategy: Vec<PlacementStrategyName>,
     /// Constraints every placement must meet, at most 10: `distinct-instance` (one task per
     /// instance), or a cluster query language expression such as
