@@ -8,6 +8,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use ecs_alb::config::{self, ValidConfig};
 use ecs_alb::pattern::{self, DrainerCode, SynthOptions};
+use ecs_alb::template::MAX_INLINE_BODY_BYTES;
 use ecs_alb::verbs::{CLOUD_BINARY, DeployArgs, DestroyArgs, DiffArgs};
 use ecs_alb::{diff, docs, graph};
 
@@ -100,6 +101,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 Format::Json => template.to_json_pretty()?,
                 Format::Yaml => template.to_yaml()?,
             };
+            if text.len() > MAX_INLINE_BODY_BYTES {
+                eprintln!(
+                    "note: the template is {} bytes, more than the {MAX_INLINE_BODY_BYTES} `aws cloudformation deploy` sends inline: give it --s3-bucket BUCKET (ecs-alb deploy uploads it to its asset bucket itself)",
+                    text.len()
+                );
+            }
             match output {
                 Some(path) => crate::output::write_atomically(&path, &text)?,
                 None => crate::output::print(&text)?,
@@ -108,6 +115,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ls { resources } => {
             let config = load_config(config_path)?;
             let mut text = format!("{}\n", config.stack_name);
+            for service in &config.model().services {
+                let name = service.name.as_deref().unwrap_or("service");
+                let route = service.route.as_ref().map_or_else(|| "the default route".to_owned(), pattern::route_text);
+                text.push_str(&format!("  {name}: {route}\n"));
+            }
             if resources {
                 let template = pattern::synthesize(&config, SynthOptions::default())?;
                 let width = template.resources().map(|(id, _)| id.as_str().len()).max().unwrap_or(0);

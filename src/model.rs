@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use crate::constructs::capacity::CapacityProps;
 use crate::constructs::dns::DomainProps;
 use crate::constructs::drain_hook::DrainHookProps;
-use crate::constructs::load_balancer::LoadBalancerProps;
+use crate::constructs::load_balancer::{LoadBalancerProps, RouteProps, TargetGroupProps};
 use crate::constructs::service::ServiceProps;
 use crate::constructs::service_scaling::TaskScaling;
 use crate::constructs::task::TaskProps;
@@ -26,7 +26,10 @@ pub struct Model {
     pub capacity: CapacityProps,
     pub draining: Draining,
     pub load_balancer: LoadBalancerProps,
-    pub service: ServiceModel,
+    /// The stack's own DNS name, an alias of the load balancer, when one is configured.
+    pub domain: Option<DomainProps>,
+    /// The one `service` (the CDK's), or `services` in their order.
+    pub services: Vec<ServiceModel>,
     /// For every resource that takes tags.
     pub tags: IndexMap<String, String>,
 }
@@ -42,13 +45,25 @@ pub enum Draining {
     None,
 }
 
-/// One service behind the load balancer: its task, how ECS runs it, how it scales, its name.
+/// One service behind the load balancer: its task, how ECS runs it, how it scales, which
+/// requests reach it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceModel {
+    /// Its name in `services`, which its resources' logical IDs derive from; `None` for the one
+    /// `service`, whose logical IDs are the CDK pattern's.
+    pub name: Option<String>,
     pub task: TaskProps,
     pub service: ServiceProps,
     /// Target tracking of the task count; `None` keeps the service's desired count.
     pub scaling: Option<TaskScaling>,
-    /// The service's own DNS name, when one is configured.
-    pub domain: Option<DomainProps>,
+    pub target_group: TargetGroupProps,
+    /// The requests its listener rule sends it; `None` for the listener's default route.
+    pub route: Option<RouteProps>,
+}
+
+impl Model {
+    /// Whether these are `services`' named services (else the CDK pattern's one).
+    pub fn named_services(&self) -> bool {
+        self.services.iter().any(|s| s.name.is_some())
+    }
 }

@@ -1,12 +1,12 @@
 //! The whole stack, wired from the resolved model of a valid configuration: the counterpart of
 //! the CDK's `ApplicationLoadBalancedEc2Service` on a cluster with `addCapacity`.
 
-use crate::config::ValidConfig;
+use crate::config::{ConfigError, Diagnostic, ValidConfig};
 use crate::constructs::capacity::{Capacity, InstancePlacement};
 use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::constructs::connections::{self, Peer, TcpPorts};
 use crate::constructs::drain_hook::{self, DrainedGroup};
-use crate::constructs::load_balancer::{AlbWithListener, LoadBalancerPlacement};
+use crate::constructs::load_balancer::{self, AlbWithListener, DefaultRoute, LoadBalancerPlacement, RouteProps};
 use crate::constructs::service::{self, ServiceWiring};
 use crate::constructs::service_scaling::{self, ServiceScalingProps};
 use crate::constructs::task::{self, VolumeSource};
@@ -14,6 +14,7 @@ use crate::constructs::vpc::Network;
 use crate::constructs::{cluster, dns};
 use crate::model::{Draining, Model, ServiceModel};
 use crate::resources::ecs::Cluster;
+use crate::resources::elbv2::{ListenerRule, TargetGroup};
 use crate::resources::iam::Statement;
 use crate::template::{Handle, Options, Output, Scope, Tags, Template, TemplateError};
 
@@ -33,19 +34,36 @@ impl Default for SynthOptions {
     }
 }
 
-/// Builds the template for `config`.
-pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Template, TemplateError> {
-    build(config.model(), options)
+/// CloudFormation's limit on resources in one template ("CloudFormation quotas").
+pub const MAX_RESOURCES: usize = 500;
+
+/// Builds the template for `config`; a configuration whose template CloudFormation would refuse
+/// for its size is a configuration error (exit 2), with the count and what to split.
+pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> anyhow::Result<Template> {
+    let model = config.model();
+    let template = build(model, options)?;
+    let count = template.resources().count();
+    if count > MAX_RESOURCES {
+        let services = model.services.len();
+        let per_service = count / services.max(1);
+        let mut d = Diagnostic::new(
+            if model.named_services() { "services" } else { "service" },
+            format!("make {count} resources: CloudFormation takes at most {MAX_RESOURCES} in one template"),
+        );
+        d.hint = Some(format!(
+            "split the {services} services across stacks of at most {} services each (about {per_service} resources per service with the shared ones)",
+            (MAX_RESOURCES / per_service.max(1)).saturating_sub(1).max(1)
+        ));
+        return Err(ConfigError { origin: None, diagnostics: vec![d] }.into());
+    }
+    Ok(template)
 }
 
 /// Builds the template of `model`: the network, the cluster and its instances (drained as
-/// configured), the load balancer, the service, and where to reach it.
+/// configured), the load balancer, the services, and where to reach them.
 pub fn build(model: &Model, options: SynthOptions) -> Result<Template, TemplateError> {
     let mut t = Template::new();
-    t.set_description(format!(
-        "ECS service of container {} on EC2 behind an Application Load Balancer (synthesized by ecs-alb)",
-        model.service.task.main.name
-    ));
+    t.set_description(description(model));
     let stack = Scope::stack(&model.stack_name);
 
     let network = Network::build(&mut t, &stack.child("MyVpc"), &model.network)?;
@@ -53,18 +71,24 @@ pub fn build(model: &Model, options: SynthOptions) -> Result<Template, TemplateE
     let cluster = cluster::build(&mut t, &cluster_scope, model.container_insights)?;
     let fleet = add_fleet(&mut t, model, &cluster_scope, &network, &cluster, options.drainer_code)?;
 
-    let service_scope = stack.child("Ec2Service");
-    let alb = add_load_balancer(&mut t, model, &service_scope.child("LB"), &network)?;
+    let front = add_load_balancer(&mut t, model, &stack, &network)?;
     connections::allow_tcp(
         &mut t,
-        Peer { scope: &alb.security_group_scope, group: &alb.security_group },
+        Peer { scope: &front.alb.security_group_scope, group: &front.alb.security_group },
         Peer { scope: &fleet.capacity.security_group_scope, group: &fleet.capacity.security_group },
         DYNAMIC_HOST_PORTS,
         "Load balancer to target",
     )?;
-    add_service(&mut t, &model.service, &service_scope, &cluster, &fleet, &alb)?;
-    add_addresses(&mut t, &model.service, &stack, &service_scope, &alb)?;
-    if model.service.task.volumes.iter().any(|v| matches!(v.source, VolumeSource::Efs(_))) {
+    for (service, routed) in model.services.iter().zip(&front.services) {
+        add_service(&mut t, service, routed, &cluster, &fleet, &front.alb)?;
+    }
+    // ECS scales managed capacity itself.
+    let any_scaling = model.services.iter().any(|s| s.scaling.is_some());
+    if any_scaling && fleet.capacity.can_grow() && fleet.managed.is_none() {
+        service_scaling::scale_instances(&mut t, &fleet.scope, &cluster, &fleet.capacity.auto_scaling_group)?;
+    }
+    add_addresses(&mut t, model, &stack, &front)?;
+    if model.services.iter().flat_map(|s| &s.task.volumes).any(|v| matches!(v.source, VolumeSource::Efs(_))) {
         // The file system's mount targets must admit NFS from the instances: their group, to name.
         t.add_output(
             cluster_scope.child("InstanceSecurityGroupId").logical_id(),
@@ -76,6 +100,22 @@ pub fn build(model: &Model, options: SynthOptions) -> Result<Template, TemplateE
     let tags = model.tags.iter().fold(Tags::new(), |tags, (key, value)| tags.with(key, value.as_str()));
     t.tag_all(&tags);
     Ok(t)
+}
+
+fn description(model: &Model) -> String {
+    match model.services.as_slice() {
+        [one] if one.name.is_none() => format!(
+            "ECS service of container {} on EC2 behind an Application Load Balancer (synthesized by ecs-alb)",
+            one.task.main.name
+        ),
+        several => {
+            let names: Vec<&str> = several.iter().filter_map(|s| s.name.as_deref()).collect();
+            format!(
+                "ECS services {} on EC2 behind one Application Load Balancer (synthesized by ecs-alb)",
+                names.join(", ")
+            )
+        }
+    }
 }
 
 /// The instances and how they are drained.
@@ -111,35 +151,91 @@ fn add_fleet(
     Ok(Fleet { capacity, scope, managed })
 }
 
+/// The load balancer and, for each service, the scope its resources live in, its target group
+/// and its listener rule.
+struct Front {
+    alb: AlbWithListener,
+    /// The CDK pattern's `Ec2Service` for the one service, which holds the load balancer too.
+    single_scope: Option<Scope>,
+    services: Vec<RoutedService>,
+}
+
+struct RoutedService {
+    scope: Scope,
+    target_group: Handle<TargetGroup>,
+    rule: Option<Handle<ListenerRule>>,
+}
+
+/// The load balancer where the CDK pattern puts it, inside its one service (`Ec2Service/LB`),
+/// with that service's group as the listener's default; or, for several services, one of the
+/// stack's own, each service's group under the service's name, routed by a listener rule.
 fn add_load_balancer(
     t: &mut Template,
     model: &Model,
-    scope: &Scope,
+    stack: &Scope,
     network: &Network,
-) -> Result<AlbWithListener, TemplateError> {
+) -> Result<Front, TemplateError> {
     let public = model.load_balancer.public;
-    let placement = LoadBalancerPlacement {
+    let placement = || LoadBalancerPlacement {
         vpc_id: network.vpc_id.clone(),
         subnets: if public { network.public_subnet_ids() } else { network.private_subnet_ids() },
         depends_on: if public { network.internet_routes() } else { Options::new() },
     };
-    AlbWithListener::build(t, scope, &model.load_balancer, placement)
+    if let [one] = model.services.as_slice() {
+        if one.name.is_none() {
+            let scope = stack.child("Ec2Service");
+            let route = DefaultRoute::NewGroup(&one.target_group);
+            let alb = AlbWithListener::build(t, &scope.child("LB"), &model.load_balancer, placement(), route)?;
+            let target_group = alb.default_group.clone().unwrap_or_else(|| unreachable!("a new group was asked for"));
+            let services = vec![RoutedService { scope: scope.clone(), target_group, rule: None }];
+            return Ok(Front { alb, single_scope: Some(scope), services });
+        }
+    }
+    let scopes: Vec<Scope> =
+        model.services.iter().map(|s| stack.child(s.name.as_deref().unwrap_or_default())).collect();
+    let groups = model
+        .services
+        .iter()
+        .zip(&scopes)
+        .map(|(s, scope)| {
+            load_balancer::target_group(t, &scope.child("TargetGroup"), &s.target_group, network.vpc_id.clone())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let default = model.services.iter().position(|s| s.route.is_none());
+    let route = default.map_or(DefaultRoute::NotFound, |i| DefaultRoute::Group(&groups[i]));
+    let alb = AlbWithListener::build(t, &stack.child("LoadBalancer"), &model.load_balancer, placement(), route)?;
+    let mut services = Vec::new();
+    for ((service, scope), target_group) in model.services.iter().zip(scopes).zip(groups) {
+        let rule = match &service.route {
+            Some(route) => {
+                Some(load_balancer::route(t, &scope.child("ListenerRule"), &alb.listener, &target_group, route)?)
+            }
+            None => None,
+        };
+        services.push(RoutedService { scope, target_group, rule });
+    }
+    Ok(Front { alb, single_scope: None, services })
 }
 
 /// The task definition, the service behind the load balancer, and its scaling.
 fn add_service(
     t: &mut Template,
     model: &ServiceModel,
-    scope: &Scope,
+    routed: &RoutedService,
     cluster: &Handle<Cluster>,
     fleet: &Fleet,
     alb: &AlbWithListener,
 ) -> Result<(), TemplateError> {
+    let scope = &routed.scope;
     let task = task::build(t, &scope.child("TaskDef"), &model.task)?;
     // The Docker daemon on the instances ships the containers' logs with the instance's role.
+    let logs_policy = match &model.name {
+        None => "ContainerLogsPolicy".to_owned(),
+        Some(name) => format!("{name}ContainerLogsPolicy"),
+    };
     let container_logs = fleet.capacity.grant(
         t,
-        "ContainerLogsPolicy",
+        &logs_policy,
         vec![Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(task.log_group.arn())],
     )?;
     let wiring = ServiceWiring {
@@ -147,8 +243,9 @@ fn add_service(
         task_definition: &task.definition,
         container_name: &model.task.main.name,
         container_port: model.task.main.port.unwrap_or_else(|| unreachable!("the main container has the port")),
-        target_group: &alb.target_group,
+        target_group: &routed.target_group,
         listener: &alb.listener,
+        listener_rule: routed.rule.as_ref(),
         grants: std::iter::once(&container_logs).chain(&task.startup_grants).collect(),
         managed_capacity: fleet.managed.as_ref(),
     };
@@ -156,30 +253,41 @@ fn add_service(
     service_scaling::build(
         t,
         &scope.child("Service").child("TaskCount"),
-        &fleet.scope,
         ServiceScalingProps {
             cluster,
             service: &service,
             load_balancer: &alb.load_balancer,
-            target_group: &alb.target_group,
-            auto_scaling_group: &fleet.capacity.auto_scaling_group,
-            // ECS scales managed capacity itself.
-            instances_can_scale: fleet.capacity.can_grow() && fleet.managed.is_none(),
+            target_group: &routed.target_group,
         },
         model.scaling,
     )
 }
 
-/// The service's own DNS name when one is configured, and the outputs that say where it is.
-fn add_addresses(
-    t: &mut Template,
-    model: &ServiceModel,
-    stack: &Scope,
-    service_scope: &Scope,
-    alb: &AlbWithListener,
-) -> Result<(), TemplateError> {
+/// The stack's own DNS name when one is configured, and the outputs that say where it is: the
+/// CDK pattern's three for the one service, else the load balancer's and each service's URL.
+fn add_addresses(t: &mut Template, model: &Model, stack: &Scope, front: &Front) -> Result<(), TemplateError> {
+    let alb = &front.alb;
     let domain = model.domain.as_ref();
     let url = alb.url(domain.map(|d| d.name.as_str()));
+    let Some(service_scope) = &front.single_scope else {
+        dns::build(t, &stack.child("LoadBalancer").child("DNS"), &alb.load_balancer, domain)?;
+        t.add_output(
+            stack.child("LoadBalancerDNS").logical_id(),
+            Output::new(alb.load_balancer.dns_name()).description("The load balancer's DNS name"),
+        )?;
+        for (service, routed) in model.services.iter().zip(&front.services) {
+            let routes = match &service.route {
+                None => "every request no other service's route takes".to_owned(),
+                Some(route) => route_text(route),
+            };
+            t.add_output(
+                routed.scope.child("URL").logical_id(),
+                Output::new(url.clone())
+                    .description(format!("Where {} answers: {routes}", service.name.as_deref().unwrap_or_default())),
+            )?;
+        }
+        return Ok(());
+    };
     dns::build(t, &service_scope.child("DNS"), &alb.load_balancer, domain)?;
     t.add_output(
         service_scope.child("LoadBalancerDNS").logical_id(),
@@ -190,4 +298,16 @@ fn add_addresses(
         Output::new(url.clone()).description("The service's URL"),
     )?;
     t.add_output(stack.child("LoadBalancerDNS").logical_id(), Output::new(url).description("The service's URL"))
+}
+
+/// A route in words: `hosts a, b; paths /x/*`.
+pub fn route_text(route: &RouteProps) -> String {
+    let mut parts = Vec::new();
+    if !route.host_headers.is_empty() {
+        parts.push(format!("hosts {}", route.host_headers.join(", ")));
+    }
+    if !route.path_patterns.is_empty() {
+        parts.push(format!("paths {}", route.path_patterns.join(", ")));
+    }
+    format!("{} (priority {})", parts.join("; "), route.priority)
 }

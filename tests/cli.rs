@@ -162,13 +162,18 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn ls_prints_the_stack_and_its_resources() {
+fn ls_prints_the_stack_its_services_and_its_resources() {
     let out = ecs_alb(repo_root(), &["ls", "-c", "examples/no-drain-hook.yaml"]);
-    assert_eq!(stdout(&out), "NoDrain\n");
+    assert_eq!(stdout(&out), "NoDrain\n  service: the default route\n");
+    let out = ecs_alb(repo_root(), &["ls", "-c", "examples/platform.yaml"]);
+    assert_eq!(
+        stdout(&out),
+        "Platform\n  web: the default route\n  api: paths /api/* (priority 20)\n  admin: hosts admin.example.com (priority 30)\n"
+    );
     let out = stdout(&ecs_alb(repo_root(), &["ls", "--resources", "-c", "examples/no-drain-hook.yaml"]));
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "NoDrain");
-    assert_eq!(lines.len(), 1 + 43);
+    assert_eq!(lines[0..2], ["NoDrain", "  service: the default route"]);
+    assert_eq!(lines.len(), 2 + 43);
     assert!(lines.iter().any(|l| { l.split_whitespace().eq(["Ec2ClusterEE43E89D", "AWS::ECS::Cluster"]) }));
 }
 

@@ -1009,7 +1009,7 @@ fn every_template_keeps_least_privilege_and_exposure_rules() {
         }
         let instance_sg = "Ec2ClusterDefaultAutoScalingGroupInstanceSecurityGroup149B0A9E";
         assert!(t["Resources"][instance_sg]["Properties"].get("SecurityGroupIngress").is_none(), "{name}");
-        let alb_sg = json!({"Fn::GetAtt": ["Ec2ServiceLBSecurityGroup45FED6DF", "GroupId"]});
+        let alb_sg = only(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer")["Properties"]["SecurityGroups"][0].clone();
         let mut into_instances = 0;
         for (id, ingress) in resources_of_type(&t, "AWS::EC2::SecurityGroupIngress") {
             let props = &ingress["Properties"];

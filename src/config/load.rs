@@ -306,7 +306,7 @@ mod tests {
                 "ecs-alb.yaml:6:3: capacity.min_capacity: invalid value: -1, expected a whole number from 0 to 4294967295",
                 "ecs-alb.yaml:9:19: service.container.environment.A: invalid type: mapping, expected a string",
                 "ecs-alb.yaml:10:5: service.container.name: invalid type: number 5, expected a string",
-                "ecs-alb.yaml:11:1: unknown field `extra`, expected one of `stack_name`, `vpc`, `capacity`, `load_balancer`, `service`, `observability`, `tags`",
+                "ecs-alb.yaml:11:1: unknown field `extra`, expected one of `stack_name`, `vpc`, `capacity`, `load_balancer`, `service`, `services`, `observability`, `tags`",
             ]
         );
         assert!(

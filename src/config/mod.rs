@@ -39,6 +39,13 @@ pub struct Config {
     pub capacity: CapacityConfig,
     pub load_balancer: LoadBalancerConfig,
     pub service: ServiceConfig,
+    /// Several services on the one cluster and load balancer, by name (lowercase letters, digits
+    /// and hyphens), each with the settings `service` takes plus its `routing`. Instead of
+    /// `service`: the logical IDs of a service's resources derive from its name, so adding,
+    /// removing or reordering services leaves the others' resources alone.
+    ///
+    /// Default: - none: the one `service`.
+    pub services: IndexMap<String, ServiceConfig>,
     pub observability: ObservabilityConfig,
     /// Tags for every resource that takes tags, the instances, their volumes and the service's
     /// tasks included (for cost allocation and ownership). A resource's own `Name` tag stays.
@@ -56,6 +63,7 @@ impl Default for Config {
             capacity: CapacityConfig::default(),
             load_balancer: LoadBalancerConfig::default(),
             service: ServiceConfig::default(),
+            services: IndexMap::new(),
             observability: ObservabilityConfig::default(),
             tags: IndexMap::new(),
         }
@@ -562,6 +570,36 @@ pub struct ServiceConfig {
     ///
     /// Default: - ECS's own placement.
     pub placement: Option<PlacementConfig>,
+    /// In `services` only: the requests the load balancer sends to this service. Exactly one
+    /// service may leave it out and take every request no other service's route matches.
+    ///
+    /// Default: - the listener's default route.
+    pub routing: Option<RoutingConfig>,
+    /// In `services` only: how the load balancer checks this service's tasks.
+    ///
+    /// Default: - `load_balancer.health_check`.
+    pub target_health_check: Option<HealthCheckConfig>,
+}
+
+/// Which requests reach a service: those matching any of its paths (when given) and any of its
+/// host names (when given). At least one of the two; at most 5 values together (an ALB rule's
+/// limit).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoutingConfig {
+    /// Path patterns, such as `/api/*` (`*` and `?` wildcards; case-sensitive).
+    ///
+    /// Default: - any path.
+    pub path_patterns: Vec<String>,
+    /// Host names, such as `admin.example.com` (`*` and `?` wildcards).
+    ///
+    /// Default: - any host.
+    pub host_headers: Vec<String>,
+    /// The rule's priority on the listener: lower is evaluated first; unique.
+    ///
+    /// Default: - 10 times the service's place in `services` (10, 20, ...).
+    #[schemars(range(min = 1, max = 50000))]
+    pub priority: Option<u32>,
 }
 
 impl Default for ServiceConfig {
@@ -581,6 +619,8 @@ impl Default for ServiceConfig {
             sidecars: Vec::new(),
             volumes: Vec::new(),
             placement: None,
+            routing: None,
+            target_health_check: None,
         }
     }
 }

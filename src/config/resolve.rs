@@ -2,8 +2,10 @@
 //! file's fields become the constructs' props, and where every default that depends on another
 //! field is decided.
 
+use super::HealthCheckConfig;
 use super::task::ContainerView;
 use super::task::DISTINCT_INSTANCE;
+use super::validate::priority;
 use super::validate::secret_source;
 use super::{
     Config, ContainerCondition, DrainPlan, Draining, InstanceUpdatePolicy, LoadBalancerConfig, PlacementStrategyName,
@@ -13,7 +15,7 @@ use crate::aws::{ANYWHERE_IPV4, DEFAULT_SSL_POLICY, ListenerProtocol};
 use crate::constructs::capacity::{CapacityProps, SpotProps, UpdateStyle};
 use crate::constructs::dns::DomainProps;
 use crate::constructs::drain_hook::DrainHookProps;
-use crate::constructs::load_balancer::{HealthCheckProps, LoadBalancerProps, TlsProps};
+use crate::constructs::load_balancer::{HealthCheckProps, LoadBalancerProps, RouteProps, TargetGroupProps, TlsProps};
 use crate::constructs::service::{CircuitBreaker, PlacementLimit, PlacementRule, ServiceProps};
 use crate::constructs::service_scaling::TaskScaling;
 use crate::constructs::task::{
@@ -37,7 +39,8 @@ pub(super) fn resolve(config: &Config, network: NetworkProps) -> Model {
         load_balancer: load_balancer(config, &network),
         network,
         draining,
-        service: service(config),
+        domain: domain(&config.load_balancer),
+        services: services(config),
         tags: config.tags.clone(),
     }
 }
@@ -83,24 +86,55 @@ fn capacity(config: &Config, draining: &model::Draining) -> CapacityProps {
 
 fn load_balancer(config: &Config, network: &NetworkProps) -> LoadBalancerProps {
     let lb = &config.load_balancer;
-    let hc = &lb.health_check;
     LoadBalancerProps {
         public: lb.public,
         allowed_cidrs: allowed_cidrs(lb, network),
         listener_port: lb.listener_port.unwrap_or(ListenerProtocol::from(lb.protocol).default_port()),
         tls: tls(lb),
         idle_timeout_seconds: lb.idle_timeout_seconds,
-        access_logs_days: config.observability.access_logs.then_some(config.service.log_retention_days),
-        health_check: HealthCheckProps {
-            path: hc.path.clone(),
-            interval_seconds: hc.interval_seconds,
-            timeout_seconds: hc.timeout_seconds,
-            healthy_threshold: hc.healthy_threshold,
-            unhealthy_threshold: hc.unhealthy_threshold,
-            matcher: hc.matcher.clone(),
-        },
-        deregistration_delay_seconds: lb.deregistration_delay_seconds,
+        access_logs_days: config.observability.access_logs.then_some(log_retention_days(config)),
     }
+}
+
+/// How long the stack's own logs are kept: the service's retention, the longest of several.
+fn log_retention_days(config: &Config) -> u32 {
+    config.services.values().map(|s| s.log_retention_days).max().unwrap_or(config.service.log_retention_days)
+}
+
+fn health_check(hc: &HealthCheckConfig) -> HealthCheckProps {
+    HealthCheckProps {
+        path: hc.path.clone(),
+        interval_seconds: hc.interval_seconds,
+        timeout_seconds: hc.timeout_seconds,
+        healthy_threshold: hc.healthy_threshold,
+        unhealthy_threshold: hc.unhealthy_threshold,
+        matcher: hc.matcher.clone(),
+    }
+}
+
+fn domain(lb: &LoadBalancerConfig) -> Option<DomainProps> {
+    Some(DomainProps { name: lb.domain_name.clone()?, hosted_zone_id: lb.hosted_zone_id.clone()? })
+}
+
+/// The one `service`, or each of `services` with its name and route.
+fn services(config: &Config) -> Vec<ServiceModel> {
+    if config.services.is_empty() {
+        return vec![service(config, None, &config.service)];
+    }
+    config
+        .services
+        .iter()
+        .enumerate()
+        .map(|(index, (name, svc))| {
+            let mut model = service(config, Some(name), svc);
+            model.route = svc.routing.as_ref().map(|routing| RouteProps {
+                path_patterns: routing.path_patterns.clone(),
+                host_headers: routing.host_headers.clone(),
+                priority: priority(index, routing),
+            });
+            model
+        })
+        .collect()
 }
 
 /// The IPv4 ranges that may connect to the load balancer: those configured, else anyone for an
@@ -128,11 +162,11 @@ fn tls(lb: &LoadBalancerConfig) -> Option<TlsProps> {
     }
 }
 
-fn service(config: &Config) -> ServiceModel {
-    let svc = &config.service;
+fn service(config: &Config, name: Option<&String>, svc: &ServiceConfig) -> ServiceModel {
     let lb = &config.load_balancer;
     ServiceModel {
-        task: task(svc),
+        name: name.cloned(),
+        task: task(svc, name.map_or("Ec2Service", |n| n.as_str())),
         service: ServiceProps {
             name: svc.name.clone(),
             desired_count: svc.auto_scaling.is_none().then_some(svc.desired_count),
@@ -158,14 +192,16 @@ fn service(config: &Config) -> ServiceModel {
             cpu_percent: scaling.cpu_target(),
             requests_per_target: scaling.target_requests_per_target,
         }),
-        domain: match (&lb.domain_name, &lb.hosted_zone_id) {
-            (Some(name), Some(zone)) => Some(DomainProps { name: name.clone(), hosted_zone_id: zone.clone() }),
-            _ => None,
+        target_group: TargetGroupProps {
+            health_check: health_check(svc.target_health_check.as_ref().unwrap_or(&lb.health_check)),
+            deregistration_delay_seconds: lb.deregistration_delay_seconds,
         },
+        route: None,
     }
 }
 
-fn task(svc: &ServiceConfig) -> TaskProps {
+/// `log_stream_prefix`: the main container's, the CDK's construct ID for the one `service`.
+fn task(svc: &ServiceConfig, log_stream_prefix: &str) -> TaskProps {
     let views = svc.containers();
     let mut containers = views.iter().map(container);
     let mut main = containers.next().unwrap_or_else(|| unreachable!("the main container is always first"));
@@ -180,8 +216,7 @@ fn task(svc: &ServiceConfig) -> TaskProps {
     main.ulimits = ct.ulimits.iter().map(|u| (ulimit_name(u.name), u.soft, u.hard)).collect();
     // Bridge mode: the app reaches a sidecar's port by the sidecar's name through a link.
     main.links = views.iter().skip(1).filter(|s| s.port.is_some()).map(|s| s.name.to_owned()).collect();
-    // The service construct's ID, as in the CDK.
-    main.log_stream_prefix = "Ec2Service".into();
+    main.log_stream_prefix = log_stream_prefix.to_owned();
     TaskProps {
         main,
         image_parameter: ct.image_parameter,
@@ -343,9 +378,9 @@ mod tests {
         assert_eq!(m.load_balancer.tls, None);
         assert!(matches!(m.draining, model::Draining::Hook(DrainHookProps { drain_time_seconds: 300, .. })));
         assert!(!m.capacity.managed_by_ecs);
-        assert_eq!(m.service.service.desired_count, Some(1));
-        assert_eq!((m.service.scaling, &m.service.domain), (None, &None));
-        assert!(m.service.task.image_repositories.is_empty());
+        assert_eq!(m.services[0].service.desired_count, Some(1));
+        assert_eq!((m.services[0].scaling, &m.domain, &m.services[0].name), (None, &None, &None));
+        assert!(m.services[0].task.image_repositories.is_empty());
     }
 
     #[test]
@@ -365,8 +400,8 @@ mod tests {
         assert_eq!(m.draining, model::Draining::Managed);
         assert!(m.capacity.managed_by_ecs);
         // Scaling owns the task count.
-        assert_eq!(m.service.service.desired_count, None);
-        assert_eq!(m.service.scaling.map(|s| (s.min, s.max)), Some((1, 4)));
+        assert_eq!(m.services[0].service.desired_count, None);
+        assert_eq!(m.services[0].scaling.map(|s| (s.min, s.max)), Some((1, 4)));
         assert_eq!(model("capacity: {task_drain_time_seconds: 0}").draining, model::Draining::None);
     }
 
@@ -375,7 +410,7 @@ mod tests {
         let m = model(
             "service:\n  container:\n    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1\n    secrets:\n      DB: arn:aws:ssm:eu-west-1:123456789012:parameter/db\n",
         );
-        let task = &m.service.task;
+        let task = &m.services[0].task;
         assert_eq!(task.image_repositories.len(), 1);
         assert_eq!(task.main.secrets.len(), 1);
         assert!(matches!(task.main.secrets[0].source, SecretSource::SsmParameter(_)));

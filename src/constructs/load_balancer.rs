@@ -5,7 +5,8 @@ use crate::constructs::access_logs;
 use crate::resources::Attribute;
 use crate::resources::ec2::{SecurityGroup, SecurityGroupRule};
 use crate::resources::elbv2::{
-    Action, Certificate, Listener, LoadBalancer, LoadBalancerType, Matcher, Scheme, TargetGroup, TargetType,
+    Action, Certificate, Listener, ListenerRule, LoadBalancer, LoadBalancerType, Matcher, RuleCondition, Scheme,
+    TargetGroup, TargetType,
 };
 use crate::template::{Handle, Intrinsic, List, Options, Scope, Template, TemplateError, Value};
 
@@ -26,8 +27,23 @@ pub struct LoadBalancerProps {
     pub idle_timeout_seconds: u32,
     /// Access logs to a bucket of their own, kept this many days; `None` for none.
     pub access_logs_days: Option<u32>,
+}
+
+/// A service's target group: how the load balancer checks its tasks and lets them go.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetGroupProps {
     pub health_check: HealthCheckProps,
     pub deregistration_delay_seconds: u32,
+}
+
+/// What the listener does with a request no rule takes.
+pub enum DefaultRoute<'a> {
+    /// Forward to a new target group where the CDK pattern puts its one service's.
+    NewGroup(&'a TargetGroupProps),
+    /// Forward to a service's group.
+    Group(&'a Handle<TargetGroup>),
+    /// Answer 404.
+    NotFound,
 }
 
 /// Where the load balancer lives.
@@ -62,8 +78,10 @@ pub struct AlbWithListener {
     pub load_balancer: Handle<LoadBalancer>,
     pub security_group: Handle<SecurityGroup>,
     pub security_group_scope: Scope,
+    /// The listener services are routed on (HTTPS when there is one).
     pub listener: Handle<Listener>,
-    pub target_group: Handle<TargetGroup>,
+    /// The group `DefaultRoute::NewGroup` made.
+    pub default_group: Option<Handle<TargetGroup>>,
     protocol: ListenerProtocol,
     port: u32,
 }
@@ -74,6 +92,7 @@ impl AlbWithListener {
         scope: &Scope,
         props: &LoadBalancerProps,
         placement: LoadBalancerPlacement,
+        default_route: DefaultRoute<'_>,
     ) -> Result<AlbWithListener, TemplateError> {
         let security_group_scope = scope.child("SecurityGroup");
         let tls = props.tls.as_ref();
@@ -130,34 +149,21 @@ impl AlbWithListener {
         )?;
 
         let listener_scope = scope.child("PublicListener");
-        let hc = &props.health_check;
-        let target_group = t.add(
-            &listener_scope.child("ECSGroup").child("Resource"),
-            TargetGroup {
-                health_check_interval_seconds: Some(hc.interval_seconds.into()),
-                health_check_path: Some(hc.path.clone().into()),
-                // Health checks follow each task to its dynamic host port.
-                health_check_port: Some("traffic-port".into()),
-                health_check_timeout_seconds: Some(hc.timeout_seconds.into()),
-                healthy_threshold_count: Some(hc.healthy_threshold.into()),
-                matcher: Some(Matcher { http_code: hc.matcher.clone().into() }),
-                port: TARGET_GROUP_PORT.into(),
-                protocol: ListenerProtocol::Http,
-                tags: None,
-                target_group_attributes: vec![
-                    Attribute::new("stickiness.enabled", false),
-                    Attribute::new("deregistration_delay.timeout_seconds", props.deregistration_delay_seconds),
-                ],
-                target_type: TargetType::Instance,
-                unhealthy_threshold_count: Some(hc.unhealthy_threshold.into()),
-                vpc_id: placement.vpc_id.clone(),
-            },
-        )?;
+        let vpc_id = placement.vpc_id.clone();
+        let (default_group, default_action) = match default_route {
+            DefaultRoute::NewGroup(group) => {
+                let group = target_group(t, &listener_scope.child("ECSGroup"), group, vpc_id)?;
+                let action = Action::forward(group.arn());
+                (Some(group), action)
+            }
+            DefaultRoute::Group(group) => (None, Action::forward(group.arn())),
+            DefaultRoute::NotFound => (None, Action::not_found()),
+        };
         let listener = t.add(
             &listener_scope.child("Resource"),
             Listener {
                 certificates: tls.map(|tls| vec![Certificate { certificate_arn: tls.certificate_arn.clone().into() }]),
-                default_actions: vec![Action::forward(target_group.arn())],
+                default_actions: vec![default_action],
                 load_balancer_arn: load_balancer.arn().into(),
                 port: props.listener_port.into(),
                 protocol,
@@ -185,7 +191,7 @@ impl AlbWithListener {
             security_group,
             security_group_scope,
             listener,
-            target_group,
+            default_group,
             protocol,
             port: props.listener_port,
         })
@@ -202,6 +208,73 @@ impl AlbWithListener {
             None => Intrinsic::Sub(format!("{scheme}://{}{port}", self.load_balancer.dns_name_sub())).into(),
         }
     }
+}
+
+/// A service's target group at `scope` (its `Resource` below it): instances on ECS's dynamic
+/// ports, checked as `props` says.
+pub fn target_group(
+    t: &mut Template,
+    scope: &Scope,
+    props: &TargetGroupProps,
+    vpc_id: Value<String>,
+) -> Result<Handle<TargetGroup>, TemplateError> {
+    let hc = &props.health_check;
+    t.add(
+        &scope.child("Resource"),
+        TargetGroup {
+            health_check_interval_seconds: Some(hc.interval_seconds.into()),
+            health_check_path: Some(hc.path.clone().into()),
+            // Health checks follow each task to its dynamic host port.
+            health_check_port: Some("traffic-port".into()),
+            health_check_timeout_seconds: Some(hc.timeout_seconds.into()),
+            healthy_threshold_count: Some(hc.healthy_threshold.into()),
+            matcher: Some(Matcher { http_code: hc.matcher.clone().into() }),
+            port: TARGET_GROUP_PORT.into(),
+            protocol: ListenerProtocol::Http,
+            tags: None,
+            target_group_attributes: vec![
+                Attribute::new("stickiness.enabled", false),
+                Attribute::new("deregistration_delay.timeout_seconds", props.deregistration_delay_seconds),
+            ],
+            target_type: TargetType::Instance,
+            unhealthy_threshold_count: Some(hc.unhealthy_threshold.into()),
+            vpc_id,
+        },
+    )
+}
+
+/// Sends the requests `route` matches to `group`, on `listener`, at `priority`.
+pub fn route(
+    t: &mut Template,
+    scope: &Scope,
+    listener: &Handle<Listener>,
+    group: &Handle<TargetGroup>,
+    route: &RouteProps,
+) -> Result<Handle<ListenerRule>, TemplateError> {
+    let mut conditions = Vec::new();
+    if !route.path_patterns.is_empty() {
+        conditions.push(RuleCondition::path_patterns(&route.path_patterns));
+    }
+    if !route.host_headers.is_empty() {
+        conditions.push(RuleCondition::host_headers(&route.host_headers));
+    }
+    t.add(
+        &scope.child("Resource"),
+        ListenerRule {
+            actions: vec![Action::forward(group.arn())],
+            conditions,
+            listener_arn: listener.arn().into(),
+            priority: route.priority.into(),
+        },
+    )
+}
+
+/// The requests a service takes: any of its paths (when given) on any of its hosts (when given).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RouteProps {
+    pub path_patterns: Vec<String>,
+    pub host_headers: Vec<String>,
+    pub priority: u32,
 }
 
 fn allow_from(cidr: &str, port: u32) -> SecurityGroupRule {

@@ -6,7 +6,7 @@ use crate::resources::ecs::{
     PlacementConstraintType, PlacementStrategy, PlacementStrategyType, SchedulingStrategy, Service,
     ServiceLoadBalancer, TaskDefinition,
 };
-use crate::resources::elbv2::{Listener, TargetGroup};
+use crate::resources::elbv2::{Listener, ListenerRule, TargetGroup};
 use crate::resources::iam::Policy;
 use crate::template::{Handle, Options, Scope, Template, TemplateError};
 
@@ -84,6 +84,8 @@ pub struct ServiceWiring<'a> {
     pub container_port: u32,
     pub target_group: &'a Handle<TargetGroup>,
     pub listener: &'a Handle<Listener>,
+    /// The rule that routes to the target group, when the listener's default action does not.
+    pub listener_rule: Option<&'a Handle<ListenerRule>>,
     /// Permissions the tasks need in place before they start (their logs, their secrets).
     pub grants: Vec<&'a Handle<Policy>>,
     /// ECS-managed capacity to run on, instead of the EC2 launch type.
@@ -141,7 +143,7 @@ pub fn build(
         wiring
             .grants
             .into_iter()
-            .fold(Options::new().depends_on(wiring.listener), Options::depends_on)
+            .fold(Options::new().depends_on(wiring.listener).depends_on_all(wiring.listener_rule), Options::depends_on)
             .depends_on_all(wiring.managed_capacity.map(|m| &m.association)),
     )
 }

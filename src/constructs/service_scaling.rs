@@ -29,17 +29,13 @@ pub struct ServiceScalingProps<'a> {
     pub service: &'a Handle<Service>,
     pub load_balancer: &'a Handle<LoadBalancer>,
     pub target_group: &'a Handle<TargetGroup>,
-    pub auto_scaling_group: &'a Handle<AutoScalingGroup>,
-    /// Whether the group may grow at all (its maximum above its minimum).
-    pub instances_can_scale: bool,
 }
 
 /// Adds the scaling when `scaling` asks for it. `scope` is the service's `TaskCount`, as the CDK's
-/// `autoScaleTaskCount` names it; the instances' policy sits beside the group.
+/// `autoScaleTaskCount` names it.
 pub fn build(
     t: &mut Template,
     scope: &Scope,
-    group_scope: &Scope,
     props: ServiceScalingProps<'_>,
     scaling: Option<TaskScaling>,
 ) -> Result<(), TemplateError> {
@@ -87,26 +83,33 @@ pub fn build(
         track("ScaleOnRequests", metric, requests)?;
     }
 
-    if props.instances_can_scale {
-        t.add(
-            &group_scope.child("ScaleOnMemoryReservation").child("Resource"),
-            autoscaling::ScalingPolicy {
-                auto_scaling_group_name: props.auto_scaling_group.group_name().into(),
-                policy_type: PolicyType::TargetTrackingScaling,
-                target_tracking_configuration: autoscaling::TargetTrackingConfiguration {
-                    customized_metric_specification: CustomizedMetric {
-                        dimensions: vec![MetricDimension {
-                            name: "ClusterName",
-                            value: props.cluster.cluster_name().into(),
-                        }],
-                        metric_name: "MemoryReservation",
-                        namespace: "AWS/ECS",
-                        statistic: Statistic::Average,
-                    },
-                    target_value: INSTANCE_MEMORY_RESERVATION_TARGET.into(),
+    Ok(())
+}
+
+/// Lets the instances follow the tasks: the group tracks the cluster's memory reservation, so
+/// tasks scaled out find room before they are pending. One for the cluster, however many
+/// services scale; `group_scope` is the group's, where the CDK puts it.
+pub fn scale_instances(
+    t: &mut Template,
+    group_scope: &Scope,
+    cluster: &Handle<Cluster>,
+    auto_scaling_group: &Handle<AutoScalingGroup>,
+) -> Result<(), TemplateError> {
+    t.add(
+        &group_scope.child("ScaleOnMemoryReservation").child("Resource"),
+        autoscaling::ScalingPolicy {
+            auto_scaling_group_name: auto_scaling_group.group_name().into(),
+            policy_type: PolicyType::TargetTrackingScaling,
+            target_tracking_configuration: autoscaling::TargetTrackingConfiguration {
+                customized_metric_specification: CustomizedMetric {
+                    dimensions: vec![MetricDimension { name: "ClusterName", value: cluster.cluster_name().into() }],
+                    metric_name: "MemoryReservation",
+                    namespace: "AWS/ECS",
+                    statistic: Statistic::Average,
                 },
+                target_value: INSTANCE_MEMORY_RESERVATION_TARGET.into(),
             },
-        )?;
-    }
+        },
+    )?;
     Ok(())
 }

@@ -98,6 +98,12 @@ pub struct Certificate {
     pub certificate_arn: Value<String>,
 }
 
+impl Handle<Listener> {
+    pub fn arn(&self) -> Intrinsic {
+        self.reference()
+    }
+}
+
 impl Resource for Listener {
     const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::Listener";
 
@@ -110,6 +116,7 @@ impl Resource for Listener {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Action {
+    pub fixed_response_config: Option<FixedResponseConfig>,
     pub redirect_config: Option<RedirectConfig>,
     pub target_group_arn: Option<Value<String>>,
     #[serde(rename = "Type")]
@@ -136,6 +143,7 @@ pub enum RedirectStatus {
 impl Action {
     pub fn forward(target_group_arn: impl Into<Value<String>>) -> Self {
         Action {
+            fixed_response_config: None,
             redirect_config: None,
             target_group_arn: Some(target_group_arn.into()),
             action_type: ActionType::Forward,
@@ -145,6 +153,7 @@ impl Action {
     /// A permanent redirect to the same host, path and query over HTTPS on `port`.
     pub fn redirect_to_https(port: u32) -> Self {
         Action {
+            fixed_response_config: None,
             redirect_config: Some(RedirectConfig {
                 port: port.to_string(),
                 protocol: ListenerProtocol::Https,
@@ -153,6 +162,79 @@ impl Action {
             target_group_arn: None,
             action_type: ActionType::Redirect,
         }
+    }
+}
+
+impl Action {
+    /// A plain-text 404, for requests no route matches.
+    pub fn not_found() -> Self {
+        Action {
+            fixed_response_config: Some(FixedResponseConfig {
+                content_type: "text/plain".into(),
+                message_body: "Not Found".into(),
+                status_code: "404".into(),
+            }),
+            redirect_config: None,
+            target_group_arn: None,
+            action_type: ActionType::FixedResponse,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FixedResponseConfig {
+    pub content_type: Value<String>,
+    pub message_body: Value<String>,
+    pub status_code: Value<String>,
+}
+
+/// A listener's rule: requests matching every condition go to its actions.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListenerRule {
+    pub actions: Vec<Action>,
+    pub conditions: Vec<RuleCondition>,
+    pub listener_arn: Value<String>,
+    pub priority: Value<u32>,
+}
+
+impl Resource for ListenerRule {
+    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::ListenerRule";
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleCondition {
+    #[serde(rename = "Field")]
+    pub field: RuleField,
+    #[serde(rename = "HostHeaderConfig", skip_serializing_if = "Option::is_none")]
+    pub host_header: Option<RuleValues>,
+    #[serde(rename = "PathPatternConfig", skip_serializing_if = "Option::is_none")]
+    pub path_pattern: Option<RuleValues>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleField {
+    HostHeader,
+    PathPattern,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuleValues {
+    pub values: Vec<Value<String>>,
+}
+
+impl RuleCondition {
+    pub fn path_patterns(values: &[String]) -> Self {
+        let values = RuleValues { values: values.iter().map(|v| v.clone().into()).collect() };
+        RuleCondition { field: RuleField::PathPattern, host_header: None, path_pattern: Some(values) }
+    }
+
+    pub fn host_headers(values: &[String]) -> Self {
+        let values = RuleValues { values: values.iter().map(|v| v.clone().into()).collect() };
+        RuleCondition { field: RuleField::HostHeader, host_header: Some(values), path_pattern: None }
     }
 }
 

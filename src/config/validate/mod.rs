@@ -10,14 +10,16 @@ mod capacity;
 mod load_balancer;
 mod network;
 mod service;
+mod services;
 mod task;
 
 use capacity::check_capacity;
 use load_balancer::{check_allowed_cidrs, check_domain, check_health_check, check_listener};
 use network::{check_existing_vpc, check_new_vpc};
+use service::check_tags;
 pub use service::secret_source;
-use service::{check_service, check_tags};
-use task::check_task;
+use services::check_services;
+pub(super) use services::priority;
 
 /// Limits more than one section's rules share.
 const MAX_NAME_LEN: usize = 255;
@@ -95,8 +97,7 @@ impl Config {
         check_domain(&mut v, c);
         check_health_check(&mut v, c);
 
-        check_service(&mut v, c);
-        check_task(&mut v, c);
+        check_services(&mut v, c);
         check_tags(&mut v, c);
 
         match (v.diagnostics.is_empty(), network) {

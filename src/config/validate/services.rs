@@ -1,0 +1,244 @@
+//! The rules of several services on one load balancer: their names, their routes, and each one's
+//! own settings, checked as `service`'s are.
+
+use std::collections::BTreeSet;
+
+use super::Rules;
+use super::service::check_service;
+use super::task::check_task;
+use crate::aws::instance_memory_mib;
+use crate::config::{Config, RoutingConfig, ServiceConfig};
+
+/// An ALB rule takes 5 condition values, all conditions together ("Quotas for your Application
+/// Load Balancers": condition values per rule).
+const MAX_CONDITION_VALUES: usize = 5;
+/// Rules per listener, the default action not counted.
+const MAX_RULES_PER_LISTENER: usize = 100;
+const MAX_SERVICE_NAME_LEN: usize = 32;
+/// Priorities given when none is: 10 times the service's place, leaving room in between.
+pub(crate) const PRIORITY_STEP: u32 = 10;
+
+/// The priority of the service at `index` of `services`: its own, else from its place.
+pub(crate) fn priority(index: usize, routing: &RoutingConfig) -> u32 {
+    routing.priority.unwrap_or_else(|| (index as u32 + 1) * PRIORITY_STEP)
+}
+
+/// `services` settings, and what `service` must not have.
+pub(super) fn check_services(v: &mut Rules, c: &Config) {
+    if c.services.is_empty() {
+        check_service(v, c);
+        check_task(v, c);
+        for (field, set) in [
+            ("service.routing", c.service.routing.is_some()),
+            ("service.target_health_check", c.service.target_health_check.is_some()),
+        ] {
+            if set {
+                v.fail(field, "set", "is for a service of `services`; the one `service` takes every request");
+            }
+        }
+        return;
+    }
+    if v.written("service", c.service != ServiceConfig::default()) {
+        v.fail_hint(
+            "service",
+            "set",
+            "cannot go with services: the one service and several named ones are two ways to say it",
+            "move it into services, under a name of its own".to_owned(),
+        );
+    }
+    for (name, svc) in &c.services {
+        check_name(v, name);
+        check_one(v, c, name, svc);
+    }
+    check_routes(v, c);
+    check_capacity_fits(v, c);
+}
+
+/// Whether the services' tasks (their desired count, or their scaling's minimum) fit the most
+/// instances the group may have, by memory; a warning, since ECS would only leave tasks pending.
+fn check_capacity_fits(v: &mut Rules, c: &Config) {
+    let Some(installed) = instance_memory_mib(&c.capacity.instance_type) else { return };
+    let needed: u64 = c
+        .services
+        .values()
+        .map(|svc| {
+            let tasks = svc.auto_scaling.as_ref().map_or(svc.desired_count, |s| s.min);
+            let memory: u32 = svc.containers().iter().map(|c| c.reserved_memory_mib()).sum();
+            u64::from(tasks) * u64::from(memory)
+        })
+        .sum();
+    let available = u64::from(c.capacity.max_capacity) * u64::from(installed);
+    if needed > available {
+        v.warn(
+            "capacity.max_capacity",
+            &format!(
+                "{}: the services' tasks reserve {needed} MiB together, more than {} {} instances have ({available} MiB): some would stay pending",
+                c.capacity.max_capacity, c.capacity.max_capacity, c.capacity.instance_type
+            ),
+        );
+    }
+}
+
+fn check_name(v: &mut Rules, name: &str) {
+    let valid = name.len() <= MAX_SERVICE_NAME_LEN
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid {
+        v.fail_str(
+            &format!("services.{name}"),
+            name,
+            "must be a service name: a lowercase letter, then lowercase letters, digits and hyphens, at most 32",
+        );
+    }
+}
+
+/// `svc` is checked as the one `service` would be, in a configuration where it is that service;
+/// what the checks say about `service.` is then said about `services.NAME.`.
+fn check_one(v: &mut Rules, c: &Config, name: &str, svc: &ServiceConfig) {
+    let mut alone = c.clone();
+    alone.services.clear();
+    alone.service = svc.clone();
+    alone.service.routing = None;
+    alone.service.target_health_check = None;
+    if let Some(hc) = &svc.target_health_check {
+        alone.load_balancer.health_check = hc.clone();
+    }
+    let mut rules = Rules::default();
+    check_service(&mut rules, &alone);
+    check_task(&mut rules, &alone);
+    let prefix = format!("services.{name}.");
+    let rename = |text: &str| {
+        let text = rename_service_fields(text, &prefix);
+        match &svc.target_health_check {
+            Some(_) => text.replace("load_balancer.health_check", &format!("{prefix}target_health_check")),
+            None => text,
+        }
+    };
+    for mut d in rules.diagnostics {
+        d.field = rename(&d.field);
+        d.message = rename(&d.message);
+        d.hint = d.hint.map(|h| rename(&h));
+        v.diagnostics.push(d);
+    }
+    for mut w in rules.warnings {
+        w.field = rename(&w.field);
+        w.message = rename(&w.message);
+        v.warnings.push(w);
+    }
+}
+
+/// `service.FIELD` (a field path, not the word ending a sentence) as `PREFIXFIELD`.
+fn rename_service_fields(text: &str, prefix: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("service.") {
+        let before_ok =
+            rest[..at].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_' && c != '.');
+        let after = &rest[at + "service.".len()..];
+        let is_path = after.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
+        out.push_str(&rest[..at]);
+        out.push_str(if before_ok && is_path { prefix } else { "service." });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+fn check_routes(v: &mut Rules, c: &Config) {
+    let unrouted: Vec<&str> = c.services.iter().filter(|(_, s)| s.routing.is_none()).map(|(n, _)| n.as_str()).collect();
+    if let [_, second, ..] = unrouted.as_slice() {
+        v.fail_hint(
+            &format!("services.{second}.routing"),
+            "null",
+            format!(
+                "leaves {second} on the default route, which {} has already: only one service may take it",
+                unrouted[0]
+            ),
+            "give it path_patterns or host_headers".to_owned(),
+        );
+    }
+    let routed = c.services.len() - unrouted.len();
+    if routed > MAX_RULES_PER_LISTENER {
+        v.fail("services", format!("{routed} routed services"), "are too many: a listener takes 100 rules");
+    }
+    let mut priorities: Vec<(u32, &str)> = Vec::new();
+    let mut routes: Vec<(BTreeSet<&str>, BTreeSet<&str>, &str)> = Vec::new();
+    for (index, (name, svc)) in c.services.iter().enumerate() {
+        let Some(routing) = &svc.routing else { continue };
+        let field = |f: &str| format!("services.{name}.routing.{f}");
+        if routing.path_patterns.is_empty() && routing.host_headers.is_empty() {
+            v.fail(
+                &format!("services.{name}.routing"),
+                "{}",
+                "must name path_patterns or host_headers (or leave routing out for the default route)",
+            );
+        }
+        let values = routing.path_patterns.len() + routing.host_headers.len();
+        if values > MAX_CONDITION_VALUES {
+            v.fail(
+                &format!("services.{name}.routing"),
+                format!("{values} paths and hosts"),
+                "are too many: an ALB rule takes 5 condition values (split the service's routes, or use wildcards)",
+            );
+        }
+        for (i, path) in routing.path_patterns.iter().enumerate() {
+            if !path.starts_with('/') || path.len() > 128 || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                v.fail_str(
+                    &format!("{}[{i}]", field("path_patterns")),
+                    path,
+                    "must start with / and hold no spaces, at most 128 characters, such as /api/*",
+                );
+            }
+        }
+        for (i, host) in routing.host_headers.iter().enumerate() {
+            let ok = !host.is_empty()
+                && host.len() <= 128
+                && host.chars().all(|c| c.is_ascii_alphanumeric() || "-.*?".contains(c));
+            if !ok {
+                v.fail_str(
+                    &format!("{}[{i}]", field("host_headers")),
+                    host,
+                    "must be a host name, such as admin.example.com (* and ? wildcards), at most 128 characters",
+                );
+            }
+        }
+        let own = priority(index, routing);
+        match priorities.iter().find(|(p, _)| *p == own) {
+            Some((_, other)) => v.fail(
+                &field("priority"),
+                own,
+                format!(
+                    "is {other}'s too; priorities are unique (left out, a service's is 10 times its place in services)"
+                ),
+            ),
+            None => priorities.push((own, name)),
+        }
+        let paths: BTreeSet<&str> = routing.path_patterns.iter().map(String::as_str).collect();
+        let hosts: BTreeSet<&str> = routing.host_headers.iter().map(String::as_str).collect();
+        if let Some((_, _, other)) = routes.iter().find(|(p, h, _)| *p == paths && *h == hosts) {
+            v.fail_str(
+                &format!("services.{name}.routing"),
+                &format!("{paths:?} {hosts:?}"),
+                &format!("matches exactly what {other}'s routing matches: {name} would never see a request"),
+            );
+        }
+        routes.push((paths, hosts, name));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rename_service_fields;
+
+    #[test]
+    fn field_paths_are_renamed_and_prose_is_not() {
+        assert_eq!(
+            rename_service_fields(
+                "must be at most service.container.memory_limit_mib (512): the service.",
+                "services.api."
+            ),
+            "must be at most services.api.container.memory_limit_mib (512): the service."
+        );
+        assert_eq!(rename_service_fields("capacity.service.x", "services.api."), "capacity.service.x");
+    }
+}
