@@ -44,16 +44,11 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> anyhow::Result
     let template = build(model, options)?;
     let count = template.resources().count();
     if count > MAX_RESOURCES {
-        let services = model.services.len();
-        let per_service = count / services.max(1);
         let mut d = Diagnostic::new(
             if model.named_services() { "services" } else { "service" },
             format!("make {count} resources: CloudFormation takes at most {MAX_RESOURCES} in one template"),
         );
-        d.hint = Some(format!(
-            "split the {services} services across stacks of at most {} services each (about {per_service} resources per service with the shared ones)",
-            (MAX_RESOURCES / per_service.max(1)).saturating_sub(1).max(1)
-        ));
+        d.hint = split_hint(model, count);
         return Err(ConfigError { origin: None, diagnostics: vec![d] }.into());
     }
     Ok(template)
@@ -100,6 +95,23 @@ pub fn build(model: &Model, options: SynthOptions) -> Result<Template, TemplateE
     let tags = model.tags.iter().fold(Tags::new(), |tags, (key, value)| tags.with(key, value.as_str()));
     t.tag_all(&tags);
     Ok(t)
+}
+
+/// How many services a stack of this kind holds: what the shared resources and one service
+/// take, from the template of the first service alone.
+fn split_hint(model: &Model, count: usize) -> Option<String> {
+    let services = model.services.len();
+    if services < 2 {
+        return None;
+    }
+    let first = Model { services: model.services[..1].to_vec(), ..model.clone() };
+    let with_one = build(&first, SynthOptions::default()).ok()?.resources().count();
+    let per_service = (count - with_one) / (services - 1);
+    let shared = with_one.saturating_sub(per_service);
+    let fit = (MAX_RESOURCES - shared) / per_service.max(1);
+    Some(format!(
+        "split the {services} services across stacks of at most {fit} services each ({shared} shared resources, about {per_service} per service)"
+    ))
 }
 
 fn description(model: &Model) -> String {

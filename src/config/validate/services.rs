@@ -114,15 +114,19 @@ fn check_one(v: &mut Rules, c: &Config, name: &str, svc: &ServiceConfig) {
             None => text,
         }
     };
+    // What a service's checks say about a shared field (the instance type) names the service.
+    let about_service = |field: &str, message: String| {
+        if field.starts_with(&prefix) { message } else { format!("{message} (services.{name})") }
+    };
     for mut d in rules.diagnostics {
         d.field = rename(&d.field);
-        d.message = rename(&d.message);
+        d.message = about_service(&d.field, rename(&d.message));
         d.hint = d.hint.map(|h| rename(&h));
         v.diagnostics.push(d);
     }
     for mut w in rules.warnings {
         w.field = rename(&w.field);
-        w.message = rename(&w.message);
+        w.message = about_service(&w.field, rename(&w.message));
         v.warnings.push(w);
     }
 }
@@ -216,10 +220,11 @@ fn check_routes(v: &mut Rules, c: &Config) {
         let paths: BTreeSet<&str> = routing.path_patterns.iter().map(String::as_str).collect();
         let hosts: BTreeSet<&str> = routing.host_headers.iter().map(String::as_str).collect();
         if let Some((_, _, other)) = routes.iter().find(|(p, h, _)| *p == paths && *h == hosts) {
-            v.fail_str(
+            let list = |set: &BTreeSet<&str>| set.iter().copied().collect::<Vec<_>>().join(", ");
+            v.fail(
                 &format!("services.{name}.routing"),
-                &format!("{paths:?} {hosts:?}"),
-                &format!("matches exactly what {other}'s routing matches: {name} would never see a request"),
+                format!("(paths [{}], hosts [{}])", list(&paths), list(&hosts)),
+                format!("matches exactly what {other}'s routing matches: one of the two would never see a request"),
             );
         }
         routes.push((paths, hosts, name));

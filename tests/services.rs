@@ -1,0 +1,119 @@
+//! Several services on one load balancer: routing, and logical IDs that belong to each service so
+//! that adding, removing or reordering services leaves the others' resources as they are.
+
+mod common;
+
+use common::{only, resources_of_type, synth};
+use ecs_alb::diff::{Change, diff};
+use serde_json::{Value, json};
+
+fn service_yaml(name: &str, routing: Option<&str>) -> String {
+    let routing = routing.map_or(String::new(), |r| format!("\n    routing: {r}"));
+    format!(
+        "  {name}:{routing}\n    container: {{name: {name}, image: 'public.ecr.aws/nginx/nginx:stable', memory_limit_mib: 128}}\n"
+    )
+}
+
+fn platform(services: &[(&str, Option<&str>)]) -> Value {
+    let body: String = services.iter().map(|(name, routing)| service_yaml(name, *routing)).collect();
+    synth(&format!("stack_name: Platform\nservices:\n{body}"))
+}
+
+const ALPHA: (&str, Option<&str>) = ("alpha", None);
+const BETA: (&str, Option<&str>) = ("beta", Some("{path_patterns: [/beta/*]}"));
+const GAMMA: (&str, Option<&str>) = ("gamma", Some("{host_headers: [gamma.example.com]}"));
+const DELTA: (&str, Option<&str>) = ("delta", Some("{path_patterns: [/delta/*], priority: 5}"));
+
+/// The resources of the service `name`: their logical IDs start with it.
+fn of_service<'a>(t: &'a Value, name: &str) -> Vec<(&'a String, &'a Value)> {
+    t["Resources"].as_object().unwrap().iter().filter(|(id, _)| id.starts_with(name)).collect()
+}
+
+/// A resource without what only moves with the services' places: a listener rule's priority.
+fn without_priority(resource: &Value) -> Value {
+    let mut resource = resource.clone();
+    if let Some(props) = resource["Properties"].as_object_mut() {
+        props.remove("Priority");
+    }
+    resource
+}
+
+#[test]
+fn a_new_service_is_additions_only() {
+    let before = platform(&[ALPHA, BETA, GAMMA]);
+    let after = platform(&[ALPHA, BETA, GAMMA, DELTA]);
+    let changes = diff(&before, &after);
+    let not_added: Vec<_> = changes.resources.iter().filter(|r| r.change != Change::Added).collect();
+    assert!(not_added.is_empty(), "{not_added:#?}");
+    let added: Vec<&str> = changes.resources.iter().map(|r| r.id.as_str()).collect();
+    assert!(added.iter().all(|id| id.starts_with("delta") || id.contains("deltaContainerLogsPolicy")), "{added:?}");
+}
+
+#[test]
+fn removing_or_reordering_services_renames_no_other_services_resource() {
+    let base = platform(&[ALPHA, BETA, GAMMA]);
+    for (what, variant) in
+        [("removing beta", platform(&[ALPHA, GAMMA])), ("reordering", platform(&[GAMMA, ALPHA, BETA]))]
+    {
+        for name in ["alpha", "gamma"] {
+            let (old, new) = (of_service(&base, name), of_service(&variant, name));
+            assert!(!old.is_empty());
+            let old_ids: Vec<&String> = old.iter().map(|(id, _)| *id).collect();
+            let new_ids: Vec<&String> = new.iter().map(|(id, _)| *id).collect();
+            assert_eq!(old_ids, new_ids, "{what}: {name}'s resources keep their IDs");
+            for ((id, o), (_, n)) in old.iter().zip(&new) {
+                assert_eq!(without_priority(o), without_priority(n), "{what}: {id} changes");
+            }
+        }
+    }
+}
+
+#[test]
+fn routes_become_listener_rules_and_the_unrouted_service_takes_the_rest() {
+    let t = platform(&[ALPHA, BETA, GAMMA, DELTA]);
+    let listener = only(&t, "AWS::ElasticLoadBalancingV2::Listener");
+    let alpha_group =
+        json!({"Ref": of_service(&t, "alpha").iter().find(|(id, _)| id.contains("TargetGroup")).unwrap().0});
+    assert_eq!(listener["Properties"]["DefaultActions"], json!([{"TargetGroupArn": alpha_group, "Type": "forward"}]));
+    let mut rules: Vec<(u64, Value)> = resources_of_type(&t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+        .into_iter()
+        .map(|(_, r)| (r["Properties"]["Priority"].as_u64().unwrap(), r["Properties"]["Conditions"].clone()))
+        .collect();
+    rules.sort_by_key(|(p, _)| *p);
+    assert_eq!(
+        rules,
+        [
+            (5, json!([{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/delta/*"]}}])),
+            (20, json!([{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/beta/*"]}}])),
+            (30, json!([{"Field": "host-header", "HostHeaderConfig": {"Values": ["gamma.example.com"]}}])),
+        ]
+    );
+    // A service starts once its rule attaches its group to the load balancer.
+    for (id, service) in resources_of_type(&t, "AWS::ECS::Service") {
+        let rule = of_service(&t, &id[..4]).into_iter().find(|(rid, _)| rid.contains("ListenerRule"));
+        if let Some((rule_id, _)) = rule {
+            assert!(service["DependsOn"].as_array().unwrap().contains(&json!(rule_id)), "{id}");
+        }
+    }
+    // Every service routed: what no route takes gets a 404.
+    let t = platform(&[BETA, GAMMA]);
+    let listener = only(&t, "AWS::ElasticLoadBalancingV2::Listener");
+    assert_eq!(
+        listener["Properties"]["DefaultActions"],
+        json!([{"FixedResponseConfig": {"ContentType": "text/plain", "MessageBody": "Not Found", "StatusCode": "404"}, "Type": "fixed-response"}])
+    );
+}
+
+#[test]
+fn a_configuration_past_cloudformations_500_resources_is_refused_with_what_to_split() {
+    let names: Vec<String> = (0..60).map(|i| format!("s{i}")).collect();
+    let body: String = names.iter().map(|n| service_yaml(n, Some(&format!("{{path_patterns: [/{n}/*]}}")))).collect();
+    let config = ecs_alb::config::load_str(&format!("services:\n{body}"), None).expect("each service is valid");
+    let Err(error) = ecs_alb::pattern::synthesize(&config, Default::default()) else {
+        panic!("60 services cannot fit")
+    };
+    let config_error = error.downcast_ref::<ecs_alb::config::ConfigError>().expect("a configuration error (exit 2)");
+    let message = config_error.messages().collect::<Vec<_>>().join("\n");
+    assert!(message.contains("services: make ") && message.contains("CloudFormation takes at most 500"), "{message}");
+    assert!(message.contains("split the 60 services across stacks"), "{message}");
+}
