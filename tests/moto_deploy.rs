@@ -18,6 +18,12 @@ fn id_of(template: &Value, resource_type: &str) -> String {
     found[0].0.clone()
 }
 
+/// A listener rule condition's values, as ELB writes them for a path or a host condition.
+fn condition_values(condition: &Value) -> Value {
+    let config = if condition["Field"] == "path-pattern" { "PathPatternConfig" } else { "HostHeaderConfig" };
+    condition[config]["Values"].clone()
+}
+
 /// The logical ID of the resource of `resource_type` whose ID contains `part`.
 fn id_of_containing(template: &Value, resource_type: &str, part: &str) -> String {
     let found = resources_of_type(template, resource_type).into_iter().find(|(id, _)| id.contains(part));
@@ -444,6 +450,50 @@ fn every_example_deploys() {
                 // CloudFormation; tests/synth.rs checks them on the template, cfn-lint against
                 // AWS's schemas.
             }
+            "platform" => {
+                let lb = moto.physical_id(&name, &id_of(&template, "AWS::ElasticLoadBalancingV2::LoadBalancer"));
+                let listener = &moto.aws(&["elbv2", "describe-listeners", "--load-balancer-arn", &lb])["Listeners"][0];
+                let groups = |service: &str| {
+                    moto.physical_id(
+                        &name,
+                        &id_of_containing(&template, "AWS::ElasticLoadBalancingV2::TargetGroup", service),
+                    )
+                };
+                assert_eq!(listener["DefaultActions"][0]["TargetGroupArn"], json!(groups("web")), "web takes the rest");
+                let listener_arn = listener["ListenerArn"].as_str().unwrap();
+                let rules = moto.aws(&["elbv2", "describe-rules", "--listener-arn", listener_arn])["Rules"].clone();
+                let mut routed: Vec<(String, Value, Value)> = rules
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|r| r["IsDefault"] == false)
+                    .map(|r| {
+                        (
+                            r["Priority"].as_str().unwrap().to_owned(),
+                            condition_values(&r["Conditions"][0]),
+                            r["Actions"][0]["TargetGroupArn"].clone(),
+                        )
+                    })
+                    .collect();
+                routed.sort_by(|a, b| a.0.cmp(&b.0));
+                assert_eq!(
+                    routed,
+                    [
+                        ("20".to_owned(), json!(["/api/*"]), json!(groups("api"))),
+                        ("30".to_owned(), json!(["admin.example.com"]), json!(groups("admin"))),
+                    ]
+                );
+                let api_group = &moto.aws(&["elbv2", "describe-target-groups", "--target-group-arns", &groups("api")])
+                    ["TargetGroups"][0];
+                assert_eq!(
+                    (&api_group["HealthCheckPath"], &api_group["Matcher"]["HttpCode"]),
+                    (&json!("/api/"), &json!("200-499"))
+                );
+                let cluster = moto.physical_id(&name, &id_of(&template, "AWS::ECS::Cluster"));
+                let services =
+                    moto.aws(&["ecs", "list-services", "--cluster", &cluster])["serviceArns"].as_array().unwrap().len();
+                assert_eq!(services, 3, "one ECS service each");
+            }
             "existing-vpc" => {
                 for absent in ["AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::NatGateway", "AWS::EC2::Route"] {
                     assert_eq!(count(absent), 0, "{absent}");
@@ -538,4 +588,42 @@ fn a_local_drainer_zip_is_packaged_by_the_aws_cli_and_deploys() {
     assert!(code["S3Key"].is_string(), "{code}");
     let status = moto.deploy("packaged", &packaged, &[]);
     assert_complete(&moto, "packaged", &template, &status, "CREATE_COMPLETE");
+}
+
+/// A fourth service added to a deployed platform: the change set adds its resources and touches
+/// none of the three others' (moto computes change sets from the templates, as AWS does for
+/// resources whose properties do not change).
+#[test]
+fn a_new_service_leaves_the_deployed_ones_untouched() {
+    let moto = Moto::start();
+    moto.upload_placeholder_code();
+    let path = repo_root().join("templates/platform.json");
+    let template = load(&path);
+    let status = moto.deploy("platform", &path, &[]);
+    assert_complete(&moto, "platform", &template, &status, "CREATE_COMPLETE");
+
+    let mut yaml = std::fs::read_to_string(repo_root().join("examples/platform.yaml")).unwrap();
+    yaml.push_str("  docs:\n    routing: {path_patterns: [/docs/*]}\n    container: {name: docs, image: 'public.ecr.aws/nginx/nginx:stable', memory_limit_mib: 128}\n");
+    let config = ecs_alb::config::load_str(&yaml, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let four = dir.path().join("platform-four.json");
+    std::fs::write(&four, ecs_alb::pattern::synthesize(&config, Default::default()).unwrap().to_json_pretty().unwrap())
+        .unwrap();
+    let change_set = moto.change_set("platform", &four, &[]);
+    let changes: Vec<(String, String)> = change_set["Changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["ResourceChange"]["Action"].as_str().unwrap().to_owned(),
+                c["ResourceChange"]["LogicalResourceId"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(!changes.is_empty());
+    for (action, id) in &changes {
+        assert_eq!(action, "Add", "{id} is changed: {changes:?}");
+        assert!(id.starts_with("docs") || id.contains("docsContainerLogsPolicy"), "{id} is not the new service's");
+    }
 }

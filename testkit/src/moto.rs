@@ -111,7 +111,29 @@ impl Moto {
 
     /// `aws cloudformation deploy`, as the README tells users to run it; the stack's status after.
     /// The drainer's code bucket (see `upload_placeholder_code`) also takes large templates.
+    /// `aws cloudformation deploy --no-execute-changeset`: the change set an update would
+    /// execute, as `describe-change-set` prints it.
+    pub fn change_set(&self, stack: &str, template: &Path, extra_parameters: &[String]) -> Value {
+        let mut parameters = extra_parameters.to_vec();
+        parameters.push("--no-execute-changeset".to_owned());
+        self.deploy_command(stack, template, &parameters);
+        let sets = self.aws(&["cloudformation", "list-change-sets", "--stack-name", stack]);
+        let summaries = sets["Summaries"].as_array().expect("change sets");
+        let name = summaries.last().and_then(|s| s["ChangeSetName"].as_str()).expect("a change set").to_owned();
+        self.aws(&["cloudformation", "describe-change-set", "--stack-name", stack, "--change-set-name", &name])
+    }
+
     pub fn deploy(&self, stack: &str, template: &Path, extra_parameters: &[String]) -> String {
+        self.deploy_command(stack, template, extra_parameters);
+        self.aws(&["cloudformation", "describe-stacks", "--stack-name", stack])["Stacks"][0]["StackStatus"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// `aws cloudformation deploy` with the drainer's code parameters, `extra` arguments after them
+    /// (more parameters, or flags), and the template from S3 when it is too large to send inline.
+    fn deploy_command(&self, stack: &str, template: &Path, extra_parameters: &[String]) {
         let mut args: Vec<String> = [
             "cloudformation",
             "deploy",
@@ -143,10 +165,6 @@ impl Moto {
             String::from_utf8_lossy(&out.stderr),
             self.log_tail()
         );
-        self.aws(&["cloudformation", "describe-stacks", "--stack-name", stack])["Stacks"][0]["StackStatus"]
-            .as_str()
-            .unwrap()
-            .to_owned()
     }
 
     /// The physical ID CloudFormation gave a resource of the stack. (moto's DescribeStackResource
