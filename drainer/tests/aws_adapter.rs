@@ -74,9 +74,20 @@ async fn drains_one_instance_through_moto_and_completes_its_action_once() {
     assert_eq!(status(&moto, &other_arn), "ACTIVE");
     let actions: Vec<String> = stub.calls().into_iter().map(|c| c.action).collect();
     assert_eq!(actions, ["RecordLifecycleActionHeartbeat"]);
-    let attributes =
-        moto.aws(&["sqs", "get-queue-attributes", "--queue-url", &fleet.queue_url, "--attribute-names", "All"]);
-    assert_eq!(attributes["Attributes"]["ApproximateNumberOfMessagesDelayed"], "1", "{attributes}");
+    // Asked in-process, within the delay: the AWS CLI's start-up alone can outlast it on a busy
+    // machine.
+    let sqs = aws_sdk_sqs::Client::new(&sdk_config(moto.endpoint()).await);
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(&fleet.queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+        .send()
+        .await
+        .unwrap();
+    let delayed = attributes
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesDelayed));
+    assert_eq!(delayed.map(String::as_str), Some("1"), "{attributes:?}");
 
     // WHEN its tasks stop and the re-check arrives
     stop_tasks(&moto, &draining_arn);
