@@ -1,4 +1,5 @@
-//! Synthesis speed: the default stack and a large one, from configuration text to template text.
+//! Synthesis speed: the default stack, a large one and forty services, from configuration text to
+//! template text.
 
 use ecs_alb::config::load_str;
 use ecs_alb::pattern::{SynthOptions, synthesize};
@@ -16,6 +17,10 @@ fn large_config() -> String {
     yaml
 }
 
+/// Forty services on one load balancer, each routed by its own path, with a sidecar and scaling
+/// on every fourth: near the most that stays within CloudFormation's 500 resources (429).
+const FORTY_SERVICES: &str = include_str!("forty-services.yaml");
+
 fn synth_json(config: &str) -> String {
     let config = load_str(config, None).expect("valid");
     synthesize(&config, SynthOptions::default()).expect("synthesizes").to_json_pretty().expect("renders")
@@ -30,6 +35,11 @@ fn default_stack() -> String {
 fn large_stack(bencher: divan::Bencher) {
     let config = large_config();
     bencher.bench(|| synth_json(divan::black_box(&config)));
+}
+
+#[divan::bench]
+fn forty_services(bencher: divan::Bencher) {
+    bencher.bench(|| synth_json(divan::black_box(FORTY_SERVICES)));
 }
 
 #[divan::bench]

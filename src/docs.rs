@@ -84,6 +84,9 @@ fn type_name(schema: &Value, property: &Value) -> String {
         Value::String(t) if t == "object" && property["additionalProperties"]["type"] == "object" => {
             "map of string to map".into()
         }
+        Value::String(t) if t == "object" && property["additionalProperties"]["$ref"].is_string() => {
+            "map of name to object".into()
+        }
         Value::String(t) if t == "object" => "map of string to string".into(),
         Value::String(t) if t == "array" => match property["items"]["$ref"].as_str().and_then(|r| resolve(schema, r)) {
             Some(item) if item.get("properties").is_some() => "list of objects".into(),

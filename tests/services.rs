@@ -117,3 +117,18 @@ fn a_configuration_past_cloudformations_500_resources_is_refused_with_what_to_sp
     assert!(message.contains("services: make ") && message.contains("CloudFormation takes at most 500"), "{message}");
     assert!(message.contains("split the 60 services across stacks"), "{message}");
 }
+
+/// With HTTPS the services are routed on port 443; port 80 only redirects there.
+#[test]
+fn with_https_the_rules_are_on_443_and_80_redirects() {
+    let body: String = [ALPHA, BETA].iter().map(|(name, routing)| service_yaml(name, *routing)).collect();
+    let t = synth(&format!(
+        "load_balancer: {{protocol: HTTPS, certificate_arn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc'}}\nservices:\n{body}"
+    ));
+    let listeners = resources_of_type(&t, "AWS::ElasticLoadBalancingV2::Listener");
+    let https = listeners.iter().find(|(_, l)| l["Properties"]["Port"] == 443).expect("the HTTPS listener").0;
+    let http = listeners.iter().find(|(_, l)| l["Properties"]["Port"] == 80).expect("the redirect").1;
+    assert_eq!(http["Properties"]["DefaultActions"][0]["Type"], "redirect");
+    let rule = only(&t, "AWS::ElasticLoadBalancingV2::ListenerRule");
+    assert_eq!(rule["Properties"]["ListenerArn"], json!({"Ref": https}));
+}

@@ -53,6 +53,7 @@ const REPLACING_PROPERTIES: &[(&str, &[&str])] = &[
     // Task definitions are immutable: every change registers a new revision.
     ("AWS::ECS::TaskDefinition", &["*"]),
     ("AWS::ElasticLoadBalancingV2::Listener", &["LoadBalancerArn"]),
+    ("AWS::ElasticLoadBalancingV2::ListenerRule", &["ListenerArn"]),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", &["Name", "Scheme", "Type"]),
     (
         "AWS::ElasticLoadBalancingV2::TargetGroup",

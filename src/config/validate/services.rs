@@ -234,6 +234,25 @@ fn check_routes(v: &mut Rules, c: &Config) {
 #[cfg(test)]
 mod tests {
     use super::rename_service_fields;
+    use crate::config::load_str;
+
+    /// 2 services × 6 tasks × 512 MiB = 6144 MiB > 4 t2.micro (4096): a warning, not an error.
+    #[test]
+    fn tasks_that_cannot_fit_the_largest_fleet_are_a_warning() {
+        let yaml = "capacity: {max_capacity: 4}
+services:
+  a: {desired_count: 6}
+  b: {desired_count: 6, routing: {path_patterns: [/b/*]}, container: {name: b}}
+";
+        let valid = load_str(yaml, Some("p.yaml")).unwrap_or_else(|e| panic!("{e}"));
+        let warnings: Vec<String> = valid.warnings().iter().map(|w| format!("{}: {}", w.field, w.message)).collect();
+        assert_eq!(
+            warnings,
+            [
+                "capacity.max_capacity: 4: the services' tasks reserve 6144 MiB together, more than 4 t2.micro instances have (4096 MiB): some would stay pending"
+            ]
+        );
+    }
 
     #[test]
     fn field_paths_are_renamed_and_prose_is_not() {
