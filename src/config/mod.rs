@@ -3,6 +3,7 @@
 //! The defaults live in the `Default` impls below and nowhere else; the JSON Schema takes them from
 //! there, and a test checks that each doc comment's `Default:` line agrees.
 
+mod bounds;
 mod load;
 mod resolve;
 mod shape;
@@ -122,7 +123,7 @@ pub struct VpcConfig {
     /// region must have this many.
     ///
     /// Default: 2
-    #[schemars(range(min = 2, max = 6), extend("x-range-reason" = "an ALB needs subnets in at least two zones"))]
+    #[schemars(range(min = bounds::MAX_AZS.min, max = bounds::MAX_AZS.max), extend("x-range-reason" = bounds::MAX_AZS.reason))]
     pub max_azs: u32,
     /// The VPC's IPv4 range, /16 to /28, split evenly into the subnets.
     ///
@@ -214,7 +215,7 @@ pub struct CapacityConfig {
     /// data volume), in GiB.
     ///
     /// Default: 30
-    #[schemars(range(min = 30, max = 16384), extend("x-range-reason" = "the image's own snapshot is 30 GiB"))]
+    #[schemars(range(min = bounds::ROOT_VOLUME_GIB.min, max = bounds::ROOT_VOLUME_GIB.max), extend("x-range-reason" = bounds::ROOT_VOLUME_GIB.reason))]
     pub root_volume_gib: u32,
     /// How an instance being taken away gets rid of its tasks first.
     ///
@@ -324,7 +325,7 @@ pub struct SpotConfig {
     /// Of the instances above that base, the percentage on demand.
     ///
     /// Default: 0
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = bounds::PERCENT.min, max = bounds::PERCENT.max))]
     pub on_demand_percentage: u32,
     /// The most to pay per instance-hour, in US dollars, such as 0.05.
     ///
@@ -376,7 +377,7 @@ pub struct LoadBalancerConfig {
     /// The listener's port.
     ///
     /// Default: - 80 with HTTP, 443 with HTTPS.
-    #[schemars(range(min = 1, max = 65535))]
+    #[schemars(range(min = bounds::PORT.min, max = bounds::PORT.max))]
     pub listener_port: Option<u32>,
     /// The certificate the HTTPS listener presents: an ACM certificate's ARN (or an IAM server
     /// certificate's). Required with HTTPS, refused with HTTP.
@@ -405,14 +406,14 @@ pub struct LoadBalancerConfig {
     /// Seconds a connection may stay idle.
     ///
     /// Default: 60
-    #[schemars(range(min = 1, max = 4000))]
+    #[schemars(range(min = bounds::IDLE_TIMEOUT_SECONDS.min, max = bounds::IDLE_TIMEOUT_SECONDS.max))]
     pub idle_timeout_seconds: u32,
     pub health_check: HealthCheckConfig,
     /// Seconds a task's connections may finish after it leaves the target group. Every
     /// deployment and every drain waits this long per task, so it is short; raise it for long requests.
     ///
     /// Default: 30
-    #[schemars(range(min = 0, max = 3600))]
+    #[schemars(range(min = bounds::DEREGISTRATION_DELAY_SECONDS.min, max = bounds::DEREGISTRATION_DELAY_SECONDS.max))]
     pub deregistration_delay_seconds: u32,
 }
 
@@ -472,22 +473,22 @@ pub struct HealthCheckConfig {
     /// Seconds between checks.
     ///
     /// Default: 30
-    #[schemars(range(min = 5, max = 300))]
+    #[schemars(range(min = bounds::CHECK_INTERVAL_SECONDS.min, max = bounds::CHECK_INTERVAL_SECONDS.max))]
     pub interval_seconds: u32,
     /// Seconds without an answer that fail a check, less than the interval.
     ///
     /// Default: 5
-    #[schemars(range(min = 2, max = 120))]
+    #[schemars(range(min = bounds::CHECK_TIMEOUT_SECONDS.min, max = bounds::CHECK_TIMEOUT_SECONDS.max))]
     pub timeout_seconds: u32,
     /// Consecutive successes that make a task healthy.
     ///
     /// Default: 5
-    #[schemars(range(min = 2, max = 10))]
+    #[schemars(range(min = bounds::CHECK_THRESHOLD.min, max = bounds::CHECK_THRESHOLD.max))]
     pub healthy_threshold: u32,
     /// Consecutive failures that make a task unhealthy.
     ///
     /// Default: 2
-    #[schemars(range(min = 2, max = 10))]
+    #[schemars(range(min = bounds::CHECK_THRESHOLD.min, max = bounds::CHECK_THRESHOLD.max))]
     pub unhealthy_threshold: u32,
     /// HTTP codes that count as healthy: `200`, `200,204` or `200-299`, from 200 to 499.
     ///
@@ -528,7 +529,7 @@ pub struct ServiceConfig {
     /// Lower bound on running tasks during a deployment or a drain, in percent of `desired_count`.
     ///
     /// Default: 50
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = bounds::PERCENT.min, max = bounds::PERCENT.max))]
     pub min_healthy_percent: u32,
     /// Upper bound on running tasks during a deployment, in percent of `desired_count`.
     ///
@@ -598,7 +599,7 @@ pub struct RoutingConfig {
     /// The rule's priority on the listener: lower is evaluated first; unique.
     ///
     /// Default: - 10 times the service's place in `services` (10, 20, ...).
-    #[schemars(range(min = 1, max = 50000))]
+    #[schemars(range(min = bounds::RULE_PRIORITY.min, max = bounds::RULE_PRIORITY.max))]
     pub priority: Option<u32>,
 }
 
@@ -640,12 +641,12 @@ pub struct AutoScalingConfig {
     /// Keep the service's average CPU use near this percentage.
     ///
     /// Default: - 70 unless `target_requests_per_target` is set.
-    #[schemars(range(min = 10, max = 90))]
+    #[schemars(range(min = bounds::TARGET_CPU_PERCENT.min, max = bounds::TARGET_CPU_PERCENT.max))]
     pub target_cpu_percent: Option<u32>,
     /// Keep the load balancer's requests per task per minute near this.
     ///
     /// Default: - none.
-    #[schemars(range(min = 1, max = 1_000_000))]
+    #[schemars(range(min = bounds::TARGET_REQUESTS.min, max = bounds::TARGET_REQUESTS.max))]
     pub target_requests_per_target: Option<u32>,
 }
 
@@ -714,7 +715,7 @@ pub struct ContainerConfig {
     /// The port the container listens on; the instance side is picked by ECS (dynamic host port).
     ///
     /// Default: 80
-    #[schemars(range(min = 1, max = 65535))]
+    #[schemars(range(min = bounds::PORT.min, max = bounds::PORT.max))]
     pub port: u32,
     /// Hard memory limit in MiB (at least 6); the container is killed above it.
     ///
@@ -744,7 +745,7 @@ pub struct ContainerConfig {
     /// waits for it (within `capacity.task_drain_time_seconds`).
     ///
     /// Default: - the ECS agent's, 30 seconds.
-    #[schemars(range(min = 2, max = 120))]
+    #[schemars(range(min = bounds::STOP_TIMEOUT_SECONDS.min, max = bounds::STOP_TIMEOUT_SECONDS.max))]
     pub stop_timeout_seconds: Option<u32>,
     /// The command to run instead of the image's `CMD`.
     ///
@@ -843,8 +844,7 @@ pub fn schema_has_field(field: &str) -> bool {
     shape::has_field(schema_value(), field)
 }
 
-/// The schema as JSON, built once: every validation reads its ranges, and the checks ask it about
-/// every diagnostic they make.
+/// The schema as JSON, built once: the checks' tests ask it about every diagnostic they make.
 fn schema_value() -> &'static serde_json::Value {
     static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
     SCHEMA.get_or_init(|| serde_json::to_value(json_schema()).unwrap_or_default())
@@ -949,6 +949,31 @@ mod tests {
         }
     }
 
+    /// Ranges of fields inside lists and maps, which the walk below does not reach.
+    #[test]
+    fn ranges_inside_lists_and_maps_are_enforced_too() {
+        for (yaml, field, rule) in [
+            (
+                "service: {sidecars: [{name: s, image: 'x:1', memory_limit_mib: 32, port: 0}]}",
+                "service.sidecars[0].port",
+                "0 must be from 1 to 65535",
+            ),
+            (
+                "services: {x: {container: {health_check: {command: [CMD, x], retries: 11}}}}",
+                "services.x.container.health_check.retries",
+                "11 must be from 1 to 10",
+            ),
+            (
+                "services: {x: {target_health_check: {interval_seconds: 301}}}",
+                "services.x.target_health_check.interval_seconds",
+                "301 must be from 5 to 300",
+            ),
+        ] {
+            let errors = load_str(yaml, Some("r.yaml")).err().map(|e| e.diagnostics).unwrap_or_default();
+            assert!(errors.iter().any(|d| d.field == field && d.message.starts_with(rule)), "{yaml}: {errors:?}");
+        }
+    }
+
     /// Each range is written once, on its field: validation enforces every one the schema states
     /// (just past either end is refused, naming the field and the range), and no description
     /// restates one, so the reference's type column (from the schema) is its only statement.
@@ -961,13 +986,20 @@ mod tests {
         for (path, min, max) in fields {
             let (min, max) = (min.as_u64().unwrap(), max.as_u64().unwrap());
             let outside = [min.checked_sub(1), Some(max + 1)];
+            // What only a service of `services` takes is tried there.
+            let tried = match path.strip_prefix("service.") {
+                Some(rest) if rest.starts_with("routing.") || rest.starts_with("target_health_check.") => {
+                    format!("services.x.{rest}")
+                }
+                _ => path.clone(),
+            };
             for value in outside.into_iter().flatten() {
-                let yaml = path.rsplit('.').fold(value.to_string(), |inner, key| format!("{{{key}: {inner}}}"));
+                let yaml = tried.rsplit('.').fold(value.to_string(), |inner, key| format!("{{{key}: {inner}}}"));
                 let errors = load_str(&yaml, Some("range.yaml")).err().map(|e| e.diagnostics).unwrap_or_default();
                 let rule = format!("{value} must be from {min} to {max}");
                 assert!(
-                    errors.iter().any(|d| d.field == path && d.message.starts_with(&rule) && d.location.is_some()),
-                    "{yaml}: expected `{path}: {rule}` located, got {errors:?}"
+                    errors.iter().any(|d| d.field == tried && d.message.starts_with(&rule) && d.location.is_some()),
+                    "{yaml}: expected `{tried}: {rule}` located, got {errors:?}"
                 );
             }
             let def_of = |p: &str| p.rsplit_once('.').map(|(_, f)| f.to_owned()).unwrap_or_else(|| p.to_owned());

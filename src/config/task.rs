@@ -5,6 +5,8 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::bounds;
+
 /// The task role: what the application may do in AWS. Its credentials reach every container of
 /// the task through the ECS agent (never the instance's role).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -82,22 +84,22 @@ pub struct ContainerHealthCheckConfig {
     /// Seconds between checks.
     ///
     /// Default: 30
-    #[schemars(range(min = 5, max = 300))]
+    #[schemars(range(min = bounds::CONTAINER_CHECK_INTERVAL_SECONDS.min, max = bounds::CONTAINER_CHECK_INTERVAL_SECONDS.max))]
     pub interval_seconds: u32,
     /// Seconds a check may take before it counts as failed.
     ///
     /// Default: 5
-    #[schemars(range(min = 2, max = 60))]
+    #[schemars(range(min = bounds::CONTAINER_CHECK_TIMEOUT_SECONDS.min, max = bounds::CONTAINER_CHECK_TIMEOUT_SECONDS.max))]
     pub timeout_seconds: u32,
     /// Consecutive failures that make the container unhealthy.
     ///
     /// Default: 3
-    #[schemars(range(min = 1, max = 10))]
+    #[schemars(range(min = bounds::CONTAINER_CHECK_RETRIES.min, max = bounds::CONTAINER_CHECK_RETRIES.max))]
     pub retries: u32,
     /// Seconds after the container starts during which failures do not count.
     ///
     /// Default: 0
-    #[schemars(range(min = 0, max = 300))]
+    #[schemars(range(min = bounds::CONTAINER_CHECK_START_PERIOD_SECONDS.min, max = bounds::CONTAINER_CHECK_START_PERIOD_SECONDS.max))]
     pub start_period_seconds: u32,
 }
 
@@ -233,7 +235,7 @@ pub struct SidecarConfig {
     /// task runs in bridge mode, where ECS links the two); the load balancer does not.
     ///
     /// Default: - none.
-    #[schemars(range(min = 1, max = 65535))]
+    #[schemars(range(min = bounds::PORT.min, max = bounds::PORT.max))]
     pub port: Option<u32>,
     /// Environment variables, as for the main container.
     ///

@@ -4,6 +4,7 @@ use std::ops::RangeInclusive;
 
 use super::{MAX_NAME_LEN, Rules, has_aws_id, has_id, is_arn, quoted};
 use crate::aws::Architecture;
+use crate::config::bounds;
 use crate::config::{Config, Draining, InstanceUpdatePolicy, SpotConfig};
 
 /// A lifecycle hook waits at most 48 hours, heartbeats included.
@@ -39,6 +40,7 @@ pub(super) fn check_capacity(v: &mut Rules, c: &Config) {
             v.fail_str("capacity.key_name", key, "must be 1 to 255 characters (an EC2 key pair's name)");
         }
     }
+    v.range("capacity.root_volume_gib", cap.root_volume_gib, bounds::ROOT_VOLUME_GIB);
     if let Some(image_id) = &cap.image_id {
         if !has_aws_id(image_id, "ami-") {
             v.fail_str("capacity.image_id", image_id, "must be an AMI ID such as ami-0123456789abcdef0");
@@ -113,6 +115,7 @@ pub(super) fn check_spot(v: &mut Rules, primary: &str, architecture: Architectur
             "are too many: at most 39 besides capacity.instance_type",
         );
     }
+    v.range("capacity.spot.on_demand_percentage", spot.on_demand_percentage, bounds::PERCENT);
     if let Some(price) = spot.max_price {
         if !(price.is_finite() && price > 0.0 && price <= 1000.0) {
             v.fail("capacity.spot.max_price", price, "must be a price per hour above 0, in US dollars, such as 0.05");

@@ -3,10 +3,12 @@
 use super::{Rules, has_id, is_arn, quoted};
 use crate::aws::{DEFAULT_SSL_POLICY, ListenerProtocol};
 use crate::cidr::{CidrError, Ipv4Cidr};
+use crate::config::bounds;
 use crate::config::{Config, Protocol};
 
 pub(super) fn check_listener(v: &mut Rules, c: &Config) {
     let lb = &c.load_balancer;
+    v.range_if_set("load_balancer.listener_port", lb.listener_port, bounds::PORT);
     let https_only = "is only for HTTPS; set load_balancer.protocol: HTTPS or leave it out";
     match lb.protocol {
         Protocol::Http => {
@@ -160,6 +162,11 @@ pub(super) fn check_health_check(v: &mut Rules, c: &Config) {
             "must start with / and hold no spaces, at most 1024 characters",
         );
     }
+    let field = |name: &str| format!("load_balancer.health_check.{name}");
+    v.range(&field("interval_seconds"), hc.interval_seconds, bounds::CHECK_INTERVAL_SECONDS);
+    v.range(&field("timeout_seconds"), hc.timeout_seconds, bounds::CHECK_TIMEOUT_SECONDS);
+    v.range(&field("healthy_threshold"), hc.healthy_threshold, bounds::CHECK_THRESHOLD);
+    v.range(&field("unhealthy_threshold"), hc.unhealthy_threshold, bounds::CHECK_THRESHOLD);
     if hc.timeout_seconds >= hc.interval_seconds {
         v.fail(
             "load_balancer.health_check.timeout_seconds",

@@ -2,6 +2,7 @@
 
 use std::ops::Deref;
 
+use super::bounds::{self, Bounds};
 use super::{Config, Diagnostic};
 use crate::constructs::vpc::NetworkProps;
 use crate::model::Model;
@@ -74,7 +75,6 @@ impl Config {
 
     fn validate_with(self, mut v: Rules) -> Result<ValidConfig, Vec<Diagnostic>> {
         let c = &self;
-        check_ranges(&mut v, c);
 
         check_stack_name(&mut v, &c.stack_name);
 
@@ -95,6 +95,13 @@ impl Config {
         check_listener(&mut v, c);
         check_allowed_cidrs(&mut v, c);
         check_domain(&mut v, c);
+        let lb = &c.load_balancer;
+        v.range("load_balancer.idle_timeout_seconds", lb.idle_timeout_seconds, bounds::IDLE_TIMEOUT_SECONDS);
+        v.range(
+            "load_balancer.deregistration_delay_seconds",
+            lb.deregistration_delay_seconds,
+            bounds::DEREGISTRATION_DELAY_SECONDS,
+        );
         check_health_check(&mut v, c);
 
         check_services(&mut v, c);
@@ -199,6 +206,19 @@ impl Rules {
         }
     }
 
+    /// `value` within `bounds` (the ones its field's schema attribute states).
+    fn range(&mut self, field: &str, value: u32, bounds: Bounds) {
+        if !bounds.contains(value) {
+            self.fail(field, value, bounds.rule());
+        }
+    }
+
+    fn range_if_set(&mut self, field: &str, value: Option<u32>, bounds: Bounds) {
+        if let Some(value) = value {
+            self.range(field, value, bounds);
+        }
+    }
+
     fn name(&mut self, field: &str, name: &str) {
         let valid = !name.is_empty()
             && name.len() <= MAX_NAME_LEN
@@ -206,16 +226,6 @@ impl Rules {
         if !valid {
             self.fail_str(field, name, "must be 1 to 255 letters, digits, hyphens and underscores");
         }
-    }
-}
-
-/// Every number within the range its field's schema states: ranges are written once, as schema
-/// attributes on the configuration's fields, and read here, by editors and by `ecs-alb docs`.
-fn check_ranges(v: &mut Rules, c: &Config) {
-    // A configuration always serializes; were it not to, the other rules still run.
-    let Ok(config) = serde_json::to_value(c) else { return };
-    for broken in super::shape::out_of_range(&config, super::schema_value()) {
-        v.fail(&broken.field, broken.value, broken.rule);
     }
 }
 

@@ -4,6 +4,7 @@ use std::ops::RangeInclusive;
 
 use super::{Rules, has_aws_id, quoted};
 use crate::cidr::{CidrError, Ipv4Cidr};
+use crate::config::bounds;
 use crate::config::{Config, ExistingVpcConfig, VpcConfig};
 use crate::constructs::vpc::{NetworkProps, VpcProps};
 
@@ -16,6 +17,7 @@ pub(super) fn subnet_count(azs: u32, nat_gateways: u32) -> u32 {
 }
 
 pub(super) fn check_new_vpc(v: &mut Rules, c: &Config) -> Option<NetworkProps> {
+    v.range("vpc.max_azs", c.vpc.max_azs, bounds::MAX_AZS);
     let nat_gateways = c.vpc.nat_gateways.unwrap_or(c.vpc.max_azs);
     if nat_gateways > c.vpc.max_azs {
         v.fail("vpc.nat_gateways", nat_gateways, format!("must be at most vpc.max_azs ({})", c.vpc.max_azs));

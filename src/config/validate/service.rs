@@ -2,6 +2,7 @@
 
 use super::{MAX_NAME_LEN, Rules, has_id, is_arn, quoted};
 use crate::aws::{Architecture, SecretSource};
+use crate::config::bounds;
 use crate::config::task::ContainerView;
 use crate::config::{Config, Draining};
 use crate::ecr;
@@ -29,6 +30,12 @@ pub(super) fn check_service(v: &mut Rules, c: &Config) {
             "must be at most 2147483647",
         );
     }
+    v.range("service.min_healthy_percent", svc.min_healthy_percent, bounds::PERCENT);
+    v.range_if_set(
+        "service.container.stop_timeout_seconds",
+        svc.container.stop_timeout_seconds,
+        bounds::STOP_TIMEOUT_SECONDS,
+    );
     if svc.max_healthy_percent < 100 {
         v.fail("service.max_healthy_percent", svc.max_healthy_percent, "must be at least 100");
     } else if svc.max_healthy_percent <= svc.min_healthy_percent {
@@ -51,6 +58,12 @@ pub(super) fn check_service(v: &mut Rules, c: &Config) {
         } else if scaling.max < scaling.min {
             v.fail(&field("max"), scaling.max, format!("must be at least service.auto_scaling.min ({})", scaling.min));
         }
+        v.range_if_set(&field("target_cpu_percent"), scaling.target_cpu_percent, bounds::TARGET_CPU_PERCENT);
+        v.range_if_set(
+            &field("target_requests_per_target"),
+            scaling.target_requests_per_target,
+            bounds::TARGET_REQUESTS,
+        );
         if let (Some(cpu), None) = (scaling.cpu_target(), svc.container.cpu) {
             v.fail_hint(
                 &field("target_cpu_percent"),
@@ -84,6 +97,14 @@ pub(super) fn check_container(v: &mut Rules, c: &Config) {
 fn check_container_basics(v: &mut Rules, ct: &ContainerView<'_>) {
     let field = |name: &str| format!("{}.{name}", ct.field);
     v.name(&field("name"), ct.name);
+    v.range_if_set(&field("port"), ct.port, bounds::PORT);
+    if let Some(hc) = ct.health_check {
+        let check = |name: &str| format!("{}.health_check.{name}", ct.field);
+        v.range(&check("interval_seconds"), hc.interval_seconds, bounds::CONTAINER_CHECK_INTERVAL_SECONDS);
+        v.range(&check("timeout_seconds"), hc.timeout_seconds, bounds::CONTAINER_CHECK_TIMEOUT_SECONDS);
+        v.range(&check("retries"), hc.retries, bounds::CONTAINER_CHECK_RETRIES);
+        v.range(&check("start_period_seconds"), hc.start_period_seconds, bounds::CONTAINER_CHECK_START_PERIOD_SECONDS);
+    }
     if ct.image.is_empty()
         || ct.image.len() > MAX_NAME_LEN
         || ct.image.chars().any(|c| c.is_whitespace() || c.is_control())

@@ -4,9 +4,11 @@
 use std::collections::BTreeSet;
 
 use super::Rules;
+use super::load_balancer::check_health_check;
 use super::service::check_service;
 use super::task::check_task;
 use crate::aws::instance_memory_mib;
+use crate::config::bounds;
 use crate::config::{Config, RoutingConfig, ServiceConfig};
 
 /// An ALB rule takes 5 condition values, all conditions together ("Quotas for your Application
@@ -106,6 +108,9 @@ fn check_one(v: &mut Rules, c: &Config, name: &str, svc: &ServiceConfig) {
     let mut rules = Rules::default();
     check_service(&mut rules, &alone);
     check_task(&mut rules, &alone);
+    if svc.target_health_check.is_some() {
+        check_health_check(&mut rules, &alone);
+    }
     let prefix = format!("services.{name}.");
     let rename = |text: &str| {
         let text = rename_service_fields(text, &prefix);
@@ -206,6 +211,7 @@ fn check_routes(v: &mut Rules, c: &Config) {
                 );
             }
         }
+        v.range_if_set(&field("priority"), routing.priority, bounds::RULE_PRIORITY);
         let own = priority(index, routing);
         match priorities.iter().find(|(p, _)| *p == own) {
             Some((_, other)) => v.fail(
