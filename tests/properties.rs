@@ -139,8 +139,11 @@ fn valid_config() -> impl Strategy<Value = Config> {
             c.service.name = svc.4;
             c.service.container.name = ct.0;
             c.service.container.port = ct.1;
-            c.service.container.memory_limit_mib = Some(ct.2);
-            c.service.container.memory_reservation_mib = ct.3.map(|r| r.min(ct.2).max(6));
+            // A task must fit the instance type by memory (a rule of its own).
+            let installed = ecs_alb::aws::instance_memory_mib(&c.capacity.instance_type).unwrap_or(u32::MAX);
+            let limit = ct.2.min(installed);
+            c.service.container.memory_limit_mib = Some(limit);
+            c.service.container.memory_reservation_mib = ct.3.map(|r| r.min(limit).max(6));
             c.service.container.environment = ct.4.into_iter().collect();
             c.service.container.image_parameter = ct.5;
             // The sample image is x86_64 only (ecs-alb refuses it on Graviton): others there.
