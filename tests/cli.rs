@@ -117,7 +117,7 @@ fn validate_reports_every_error_at_once() {
 fn validate_says_ok() {
     let out = ecs_alb(repo_root(), &["validate", "-c", "examples/three-az-large.yaml"]);
     assert!(out.status.success());
-    assert_eq!(stdout(&out), "examples/three-az-large.yaml: OK (66 resources)\n");
+    assert_eq!(stdout(&out), "examples/three-az-large.yaml: OK (68 resources)\n");
 }
 
 #[test]

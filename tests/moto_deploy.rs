@@ -139,6 +139,19 @@ fn the_default_template_deploys_and_a_changed_config_updates_it() {
     assert_eq!((&config["Runtime"], &config["Handler"]), (&json!("provided.al2023"), &json!("bootstrap")));
     let cluster = moto.physical_id("bonjour", &id_of(&template, "AWS::ECS::Cluster"));
     assert_eq!(config["Environment"]["Variables"]["CLUSTER"], json!(cluster));
+    let group = moto.physical_id("bonjour", &id_of(&template, "AWS::AutoScaling::AutoScalingGroup"));
+    assert_eq!(config["Environment"]["Variables"]["AUTO_SCALING_GROUP_NAME"], json!(group));
+
+    // ECS's events for this cluster's draining instances reach the drainer.
+    let rule = moto.physical_id("bonjour", &id_of(&template, "AWS::Events::Rule"));
+    let described = moto.aws(&["events", "describe-rule", "--name", &rule]);
+    let pattern: Value = serde_json::from_str(described["EventPattern"].as_str().unwrap()).unwrap();
+    let cluster_arn =
+        moto.aws(&["ecs", "describe-clusters", "--clusters", &cluster])["clusters"][0]["clusterArn"].clone();
+    assert_eq!(pattern["detail"]["clusterArn"], json!([cluster_arn]));
+    assert_eq!(pattern["detail"]["status"], json!(["DRAINING"]));
+    let targets = moto.aws(&["events", "list-targets-by-rule", "--rule", &rule])["Targets"].clone();
+    assert_eq!(targets[0]["Arn"], config["FunctionArn"]);
 
     let instance_sg = moto.physical_id("bonjour", "Ec2ClusterDefaultAutoScalingGroupInstanceSecurityGroup149B0A9E");
     let alb_sg = moto.physical_id("bonjour", "Ec2ServiceLBSecurityGroup45FED6DF");

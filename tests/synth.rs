@@ -59,6 +59,8 @@ fn only_the_deliberate_differences_separate_us_from_the_cdk() {
             "Ec2ClusterDefaultAutoScalingGroupDrainECSHookDeadLetterQueue6C4922A2",
             "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionLogGroup46D92D0B",
             "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionSqsEventSource8105A561",
+            "Ec2ClusterDefaultAutoScalingGroupDrainECSHookInstanceEventsAllowInvoke8F0318AF",
+            "Ec2ClusterDefaultAutoScalingGroupDrainECSHookInstanceEventsE8C56ADD",
             "Ec2ClusterDefaultAutoScalingGroupDrainECSHookRecheckQueue78B5FA13",
             "Ec2ClusterDefaultAutoScalingGroupInstanceRoleContainerLogsPolicyBDDAE267",
             "Ec2ClusterDefaultAutoScalingGroupLaunchTemplate346F58BE"
@@ -83,7 +85,7 @@ fn the_default_stack_has_the_reference_shape() {
     for cidr in ["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18", "10.0.192.0/18"] {
         has_resource_properties(&t, "AWS::EC2::Subnet", json!({"CidrBlock": cidr, "MapPublicIpOnLaunch": false}));
     }
-    assert_eq!(t["Resources"].as_object().unwrap().len(), 56);
+    assert_eq!(t["Resources"].as_object().unwrap().len(), 58);
 }
 
 #[test]
@@ -299,7 +301,9 @@ fn the_drainer_may_touch_only_its_cluster_group_and_log() {
         ["Properties"]["PolicyDocument"];
     let cluster_arn = json!({"Fn::GetAtt": ["Ec2ClusterEE43E89D", "Arn"]});
     for statement in policy["Statement"].as_array().unwrap() {
-        let scoped = statement["Resource"] != "*" || statement["Condition"]["ArnEquals"]["ecs:cluster"] == cluster_arn;
+        let scoped = statement["Resource"] != "*"
+            || statement["Condition"]["ArnEquals"]["ecs:cluster"] == cluster_arn
+            || only_unscopable(&statement["Action"]);
         assert!(scoped, "unscoped statement {statement}");
         let actions: Vec<&str> = match &statement["Action"] {
             Value::String(a) => vec![a],
@@ -1047,8 +1051,10 @@ fn every_template_keeps_least_privilege_and_exposure_rules() {
 /// Whether every action of a statement is one IAM accepts only on `"*"`.
 fn only_unscopable(actions: &Value) -> bool {
     // ECS Exec's channels take no resource ("Actions, resources, and condition keys for Amazon
-    // Message Gateway Service", Service Authorization Reference).
-    const UNSCOPABLE: [&str; 6] = [
+    // Message Gateway Service", Service Authorization Reference), nor do Auto Scaling's Describe
+    // actions ("Actions, resources, and condition keys for Amazon EC2 Auto Scaling").
+    const UNSCOPABLE: [&str; 7] = [
+        "autoscaling:DescribeAutoScalingInstances",
         "ecs:DiscoverPollEndpoint",
         "ecr:GetAuthorizationToken",
         "ssmmessages:CreateControlChannel",
@@ -1306,4 +1312,31 @@ fn the_main_container_takes_a_real_applications_settings() {
     );
     assert_eq!(service["PlacementConstraints"], json!([{"Type": "distinctInstance"}]));
     assert!(default_template()["Resources"]["Ec2Service398F0E46"]["Properties"].get("PlacementStrategies").is_none());
+}
+
+/// ECS's event that the last task stopped on a draining instance of this cluster invokes the
+/// drainer at once (the re-checks stay, for a missed event); the function knows the group and the
+/// hook to complete the action by instance ID, and may ask Auto Scaling whose instance it is.
+#[test]
+fn the_last_tasks_stop_on_a_draining_instance_invokes_the_drainer() {
+    let t = default_template();
+    let rule = only(&t, "AWS::Events::Rule");
+    assert_eq!(
+        rule["Properties"]["EventPattern"],
+        json!({"source": ["aws.ecs"], "detail-type": ["ECS Container Instance State Change"],
+               "detail": {"clusterArn": [{"Fn::GetAtt": ["Ec2ClusterEE43E89D", "Arn"]}], "status": ["DRAINING"], "runningTasksCount": [0]}})
+    );
+    let function = "Ec2ClusterDefaultAutoScalingGroupDrainECSHookFunctionE0DEFB31";
+    assert_eq!(rule["Properties"]["Targets"], json!([{"Arn": {"Fn::GetAtt": [function, "Arn"]}, "Id": "drainer"}]));
+    let rule_id = resources_of_type(&t, "AWS::Events::Rule")[0].0.clone();
+    let permissions = resources_of_type(&t, "AWS::Lambda::Permission");
+    let from_events = permissions.iter().find(|(_, p)| p["Properties"]["Principal"] == "events.amazonaws.com").unwrap();
+    assert_eq!(from_events.1["Properties"]["SourceArn"], json!({"Fn::GetAtt": [rule_id, "Arn"]}));
+    let env = &t["Resources"][function]["Properties"]["Environment"]["Variables"];
+    assert_eq!(env["AUTO_SCALING_GROUP_NAME"], json!({"Ref": "Ec2ClusterDefaultAutoScalingGroupASGC5A6D4C0"}));
+    let hook = resources_of_type(&t, "AWS::AutoScaling::LifecycleHook")[0].0.clone();
+    assert_eq!(env["LIFECYCLE_HOOK_NAME"], json!({"Ref": hook}));
+    // Without a hook there is nothing to complete: no rule.
+    let no_hook = synth("capacity: {task_drain_time_seconds: 0}");
+    assert!(resources_of_type(&no_hook, "AWS::Events::Rule").is_empty());
 }

@@ -7,9 +7,10 @@ use aws_sdk_autoscaling::error::ProvideErrorMetadata;
 use aws_sdk_ecs::error::DisplayErrorContext;
 use aws_sdk_ecs::types::{ContainerInstanceStatus, DesiredStatus};
 
-use crate::decide::ContainerInstance;
+use crate::decide::{ContainerInstance, GroupMembership};
 use crate::handler::{Action, AwsError, Ecs, Lifecycle, Recheck};
 use crate::message::LifecycleMessage;
+use crate::settings::HookSettings;
 
 /// ECS's limit on ARNs per Describe call.
 const DESCRIBE_CHUNK: usize = 100;
@@ -155,6 +156,34 @@ impl Lifecycle for AutoScaling {
             .lifecycle_hook_name(&m.lifecycle_hook_name)
             .lifecycle_action_token(&m.lifecycle_action_token)
             .instance_id(&m.ec2_instance_id)
+            .lifecycle_action_result("CONTINUE")
+            .send()
+            .await;
+        action_state("CompleteLifecycleAction", result)
+    }
+
+    async fn membership(&self, ec2_instance_id: &str) -> Result<Option<GroupMembership>, AwsError> {
+        let described = self
+            .client
+            .describe_auto_scaling_instances()
+            .instance_ids(ec2_instance_id)
+            .send()
+            .await
+            .map_err(aws_error("DescribeAutoScalingInstances"))?;
+        let found = described.auto_scaling_instances().iter().find(|i| i.instance_id() == Some(ec2_instance_id));
+        Ok(found.map(|i| GroupMembership {
+            group: i.auto_scaling_group_name().unwrap_or_default().to_owned(),
+            lifecycle_state: i.lifecycle_state().unwrap_or_default().to_owned(),
+        }))
+    }
+
+    async fn complete_instance(&self, hook: &HookSettings, ec2_instance_id: &str) -> Result<Action, AwsError> {
+        let result = self
+            .client
+            .complete_lifecycle_action()
+            .auto_scaling_group_name(&hook.group)
+            .lifecycle_hook_name(&hook.name)
+            .instance_id(ec2_instance_id)
             .lifecycle_action_result("CONTINUE")
             .send()
             .await;

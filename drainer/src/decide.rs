@@ -43,6 +43,23 @@ impl Reason {
     }
 }
 
+/// Where Auto Scaling has an instance, as `DescribeAutoScalingInstances` says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupMembership {
+    pub group: String,
+    /// Auto Scaling's lifecycle state: InService, Terminating:Wait, ...
+    pub lifecycle_state: String,
+}
+
+/// The state of an instance a lifecycle hook holds on its way out.
+pub const TERMINATING_WAIT: &str = "Terminating:Wait";
+
+/// Whether an instance is held by our hook: in `group`, waiting to terminate. An event about any
+/// other instance changes nothing.
+pub fn held_by_hook(membership: Option<&GroupMembership>, group: &str) -> bool {
+    membership.is_some_and(|m| m.group == group && m.lifecycle_state == TERMINATING_WAIT)
+}
+
 const ACTIVE: &str = "ACTIVE";
 const DRAINING: &str = "DRAINING";
 
@@ -72,6 +89,20 @@ mod tests {
 
     const BUDGET: Duration = Duration::from_secs(300);
     const EARLY: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn only_our_groups_waiting_instances_are_held_by_the_hook() {
+        let member = |group: &str, state: &str| GroupMembership { group: group.into(), lifecycle_state: state.into() };
+        for (name, membership, held) in [
+            ("ours, waiting", Some(member("shop-asg", TERMINATING_WAIT)), true),
+            ("ours, in service", Some(member("shop-asg", "InService")), false),
+            ("ours, already terminating", Some(member("shop-asg", "Terminating:Proceed")), false),
+            ("another group's, waiting", Some(member("other-asg", TERMINATING_WAIT)), false),
+            ("in no group", None, false),
+        ] {
+            assert_eq!(held_by_hook(membership.as_ref(), "shop-asg"), held, "{name}");
+        }
+    }
 
     #[test]
     fn decision_table() {

@@ -12,9 +12,9 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::decide::{ContainerInstance, Decision, Reason, decide};
-use crate::message::{LifecycleMessage, MalformedMessage, Notification};
-use crate::settings::Settings;
+use crate::decide::{ContainerInstance, Decision, GroupMembership, Reason, decide, held_by_hook};
+use crate::message::{InstanceEvent, LifecycleMessage, MalformedMessage, Notification};
+use crate::settings::{HookSettings, Settings};
 
 /// An AWS call that failed, with the SDK's full cause (its plain Display says only "service error").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,6 +44,18 @@ pub enum Action {
 pub trait Lifecycle {
     fn complete(&self, message: &LifecycleMessage) -> impl Future<Output = Result<Action, AwsError>> + Send;
     fn heartbeat(&self, message: &LifecycleMessage) -> impl Future<Output = Result<Action, AwsError>> + Send;
+    /// Which group holds the instance, and in what lifecycle state; `None` when in none.
+    fn membership(
+        &self,
+        ec2_instance_id: &str,
+    ) -> impl Future<Output = Result<Option<GroupMembership>, AwsError>> + Send;
+    /// Completes the instance's action without its token (`CompleteLifecycleAction` takes the
+    /// instance ID instead).
+    fn complete_instance(
+        &self,
+        hook: &HookSettings,
+        ec2_instance_id: &str,
+    ) -> impl Future<Output = Result<Action, AwsError>> + Send;
 }
 
 pub trait Recheck {
@@ -106,6 +118,18 @@ impl<E: Ecs, L: Lifecycle, Q: Recheck> Drainer<E, L, Q> {
         now: DateTime<Utc>,
         deadline: Instant,
     ) -> Result<Value, HandleError> {
+        if let Some(parsed) = InstanceEvent::parse(&event) {
+            // An event is a shortcut: whatever goes wrong, the hook's re-checks still come, so it
+            // is logged, never retried or set aside.
+            let result = match parsed {
+                Ok(instance_event) => self.check_instance_event(&instance_event, deadline).await,
+                Err(malformed) => Err(malformed.into()),
+            };
+            if let Err(err) = result {
+                tracing::warn!(error = %err, "container instance event not acted on; the re-checks will");
+            }
+            return Ok(Value::Null);
+        }
         let source = event["Records"][0]["eventSource"].as_str().or(event["Records"][0]["EventSource"].as_str());
         match source {
             Some("aws:sqs") => {
@@ -193,6 +217,49 @@ impl<E: Ecs, L: Lifecycle, Q: Recheck> Drainer<E, L, Q> {
             return Err(HandleError::NoTimeLeft);
         }
         tokio::time::timeout(limit, self.handle_message(text, now)).await.map_err(|_| HandleError::TimedOut(limit))?
+    }
+
+    async fn check_instance_event(&self, event: &InstanceEvent, deadline: Instant) -> Result<Outcome, HandleError> {
+        let limit = self.settings.check_timeout;
+        if deadline.saturating_duration_since(Instant::now()) <= limit {
+            return Err(HandleError::NoTimeLeft);
+        }
+        tokio::time::timeout(limit, self.handle_instance_event(event))
+            .await
+            .map_err(|_| HandleError::TimedOut(limit))?
+    }
+
+    /// Handles ECS's event that a draining instance changed (a task stopped on it): when our hook
+    /// holds the instance and no task is left, completes its action at once, instead of at the
+    /// next re-check. Asks Auto Scaling first (one call), and ECS only about an instance the hook
+    /// holds; changes nothing otherwise.
+    pub async fn handle_instance_event(&self, event: &InstanceEvent) -> Result<Outcome, HandleError> {
+        let Some(hook) = &self.settings.hook else {
+            return Ok(self.ignore("container instance event, but no hook is named in the settings"));
+        };
+        let membership = self.lifecycle.membership(&event.ec2_instance_id).await?;
+        if !held_by_hook(membership.as_ref(), &hook.group) {
+            return Ok(self.ignore("container instance event for an instance the hook does not hold"));
+        }
+        let instance = self.ecs.container_instance(&event.ec2_instance_id).await?;
+        // The drain budget is the re-checks' to enforce: the event has no lifecycle message time.
+        match decide(instance.as_ref(), Duration::ZERO, self.settings.drain_budget) {
+            Decision::Complete { reason, .. } => {
+                let action = self.lifecycle.complete_instance(hook, &event.ec2_instance_id).await?;
+                tracing::info!(
+                    instance = %event.ec2_instance_id,
+                    cluster = %self.settings.cluster,
+                    group = %hook.group,
+                    tasks = 0,
+                    action = reason.as_str(),
+                    trigger = "event",
+                    lifecycle_action = %action,
+                    "decision"
+                );
+                Ok(Outcome::Completed { reason, action })
+            }
+            Decision::Wait { tasks, .. } => Ok(self.ignore(&format!("container instance event: {tasks} tasks left"))),
+        }
     }
 
     /// Handles one lifecycle message, from the hook or from a re-check.

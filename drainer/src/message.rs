@@ -61,6 +61,35 @@ impl Notification {
     }
 }
 
+/// EventBridge's `detail-type` for ECS's container instance events.
+pub const INSTANCE_STATE_CHANGE: &str = "ECS Container Instance State Change";
+
+/// What ECS tells EventBridge when a container instance changes: a task stopped on it (its
+/// resources came free), its status changed. The drainer reads which instance it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceEvent {
+    pub ec2_instance_id: String,
+    /// ECS's status of the container instance: the rule passes only DRAINING.
+    pub status: String,
+}
+
+impl InstanceEvent {
+    /// `None` when `event` is not a container instance state change at all.
+    pub fn parse(event: &serde_json::Value) -> Option<Result<InstanceEvent, MalformedMessage>> {
+        if event.get("detail-type").and_then(|t| t.as_str()) != Some(INSTANCE_STATE_CHANGE) {
+            return None;
+        }
+        let detail = &event["detail"];
+        let field = |name: &str| detail.get(name).and_then(|v| v.as_str()).filter(|v| !v.is_empty()).map(str::to_owned);
+        Some(match (field("ec2InstanceId"), field("status")) {
+            (Some(ec2_instance_id), Some(status)) => Ok(InstanceEvent { ec2_instance_id, status }),
+            _ => Err(MalformedMessage {
+                reason: "a container instance event without detail.ec2InstanceId or detail.status".into(),
+            }),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +119,20 @@ mod tests {
             Notification::parse(&launching).unwrap(),
             Notification::OtherTransition("autoscaling:EC2_INSTANCE_LAUNCHING".into())
         );
+    }
+
+    #[test]
+    fn reads_a_container_instance_event() {
+        let event: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/container-instance-draining.json")).unwrap();
+        let parsed = InstanceEvent::parse(&event).expect("a container instance event").unwrap();
+        assert_eq!(parsed, InstanceEvent { ec2_instance_id: "i-0123456789abcdef0".into(), status: "DRAINING".into() });
+        let mut other = event.clone();
+        other["detail-type"] = "ECS Task State Change".into();
+        assert!(InstanceEvent::parse(&other).is_none(), "another kind of event is not this one");
+        let mut broken = event;
+        broken["detail"].as_object_mut().unwrap().remove("ec2InstanceId");
+        assert!(InstanceEvent::parse(&broken).unwrap().unwrap_err().to_string().contains("detail.ec2InstanceId"));
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub const RECHECK_DELAY_SECONDS: &str = "RECHECK_DELAY_SECONDS";
 pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
 pub const RETRY_DELAY_SECONDS: &str = "RETRY_DELAY_SECONDS";
 pub const CHECK_TIMEOUT_SECONDS: &str = "CHECK_TIMEOUT_SECONDS";
+pub const AUTO_SCALING_GROUP_NAME: &str = "AUTO_SCALING_GROUP_NAME";
+pub const LIFECYCLE_HOOK_NAME: &str = "LIFECYCLE_HOOK_NAME";
 /// Variables the Lambda service sets and the runtime library cannot start without.
 pub const LAMBDA_RUNTIME_VARIABLES: [&str; 4] = [
     "AWS_LAMBDA_RUNTIME_API",
@@ -41,6 +43,16 @@ pub struct Settings {
     pub retry_delay: Duration,
     /// The longest one check of one instance may take before it is abandoned and retried.
     pub check_timeout: Duration,
+    /// The hook that holds the instances, for completing an action from ECS's events, which
+    /// carry no token; `None` (a template before events) ignores the events.
+    pub hook: Option<HookSettings>,
+}
+
+/// A lifecycle hook, by its group and name: what `CompleteLifecycleAction` by instance ID takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HookSettings {
+    pub group: String,
+    pub name: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -77,6 +89,13 @@ impl Settings {
         let retry_delay = optional(RETRY_DELAY_SECONDS, DEFAULT_RETRY_DELAY, 0..=MAX_RECHECK_DELAY_SECONDS)?;
         let check_timeout = optional(CHECK_TIMEOUT_SECONDS, DEFAULT_CHECK_TIMEOUT, CHECK_TIMEOUT_SECONDS_RANGE)?;
         let dead_letter_queue_url = var(DEAD_LETTER_QUEUE_URL).filter(|v| !v.is_empty());
+        let set = |name: &str| var(name).filter(|v| !v.is_empty());
+        let hook = match (set(AUTO_SCALING_GROUP_NAME), set(LIFECYCLE_HOOK_NAME)) {
+            (Some(group), Some(name)) => Some(HookSettings { group, name }),
+            (None, None) => None,
+            (Some(_), None) => return Err(SettingsError::Missing(LIFECYCLE_HOOK_NAME)),
+            (None, Some(_)) => return Err(SettingsError::Missing(AUTO_SCALING_GROUP_NAME)),
+        };
         Ok(Settings {
             cluster,
             recheck_queue_url,
@@ -85,6 +104,7 @@ impl Settings {
             recheck_delay,
             retry_delay,
             check_timeout,
+            hook,
         })
     }
 
@@ -136,6 +156,17 @@ mod tests {
             let err = Settings::from_env(env(&bad)).unwrap_err().to_string();
             assert!(err.contains(&format!("{name} is {value:?}")), "{err}");
         }
+    }
+
+    #[test]
+    fn the_hook_is_named_by_both_its_group_and_its_name_or_not_at_all() {
+        assert_eq!(Settings::from_env(env(&COMPLETE)).unwrap().hook, None);
+        let mut named = COMPLETE.to_vec();
+        named.extend([(AUTO_SCALING_GROUP_NAME, "shop-asg"), (LIFECYCLE_HOOK_NAME, "drain")]);
+        let hook = Settings::from_env(env(&named)).unwrap().hook;
+        assert_eq!(hook, Some(HookSettings { group: "shop-asg".into(), name: "drain".into() }));
+        named.pop();
+        assert_eq!(Settings::from_env(env(&named)), Err(SettingsError::Missing(LIFECYCLE_HOOK_NAME)));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde_json::json;
 use drainer::aws::{AutoScaling, EcsCluster, RecheckQueue};
 use drainer::decide::Reason;
 use drainer::handler::{Action, Drainer, Outcome};
-use drainer::settings::Settings;
+use drainer::settings::{HookSettings, Settings};
 use testkit::autoscaling::AutoScalingStub;
 use testkit::moto::Moto;
 
@@ -51,6 +51,7 @@ async fn drainer(moto: &Moto, stub: &AutoScalingStub, queue_url: &str) -> RealDr
             recheck_delay: RECHECK_DELAY,
             retry_delay: Duration::from_secs(1),
             check_timeout: Duration::from_secs(10),
+            hook: Some(HookSettings { group: "shop-asg".into(), name: "drain-hook".into() }),
         },
     }
 }
@@ -181,4 +182,38 @@ async fn a_failed_recheck_is_visible_again_after_the_retry_delay() {
     drainer.recheck.retry_after(&handle, Duration::from_secs(1)).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(receive().len(), 1, "back after the retry delay");
+}
+
+/// ECS's event for a drained instance, over HTTP: one `DescribeAutoScalingInstances`, the count
+/// of its tasks from moto, and `CompleteLifecycleAction` by instance ID, without a token; a later
+/// event for the same instance, no longer held, costs one call and changes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_completes_a_drained_instance_by_its_id() {
+    let moto = Moto::start();
+    let stub = AutoScalingStub::start();
+    let fleet = fleet(&moto);
+    let (id, arn) = fleet.instances[0].clone();
+    stop_tasks(&moto, &arn);
+    stub.hold(&id, "shop-asg");
+    let drainer = drainer(&moto, &stub, &fleet.queue_url).await;
+    let mut event: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/container-instance-draining.json")).unwrap();
+    event["detail"]["ec2InstanceId"] = id.clone().into();
+
+    drainer.handle_event(event.clone(), Utc::now(), a_minute()).await.unwrap();
+    let calls = stub.calls();
+    let actions: Vec<&str> = calls.iter().map(|c| c.action.as_str()).collect();
+    assert_eq!(actions, ["DescribeAutoScalingInstances", "CompleteLifecycleAction"]);
+    assert_eq!(calls[0].params["InstanceIds.member.1"], id);
+    let complete = &calls[1].params;
+    assert_eq!(
+        (&complete["InstanceId"], &complete["AutoScalingGroupName"], &complete["LifecycleHookName"]),
+        (&id, &"shop-asg".to_owned(), &"drain-hook".to_owned())
+    );
+    assert_eq!(complete["LifecycleActionResult"], "CONTINUE");
+    assert!(!complete.contains_key("LifecycleActionToken"), "the event carries no token");
+
+    drainer.handle_event(event, Utc::now(), a_minute()).await.unwrap();
+    let later: Vec<String> = stub.calls().into_iter().skip(2).map(|c| c.action).collect();
+    assert_eq!(later, ["DescribeAutoScalingInstances"], "no longer held: nothing more");
 }

@@ -6,12 +6,14 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use drainer::decide::{ContainerInstance, Reason};
+use drainer::decide::{ContainerInstance, GroupMembership, Reason, TERMINATING_WAIT};
 use drainer::handler::{Action, AwsError, Drainer, Ecs, HandleError, Lifecycle, Outcome, Recheck};
 use drainer::message::LifecycleMessage;
-use drainer::settings::Settings;
+use drainer::settings::{HookSettings, Settings};
 
 const MESSAGE: &str = include_str!("fixtures/lifecycle-terminating.json");
+const INSTANCE_EVENT: &str = include_str!("fixtures/container-instance-draining.json");
+const GROUP: &str = "shop-asg";
 const TEST_NOTIFICATION: &str = include_str!("fixtures/lifecycle-test-notification.json");
 
 #[derive(Default)]
@@ -48,6 +50,8 @@ impl Ecs for FakeEcs<'_> {
 struct FakeLifecycle<'a> {
     complete: Result<Action, AwsError>,
     heartbeat: Action,
+    /// What `DescribeAutoScalingInstances` says of the instance.
+    membership: Option<GroupMembership>,
     calls: &'a Calls,
 }
 
@@ -59,6 +63,14 @@ impl Lifecycle for FakeLifecycle<'_> {
     async fn heartbeat(&self, m: &LifecycleMessage) -> Result<Action, AwsError> {
         self.calls.push(format!("asg.heartbeat {}", m.ec2_instance_id));
         Ok(self.heartbeat)
+    }
+    async fn membership(&self, id: &str) -> Result<Option<GroupMembership>, AwsError> {
+        self.calls.push(format!("asg.describe {id}"));
+        Ok(self.membership.clone())
+    }
+    async fn complete_instance(&self, hook: &HookSettings, id: &str) -> Result<Action, AwsError> {
+        self.calls.push(format!("asg.complete-instance {} {} {id}", hook.group, hook.name));
+        self.complete.clone()
     }
 }
 
@@ -99,6 +111,7 @@ fn settings() -> Settings {
         recheck_delay: Duration::from_secs(30),
         retry_delay: Duration::from_secs(5),
         check_timeout: Duration::from_secs(4),
+        hook: Some(HookSettings { group: GROUP.into(), name: "drain-hook".into() }),
     }
 }
 
@@ -120,7 +133,7 @@ fn drainer<'a>(
 ) -> Drainer<FakeEcs<'a>, FakeLifecycle<'a>, FakeQueue<'a>> {
     Drainer {
         ecs: FakeEcs { instance, latency: Duration::ZERO, calls },
-        lifecycle: FakeLifecycle { complete, heartbeat, calls },
+        lifecycle: FakeLifecycle { complete, heartbeat, membership: None, calls },
         recheck: FakeQueue { up: true, calls },
         settings: settings(),
     }
@@ -327,4 +340,86 @@ async fn an_unknown_event_is_refused() {
     let d = drainer(None, Ok(Action::Open), Action::Open, &calls);
     let err = d.handle_event(json!({"detail-type": "Scheduled Event"}), soon(), plenty()).await.unwrap_err();
     assert!(matches!(err, HandleError::UnknownEvent(_)), "{err}");
+}
+
+/// ECS's event that a task stopped on a draining instance: the action is completed by instance ID
+/// when our hook holds the instance and no task is left; anything else costs only the calls
+/// needed to learn it, changes nothing, and never fails the invocation.
+#[tokio::test]
+async fn a_container_instance_event_completes_a_drained_instance_at_once() {
+    let member =
+        |group: &str, state: &str| Some(GroupMembership { group: group.into(), lifecycle_state: state.into() });
+    let event: Value = serde_json::from_str(INSTANCE_EVENT).unwrap();
+    let id = "i-0123456789abcdef0";
+    for (name, membership, observed, expected_calls) in [
+        (
+            "held, empty: completed",
+            member(GROUP, TERMINATING_WAIT),
+            instance("DRAINING", 0),
+            vec![
+                format!("asg.describe {id}"),
+                format!("ecs.find {id}"),
+                format!("asg.complete-instance {GROUP} drain-hook {id}"),
+            ],
+        ),
+        (
+            "held, tasks left: the re-checks go on",
+            member(GROUP, TERMINATING_WAIT),
+            instance("DRAINING", 2),
+            vec![format!("asg.describe {id}"), format!("ecs.find {id}")],
+        ),
+        (
+            "in service (drained by hand): nothing",
+            member(GROUP, "InService"),
+            instance("DRAINING", 0),
+            vec![format!("asg.describe {id}")],
+        ),
+        (
+            "another group's: nothing",
+            member("other-asg", TERMINATING_WAIT),
+            instance("DRAINING", 0),
+            vec![format!("asg.describe {id}")],
+        ),
+        ("in no group: nothing", None, instance("DRAINING", 0), vec![format!("asg.describe {id}")]),
+    ] {
+        let calls = Calls::default();
+        let mut d = drainer(observed, Ok(Action::Open), Action::Open, &calls);
+        d.lifecycle.membership = membership;
+        assert_eq!(d.handle_event(event.clone(), soon(), plenty()).await.unwrap(), Value::Null, "{name}");
+        assert_eq!(calls.take(), expected_calls, "{name}");
+    }
+
+    // Already completed (a re-check got there first): still success.
+    let calls = Calls::default();
+    let mut d = drainer(instance("DRAINING", 0), Ok(Action::Gone), Action::Open, &calls);
+    d.lifecycle.membership = member(GROUP, TERMINATING_WAIT);
+    let event = drainer::message::InstanceEvent::parse(&event).unwrap().unwrap();
+    assert_eq!(
+        d.handle_instance_event(&event).await.unwrap(),
+        Outcome::Completed { reason: Reason::NoTasksLeft, action: Action::Gone }
+    );
+
+    // A template from before events names no hook: the event is ignored without a call.
+    let calls = Calls::default();
+    let mut d = drainer(instance("DRAINING", 0), Ok(Action::Open), Action::Open, &calls);
+    d.settings.hook = None;
+    assert!(matches!(d.handle_instance_event(&event).await.unwrap(), Outcome::Ignored(_)));
+    assert!(calls.take().is_empty());
+}
+
+/// An AWS failure while handling an event is logged, not raised: Lambda would otherwise retry it
+/// and then set it aside for a person, though the re-checks cover it anyway.
+#[tokio::test]
+async fn a_failing_event_does_not_fail_the_invocation() {
+    let calls = Calls::default();
+    let mut d = drainer(
+        instance("DRAINING", 0),
+        Err(AwsError { operation: "CompleteLifecycleAction", cause: "throttled".into() }),
+        Action::Open,
+        &calls,
+    );
+    d.lifecycle.membership = Some(GroupMembership { group: GROUP.into(), lifecycle_state: TERMINATING_WAIT.into() });
+    let event: Value = serde_json::from_str(INSTANCE_EVENT).unwrap();
+    assert_eq!(d.handle_event(event, soon(), plenty()).await.unwrap(), Value::Null);
+    assert_eq!(calls.take().len(), 3, "it was tried");
 }

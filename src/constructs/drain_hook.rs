@@ -3,7 +3,9 @@
 //!
 //! The group's lifecycle hook publishes to an SNS topic, which invokes the drainer. The drainer
 //! never waits inside an invocation: while tasks remain it puts the message on a queue with a
-//! delay, and the queue invokes it again. Whatever fails for good ends in a dead-letter queue.
+//! delay, and the queue invokes it again. ECS's event that the last task stopped on a draining
+//! instance invokes it too, so the action completes at once rather than at the next re-check.
+//! Whatever fails for good ends in a dead-letter queue.
 
 use indexmap::IndexMap;
 
@@ -12,6 +14,7 @@ use crate::constructs::drain_timing::{self, DrainTimings};
 use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{AutoScalingGroup, LifecycleHook, LifecycleResult, LifecycleTransition};
 use crate::resources::ecs::Cluster;
+use crate::resources::events::{Rule, RuleState, Target};
 use crate::resources::iam::{Role, Statement};
 use crate::resources::lambda::{
     Code, DeadLetterConfig, Environment, EventSourceMapping, Function, FunctionResponseType, LogFormat, LoggingConfig,
@@ -132,6 +135,9 @@ pub fn build(
         },
     )?;
 
+    // The hook comes after the function, where the CDK puts it; its name is its `Ref`, by the
+    // logical ID it will have.
+    let hook_name = Intrinsic::reference(&hook_scope.child("Resource").logical_id());
     let role_scope = function_scope.child("ServiceRole");
     let role = t.add(&role_scope.child("Resource"), Role::for_service("lambda.amazonaws.com").tags(tags.clone()))?;
     let grants = DrainerGrants {
@@ -158,6 +164,10 @@ pub fn build(
                     ("RECHECK_DELAY_SECONDS", timings.recheck_delay_seconds.to_string().into()),
                     ("RETRY_DELAY_SECONDS", drain_timing::RETRY_DELAY_SECONDS.to_string().into()),
                     ("CHECK_TIMEOUT_SECONDS", drain_timing::CHECK_TIMEOUT_SECONDS.to_string().into()),
+                    // ECS's events carry no token: the action is completed by group, hook and
+                    // instance instead.
+                    ("AUTO_SCALING_GROUP_NAME", group.auto_scaling_group.group_name().into()),
+                    ("LIFECYCLE_HOOK_NAME", hook_name.into()),
                 ]),
             }),
             handler: "bootstrap".into(),
@@ -197,6 +207,7 @@ pub fn build(
             topic_arn: topic.arn().into(),
         },
     )?;
+    add_instance_events(t, &hook_scope_root, group.cluster, &function)?;
     t.add(
         &function_scope.child("SqsEventSource").child("Resource"),
         EventSourceMapping {
@@ -230,6 +241,45 @@ pub fn build(
         },
         // Auto Scaling tests the role by publishing when the hook is created.
         Options::new().depends_on(&hook_policy),
+    )?;
+    Ok(())
+}
+
+/// ECS's event whenever a task stops on a draining instance of the cluster, to the drainer: it
+/// completes the action as soon as the last task is gone, not at its next re-check. The pattern
+/// passes only events with no task left RUNNING: the last task's stop is one of them (a task that
+/// has stopped runs no more, and a draining instance takes no new one), and the many before it
+/// are not sent at all. An event that still finds a task STOPPING costs a few calls and changes
+/// nothing; the re-checks stay, for an event missed or late.
+fn add_instance_events(
+    t: &mut Template,
+    scope: &Scope,
+    cluster: &Handle<Cluster>,
+    function: &Handle<Function>,
+) -> Result<(), TemplateError> {
+    let cluster_arn = serde_json::to_value(cluster.arn()).unwrap_or_default();
+    let rule = t.add(
+        &scope.child("InstanceEvents").child("Resource"),
+        Rule {
+            description: Some("A task stopped on a draining instance: the drainer may let it go".into()),
+            event_pattern: serde_json::json!({
+                "source": ["aws.ecs"],
+                "detail-type": ["ECS Container Instance State Change"],
+                "detail": {"clusterArn": [cluster_arn], "status": ["DRAINING"], "runningTasksCount": [0]},
+            }),
+            state: RuleState::Enabled,
+            tags: None,
+            targets: vec![Target { arn: function.arn().into(), id: "drainer".into() }],
+        },
+    )?;
+    t.add(
+        &scope.child("InstanceEvents").child("AllowInvoke"),
+        Permission {
+            action: "lambda:InvokeFunction",
+            function_name: function.arn().into(),
+            principal: "events.amazonaws.com",
+            source_arn: rule.arn().into(),
+        },
     )?;
     Ok(())
 }
@@ -271,6 +321,9 @@ fn drainer_statements(g: &DrainerGrants<'_>) -> Vec<Statement> {
         .when_arn_equals("ecs:cluster", cluster.arn()),
         Statement::allow(["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"])
             .on(Intrinsic::Sub(group_arn)),
+        // Whether an event's instance is ours and waiting: the action takes no resource-level
+        // permissions ("Actions, resources, and condition keys for Amazon EC2 Auto Scaling").
+        Statement::allow(["autoscaling:DescribeAutoScalingInstances"]).on_any_resource(),
         Statement::allow([
             "sqs:ChangeMessageVisibility",
             "sqs:DeleteMessage",

@@ -54,6 +54,7 @@ const REPLACING_PROPERTIES: &[(&str, &[&str])] = &[
     ("AWS::ECS::TaskDefinition", &["*"]),
     ("AWS::ElasticLoadBalancingV2::Listener", &["LoadBalancerArn"]),
     ("AWS::ElasticLoadBalancingV2::ListenerRule", &["ListenerArn"]),
+    ("AWS::Events::Rule", &["Name"]),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", &["Name", "Scheme", "Type"]),
     (
         "AWS::ElasticLoadBalancingV2::TargetGroup",

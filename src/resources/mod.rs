@@ -8,6 +8,7 @@ pub mod autoscaling;
 pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
+pub mod events;
 pub mod iam;
 pub mod lambda;
 pub mod logs;

@@ -1,9 +1,12 @@
 //! A stand-in for the Auto Scaling API's lifecycle-action calls, which moto does not implement:
 //! it speaks the Query protocol, records each call, and answers like AWS, including "No active
-//! Lifecycle Action found" once an action has been completed.
+//! Lifecycle Action found" once an action has been completed (by its token, or by its instance
+//! when no token is given). It also says which group holds an instance waiting to terminate
+//! (`DescribeAutoScalingInstances`).
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use crate::http::{Response, Server, query_error, query_success};
 
@@ -11,12 +14,16 @@ use crate::http::{Response, Server, query_error, query_success};
 pub struct Call {
     pub action: String,
     pub params: BTreeMap<String, String>,
+    /// When the stub received it.
+    pub at: Instant,
 }
 
 #[derive(Default)]
 struct State {
     calls: Vec<Call>,
     completed_tokens: HashSet<String>,
+    /// Instances a hook holds: instance ID to group, until their action is completed.
+    held: BTreeMap<String, String>,
 }
 
 pub struct AutoScalingStub {
@@ -32,15 +39,34 @@ impl AutoScalingStub {
             let params = parse_form(&request.body_text());
             let action = params.get("Action").cloned().unwrap_or_default();
             let token = params.get("LifecycleActionToken").cloned().unwrap_or_default();
+            let instance = params.get("InstanceId").cloned().unwrap_or_default();
             let mut state = shared.lock().unwrap();
-            state.calls.push(Call { action: action.clone(), params });
-            if state.completed_tokens.contains(&token) {
+            state.calls.push(Call { action: action.clone(), params: params.clone(), at: Instant::now() });
+            if state.completed_tokens.contains(&token) && !token.is_empty() {
                 return error(&format!("No active Lifecycle Action found with token {token}"));
             }
             match action.as_str() {
+                "CompleteLifecycleAction" if token.is_empty() => match state.held.remove(&instance) {
+                    Some(_) => success(&action),
+                    None => error(&format!("No active Lifecycle Action found with instance ID {instance}")),
+                },
                 "CompleteLifecycleAction" => {
                     state.completed_tokens.insert(token);
+                    state.held.remove(&instance);
                     success(&action)
+                }
+                "DescribeAutoScalingInstances" => {
+                    let id = params.get("InstanceIds.member.1").cloned().unwrap_or_default();
+                    let members = state.held.get(&id).map_or(String::new(), |group| {
+                        format!(
+                            "<member><InstanceId>{id}</InstanceId><AutoScalingGroupName>{group}</AutoScalingGroupName><AvailabilityZone>us-east-1a</AvailabilityZone><LifecycleState>Terminating:Wait</LifecycleState><HealthStatus>HEALTHY</HealthStatus><ProtectedFromScaleIn>false</ProtectedFromScaleIn></member>"
+                        )
+                    });
+                    query_success(
+                        NAMESPACE,
+                        &action,
+                        &format!("<AutoScalingInstances>{members}</AutoScalingInstances>"),
+                    )
                 }
                 "RecordLifecycleActionHeartbeat" => success(&action),
                 other => error(&format!("the stub does not implement {other}")),
@@ -55,6 +81,11 @@ impl AutoScalingStub {
 
     pub fn calls(&self) -> Vec<Call> {
         self.state.lock().unwrap().calls.clone()
+    }
+
+    /// `instance` waits to terminate in `group`, held by its hook, until its action is completed.
+    pub fn hold(&self, instance: &str, group: &str) {
+        self.state.lock().unwrap().held.insert(instance.to_owned(), group.to_owned());
     }
 
     /// Marks an action as completed elsewhere, as a duplicate delivery would have.
