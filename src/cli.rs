@@ -9,7 +9,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use ecs_alb::config::{self, ValidConfig};
 use ecs_alb::pattern::{self, DrainerCode, SynthOptions};
 use ecs_alb::template::MAX_INLINE_BODY_BYTES;
-use ecs_alb::verbs::{CLOUD_BINARY, DeployArgs, DestroyArgs, DiffArgs};
+use ecs_alb::verbs::{CLOUD_BINARY, DeployArgs, DestroyArgs, DiffArgs, render_diff};
 use ecs_alb::{diff, docs, graph};
 
 /// Synthesizes the CloudFormation template of an ECS service on EC2 behind an Application Load
@@ -47,10 +47,13 @@ enum Command {
     },
     /// Check the configuration and report every problem at once.
     Validate,
-    /// Print the JSON Schema of the configuration file.
-    Schema,
-    /// Compare the template with a deployed stack's or a file's. Exit 0 when equal, 1 when they
-    /// differ, 2 on error.
+    /// Print the JSON Schema of the configuration file (of `diff --format json` with --diff).
+    Schema {
+        #[arg(long)]
+        diff: bool,
+    },
+    /// Compare the template with a deployed stack's or a file's, or two template files. Exit 0
+    /// when equal (or when --fail-on lets the changes pass), 1 when they differ, 2 on error.
     Diff(DiffArgs),
     /// Deploy the stack through a CloudFormation change set (runs ecs-alb-cloud).
     Deploy(DeployArgs),
@@ -136,16 +139,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let count = template.resources().count();
             crate::output::print(&format!("{origin}: OK ({count} resources)\n"))?;
         }
-        Command::Schema => {
-            let schema = serde_json::to_string_pretty(&config::json_schema())?;
-            crate::output::print(&format!("{schema}\n"))?;
+        Command::Schema { diff } => {
+            let schema = if diff { diff::report::json_schema() } else { config::json_schema() };
+            crate::output::print(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;
         }
-        Command::Diff(DiffArgs { against: Some(file), .. }) => {
-            let config = load_config(config_path)?;
-            let new = pattern::synthesize(&config, SynthOptions::default())?.to_value()?;
-            let changes = diff::diff(&diff::read_template(&file)?, &new);
-            crate::output::print(&changes.render(diff::Style::for_stdout()))?;
-            return Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        Command::Diff(args @ DiffArgs { against: Some(_), .. }) => {
+            let new = match &args.template {
+                Some(file) => diff::read_template(file)?,
+                None => pattern::synthesize(&load_config(config_path)?, SynthOptions::default())?.to_value()?,
+            };
+            let old = diff::read_template(args.against.as_deref().unwrap_or_else(|| unreachable!("matched above")))?;
+            let (text, code) = render_diff(&diff::diff(&old, &new), args.format, args.fail_on)?;
+            crate::output::print(&text)?;
+            return Ok(code);
         }
         Command::Diff(_) | Command::Deploy(_) | Command::Destroy(_) => return delegate_to_cloud(),
         Command::Docs { open } => {

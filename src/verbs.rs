@@ -7,6 +7,25 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::config::ConfigError;
+use crate::diff::{FailOn, Style, TemplateDiff};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// The diff in the format asked for, and the exit code the gate asks for: the same in both
+/// binaries, whether the old template is a file or a deployed stack's.
+pub fn render_diff(changes: &TemplateDiff, format: DiffFormat, fail_on: FailOn) -> anyhow::Result<(String, ExitCode)> {
+    let text = match format {
+        DiffFormat::Text => changes.render(Style::for_stdout()),
+        DiffFormat::Markdown => changes.report().to_markdown(),
+        DiffFormat::Json => serde_json::to_string_pretty(&changes.report())? + "\n",
+    };
+    Ok((text, if fail_on.fails(changes) { ExitCode::from(1) } else { ExitCode::SUCCESS }))
+}
 
 #[derive(Clone, Debug, Args)]
 pub struct DeployArgs {
@@ -57,6 +76,17 @@ pub struct DiffArgs {
     /// Compare with a template file (JSON, or YAML in long form) instead of a deployed stack.
     #[arg(long, value_name = "FILE")]
     pub against: Option<PathBuf>,
+    /// The new template, from a file instead of the configuration: with --against, compares two
+    /// committed templates (a pull request's base and head) without a configuration.
+    #[arg(value_name = "TEMPLATE", requires = "against")]
+    pub template: Option<PathBuf>,
+    /// text for a terminal, markdown for a pull request's comment, json for other tools (its
+    /// schema: `ecs-alb schema --diff`).
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// What makes the exit code 1: any change, only a replacement, or never.
+    #[arg(long, value_enum, default_value_t = FailOn::Change)]
+    pub fail_on: FailOn,
     /// On an AWS failure, print the SDK's whole error chain too (as setting RUST_LOG does).
     #[arg(long, short)]
     pub verbose: bool,

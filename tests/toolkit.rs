@@ -47,6 +47,97 @@ fn diff_marks_the_changes_that_replace_and_exits_1() {
     snapshot("diff-cidr-and-capacity", &text);
 }
 
+/// A change with every kind of difference: the VPC's range (replaces the VPC and its subnets,
+/// disruptive), the listener's port (in place), access logs (added), no drain hook (removed), the
+/// image as a parameter (a new parameter), and so new and changed outputs.
+fn every_kind_of_change(dir: &std::path::Path) -> std::path::PathBuf {
+    let config = dir.join("changed.yaml");
+    std::fs::write(
+        &config,
+        "vpc: {cidr: 10.1.0.0/16}\nload_balancer: {listener_port: 8080}\nobservability: {access_logs: true}\n\
+         capacity: {task_drain_time_seconds: 0}\nservice: {container: {image_parameter: true}}\n",
+    )
+    .unwrap();
+    let template = dir.join("changed.json");
+    let out = ecs_alb(&["synth", "-c", config.to_str().unwrap(), "-o", template.to_str().unwrap()]);
+    assert!(out.status.success());
+    template
+}
+
+/// Two committed templates compared without a configuration, as a pull request's CI does it; the
+/// Markdown and JSON a reviewer and a tool read are snapshotted, and the JSON matches its schema.
+#[test]
+fn diff_of_two_templates_in_markdown_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = every_kind_of_change(dir.path());
+    let head = head.to_str().unwrap();
+    let markdown = ecs_alb(&["diff", "--against", "templates/default.json", head, "--format", "markdown"]);
+    assert_eq!(markdown.status.code(), Some(1));
+    let text = stdout(&markdown);
+    assert!(text.contains("> **Warning: replaces resources that interrupt the service or lose state:**"), "{text}");
+    assert!(text.contains("<details>") && !text.contains('\u{1b}'), "{text}");
+    snapshot("diff-markdown", &text);
+
+    let json = ecs_alb(&["diff", "--against", "templates/default.json", head, "--format", "json"]);
+    let report: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(report["format_version"], 1);
+    let summary = &report["summary"];
+    assert!(summary["added"].as_u64().unwrap() > 0 && summary["removed"].as_u64().unwrap() > 0, "{summary}");
+    assert!(summary["disruptive_replacements"].as_array().unwrap().contains(&"MyVpcF9F0CA6F".into()), "{summary}");
+    let vpc = report["resources"].as_array().unwrap().iter().find(|r| r["logical_id"] == "MyVpcF9F0CA6F").unwrap();
+    assert_eq!(vpc["replaced_because"], serde_json::json!(["CidrBlock"]));
+    let parameter = |id: &str| report["parameters"].as_array().unwrap().iter().find(|p| p["logical_id"] == id).cloned();
+    assert_eq!(parameter("ContainerImage").unwrap()["change"], "added");
+    assert_eq!(parameter("DrainerCodeS3Bucket").unwrap()["change"], "removed");
+    snapshot("diff-json", &stdout(&json));
+
+    // The JSON is what its schema says, checked by check-jsonschema from the test venv.
+    let schema_path = dir.path().join("diff.schema.json");
+    std::fs::write(&schema_path, stdout(&ecs_alb(&["schema", "--diff"]))).unwrap();
+    let report_path = dir.path().join("report.json");
+    std::fs::write(&report_path, stdout(&json)).unwrap();
+    let check = Command::new(testkit::venv_tool("check-jsonschema"))
+        .arg("--schemafile")
+        .arg(&schema_path)
+        .arg(&report_path)
+        .output()
+        .expect("check-jsonschema runs");
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+/// `--fail-on` decides what blocks a merge: any change (the default), only a replacement, nothing.
+#[test]
+fn the_gate_fails_on_what_it_is_told_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let replacing = every_kind_of_change(dir.path());
+    let in_place = dir.path().join("in-place.json");
+    let config = dir.path().join("in-place.yaml");
+    std::fs::write(&config, "capacity: {max_capacity: 3}\n").unwrap();
+    assert!(ecs_alb(&["synth", "-c", config.to_str().unwrap(), "-o", in_place.to_str().unwrap()]).status.success());
+    let code = |head: &std::path::Path, fail_on: &str| {
+        ecs_alb(&["diff", "--against", "templates/default.json", head.to_str().unwrap(), "--fail-on", fail_on])
+            .status
+            .code()
+    };
+    assert_eq!(
+        (code(&replacing, "change"), code(&replacing, "replacement"), code(&replacing, "never")),
+        (Some(1), Some(1), Some(0))
+    );
+    assert_eq!(
+        (code(&in_place, "change"), code(&in_place, "replacement"), code(&in_place, "never")),
+        (Some(1), Some(0), Some(0))
+    );
+    let same = repo_root().join("templates/default.json");
+    assert_eq!(code(&same, "change"), Some(0));
+    // A template file needs the template to compare with.
+    assert_eq!(ecs_alb(&["diff", "templates/default.json"]).status.code(), Some(2));
+}
+
 #[test]
 fn diff_of_a_missing_or_bad_file_exits_2() {
     assert_eq!(ecs_alb(&["diff", "--against", "no-such-file.json"]).status.code(), Some(2));

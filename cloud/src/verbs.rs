@@ -216,8 +216,9 @@ pub async fn diff(config_path: Option<&Path>, args: DiffArgs) -> Result<ExitCode
         }
     };
     let changes = ecs_alb::diff::diff(&deployed, &template);
-    print!("{}", changes.render(ecs_alb::diff::Style::for_stdout()));
-    Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    let (text, code) = ecs_alb::verbs::render_diff(&changes, args.format, args.fail_on)?;
+    print!("{text}");
+    Ok(code)
 }
 
 pub async fn destroy(config_path: Option<&Path>, args: DestroyArgs) -> Result<ExitCode> {

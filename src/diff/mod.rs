@@ -2,12 +2,14 @@
 //! that make CloudFormation replace a resource marked.
 
 mod replacement;
+pub mod report;
 
 use std::fmt::Write;
 
 use serde_json::{Map, Value};
 
 pub use replacement::{forces_replacement, known_types, replacing_properties};
+pub use report::{DiffReport, FailOn};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
