@@ -34,7 +34,7 @@ pub fn graph(template: &Value) -> Graph {
 }
 
 /// Every logical ID a value refers to, with the intrinsic that refers to it.
-fn references(value: &Value, out: &mut Vec<(String, &'static str)>) {
+pub(crate) fn references(value: &Value, out: &mut Vec<(String, &'static str)>) {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(target)) = map.get("Ref") {

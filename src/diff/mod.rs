@@ -34,11 +34,33 @@ pub struct EntryDiff {
     pub resource_type: String,
     pub change: Change,
     pub values: Vec<ValueChange>,
+    /// Replaced because a resource it refers to is: the template's text may not change at all.
+    pub cascade: Option<Cascade>,
+}
+
+/// A replacement that follows from another: a create-only property takes the new ID or
+/// attribute of a resource that is replaced, so CloudFormation replaces this one too.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cascade {
+    /// The create-only property, as a dotted path (`VpcId`).
+    pub property: String,
+    /// The replaced resource it refers to.
+    pub from: String,
+    /// Why that one is replaced: its own chain, down to the properties that started it.
+    pub chain: String,
 }
 
 impl EntryDiff {
     pub fn replaces(&self) -> bool {
-        self.values.iter().any(|v| v.replaces)
+        self.cascade.is_some() || self.values.iter().any(|v| v.replaces)
+    }
+
+    /// Why it is replaced, in a few words: `CidrBlock`, or `VpcId <- MyVpc (replaced: CidrBlock)`.
+    pub fn replaced_because(&self) -> Vec<String> {
+        let own =
+            self.values.iter().filter(|v| v.replaces).map(|v| v.path.trim_start_matches("Properties.").to_owned());
+        own.chain(self.cascade.iter().map(|c| format!("{} <- {} (replaced: {})", c.property, c.from, c.chain)))
+            .collect()
     }
 }
 
@@ -104,12 +126,79 @@ pub fn read_template(path: &std::path::Path) -> Result<Value, TemplateFileError>
 
 /// Compares `old` (e.g. the deployed template) with `new`.
 pub fn diff(old: &Value, new: &Value) -> TemplateDiff {
+    let mut resources = diff_section(old, new, "Resources", true);
+    cascade(new, &mut resources);
     TemplateDiff {
         parameters: diff_section(old, new, "Parameters", false),
         mappings: diff_section(old, new, "Mappings", false),
         conditions: diff_section(old, new, "Conditions", false),
-        resources: diff_section(old, new, "Resources", true),
+        resources,
         outputs: diff_section(old, new, "Outputs", false),
+    }
+}
+
+/// Adds the replacements that follow from others, transitively: a resource whose create-only
+/// property (at any depth) refers, by `Ref`, `Fn::GetAtt` or `Fn::Sub`, to a replaced resource
+/// gets that resource's new ID or attribute, so it is replaced too, with the chain that causes it.
+fn cascade(new: &Value, entries: &mut Vec<EntryDiff>) {
+    let Some(resources) = new.get("Resources").and_then(Value::as_object) else { return };
+    loop {
+        let replaced: std::collections::BTreeMap<String, String> = entries
+            .iter()
+            .filter(|e| e.change == Change::Modified && e.replaces())
+            .map(|e| (e.id.clone(), e.replaced_because().join(", ")))
+            .collect();
+        let mut found = None;
+        for (id, resource) in resources {
+            let settled = entries.iter().any(|e| e.id == *id && (e.change != Change::Modified || e.replaces()));
+            if settled {
+                continue;
+            }
+            let resource_type = resource["Type"].as_str().unwrap_or_default();
+            if let Some((property, from)) = replacing_reference(resource_type, &resource["Properties"], "", &replaced) {
+                let chain = replaced[&from].clone();
+                found = Some((id.clone(), resource_type.to_owned(), Cascade { property, from, chain }));
+                break;
+            }
+        }
+        let Some((id, resource_type, cascade)) = found else { return };
+        match entries.iter_mut().find(|e| e.id == id) {
+            Some(entry) => entry.cascade = Some(cascade),
+            None => entries.push(EntryDiff {
+                id,
+                resource_type,
+                change: Change::Modified,
+                values: Vec::new(),
+                cascade: Some(cascade),
+            }),
+        }
+    }
+}
+
+/// The create-only property path inside `value` (a resource's properties) that refers to one of
+/// `replaced`, and the resource it refers to.
+fn replacing_reference(
+    resource_type: &str,
+    value: &Value,
+    path: &str,
+    replaced: &std::collections::BTreeMap<String, String>,
+) -> Option<(String, String)> {
+    let is_intrinsic = value.as_object().is_some_and(|o| o.keys().any(|k| k == "Ref" || k.starts_with("Fn::")));
+    if is_intrinsic && !path.is_empty() {
+        let mut targets = Vec::new();
+        crate::graph::references(value, &mut targets);
+        let target = targets.into_iter().map(|(t, _)| t).find(|t| replaced.contains_key(t))?;
+        return forces_replacement(resource_type, path).then(|| (path.to_owned(), target));
+    }
+    let join = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+    match value {
+        Value::Object(map) => {
+            map.iter().find_map(|(key, child)| replacing_reference(resource_type, child, &join(key), replaced))
+        }
+        Value::Array(items) => (0..)
+            .zip(items)
+            .find_map(|(i, child)| replacing_reference(resource_type, child, &join(&i.to_string()), replaced)),
+        _ => None,
     }
 }
 
@@ -126,6 +215,7 @@ fn diff_section(old: &Value, new: &Value, section: &str, resources: bool) -> Vec
                 resource_type: type_of(old_value),
                 change: Change::Removed,
                 values: Vec::new(),
+                cascade: None,
             }),
             Some(new_value) if new_value != old_value => {
                 let resource_type = type_of(new_value);
@@ -136,7 +226,13 @@ fn diff_section(old: &Value, new: &Value, section: &str, resources: bool) -> Vec
                         v.replaces = replaces(&resource_type, &v.path);
                     }
                 }
-                entries.push(EntryDiff { id: id.clone(), resource_type, change: Change::Modified, values });
+                entries.push(EntryDiff {
+                    id: id.clone(),
+                    resource_type,
+                    change: Change::Modified,
+                    values,
+                    cascade: None,
+                });
             }
             Some(_) => {}
         }
@@ -148,6 +244,7 @@ fn diff_section(old: &Value, new: &Value, section: &str, resources: bool) -> Vec
                 resource_type: type_of(new_value),
                 change: Change::Added,
                 values: Vec::new(),
+                cascade: None,
             });
         }
     }
@@ -245,7 +342,11 @@ fn render_entry(out: &mut String, entry: &EntryDiff, style: Style) {
         Change::Modified => ("[~]", "33"),
     };
     let kind = if entry.resource_type.is_empty() { String::new() } else { format!("{} ", entry.resource_type) };
-    let replace = if entry.replaces() { style.paint("31;1", " (replacement)") } else { String::new() };
+    let replace = match &entry.cascade {
+        Some(c) => style.paint("31;1", &format!(" (replacement: {} <- {}, replaced: {})", c.property, c.from, c.chain)),
+        None if entry.replaces() => style.paint("31;1", " (replacement)"),
+        None => String::new(),
+    };
     let _ = writeln!(out, "{} {kind}{}{replace}", style.paint(code, mark), entry.id);
     for v in &entry.values {
         let shown = |v: &Option<Value>| v.as_ref().map_or_else(|| "(absent)".to_owned(), |v| v.to_string());
@@ -314,6 +415,40 @@ mod tests {
         assert_eq!(changes.conditions[0].change, Change::Added);
         let text = changes.render(Style { color: false });
         assert!(text.contains("Mappings\n[~] M\n") && text.contains("Conditions\n[+] C\n"), "{text}");
+    }
+
+    /// A new VPC range replaces the VPC; its security group takes the new VPC's ID in a
+    /// create-only property (replaced, one level down); the group's ingress rule takes the new
+    /// group's ID (replaced, two levels down) though neither's text changed. A group's size
+    /// changes in place: its scaling policy, which names it, stays.
+    #[test]
+    fn replacements_cascade_through_create_only_references() {
+        let template = |cidr: &str, max: &str| {
+            json!({"Resources": {
+                "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": cidr}},
+                "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "d", "VpcId": {"Ref": "Vpc"}}},
+                "In": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {"GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]}, "IpProtocol": "tcp"}},
+                "Asg": {"Type": "AWS::AutoScaling::AutoScalingGroup", "Properties": {"MaxSize": max, "MinSize": "1"}},
+                "Scale": {"Type": "AWS::AutoScaling::ScalingPolicy", "Properties": {"AutoScalingGroupName": {"Ref": "Asg"}}}
+            }})
+        };
+        let changes = diff(&template("10.0.0.0/16", "1"), &template("10.1.0.0/16", "3"));
+        let entry = |id: &str| changes.resources.iter().find(|r| r.id == id);
+        assert_eq!(entry("Vpc").unwrap().replaced_because(), ["CidrBlock"]);
+        assert_eq!(entry("Sg").unwrap().replaced_because(), ["VpcId <- Vpc (replaced: CidrBlock)"]);
+        assert_eq!(
+            entry("In").unwrap().replaced_because(),
+            ["GroupId <- Sg (replaced: VpcId <- Vpc (replaced: CidrBlock))"]
+        );
+        assert!(!entry("Asg").unwrap().replaces(), "a size changes in place");
+        assert!(entry("Scale").is_none(), "a resource in place replaces nothing that names it");
+        let text = changes.render(Style::new(false));
+        assert!(
+            text.contains("[~] AWS::EC2::SecurityGroup Sg (replacement: VpcId <- Vpc, replaced: CidrBlock)"),
+            "{text}"
+        );
+        assert!(text.ends_with("0 added, 4 modified (3 replaced), 0 removed resources\n"), "{text}");
+        assert_eq!(changes.report().summary.cascaded, 2);
     }
 
     #[test]

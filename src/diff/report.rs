@@ -43,6 +43,8 @@ pub struct Summary {
     pub modified: usize,
     /// Of the modified, those CloudFormation replaces.
     pub replaced: usize,
+    /// Of the replaced, those replaced only because a resource they refer to is (a cascade).
+    pub cascaded: usize,
     pub removed: usize,
     /// Logical IDs of replaced resources whose replacement interrupts the service or loses
     /// state (VPC, subnets, load balancer, cluster, Auto Scaling group).
@@ -59,7 +61,8 @@ pub struct EntryReport {
     pub change: ChangeKind,
     /// Whether CloudFormation replaces the resource (a new physical resource, the old deleted).
     pub replaced: bool,
-    /// The property paths that force the replacement.
+    /// The property paths that force the replacement, and for a cascade the chain that causes
+    /// it: `VpcId <- MyVpc (replaced: CidrBlock)`.
     pub replaced_because: Vec<String>,
     /// A replaced resource of a disruptive type (see `summary.disruptive_replacements`).
     pub disruptive: bool,
@@ -105,6 +108,7 @@ impl TemplateDiff {
                 added: count(ChangeKind::Added),
                 modified: count(ChangeKind::Modified),
                 replaced: resources.iter().filter(|r| r.replaced).count(),
+                cascaded: self.resources.iter().filter(|r| r.cascade.is_some()).count(),
                 removed: count(ChangeKind::Removed),
                 disruptive_replacements: resources
                     .iter()
@@ -122,8 +126,7 @@ impl TemplateDiff {
 }
 
 fn entry(e: &EntryDiff, resource: bool) -> EntryReport {
-    let replaced_because: Vec<String> =
-        e.values.iter().filter(|v| v.replaces).map(|v| v.path.trim_start_matches("Properties.").to_owned()).collect();
+    let replaced_because = e.replaced_because();
     let replaced = e.replaces();
     EntryReport {
         logical_id: e.id.clone(),
@@ -193,9 +196,10 @@ impl DiffReport {
             out.push_str("No differences.\n");
             return out;
         }
+        let cascaded = if s.cascaded > 0 { format!(", {} of them by cascade", s.cascaded) } else { String::new() };
         let _ = writeln!(
             out,
-            "**{} added, {} modified ({} replaced), {} removed** resources{}.\n",
+            "**{} added, {} modified ({} replaced{cascaded}), {} removed** resources{}.\n",
             s.added,
             s.modified,
             s.replaced,
