@@ -10,7 +10,7 @@ use ecs_alb::config::{self, ValidConfig};
 use ecs_alb::pattern::{self, DrainerCode, SynthOptions};
 use ecs_alb::template::MAX_INLINE_BODY_BYTES;
 use ecs_alb::verbs::{CLOUD_BINARY, DeployArgs, DestroyArgs, DiffArgs, render_diff};
-use ecs_alb::{diff, docs, graph};
+use ecs_alb::{architecture, diff, docs, graph};
 
 /// Synthesizes the CloudFormation template of an ECS service on EC2 behind an Application Load
 /// Balancer, with graceful draining of instances on scale-in.
@@ -65,10 +65,13 @@ enum Command {
         #[arg(long)]
         open: bool,
     },
-    /// Print the resources and their references as a graph.
+    /// Print the stack as a picture: its parts, what each resource is, and the paths of requests
+    /// and events (with --detail resources: every resource and every reference).
     Graph {
         #[arg(long, short, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
+        #[arg(long, value_enum, default_value_t = GraphDetail::Architecture)]
+        detail: GraphDetail,
     },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
@@ -80,6 +83,14 @@ enum Command {
 enum Format {
     Json,
     Yaml,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum GraphDetail {
+    /// Grouped by part, labelled, requests and events drawn apart.
+    Architecture,
+    /// One node per resource, one edge per reference.
+    Resources,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -165,14 +176,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 crate::output::print(&docs::markdown(&sections))?;
             }
         }
-        Command::Graph { format } => {
+        Command::Graph { format, detail } => {
             let config = load_config(config_path)?;
             let template = pattern::synthesize(&config, SynthOptions::default())?.to_value()?;
-            let g = graph::graph(&template);
-            crate::output::print(&match format {
-                GraphFormat::Mermaid => g.mermaid(),
-                GraphFormat::Dot => g.dot(),
-            })?;
+            let text = match detail {
+                GraphDetail::Architecture => {
+                    let a = architecture::architecture(config.model(), &template);
+                    match format {
+                        GraphFormat::Mermaid => a.mermaid(),
+                        GraphFormat::Dot => a.dot(),
+                    }
+                }
+                GraphDetail::Resources => {
+                    let g = graph::graph(&template);
+                    match format {
+                        GraphFormat::Mermaid => g.mermaid(),
+                        GraphFormat::Dot => g.dot(),
+                    }
+                }
+            };
+            crate::output::print(&text)?;
         }
         Command::Completions { shell } => {
             let mut out = Vec::new();

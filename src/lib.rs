@@ -6,6 +6,7 @@
 //! its own), [`pattern`] (the whole stack, wired from the [`config`]). [`aws`], [`ecr`] and [`cidr`]
 //! hold facts about AWS that the configuration's checks and the constructs share.
 
+pub mod architecture;
 pub mod aws;
 pub mod cidr;
 pub mod config;

@@ -206,7 +206,7 @@ fn the_graph_has_every_resource_and_reference() {
         ("mermaid", "  {id}[\"{id}<br/>", "  {from} --> {to}\n"),
         ("dot", "  \"{id}\" [label=", "  \"{from}\" -> \"{to}\";\n"),
     ] {
-        let out = ecs_alb(&["graph", "--format", format]);
+        let out = ecs_alb(&["graph", "--detail", "resources", "--format", format]);
         assert!(out.status.success());
         let text = stdout(&out);
         let template: Value = serde_json::from_str(&synth_file(&repo_root().join("examples/default.yaml"))).unwrap();
@@ -224,6 +224,61 @@ fn the_graph_has_every_resource_and_reference() {
         for (from, to) in references {
             assert!(text.contains(&edge.replace("{from}", &from).replace("{to}", &to)), "{format}: {from} -> {to}");
         }
+    }
+}
+
+/// The picture people read: every resource of every example in exactly one part, drawn with
+/// what it is; requests and events apart from plain references.
+#[test]
+fn the_architecture_puts_every_resource_in_exactly_one_part() {
+    for (name, path) in examples() {
+        let config = ecs_alb::config::load(&path).unwrap();
+        let template = ecs_alb::pattern::synthesize(&config, Default::default()).unwrap().to_value().unwrap();
+        let picture = ecs_alb::architecture::architecture(config.model(), &template);
+        for id in template["Resources"].as_object().unwrap().keys() {
+            let parts = picture.part_of(id);
+            assert_eq!(parts.len(), 1, "{name}: {id} is in {parts:?}");
+            assert_ne!(parts[0], &ecs_alb::architecture::Part::Service("unknown".into()), "{name}: {id} has no part");
+        }
+    }
+    let text = stdout(&ecs_alb(&["graph"]));
+    for expected in [
+        "subgraph network[\"Network\"]",
+        "[\"ALB :80\"]",
+        "[\"service web ×1\"]",
+        "[\"t2.micro 1–1\"]",
+        "[\"drainer (Rust, provided.al2023)\"]",
+        "Internet ==>|HTTP :80| Ec2ServiceLB381329CE",
+        "-->|instance terminating|",
+    ] {
+        assert!(text.contains(expected), "{expected} in\n{text}");
+    }
+}
+
+/// The README's pictures, rendered here by Graphviz (`dot`, from Debian's package) from what
+/// `ecs-alb graph --format dot` prints now, so they cannot go stale. `INSTA_UPDATE=always`
+/// rewrites them.
+#[test]
+fn the_readmes_pictures_are_the_stacks_own() {
+    for (example, picture) in [("default", "architecture-default.svg"), ("platform", "architecture-platform.svg")] {
+        let config = format!("examples/{example}.yaml");
+        let dot_source = stdout(&ecs_alb(&["graph", "--format", "dot", "-c", &config]));
+        let mut render = Command::new("dot")
+            .arg("-Tsvg")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("Graphviz's dot is installed (scripts/setup-graphviz, which scripts/test runs)");
+        use std::io::Write as _;
+        render.stdin.take().unwrap().write_all(dot_source.as_bytes()).unwrap();
+        let svg = String::from_utf8(render.wait_with_output().unwrap().stdout).unwrap();
+        assert!(svg.contains("<svg"), "{svg}");
+        let path = repo_root().join("snapshots").join(picture);
+        if std::env::var("INSTA_UPDATE").as_deref() == Ok("always") {
+            std::fs::write(&path, &svg).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(committed == svg, "snapshots/{picture} is stale: run INSTA_UPDATE=always cargo test --test toolkit");
     }
 }
 

@@ -324,9 +324,13 @@ impl TemplateDiff {
             out.push('\n');
         }
         let replaced = self.resources.iter().filter(|r| r.replaces()).count();
+        let cascaded = match self.resources.iter().filter(|r| r.cascade.is_some()).count() {
+            0 => String::new(),
+            n => format!(", {n} of them by cascade"),
+        };
         let _ = writeln!(
             out,
-            "{} added, {} modified ({replaced} replaced), {} removed resources",
+            "{} added, {} modified ({replaced} replaced{cascaded}), {} removed resources",
             self.resources.iter().filter(|r| r.change == Change::Added).count(),
             self.resources.iter().filter(|r| r.change == Change::Modified).count(),
             self.resources.iter().filter(|r| r.change == Change::Removed).count(),
@@ -447,7 +451,10 @@ mod tests {
             text.contains("[~] AWS::EC2::SecurityGroup Sg (replacement: VpcId <- Vpc, replaced: CidrBlock)"),
             "{text}"
         );
-        assert!(text.ends_with("0 added, 4 modified (3 replaced), 0 removed resources\n"), "{text}");
+        assert!(
+            text.ends_with("0 added, 4 modified (3 replaced, 2 of them by cascade), 0 removed resources\n"),
+            "{text}"
+        );
         assert_eq!(changes.report().summary.cascaded, 2);
     }
 

@@ -1,0 +1,323 @@
+//! The stack as people draw it: resources grouped by part (network, cluster and capacity, load
+//! balancer, each service, drain path), labelled with what they are, the edges that carry
+//! requests and events drawn apart from plain references. `ecs-alb graph` draws it as Mermaid
+//! subgraphs or Graphviz clusters; `--detail resources` keeps every reference of every resource.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use serde_json::{Map, Value};
+
+use crate::graph;
+use crate::model::Model;
+
+/// The parts of the stack, in the order they are drawn.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Part {
+    Network,
+    LoadBalancer,
+    /// A service, by its name (`service` for the one `service:`).
+    Service(String),
+    ClusterAndCapacity,
+    DrainPath,
+}
+
+impl Part {
+    fn title(&self) -> String {
+        match self {
+            Part::Network => "Network".into(),
+            Part::LoadBalancer => "Load balancer".into(),
+            Part::Service(name) => format!("Service {name}"),
+            Part::ClusterAndCapacity => "Cluster and capacity".into(),
+            Part::DrainPath => "Drain path".into(),
+        }
+    }
+
+    fn key(&self) -> String {
+        match self {
+            Part::Service(name) => format!("service_{}", name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")),
+            other => format!("{other:?}").to_lowercase(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EdgeKind {
+    /// Requests: internet, load balancer, target group, tasks.
+    Traffic,
+    /// The drain path's notifications and messages.
+    Event,
+    /// A plain reference between parts.
+    Reference,
+}
+
+#[derive(Debug, Default)]
+pub struct Architecture {
+    /// Each part and its resources: (logical ID, label), in template order.
+    pub parts: Vec<(Part, Vec<(String, String)>)>,
+    pub edges: BTreeSet<(EdgeKind, String, String, String)>,
+}
+
+const INTERNET: &str = "Internet";
+
+/// The part a resource belongs to, from the construct path its logical ID derives from.
+fn part_of(id: &str, resource_type: &str, services: &[(String, String)]) -> Option<Part> {
+    if id.starts_with("MyVpc") {
+        return Some(Part::Network);
+    }
+    if id.contains("DrainECSHook") || id.contains("LifecycleHookDrainHook") {
+        return Some(Part::DrainPath);
+    }
+    if id.starts_with("Ec2Cluster") {
+        return Some(Part::ClusterAndCapacity);
+    }
+    if id.starts_with("Ec2ServiceLB") || id.starts_with("LoadBalancer") || resource_type == "AWS::Route53::RecordSet" {
+        return Some(Part::LoadBalancer);
+    }
+    // The service whose ID prefix is the longest match (`api2` before `api`).
+    services
+        .iter()
+        .filter(|(prefix, _)| id.starts_with(prefix.as_str()))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(_, name)| Part::Service(name.clone()))
+}
+
+pub fn architecture(model: &Model, template: &Value) -> Architecture {
+    let empty = Map::new();
+    let resources = template["Resources"].as_object().unwrap_or(&empty);
+    // Each service's logical IDs start with its scope: `Ec2Service` for the one, else its name.
+    let services: Vec<(String, String)> = model
+        .services
+        .iter()
+        .map(|s| match &s.name {
+            None => ("Ec2Service".to_owned(), s.task.main.name.clone()),
+            Some(name) => (name.chars().filter(char::is_ascii_alphanumeric).collect(), name.clone()),
+        })
+        .collect();
+    let mut a = Architecture::default();
+    let mut parts: Vec<(Part, Vec<(String, String)>)> = Vec::new();
+    for (id, resource) in resources {
+        let resource_type = resource["Type"].as_str().unwrap_or_default();
+        let part = part_of(id, resource_type, &services).unwrap_or(Part::Service("unknown".into()));
+        let label = label(model, id, resource, &services);
+        match parts.iter_mut().find(|(p, _)| *p == part) {
+            Some((_, nodes)) => nodes.push((id.clone(), label)),
+            None => parts.push((part, vec![(id.clone(), label)])),
+        }
+    }
+    parts.sort_by(|a, b| a.0.cmp(&b.0));
+    a.parts = parts;
+    add_edges(&mut a, model, resources);
+    a
+}
+
+/// What a resource is, in a few words.
+fn label(model: &Model, id: &str, resource: &Value, services: &[(String, String)]) -> String {
+    let props = &resource["Properties"];
+    let resource_type = resource["Type"].as_str().unwrap_or_default();
+    let short = resource_type.rsplit("::").next().unwrap_or(resource_type);
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    match resource_type {
+        "AWS::ElasticLoadBalancingV2::LoadBalancer" => {
+            let lb = &model.load_balancer;
+            let protocol = if lb.tls.is_some() { " HTTPS" } else { "" };
+            let scheme = if lb.public { "" } else { " (internal)" };
+            format!("ALB{protocol} :{}{scheme}", lb.listener_port)
+        }
+        "AWS::ElasticLoadBalancingV2::Listener" => format!("listener :{}", props["Port"]),
+        "AWS::ElasticLoadBalancingV2::TargetGroup" => {
+            format!("target group {}", text(&props["HealthCheckPath"]).unwrap_or_default())
+        }
+        "AWS::ElasticLoadBalancingV2::ListenerRule" => format!("rule {}", props["Priority"]),
+        "AWS::ECS::Service" => {
+            let service = services
+                .iter()
+                .zip(&model.services)
+                .filter(|((prefix, _), _)| id.starts_with(prefix.as_str()))
+                .max_by_key(|((prefix, _), _)| prefix.len());
+            match service {
+                Some(((_, name), s)) => {
+                    let count = match &s.scaling {
+                        Some(scaling) => format!("{}–{}", scaling.min, scaling.max),
+                        None => s.service.desired_count.unwrap_or(0).to_string(),
+                    };
+                    format!("service {name} ×{count}")
+                }
+                None => "service".into(),
+            }
+        }
+        "AWS::ECS::TaskDefinition" => "task definition".into(),
+        "AWS::ECS::Cluster" => "ECS cluster".into(),
+        "AWS::AutoScaling::AutoScalingGroup" => {
+            let c = &model.capacity;
+            format!("{} {}–{}", c.instance_type, c.min_capacity, c.max_capacity)
+        }
+        "AWS::Lambda::Function" => "drainer (Rust, provided.al2023)".into(),
+        "AWS::AutoScaling::LifecycleHook" => "lifecycle hook (terminating)".into(),
+        "AWS::SNS::Topic" => "SNS topic".into(),
+        "AWS::SQS::Queue" if id.contains("DeadLetter") => "dead-letter queue".into(),
+        "AWS::SQS::Queue" => "re-check queue".into(),
+        "AWS::Events::Rule" => "ECS events rule".into(),
+        "AWS::EC2::VPC" => format!("VPC {}", text(&props["CidrBlock"]).unwrap_or_default()),
+        "AWS::EC2::Subnet" => format!("subnet {}", text(&props["CidrBlock"]).unwrap_or_default()),
+        "AWS::EC2::NatGateway" => "NAT gateway".into(),
+        "AWS::Logs::LogGroup" => "log group".into(),
+        "AWS::IAM::Role" => "IAM role".into(),
+        "AWS::IAM::Policy" => "IAM policy".into(),
+        _ => short.to_owned(),
+    }
+}
+
+fn add_edges(a: &mut Architecture, model: &Model, resources: &Map<String, Value>) {
+    fn of_type<'a>(
+        resources: &'a Map<String, Value>,
+        t: &'static str,
+    ) -> impl Iterator<Item = (&'a String, &'a Value)> {
+        resources.iter().filter(move |(_, r)| r["Type"] == t)
+    }
+    let target = |v: &Value| -> Option<String> {
+        let mut found = Vec::new();
+        graph::references(v, &mut found);
+        found.into_iter().map(|(id, _)| id).find(|id| resources.contains_key(id))
+    };
+    let mut edges = BTreeSet::new();
+    let protocol = if model.load_balancer.tls.is_some() { "HTTPS" } else { "HTTP" };
+    for (lb, _) in of_type(resources, "AWS::ElasticLoadBalancingV2::LoadBalancer") {
+        edges.insert((
+            EdgeKind::Traffic,
+            INTERNET.to_owned(),
+            lb.clone(),
+            format!("{protocol} :{}", model.load_balancer.listener_port),
+        ));
+    }
+    for (_, listener) in of_type(resources, "AWS::ElasticLoadBalancingV2::Listener") {
+        let props = &listener["Properties"];
+        if let (Some(lb), Some(group)) = (target(&props["LoadBalancerArn"]), target(&props["DefaultActions"])) {
+            edges.insert((EdgeKind::Traffic, lb, group, "default".into()));
+        }
+    }
+    for (_, rule) in of_type(resources, "AWS::ElasticLoadBalancingV2::ListenerRule") {
+        let props = &rule["Properties"];
+        let listener = target(&props["ListenerArn"]);
+        let lb = listener.and_then(|l| target(&resources[&l]["Properties"]["LoadBalancerArn"]));
+        let values: Vec<String> = props["Conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| {
+                let config = if c["Field"] == "path-pattern" { "PathPatternConfig" } else { "HostHeaderConfig" };
+                c[config]["Values"].as_array().cloned().unwrap_or_default()
+            })
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        if let (Some(lb), Some(group)) = (lb, target(&props["Actions"])) {
+            edges.insert((EdgeKind::Traffic, lb, group, values.join(" ")));
+        }
+    }
+    for (service, s) in of_type(resources, "AWS::ECS::Service") {
+        if let Some(group) = target(&s["Properties"]["LoadBalancers"]) {
+            edges.insert((EdgeKind::Traffic, group, service.clone(), "tasks".into()));
+        }
+    }
+    for (hook, h) in of_type(resources, "AWS::AutoScaling::LifecycleHook") {
+        if let Some(topic) = target(&h["Properties"]["NotificationTargetARN"]) {
+            edges.insert((EdgeKind::Event, hook.clone(), topic, "instance terminating".into()));
+        }
+    }
+    for (_, subscription) in of_type(resources, "AWS::SNS::Subscription") {
+        let props = &subscription["Properties"];
+        if let (Some(topic), Some(function)) = (target(&props["TopicArn"]), target(&props["Endpoint"])) {
+            edges.insert((EdgeKind::Event, topic, function, "notifies".into()));
+        }
+    }
+    for (_, mapping) in of_type(resources, "AWS::Lambda::EventSourceMapping") {
+        let props = &mapping["Properties"];
+        if let (Some(queue), Some(function)) = (target(&props["EventSourceArn"]), target(&props["FunctionName"])) {
+            edges.insert((EdgeKind::Event, queue.clone(), function.clone(), "re-check".into()));
+            edges.insert((EdgeKind::Event, function, queue, "delayed message".into()));
+        }
+    }
+    for (rule, r) in of_type(resources, "AWS::Events::Rule") {
+        if let Some(function) = target(&r["Properties"]["Targets"]) {
+            edges.insert((EdgeKind::Event, rule.clone(), function, "last task stopped".into()));
+        }
+    }
+    // Plain references, only between parts: within a part they are what the part is.
+    let part_of_node = |id: &str| a.parts.iter().position(|(_, nodes)| nodes.iter().any(|(n, _)| n == id));
+    let drawn: BTreeSet<(String, String)> =
+        edges.iter().flat_map(|(_, f, t, _)| [(f.clone(), t.clone()), (t.clone(), f.clone())]).collect();
+    let full =
+        graph::graph(&Value::Object(Map::from_iter([("Resources".to_owned(), Value::Object(resources.clone()))])));
+    for (from, to, how) in &full.edges {
+        if *how == "DependsOn" || drawn.contains(&(from.clone(), to.clone())) {
+            continue;
+        }
+        if part_of_node(from) != part_of_node(to) {
+            edges.insert((EdgeKind::Reference, from.clone(), to.clone(), String::new()));
+        }
+    }
+    a.edges = edges;
+}
+
+fn escape(label: &str) -> String {
+    label.replace('"', "'")
+}
+
+impl Architecture {
+    /// Every resource's part: each appears in exactly one (a test checks it for every example).
+    pub fn part_of(&self, id: &str) -> Vec<&Part> {
+        self.parts.iter().filter(|(_, nodes)| nodes.iter().any(|(n, _)| n == id)).map(|(p, _)| p).collect()
+    }
+
+    pub fn mermaid(&self) -> String {
+        let mut out = String::from("flowchart LR\n");
+        let _ = writeln!(out, "  {INTERNET}((Internet))");
+        for (part, nodes) in &self.parts {
+            let _ = writeln!(out, "  subgraph {}[\"{}\"]", part.key(), part.title());
+            for (id, label) in nodes {
+                let _ = writeln!(out, "    {id}[\"{}\"]", escape(label));
+            }
+            out.push_str("  end\n");
+        }
+        for (kind, from, to, label) in &self.edges {
+            let arrow = match (kind, label.is_empty()) {
+                (EdgeKind::Traffic, true) => "==>".to_owned(),
+                (EdgeKind::Traffic, false) => format!("==>|{}|", escape(label)),
+                (EdgeKind::Event, true) => "-->".to_owned(),
+                (EdgeKind::Event, false) => format!("-->|{}|", escape(label)),
+                (EdgeKind::Reference, _) => "-.->".to_owned(),
+            };
+            let _ = writeln!(out, "  {from} {arrow} {to}");
+        }
+        out
+    }
+
+    pub fn dot(&self) -> String {
+        let mut out = String::from(
+            "digraph stack {\n  rankdir=LR;\n  fontname=\"sans-serif\";\n  node [shape=box, style=rounded, fontname=\"sans-serif\", fontsize=10];\n  edge [fontname=\"sans-serif\", fontsize=9];\n",
+        );
+        let _ = writeln!(out, "  \"{INTERNET}\" [shape=ellipse];");
+        for (part, nodes) in &self.parts {
+            let _ = writeln!(
+                out,
+                "  subgraph cluster_{} {{\n    label=\"{}\";\n    style=rounded;",
+                part.key(),
+                part.title()
+            );
+            for (id, label) in nodes {
+                let _ = writeln!(out, "    \"{id}\" [label=\"{}\"];", escape(label));
+            }
+            out.push_str("  }\n");
+        }
+        for (kind, from, to, label) in &self.edges {
+            let style = match kind {
+                EdgeKind::Traffic => "penwidth=2.5, color=\"#1f6feb\"",
+                EdgeKind::Event => "penwidth=1.5, color=\"#d97706\"",
+                EdgeKind::Reference => "style=dotted, color=\"#9ca3af\", arrowsize=0.6",
+            };
+            let _ = writeln!(out, "  \"{from}\" -> \"{to}\" [{style}, label=\"{}\"];", escape(label));
+        }
+        out.push_str("}\n");
+        out
+    }
+}
