@@ -209,24 +209,28 @@ impl<E: Ecs, L: Lifecycle, Q: Recheck> Drainer<E, L, Q> {
         }
     }
 
-    /// `handle_message` bounded by the check timeout, started only while a whole check fits
-    /// before `deadline`.
+    /// `handle_message`, bounded.
     async fn check(&self, text: &str, now: DateTime<Utc>, deadline: Instant) -> Result<Outcome, HandleError> {
-        let limit = self.settings.check_timeout;
-        if deadline.saturating_duration_since(Instant::now()) <= limit {
-            return Err(HandleError::NoTimeLeft);
-        }
-        tokio::time::timeout(limit, self.handle_message(text, now)).await.map_err(|_| HandleError::TimedOut(limit))?
+        self.bounded(self.handle_message(text, now), deadline).await
     }
 
+    /// `handle_instance_event`, bounded.
     async fn check_instance_event(&self, event: &InstanceEvent, deadline: Instant) -> Result<Outcome, HandleError> {
+        self.bounded(self.handle_instance_event(event), deadline).await
+    }
+
+    /// `check` bounded by the check timeout, started only while a whole check fits before
+    /// `deadline`: the same bounds for a lifecycle message and for ECS's event.
+    async fn bounded(
+        &self,
+        check: impl Future<Output = Result<Outcome, HandleError>>,
+        deadline: Instant,
+    ) -> Result<Outcome, HandleError> {
         let limit = self.settings.check_timeout;
         if deadline.saturating_duration_since(Instant::now()) <= limit {
             return Err(HandleError::NoTimeLeft);
         }
-        tokio::time::timeout(limit, self.handle_instance_event(event))
-            .await
-            .map_err(|_| HandleError::TimedOut(limit))?
+        tokio::time::timeout(limit, check).await.map_err(|_| HandleError::TimedOut(limit))?
     }
 
     /// Handles ECS's event that a draining instance changed (a task stopped on it): when our hook
