@@ -4,12 +4,12 @@
 
 use super::HealthCheckConfig;
 use super::task::ContainerView;
-use super::task::DISTINCT_INSTANCE;
+use super::task::{DISTINCT_INSTANCE, written_name};
 use super::validate::priority;
 use super::validate::secret_source;
 use super::{
     Config, ContainerCondition, DrainPlan, Draining, InstanceUpdatePolicy, LoadBalancerConfig, PlacementStrategyName,
-    Protocol, ServiceConfig, StatementEffect, TaskRoleConfig, UlimitName, VolumeConfig,
+    Protocol, ServiceConfig, StatementEffect, TaskRoleConfig, VolumeConfig,
 };
 use crate::aws::{ANYWHERE_IPV4, DEFAULT_SSL_POLICY, ListenerProtocol};
 use crate::constructs::capacity::{CapacityProps, SpotProps, UpdateStyle};
@@ -213,7 +213,8 @@ fn task(svc: &ServiceConfig, log_stream_prefix: &str) -> TaskProps {
     main.user = ct.user.clone();
     main.stop_timeout_seconds = ct.stop_timeout_seconds;
     main.docker_labels = ct.docker_labels.clone();
-    main.ulimits = ct.ulimits.iter().map(|u| (ulimit_name(u.name), u.soft, u.hard)).collect();
+    // Docker's limit names are the ones the file writes.
+    main.ulimits = ct.ulimits.iter().map(|u| (written_name(u.name), u.soft, u.hard)).collect();
     // Bridge mode: the app reaches a sidecar's port by the sidecar's name through a link.
     main.links = views.iter().skip(1).filter(|s| s.port.is_some()).map(|s| s.name.to_owned()).collect();
     main.log_stream_prefix = log_stream_prefix.to_owned();
@@ -301,11 +302,6 @@ fn condition(condition: ContainerCondition) -> DependencyCondition {
         ContainerCondition::Success => DependencyCondition::Success,
         ContainerCondition::Healthy => DependencyCondition::Healthy,
     }
-}
-
-fn ulimit_name(name: UlimitName) -> String {
-    // The configuration's names are Docker's, lowercase.
-    serde_json::to_value(name).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 fn volume(v: &VolumeConfig, containers: &[ContainerView<'_>]) -> VolumeProps {

@@ -361,6 +361,12 @@ pub struct PlacementConfig {
     pub constraints: Vec<String>,
 }
 
+/// How the file writes a value of one of its enumerations (`nofile`, `HEALTHY`, `spread-az`):
+/// serde's name, the one the schema lists, for messages and for what AWS is told.
+pub(crate) fn written_name(value: impl Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
 /// The placement constraint that is a word, not an expression.
 pub(crate) const DISTINCT_INSTANCE: &str = "distinct-instance";
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{MAX_NAME_LEN, Rules, has_aws_id, quoted};
 use crate::aws::instance_memory_mib;
-use crate::config::task::{ContainerView, DISTINCT_INSTANCE};
+use crate::config::task::{ContainerView, DISTINCT_INSTANCE, written_name};
 use crate::config::{
     Config, ContainerCondition, ContainerConfig, PlacementConfig, ServiceConfig, TaskRoleConfig, VolumeConfig,
 };
@@ -136,7 +136,7 @@ fn check_dependencies(v: &mut Rules, container: &ContainerView<'_>, containers: 
             ),
             ContainerCondition::Complete | ContainerCondition::Success if target.essential => v.fail(
                 &condition_field,
-                format!("{:?}", dependency.condition).to_uppercase(),
+                written_name(dependency.condition),
                 format!("needs {name} to be non-essential (essential: false): an essential container that exits stops the task"),
             ),
             _ => {}
@@ -242,7 +242,7 @@ fn check_main_container(v: &mut Rules, ct: &ContainerConfig) {
     }
     let mut names = BTreeSet::new();
     for (i, ulimit) in ct.ulimits.iter().enumerate() {
-        let name = format!("{:?}", ulimit.name).to_lowercase();
+        let name = written_name(ulimit.name);
         if !names.insert(name.clone()) {
             v.fail_str(&format!("service.container.ulimits[{i}].name"), &name, "is set twice");
         }
@@ -452,9 +452,7 @@ fn check_placement(v: &mut Rules, placement: &PlacementConfig) {
     }
     for (i, strategy) in placement.strategy.iter().enumerate() {
         if placement.strategy[..i].contains(strategy) {
-            let name =
-                serde_json::to_value(strategy).ok().and_then(|n| n.as_str().map(str::to_owned)).unwrap_or_default();
-            v.fail_str(&format!("service.placement.strategy[{i}]"), &name, "is named twice");
+            v.fail_str(&format!("service.placement.strategy[{i}]"), &written_name(strategy), "is named twice");
         }
     }
     if placement.constraints.len() > MAX_PLACEMENT_CONSTRAINTS {
