@@ -222,7 +222,7 @@ fn task(svc: &ServiceConfig, log_stream_prefix: &str) -> TaskProps {
         main,
         image_parameter: ct.image_parameter,
         sidecars,
-        image_repositories: image_repositories(svc),
+        image_repositories: image_repositories(svc, &views),
         log_retention_days: svc.log_retention_days,
         volumes: svc.volumes.iter().map(|v| volume(v, &views)).collect(),
         task_role: svc.task_role.as_ref().map(task_role).unwrap_or_default(),
@@ -347,8 +347,8 @@ fn task_role(role: &TaskRoleConfig) -> TaskRoleProps {
 
 /// The private ECR repositories the task's images come from: the fixed image's, and the one named
 /// for images deployed through the image parameter. Empty when the images are public.
-fn image_repositories(svc: &ServiceConfig) -> Vec<ecr::Repository> {
-    let images = svc.containers().into_iter().filter_map(|c| ecr::Repository::of_image(c.image));
+fn image_repositories(svc: &ServiceConfig, containers: &[ContainerView<'_>]) -> Vec<ecr::Repository> {
+    let images = containers.iter().filter_map(|c| ecr::Repository::of_image(c.image));
     let mut repositories: Vec<ecr::Repository> =
         images.chain(svc.container.image_repository.as_deref().and_then(ecr::Repository::parse)).collect();
     repositories.sort();
