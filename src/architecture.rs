@@ -74,12 +74,13 @@ fn part_of(id: &str, resource_type: &str, services: &[(String, String)]) -> Opti
     if id.starts_with("Ec2ServiceLB") || id.starts_with("LoadBalancer") || resource_type == "AWS::Route53::RecordSet" {
         return Some(Part::LoadBalancer);
     }
-    // The service whose ID prefix is the longest match (`api2` before `api`).
-    services
-        .iter()
-        .filter(|(prefix, _)| id.starts_with(prefix.as_str()))
-        .max_by_key(|(prefix, _)| prefix.len())
-        .map(|(_, name)| Part::Service(name.clone()))
+    service_of(id, services).map(|i| Part::Service(services[i].1.clone()))
+}
+
+/// Which service a resource belongs to: the one whose logical-ID prefix is the longest match
+/// (`api2` before `api`), as an index into `services` (and the model's services).
+fn service_of(id: &str, services: &[(String, String)]) -> Option<usize> {
+    (0..services.len()).filter(|&i| id.starts_with(services[i].0.as_str())).max_by_key(|&i| services[i].0.len())
 }
 
 pub fn architecture(model: &Model, template: &Value) -> Architecture {
@@ -129,23 +130,17 @@ fn label(model: &Model, id: &str, resource: &Value, services: &[(String, String)
             format!("target group {}", text(&props["HealthCheckPath"]).unwrap_or_default())
         }
         "AWS::ElasticLoadBalancingV2::ListenerRule" => format!("rule {}", props["Priority"]),
-        "AWS::ECS::Service" => {
-            let service = services
-                .iter()
-                .zip(&model.services)
-                .filter(|((prefix, _), _)| id.starts_with(prefix.as_str()))
-                .max_by_key(|((prefix, _), _)| prefix.len());
-            match service {
-                Some(((_, name), s)) => {
-                    let count = match &s.scaling {
-                        Some(scaling) => format!("{}–{}", scaling.min, scaling.max),
-                        None => s.service.desired_count.unwrap_or(0).to_string(),
-                    };
-                    format!("service {name} ×{count}")
-                }
-                None => "service".into(),
+        "AWS::ECS::Service" => match service_of(id, services) {
+            Some(i) => {
+                let s = &model.services[i];
+                let count = match &s.scaling {
+                    Some(scaling) => format!("{}–{}", scaling.min, scaling.max),
+                    None => s.service.desired_count.unwrap_or(0).to_string(),
+                };
+                format!("service {} ×{count}", services[i].1)
             }
-        }
+            None => "service".into(),
+        },
         "AWS::ECS::TaskDefinition" => "task definition".into(),
         "AWS::ECS::Cluster" => "ECS cluster".into(),
         "AWS::AutoScaling::AutoScalingGroup" => {
