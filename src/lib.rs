@@ -15,6 +15,7 @@ pub mod diff;
 pub mod docs;
 pub mod ecr;
 pub mod graph;
+pub mod listener_rules;
 pub mod model;
 pub mod pattern;
 pub mod resources;

@@ -288,13 +288,19 @@ fn add_addresses(t: &mut Template, model: &Model, stack: &Scope, front: &Front) 
             Output::new(alb.load_balancer.dns_name()).description("The load balancer's DNS name"),
         )?;
         for (service, routed) in model.services.iter().zip(&front.services) {
-            let routes = match &service.route {
-                None => "every request no other service's route takes".to_owned(),
-                Some(route) => route_text(route),
+            let (address, routes) = match &service.route {
+                None => (url.clone(), "every request no other service's route takes".to_owned()),
+                Some(route) => {
+                    // A host-routed service answers on its own host name, not on the load
+                    // balancer's (which reaches the default route).
+                    let host = route.host_headers.iter().find(|h| !h.contains(['*', '?']));
+                    let host = host.map(String::as_str).or(domain.map(|d| d.name.as_str()));
+                    (alb.url_at(host, &route_url_path(route)), route_text(route))
+                }
             };
             t.add_output(
                 routed.scope.child("URL").logical_id(),
-                Output::new(url.clone())
+                Output::new(address)
                     .description(format!("Where {} answers: {routes}", service.name.as_deref().unwrap_or_default())),
             )?;
         }
@@ -310,6 +316,13 @@ fn add_addresses(t: &mut Template, model: &Model, stack: &Scope, front: &Front) 
         Output::new(url.clone()).description("The service's URL"),
     )?;
     t.add_output(stack.child("LoadBalancerDNS").logical_id(), Output::new(url).description("The service's URL"))
+}
+
+/// The path of a route's URL: its first path pattern up to the first wildcard (`/api/*` gives
+/// `/api/`), or none for a route by host alone.
+fn route_url_path(route: &RouteProps) -> String {
+    let Some(pattern) = route.path_patterns.first() else { return String::new() };
+    pattern.split(['*', '?']).next().unwrap_or_default().to_owned()
 }
 
 /// A route in words: `hosts a, b; paths /x/*`.

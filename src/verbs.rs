@@ -16,7 +16,8 @@ pub enum DiffFormat {
     Json,
 }
 
-/// The diff in the format asked for, and the exit code the gate asks for: the same in both
+/// The diff in the format asked for, and the exit code the gate asks for (2, whatever the gate,
+/// when the change cannot be deployed: a listener rule onto a held priority): the same in both
 /// binaries, whether the old template is a file or a deployed stack's.
 pub fn render_diff(changes: &TemplateDiff, format: DiffFormat, fail_on: FailOn) -> anyhow::Result<(String, ExitCode)> {
     let text = match format {
@@ -24,7 +25,15 @@ pub fn render_diff(changes: &TemplateDiff, format: DiffFormat, fail_on: FailOn) 
         DiffFormat::Markdown => changes.report().to_markdown(),
         DiffFormat::Json => serde_json::to_string_pretty(&changes.report())? + "\n",
     };
-    Ok((text, if fail_on.fails(changes) { ExitCode::from(1) } else { ExitCode::SUCCESS }))
+    let code = if !changes.priority_conflicts.is_empty() {
+        // Whatever the gate: CloudFormation would fail this update and roll it back.
+        ExitCode::from(2)
+    } else if fail_on.fails(changes) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    Ok((text, code))
 }
 
 #[derive(Clone, Debug, Args)]

@@ -168,7 +168,7 @@ fn ls_prints_the_stack_its_services_and_its_resources() {
     let out = ecs_alb(repo_root(), &["ls", "-c", "examples/platform.yaml"]);
     assert_eq!(
         stdout(&out),
-        "Platform\n  web: the default route\n  api: paths /api/* (priority 20)\n  admin: hosts admin.example.com (priority 30)\n"
+        "Platform\n  web: the default route\n  api: paths /api/* (priority 34942)\n  admin: hosts admin.example.com (priority 19961)\n"
     );
     let out = stdout(&ecs_alb(repo_root(), &["ls", "--resources", "-c", "examples/no-drain-hook.yaml"]));
     let lines: Vec<&str> = out.lines().collect();

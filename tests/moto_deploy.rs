@@ -488,12 +488,13 @@ fn every_example_deploys() {
                         )
                     })
                     .collect();
-                routed.sort_by(|a, b| a.0.cmp(&b.0));
+                routed.sort_by_key(|r| r.0.parse::<u32>().unwrap());
+                // The host rule first, each at the priority its name gives it.
                 assert_eq!(
                     routed,
                     [
-                        ("20".to_owned(), json!(["/api/*"]), json!(groups("api"))),
-                        ("30".to_owned(), json!(["admin.example.com"]), json!(groups("admin"))),
+                        ("19961".to_owned(), json!(["admin.example.com"]), json!(groups("admin"))),
+                        ("34942".to_owned(), json!(["/api/*"]), json!(groups("api"))),
                     ]
                 );
                 let api_group = &moto.aws(&["elbv2", "describe-target-groups", "--target-group-arns", &groups("api")])

@@ -5,6 +5,7 @@ mod common;
 
 use common::{only, resources_of_type, synth};
 use ecs_alb::diff::{Change, diff};
+use ecs_alb::listener_rules::{RouteKind, derived_priority, globs_intersect};
 use serde_json::{Value, json};
 
 fn service_yaml(name: &str, routing: Option<&str>) -> String {
@@ -29,15 +30,6 @@ fn of_service<'a>(t: &'a Value, name: &str) -> Vec<(&'a String, &'a Value)> {
     t["Resources"].as_object().unwrap().iter().filter(|(id, _)| id.starts_with(name)).collect()
 }
 
-/// A resource without what only moves with the services' places: a listener rule's priority.
-fn without_priority(resource: &Value) -> Value {
-    let mut resource = resource.clone();
-    if let Some(props) = resource["Properties"].as_object_mut() {
-        props.remove("Priority");
-    }
-    resource
-}
-
 #[test]
 fn a_new_service_is_additions_only() {
     let before = platform(&[ALPHA, BETA, GAMMA]);
@@ -50,22 +42,70 @@ fn a_new_service_is_additions_only() {
 }
 
 #[test]
-fn removing_or_reordering_services_renames_no_other_services_resource() {
+fn adding_removing_or_reordering_services_changes_no_other_services_resource() {
     let base = platform(&[ALPHA, BETA, GAMMA]);
-    for (what, variant) in
-        [("removing beta", platform(&[ALPHA, GAMMA])), ("reordering", platform(&[GAMMA, ALPHA, BETA]))]
-    {
+    for (what, variant) in [
+        ("removing beta", platform(&[ALPHA, GAMMA])),
+        ("reordering", platform(&[GAMMA, ALPHA, BETA])),
+        ("inserting delta first", platform(&[DELTA, ALPHA, BETA, GAMMA])),
+        (
+            "inserting a routed service first",
+            platform(&[("epsilon", Some("{path_patterns: [/e/*]}")), ALPHA, BETA, GAMMA]),
+        ),
+    ] {
         for name in ["alpha", "gamma"] {
             let (old, new) = (of_service(&base, name), of_service(&variant, name));
             assert!(!old.is_empty());
-            let old_ids: Vec<&String> = old.iter().map(|(id, _)| *id).collect();
-            let new_ids: Vec<&String> = new.iter().map(|(id, _)| *id).collect();
-            assert_eq!(old_ids, new_ids, "{what}: {name}'s resources keep their IDs");
-            for ((id, o), (_, n)) in old.iter().zip(&new) {
-                assert_eq!(without_priority(o), without_priority(n), "{what}: {id} changes");
-            }
+            // Listener rules' priorities included: a rule that moved could land on one another
+            // rule holds until CloudFormation's cleanup (PriorityInUse).
+            assert_eq!(old, new, "{what}: {name}'s resources change");
         }
+        let changes = diff(&base, &variant);
+        assert!(changes.priority_conflicts.is_empty(), "{what}: {:?}", changes.priority_conflicts);
     }
+}
+
+/// The rules of `t` in the order the load balancer tries them, and the first that takes a
+/// request for `host` and `path`: its target group's logical ID.
+fn routed_to(t: &Value, host: &str, path: &str) -> Option<String> {
+    let mut rules: Vec<&Value> =
+        resources_of_type(t, "AWS::ElasticLoadBalancingV2::ListenerRule").into_iter().map(|(_, r)| r).collect();
+    rules.sort_by_key(|r| r["Properties"]["Priority"].as_u64());
+    let matches = |condition: &Value| {
+        let values = |key: &str| {
+            condition[key]["Values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        match condition["Field"].as_str().unwrap() {
+            "path-pattern" => values("PathPatternConfig").iter().any(|p| globs_intersect(p, path, false)),
+            "host-header" => values("HostHeaderConfig").iter().any(|h| globs_intersect(h, host, true)),
+            other => panic!("condition {other}"),
+        }
+    };
+    let rule = rules.into_iter().find(|r| r["Properties"]["Conditions"].as_array().unwrap().iter().all(matches))?;
+    rule["Properties"]["Actions"][0]["TargetGroupArn"]["Ref"].as_str().map(str::to_owned)
+}
+
+#[test]
+fn a_host_rule_takes_its_hosts_requests_before_a_path_rule() {
+    let t = synth(&std::fs::read_to_string("examples/platform.yaml").unwrap());
+    let group =
+        |service: &str| of_service(&t, service).iter().find(|(id, _)| id.contains("TargetGroup")).unwrap().0.clone();
+    assert_eq!(routed_to(&t, "admin.example.com", "/api/users"), Some(group("admin")));
+    assert_eq!(routed_to(&t, "ADMIN.example.com", "/"), Some(group("admin")), "host names compare without case");
+    assert_eq!(routed_to(&t, "shop.example.com", "/api/users"), Some(group("api")));
+    assert_eq!(routed_to(&t, "shop.example.com", "/"), None, "the default route: web");
+    // And a rule with both a host and a path goes before a rule with the host alone.
+    let t =
+        platform(&[ALPHA, GAMMA, ("gammaapi", Some("{host_headers: [gamma.example.com], path_patterns: [/api/*]}"))]);
+    let group =
+        |service: &str| of_service(&t, service).iter().find(|(id, _)| id.contains("TargetGroup")).unwrap().0.clone();
+    assert_eq!(routed_to(&t, "gamma.example.com", "/api/x"), Some(group("gammaapi")));
+    assert_eq!(routed_to(&t, "gamma.example.com", "/x"), Some(group("gamma")));
 }
 
 #[test]
@@ -80,12 +120,19 @@ fn routes_become_listener_rules_and_the_unrouted_service_takes_the_rest() {
         .map(|(_, r)| (r["Properties"]["Priority"].as_u64().unwrap(), r["Properties"]["Conditions"].clone()))
         .collect();
     rules.sort_by_key(|(p, _)| *p);
+    // A priority given stays; one left out comes from the service's name and its route's kind.
     assert_eq!(
         rules,
         [
             (5, json!([{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/delta/*"]}}])),
-            (20, json!([{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/beta/*"]}}])),
-            (30, json!([{"Field": "host-header", "HostHeaderConfig": {"Values": ["gamma.example.com"]}}])),
+            (
+                u64::from(derived_priority("gamma", RouteKind::Host)),
+                json!([{"Field": "host-header", "HostHeaderConfig": {"Values": ["gamma.example.com"]}}])
+            ),
+            (
+                u64::from(derived_priority("beta", RouteKind::Path)),
+                json!([{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/beta/*"]}}])
+            ),
         ]
     );
     // A service starts once its rule attaches its group to the load balancer.

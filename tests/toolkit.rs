@@ -138,6 +138,64 @@ fn the_gate_fails_on_what_it_is_told_to() {
     assert_eq!(ecs_alb(&["diff", "templates/default.json"]).status.code(), Some(2));
 }
 
+/// The place-derived priorities of before: removing `api` moved `admin` from 30 onto 20, which
+/// `api`'s rule holds until CloudFormation's cleanup. `diff` refuses it whatever the gate says.
+#[test]
+fn diff_refuses_a_rule_moved_onto_a_priority_another_holds_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, services: &str| {
+        let config = dir.path().join(format!("{name}.yaml"));
+        let template = dir.path().join(format!("{name}.json"));
+        std::fs::write(&config, format!("stack_name: Platform\nservices:\n  web: {{}}\n{services}")).unwrap();
+        let out = ecs_alb(&["synth", "-c", config.to_str().unwrap(), "-o", template.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        template
+    };
+    let api = "  api: {routing: {path_patterns: [/api/*], priority: 20}, container: {name: api}}\n";
+    let before = write(
+        "before",
+        &format!(
+            "{api}  admin: {{routing: {{host_headers: [admin.example.com], priority: 30}}, container: {{name: admin}}}}\n"
+        ),
+    );
+    let after = write(
+        "after",
+        "  admin: {routing: {host_headers: [admin.example.com], priority: 20}, container: {name: admin}}\n",
+    );
+    for format in ["text", "markdown", "json"] {
+        let out = ecs_alb(&[
+            "diff",
+            "--against",
+            before.to_str().unwrap(),
+            after.to_str().unwrap(),
+            "--fail-on",
+            "never",
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        let text = stdout(&out);
+        if format == "json" {
+            let report: Value = serde_json::from_str(&text).unwrap();
+            let conflict = &report["priority_conflicts"][0];
+            assert_eq!((conflict["priority"].as_u64(), conflict["from"].as_u64()), (Some(20), Some(30)), "{text}");
+            assert!(conflict["held_by"].as_str().unwrap().starts_with("apiListenerRule"), "{text}");
+        } else {
+            assert!(text.contains("moves listener rule adminListenerRule"), "{format}: {text}");
+            assert!(text.contains("from priority 30 to 20, which apiListenerRule"), "{format}: {text}");
+        }
+    }
+    // The priorities derived from the names: the same removal moves nothing.
+    let before = write(
+        "derived-before",
+        "  api: {routing: {path_patterns: [/api/*]}, container: {name: api}}\n  admin: {routing: {host_headers: [admin.example.com]}, container: {name: admin}}\n",
+    );
+    let after =
+        write("derived-after", "  admin: {routing: {host_headers: [admin.example.com]}, container: {name: admin}}\n");
+    let out = ecs_alb(&["diff", "--against", before.to_str().unwrap(), after.to_str().unwrap(), "--fail-on", "never"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
 #[test]
 fn diff_of_a_missing_or_bad_file_exits_2() {
     assert_eq!(ecs_alb(&["diff", "--against", "no-such-file.json"]).status.code(), Some(2));

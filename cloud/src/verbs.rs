@@ -84,6 +84,7 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     let replaced: BTreeSet<String> = match &deployed {
         Some(deployed) => {
             let changes = ecs_alb::diff::diff(deployed, &template);
+            refuse_priority_conflicts(&stack_name, &changes.priority_conflicts)?;
             changes.resources.into_iter().filter(|r| r.replaces()).map(|r| r.id).collect()
         }
         None => BTreeSet::new(),
@@ -128,6 +129,19 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
         println!("  {key} = {value}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Stops before any change set when the update would put a listener rule on a priority another
+/// rule holds: CloudFormation would fail it midway and roll it back.
+fn refuse_priority_conflicts(stack_name: &str, conflicts: &[ecs_alb::diff::PriorityConflict]) -> Result<()> {
+    if conflicts.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = conflicts.iter().map(|c| format!("  {}", c.describe())).collect();
+    bail!(
+        "{stack_name}: this update cannot be deployed as it is:\n{}\ngive the moved services the priorities they hold now (routing.priority, as `ecs-alb ls` lists them), or deploy the removal first and the move in a second deploy",
+        lines.join("\n")
+    )
 }
 
 /// The values of the template's parameters (the drainer's code apart): those given on the

@@ -596,9 +596,13 @@ pub struct RoutingConfig {
     ///
     /// Default: - any host.
     pub host_headers: Vec<String>,
-    /// The rule's priority on the listener: lower is evaluated first; unique.
+    /// The rule's priority on the listener: lower is tried first; unique. Left out, it is derived
+    /// from the service's name and its route's kind alone, so no other service moves it: rules
+    /// with a host and a path get 2000-17999, with a host 18000-33999, with a path 34000-49999
+    /// (1 to 1999 stay for priorities given to go first). Give it where two routes of the same
+    /// kind match the same requests.
     ///
-    /// Default: - 10 times the service's place in `services` (10, 20, ...).
+    /// Default: - derived from the service's name and its route's kind.
     #[schemars(range(min = bounds::RULE_PRIORITY.min, max = bounds::RULE_PRIORITY.max))]
     pub priority: Option<u32>,
 }

@@ -124,13 +124,12 @@ fn services(config: &Config) -> Vec<ServiceModel> {
     config
         .services
         .iter()
-        .enumerate()
-        .map(|(index, (name, svc))| {
+        .map(|(name, svc)| {
             let mut model = service(config, Some(name), svc);
             model.route = svc.routing.as_ref().map(|routing| RouteProps {
                 path_patterns: routing.path_patterns.clone(),
                 host_headers: routing.host_headers.clone(),
-                priority: priority(index, routing),
+                priority: priority(name, routing),
             });
             model
         })

@@ -201,11 +201,17 @@ impl AlbWithListener {
     /// balancer's DNS name.
     /// The port is written when it is not the scheme's own.
     pub fn url(&self, host: Option<&str>) -> Value<String> {
+        self.url_at(host, "")
+    }
+
+    /// The URL of `path` (empty, or starting with `/`) on `host`, else on the load balancer's
+    /// own DNS name.
+    pub fn url_at(&self, host: Option<&str>, path: &str) -> Value<String> {
         let scheme = self.protocol.scheme();
         let port = if self.port == self.protocol.default_port() { String::new() } else { format!(":{}", self.port) };
         match host {
-            Some(host) => format!("{scheme}://{host}{port}").into(),
-            None => Intrinsic::Sub(format!("{scheme}://{}{port}", self.load_balancer.dns_name_sub())).into(),
+            Some(host) => format!("{scheme}://{host}{port}{path}").into(),
+            None => Intrinsic::Sub(format!("{scheme}://{}{port}{path}", self.load_balancer.dns_name_sub())).into(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A semantic diff of two CloudFormation templates: per resource, per property, with the changes
 //! that make CloudFormation replace a resource marked.
 
+mod priorities;
 mod replacement;
 pub mod report;
 
@@ -8,6 +9,7 @@ use std::fmt::Write;
 
 use serde_json::{Map, Value};
 
+pub use priorities::{PriorityConflict, priority_conflicts};
 pub use replacement::{forces_replacement, known_types, replacing_properties};
 pub use report::{DiffReport, FailOn};
 
@@ -71,6 +73,8 @@ pub struct TemplateDiff {
     pub conditions: Vec<EntryDiff>,
     pub resources: Vec<EntryDiff>,
     pub outputs: Vec<EntryDiff>,
+    /// Listener rules the update would put on a priority another rule holds: it cannot deploy.
+    pub priority_conflicts: Vec<PriorityConflict>,
 }
 
 impl TemplateDiff {
@@ -134,6 +138,7 @@ pub fn diff(old: &Value, new: &Value) -> TemplateDiff {
         conditions: diff_section(old, new, "Conditions", false),
         resources,
         outputs: diff_section(old, new, "Outputs", false),
+        priority_conflicts: priority_conflicts(old, new),
     }
 }
 
@@ -313,6 +318,12 @@ impl TemplateDiff {
             return "There were no differences\n".into();
         }
         let mut out = String::new();
+        for conflict in &self.priority_conflicts {
+            let _ = writeln!(out, "{}", style.paint("31", &format!("cannot deploy: {}", conflict.describe())));
+        }
+        if !self.priority_conflicts.is_empty() {
+            out.push('\n');
+        }
         for (title, entries) in self.sections() {
             if entries.is_empty() {
                 continue;

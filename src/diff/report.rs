@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Change, EntryDiff, TemplateDiff};
+use super::{Change, EntryDiff, PriorityConflict, TemplateDiff};
 
 /// Resources whose replacement takes the service down or loses state: called out first.
 pub const DISRUPTIVE_TYPES: [&str; 5] = [
@@ -33,6 +33,11 @@ pub struct DiffReport {
     pub mappings: Vec<EntryReport>,
     pub conditions: Vec<EntryReport>,
     pub outputs: Vec<EntryReport>,
+    /// Listener rules the update would create or move onto a priority another rule of the
+    /// listener holds until the update ends: ELB refuses them, so the change cannot be deployed
+    /// as it is. Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priority_conflicts: Vec<PriorityConflict>,
 }
 
 /// Counts of the resources' changes.
@@ -121,6 +126,7 @@ impl TemplateDiff {
             mappings: entries(&self.mappings, false),
             conditions: entries(&self.conditions, false),
             outputs: entries(&self.outputs, false),
+            priority_conflicts: self.priority_conflicts.clone(),
         }
     }
 }
@@ -210,6 +216,13 @@ impl DiffReport {
                 String::new()
             }
         );
+        if !self.priority_conflicts.is_empty() {
+            out.push_str("> **Error: this change cannot be deployed as it is:**\n");
+            for conflict in &self.priority_conflicts {
+                let _ = writeln!(out, "> - {}", conflict.describe());
+            }
+            out.push('\n');
+        }
         if !s.disruptive_replacements.is_empty() {
             out.push_str("> **Warning: replaces resources that interrupt the service or lose state:**\n");
             for r in self.resources.iter().filter(|r| r.disruptive) {

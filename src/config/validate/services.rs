@@ -10,6 +10,7 @@ use super::task::check_task;
 use crate::aws::instance_memory_mib;
 use crate::config::bounds;
 use crate::config::{Config, RoutingConfig, ServiceConfig};
+use crate::listener_rules::{self, Route, RouteKind};
 
 /// An ALB rule takes 5 condition values, all conditions together ("Quotas for your Application
 /// Load Balancers": condition values per rule).
@@ -17,12 +18,12 @@ const MAX_CONDITION_VALUES: usize = 5;
 /// Rules per listener, the default action not counted.
 const MAX_RULES_PER_LISTENER: usize = 100;
 const MAX_SERVICE_NAME_LEN: usize = 32;
-/// Priorities given when none is: 10 times the service's place, leaving room in between.
-pub(crate) const PRIORITY_STEP: u32 = 10;
-
-/// The priority of the service at `index` of `services`: its own, else from its place.
-pub(crate) fn priority(index: usize, routing: &RoutingConfig) -> u32 {
-    routing.priority.unwrap_or_else(|| (index as u32 + 1) * PRIORITY_STEP)
+/// The priority of service `name`'s rule: its own, else derived from its name and the kind of
+/// its route (`listener_rules`), so that no other service's place or presence moves it.
+pub(crate) fn priority(name: &str, routing: &RoutingConfig) -> u32 {
+    routing.priority.unwrap_or_else(|| {
+        listener_rules::derived_priority(name, RouteKind::of(&routing.path_patterns, &routing.host_headers))
+    })
 }
 
 /// `services` settings, and what `service` must not have.
@@ -170,70 +171,146 @@ fn check_routes(v: &mut Rules, c: &Config) {
     if routed > MAX_RULES_PER_LISTENER {
         v.fail("services", format!("{routed} routed services"), "are too many: a listener takes 100 rules");
     }
-    let mut priorities: Vec<(u32, &str)> = Vec::new();
-    let mut routes: Vec<(BTreeSet<&str>, BTreeSet<&str>, &str)> = Vec::new();
-    for (index, (name, svc)) in c.services.iter().enumerate() {
+    let mut rules: Vec<RuleSeen<'_>> = Vec::new();
+    for (name, svc) in &c.services {
         let Some(routing) = &svc.routing else { continue };
-        let field = |f: &str| format!("services.{name}.routing.{f}");
-        if routing.path_patterns.is_empty() && routing.host_headers.is_empty() {
-            v.fail(
-                &format!("services.{name}.routing"),
-                "{}",
-                "must name path_patterns or host_headers (or leave routing out for the default route)",
+        check_route_values(v, name, routing);
+        check_route_order(v, name, routing, &rules);
+        rules.push(RuleSeen { name, routing, priority: priority(name, routing) });
+    }
+    check_service_names(v, c);
+}
+
+/// A routed service already checked, with its rule's priority.
+struct RuleSeen<'a> {
+    name: &'a str,
+    routing: &'a RoutingConfig,
+    priority: u32,
+}
+
+/// The route's own values as ALB takes them.
+fn check_route_values(v: &mut Rules, name: &str, routing: &RoutingConfig) {
+    let field = |f: &str| format!("services.{name}.routing.{f}");
+    if routing.path_patterns.is_empty() && routing.host_headers.is_empty() {
+        v.fail(
+            &format!("services.{name}.routing"),
+            "{}",
+            "must name path_patterns or host_headers (or leave routing out for the default route)",
+        );
+    }
+    let values = routing.path_patterns.len() + routing.host_headers.len();
+    if values > MAX_CONDITION_VALUES {
+        v.fail(
+            &format!("services.{name}.routing"),
+            format!("{values} paths and hosts"),
+            "are too many: an ALB rule takes 5 condition values (split the service's routes, or use wildcards)",
+        );
+    }
+    let wildcards = listener_rules::wildcards(routing.path_patterns.iter().chain(&routing.host_headers));
+    if wildcards > listener_rules::MAX_WILDCARDS_PER_RULE {
+        v.fail(
+            &format!("services.{name}.routing"),
+            format!("{wildcards} wildcards"),
+            "are too many: an ALB rule takes 5 * and ? in all its paths and hosts together",
+        );
+    }
+    for (i, path) in routing.path_patterns.iter().enumerate() {
+        if !listener_rules::is_path_pattern(path) {
+            v.fail_str(
+                &format!("{}[{i}]", field("path_patterns")),
+                path,
+                "must start with / and hold only letters, digits, _ - . $ / ~ \" ' @ : + & and the wildcards * and ?, at most 128 characters, such as /api/*",
             );
         }
-        let values = routing.path_patterns.len() + routing.host_headers.len();
-        if values > MAX_CONDITION_VALUES {
-            v.fail(
-                &format!("services.{name}.routing"),
-                format!("{values} paths and hosts"),
-                "are too many: an ALB rule takes 5 condition values (split the service's routes, or use wildcards)",
+    }
+    for (i, host) in routing.host_headers.iter().enumerate() {
+        if !listener_rules::is_host_pattern(host) {
+            v.fail_str(
+                &format!("{}[{i}]", field("host_headers")),
+                host,
+                "must be a host name of letters, digits, hyphens and dots, with a dot and only letters and digits after the last one (* and ? wildcards), at most 128 characters, such as admin.example.com",
             );
         }
-        for (i, path) in routing.path_patterns.iter().enumerate() {
-            if !path.starts_with('/') || path.len() > 128 || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                v.fail_str(
-                    &format!("{}[{i}]", field("path_patterns")),
-                    path,
-                    "must start with / and hold no spaces, at most 128 characters, such as /api/*",
-                );
-            }
-        }
-        for (i, host) in routing.host_headers.iter().enumerate() {
-            let ok = !host.is_empty()
-                && host.len() <= 128
-                && host.chars().all(|c| c.is_ascii_alphanumeric() || "-.*?".contains(c));
-            if !ok {
-                v.fail_str(
-                    &format!("{}[{i}]", field("host_headers")),
-                    host,
-                    "must be a host name, such as admin.example.com (* and ? wildcards), at most 128 characters",
-                );
-            }
-        }
-        v.range_if_set(&field("priority"), routing.priority, bounds::RULE_PRIORITY);
-        let own = priority(index, routing);
-        match priorities.iter().find(|(p, _)| *p == own) {
-            Some((_, other)) => v.fail(
-                &field("priority"),
+    }
+    v.range_if_set(&field("priority"), routing.priority, bounds::RULE_PRIORITY);
+}
+
+/// The rule's priority against the rules before it: unique, and an order the file decides
+/// wherever two routes match the same request and their kinds do not.
+fn check_route_order(v: &mut Rules, name: &str, routing: &RoutingConfig, before: &[RuleSeen<'_>]) {
+    let own = priority(name, routing);
+    let kind = RouteKind::of(&routing.path_patterns, &routing.host_headers);
+    let route = Route { path_patterns: &routing.path_patterns, host_headers: &routing.host_headers };
+    let field = format!("services.{name}.routing.priority");
+    for other in before {
+        let other_route =
+            Route { path_patterns: &other.routing.path_patterns, host_headers: &other.routing.host_headers };
+        let other_kind = RouteKind::of(&other.routing.path_patterns, &other.routing.host_headers);
+        if other.priority == own {
+            let how = match (routing.priority, other.routing.priority) {
+                (Some(_), Some(_)) => "",
+                _ => " (a priority left out is derived from the service's name)",
+            };
+            v.fail_hint(
+                &field,
                 own,
-                format!(
-                    "is {other}'s too; priorities are unique (left out, a service's is 10 times its place in services)"
-                ),
-            ),
-            None => priorities.push((own, name)),
+                format!("is {}'s priority too{how}: a listener's priorities are unique", other.name),
+                format!("give services.{name}.routing.priority another value (1 to 1999 go before every derived one)"),
+            );
+            continue;
         }
         let paths: BTreeSet<&str> = routing.path_patterns.iter().map(String::as_str).collect();
-        let hosts: BTreeSet<&str> = routing.host_headers.iter().map(String::as_str).collect();
-        if let Some((_, _, other)) = routes.iter().find(|(p, h, _)| *p == paths && *h == hosts) {
-            let list = |set: &BTreeSet<&str>| set.iter().copied().collect::<Vec<_>>().join(", ");
+        let hosts: BTreeSet<String> = routing.host_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+        let other_paths: BTreeSet<&str> = other.routing.path_patterns.iter().map(String::as_str).collect();
+        let other_hosts: BTreeSet<String> = other.routing.host_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+        if paths == other_paths && hosts == other_hosts {
+            let list = |set: Vec<&str>| set.join(", ");
             v.fail(
                 &format!("services.{name}.routing"),
-                format!("(paths [{}], hosts [{}])", list(&paths), list(&hosts)),
-                format!("matches exactly what {other}'s routing matches: one of the two would never see a request"),
+                format!(
+                    "(paths [{}], hosts [{}])",
+                    list(paths.iter().copied().collect()),
+                    list(hosts.iter().map(String::as_str).collect())
+                ),
+                format!(
+                    "matches exactly what {}'s routing matches: one of the two would never see a request",
+                    other.name
+                ),
+            );
+            continue;
+        }
+        let order_given = routing.priority.is_some() || other.routing.priority.is_some();
+        if kind == other_kind && !order_given && route.overlaps(&other_route) {
+            v.fail_hint(
+                &format!("services.{name}.routing"),
+                format!("({} route)", kind.describe()),
+                format!(
+                    "matches some requests {}'s matches too (such as {}), and which one takes them would depend on priorities derived from the names",
+                    other.name,
+                    route.example_overlap(&other_route)
+                ),
+                format!(
+                    "give services.{name}.routing.priority and services.{}.routing.priority: the lower one is tried first",
+                    other.name
+                ),
             );
         }
-        routes.push((paths, hosts, name));
+    }
+}
+
+/// Two services named alike in ECS: the second `CreateService` would fail.
+fn check_service_names(v: &mut Rules, c: &Config) {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for (key, svc) in &c.services {
+        let Some(name) = svc.name.as_deref() else { continue };
+        match seen.iter().find(|(n, _)| *n == name) {
+            Some((_, first)) => v.fail_str(
+                &format!("services.{key}.name"),
+                name,
+                &format!("is services.{first}.name too: ECS service names are unique in a cluster"),
+            ),
+            None => seen.push((name, key)),
+        }
     }
 }
 
