@@ -451,3 +451,40 @@ fn a_change_set_of_more_than_a_page_is_read_to_the_end() {
     let pages = stub.calls().iter().filter(|c| c["Action"] == "DescribeChangeSet").count();
     assert_eq!(pages, 3, "{:?}", stub.calls());
 }
+
+/// A rule moved onto a priority another rule holds would fail the update midway
+/// (`PriorityInUse`) and roll it back: deploy stops before it makes a change set.
+#[test]
+fn deploy_refuses_a_listener_rule_moved_onto_a_priority_held_now() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("ecs-alb.yaml");
+    let write = |services: &str| {
+        std::fs::write(
+            &config,
+            format!("stack_name: Rules\ncapacity: {{task_drain_time_seconds: 0}}\nservices:\n  web: {{}}\n{services}"),
+        )
+        .unwrap()
+    };
+    write(
+        "  api: {routing: {path_patterns: [/api/*], priority: 20}, container: {name: api}}\n  admin: {routing: {host_headers: [admin.example.com], priority: 30}, container: {name: admin}}\n",
+    );
+    let out = cloud(&moto, dir.path(), &["deploy", "--yes"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    // The removal of api as priorities by place made it: admin from 30 onto api's 20.
+    write("  admin: {routing: {host_headers: [admin.example.com], priority: 20}, container: {name: admin}}\n");
+    let out = cloud(&moto, dir.path(), &["deploy", "--yes"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("Rules: this update cannot be deployed as it is"), "{stderr}");
+    assert!(
+        stderr.contains("moves listener rule adminListenerRule") && stderr.contains("from priority 30 to 20"),
+        "{stderr}"
+    );
+    let change_sets = moto.aws(&["cloudformation", "list-change-sets", "--stack-name", "Rules"]);
+    assert_eq!(change_sets["Summaries"].as_array().map(Vec::len), Some(1), "only the creation's: {change_sets}");
+    // Keeping the priority it holds deploys.
+    write("  admin: {routing: {host_headers: [admin.example.com], priority: 30}, container: {name: admin}}\n");
+    let out = cloud(&moto, dir.path(), &["deploy", "--yes"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+}
