@@ -13,6 +13,9 @@ use crate::constructs::task::{self, VolumeSource};
 use crate::constructs::vpc::Network;
 use crate::constructs::{cluster, dns};
 use crate::model::{Draining, Model, ServiceModel};
+use indexmap::IndexMap;
+
+use crate::resources::ec2::SecurityGroupIngress;
 use crate::resources::ecs::Cluster;
 use crate::resources::elbv2::{ListenerRule, TargetGroup};
 use crate::resources::iam::Statement;
@@ -22,6 +25,8 @@ pub use crate::constructs::drain_hook::DrainerCode;
 
 /// Docker's ephemeral port range on the ECS-optimized images: where dynamic host ports come from.
 const DYNAMIC_HOST_PORTS: TcpPorts = TcpPorts { from: 32768, to: 65535 };
+/// NFS, which EFS mount targets answer on ("Using VPC security groups", Amazon EFS User Guide).
+const NFS: TcpPorts = TcpPorts { from: 2049, to: 2049 };
 
 /// Synthesis choices that are not part of the configuration file.
 pub struct SynthOptions {
@@ -74,8 +79,9 @@ pub fn build(model: &Model, options: SynthOptions) -> Result<Template, TemplateE
         DYNAMIC_HOST_PORTS,
         "Load balancer to target",
     )?;
+    let nfs = open_file_systems(&mut t, model, &fleet)?;
     for (service, routed) in model.services.iter().zip(&front.services) {
-        add_service(&mut t, service, routed, &cluster, &fleet, &front.alb)?;
+        add_service(&mut t, service, routed, &cluster, &fleet, &front.alb, &nfs)?;
     }
     // ECS scales managed capacity itself.
     let any_scaling = model.services.iter().any(|s| s.scaling.is_some());
@@ -83,18 +89,41 @@ pub fn build(model: &Model, options: SynthOptions) -> Result<Template, TemplateE
         service_scaling::scale_instances(&mut t, &fleet.scope, &cluster, &fleet.capacity.auto_scaling_group)?;
     }
     add_addresses(&mut t, model, &stack, &front)?;
-    if model.services.iter().flat_map(|s| &s.task.volumes).any(|v| matches!(v.source, VolumeSource::Efs(_))) {
-        // The file system's mount targets must admit NFS from the instances: their group, to name.
+    if !nfs.is_empty() {
+        // For a file system's own policy, or another resource the instances must reach.
         t.add_output(
-            cluster_scope.child("InstanceSecurityGroupId").logical_id(),
+            stack.child("InstanceSecurityGroupId").logical_id(),
             Output::new(fleet.capacity.security_group.group_id())
-                .description("The instances' security group: EFS mount targets must admit TCP 2049 from it"),
+                .description("The instances' security group (the EFS mount targets admit NFS from it)"),
         )?;
     }
 
     let tags = model.tags.iter().fold(Tags::new(), |tags, (key, value)| tags.with(key, value.as_str()));
     t.tag_all(&tags);
     Ok(t)
+}
+
+/// NFS from the instances to the mount targets of every EFS file system a service mounts: one
+/// ingress rule on each mount targets' security group, by that group's ID.
+fn open_file_systems(
+    t: &mut Template,
+    model: &Model,
+    fleet: &Fleet,
+) -> Result<IndexMap<String, Handle<SecurityGroupIngress>>, TemplateError> {
+    let mut rules = IndexMap::new();
+    let groups = model.services.iter().flat_map(|s| &s.task.volumes).filter_map(|v| match &v.source {
+        VolumeSource::Efs(efs) => Some(efs.security_group_id.as_str()),
+        _ => None,
+    });
+    for group_id in groups {
+        if rules.contains_key(group_id) {
+            continue;
+        }
+        let from = Peer { scope: &fleet.capacity.security_group_scope, group: &fleet.capacity.security_group };
+        let rule = connections::allow_tcp_to_group_id(t, from, group_id, NFS, "NFS from the ECS instances to EFS")?;
+        rules.insert(group_id.to_owned(), rule);
+    }
+    Ok(rules)
 }
 
 /// How many services a stack of this kind holds: what the shared resources and one service
@@ -237,6 +266,7 @@ fn add_service(
     cluster: &Handle<Cluster>,
     fleet: &Fleet,
     alb: &AlbWithListener,
+    nfs: &IndexMap<String, Handle<SecurityGroupIngress>>,
 ) -> Result<(), TemplateError> {
     let scope = &routed.scope;
     let task = task::build(t, &scope.child("TaskDef"), &model.task)?;
@@ -259,6 +289,17 @@ fn add_service(
         listener: &alb.listener,
         listener_rule: routed.rule.as_ref(),
         grants: std::iter::once(&container_logs).chain(&task.startup_grants).collect(),
+        network_paths: nfs
+            .iter()
+            .filter(|(group_id, _)| {
+                model
+                    .task
+                    .volumes
+                    .iter()
+                    .any(|v| matches!(&v.source, VolumeSource::Efs(efs) if efs.security_group_id == **group_id))
+            })
+            .map(|(_, rule)| rule)
+            .collect(),
         managed_capacity: fleet.managed.as_ref(),
     };
     let service = service::build(t, scope, &model.service, wiring)?;

@@ -237,6 +237,71 @@ fn with_stand_in_for_bottlerocket_image(moto: &Moto, path: &Path, dir: &Path) ->
     out
 }
 
+/// The rules of the mount targets' group (made by `with_moto_network`): (from port, to port,
+/// source group) each.
+fn mount_targets_rules(moto: &Moto, instances_group: &str) -> Vec<(i64, i64, String)> {
+    let groups =
+        moto.aws(&["ec2", "describe-security-groups", "--filters", "Name=group-name,Values=efs-mount-targets"]);
+    let group = groups["SecurityGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| {
+            // The mount targets' group of the VPC the instances are in.
+            let vpc = g["VpcId"].clone();
+            let instance_vpc = moto.aws(&["ec2", "describe-security-groups", "--group-ids", instances_group])
+                ["SecurityGroups"][0]["VpcId"]
+                .clone();
+            vpc == instance_vpc
+        })
+        .expect("the mount targets' group");
+    group["IpPermissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["UserIdGroupPairs"].as_array().unwrap().iter().map(move |pair| {
+                (
+                    p["FromPort"].as_i64().unwrap(),
+                    p["ToPort"].as_i64().unwrap(),
+                    pair["GroupId"].as_str().unwrap().to_owned(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The rule that opens the mount targets to the instances belongs to the stack: it is one of the
+/// stack's resources, refers to the instances' group (so CloudFormation deletes it before that
+/// group), and the stack's deletion completes. (moto does not revoke an ingress rule when it
+/// deletes the resource, the README says; on AWS the deletion revokes it.)
+#[test]
+fn the_stacks_nfs_rule_is_a_stack_resource_deleted_with_it() {
+    let moto = Moto::start();
+    moto.upload_placeholder_code();
+    let dir = tempfile::tempdir().unwrap();
+    let template = load(&repo_root().join("templates/production.json"));
+    let path = with_moto_network(&moto, &repo_root().join("templates/production.json"), dir.path(), 11);
+    let status = moto.deploy("production", &path, &[]);
+    assert_complete(&moto, "production", &template, &status, "CREATE_COMPLETE");
+    let instances_id = id_of_containing(&template, "AWS::EC2::SecurityGroup", "InstanceSecurityGroup");
+    let instances = moto.physical_id("production", &instances_id);
+    assert_eq!(mount_targets_rules(&moto, &instances), [(2049, 2049, instances.clone())]);
+    let rule_id = id_of_containing(&template, "AWS::EC2::SecurityGroupIngress", "InstanceSecurityGrouptosg");
+    assert_eq!(
+        template["Resources"][&rule_id]["Properties"]["SourceSecurityGroupId"],
+        json!({"Fn::GetAtt": [instances_id, "GroupId"]}),
+        "deleted before the instances' group"
+    );
+    let listed = moto.stack_resources("production");
+    assert!(listed.iter().any(|r| r["LogicalResourceId"] == rule_id.as_str()), "{listed:?}");
+    moto.run(&["cloudformation", "delete-stack", "--stack-name", "production"]);
+    moto.run(&["cloudformation", "wait", "stack-delete-complete", "--stack-name", "production"]);
+}
+
+/// The security group of the EFS mount targets in examples/production.yaml.
+const EXAMPLE_MOUNT_TARGETS_GROUP: &str = "sg-0123456789abcdef0";
+
 /// The example's template with its VPC and subnet IDs (the user's own, in real use) replaced by
 /// a VPC and subnets made in moto: two public, two private.
 /// `second_octet` keeps each example's VPC apart (10.N.0.0/16).
@@ -254,6 +319,20 @@ fn with_moto_network(moto: &Moto, path: &Path, dir: &Path, second_octet: u8) -> 
         let subnet =
             moto.aws(&["ec2", "create-subnet", "--vpc-id", &vpc, "--cidr-block", &cidr, "--availability-zone", zone]);
         text = text.replace(example_subnet.as_str(), subnet["Subnet"]["SubnetId"].as_str().unwrap());
+    }
+    if text.contains(EXAMPLE_MOUNT_TARGETS_GROUP) {
+        // The EFS mount targets' security group, as the user's network has it.
+        let group = moto.aws(&[
+            "ec2",
+            "create-security-group",
+            "--vpc-id",
+            &vpc,
+            "--group-name",
+            "efs-mount-targets",
+            "--description",
+            "EFS mount targets",
+        ]);
+        text = text.replace(EXAMPLE_MOUNT_TARGETS_GROUP, group["GroupId"].as_str().unwrap());
     }
     let out = dir.join(path.file_name().unwrap());
     std::fs::write(&out, text).unwrap();
@@ -451,6 +530,13 @@ fn every_example_deploys() {
                 assert_eq!(redis["portMappings"], json!([]), "a sidecar's port is linked, not published");
                 assert_eq!(redis["logConfiguration"]["options"]["awslogs-stream-prefix"], "redis");
                 assert_eq!(td["volumes"][0]["name"], "shared");
+                // The mount targets admit NFS from the instances' group, by the stack's own rule.
+                let instances = moto.physical_id(
+                    &name,
+                    &id_of_containing(&template, "AWS::EC2::SecurityGroup", "InstanceSecurityGroup"),
+                );
+                let nfs_rule = mount_targets_rules(&moto, &instances);
+                assert_eq!(nfs_rule, [(2049, 2049, instances.clone())]);
                 let role = moto.physical_id(&name, &id_of_containing(&template, "AWS::IAM::Role", "TaskDefTaskRole"));
                 let policy_name = id_of_containing(&template, "AWS::IAM::Policy", "TaskDefTaskRoleDefaultPolicy");
                 let policy = moto.aws(&["iam", "get-role-policy", "--role-name", &role, "--policy-name", &policy_name]);

@@ -227,6 +227,11 @@ fn with_options(c: &mut Config, (capacity, service, observability): (CapacityOpt
         hc.path = "/healthz".into();
     }
     c.load_balancer.deregistration_delay_seconds = deregistration;
+    // A drain must outlast a task's way out: the deregistration delay, the agent's 30 s stop
+    // timeout, one re-check (at most 30 s).
+    if c.capacity.draining == Draining::Hook && c.capacity.task_drain_time_seconds != 0 {
+        c.capacity.task_drain_time_seconds = c.capacity.task_drain_time_seconds.max(deregistration + 30 + 30);
+    }
     c.service.circuit_breaker.enabled = breaker.0;
     c.service.circuit_breaker.rollback = breaker.1;
     if let (true, Some(arn)) = (c.service.container.image_parameter, repository) {

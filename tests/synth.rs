@@ -1185,7 +1185,8 @@ fn public_subnets_give_addresses_only_when_instances_run_there() {
 /// the access point; all of it is in place before the service starts its tasks.
 #[test]
 fn the_task_role_exec_and_efs_are_granted_exactly() {
-    let t = synth(
+    let t = synth(&[
+        EXISTING_VPC,
         "service:
   enable_execute_command: true
   task_role:
@@ -1196,9 +1197,10 @@ fn the_task_role_exec_and_efs_are_granted_exactly() {
   container:
     mount_points: [{volume: files, container_path: /files, read_only: true}]
   volumes:
-    - {name: files, efs: {file_system_id: fs-0123456789abcdef0, access_point_id: fsap-0123456789abcdef0}}
+    - {name: files, efs: {file_system_id: fs-0123456789abcdef0, security_group_id: sg-0123456789abcdef0, access_point_id: fsap-0123456789abcdef0}}
 ",
-    );
+    ]
+    .concat());
     let role = &t["Resources"]["Ec2ServiceTaskDefTaskRole27A5D642"]["Properties"];
     assert_eq!(role["ManagedPolicyArns"], json!(["arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"]));
     let policy = &t["Resources"]["Ec2ServiceTaskDefTaskRoleDefaultPolicyB17D3616"]["Properties"];
@@ -1233,13 +1235,69 @@ fn the_task_role_exec_and_efs_are_granted_exactly() {
             "AuthorizationConfig": {"AccessPointId": "fsap-0123456789abcdef0", "IAM": "ENABLED"},
             "FilesystemId": "fs-0123456789abcdef0", "TransitEncryption": "ENABLED"}, "Name": "files"}])
     );
-    assert!(t["Outputs"].get("Ec2ClusterInstanceSecurityGroupId23C6302C").is_some(), "EFS needs the group named");
+    assert!(t["Outputs"].get("InstanceSecurityGroupId").is_some(), "named plainly");
 
     // Without any of it, the task role stays as the CDK makes it: no policy, nothing attached.
     let default = default_template();
     assert!(default["Resources"].get("Ec2ServiceTaskDefTaskRoleDefaultPolicyB17D3616").is_none());
     assert!(default["Resources"]["Ec2ServiceTaskDefTaskRole27A5D642"]["Properties"].get("ManagedPolicyArns").is_none());
-    assert!(default["Outputs"].get("Ec2ClusterInstanceSecurityGroupId23C6302C").is_none());
+    assert!(default["Outputs"].get("InstanceSecurityGroupId").is_none());
+}
+
+/// An existing VPC, which EFS needs: its mount targets are in the file system's own VPC.
+const EXISTING_VPC: &str = "vpc:
+  existing:
+    vpc_id: vpc-0a1b2c3d4e5f60718
+    public_subnet_ids: [subnet-0aaaaaaaaaaaaaaa1, subnet-0aaaaaaaaaaaaaaa2]
+    private_subnet_ids: [subnet-0bbbbbbbbbbbbbbb1, subnet-0bbbbbbbbbbbbbbb2]
+";
+
+/// The stack opens each file system's mount targets to the instances on NFS itself, once per
+/// security group however many volumes and services use it, and every service that mounts one
+/// starts only once its rule is in place; deleting the stack takes the rule away with it.
+#[test]
+fn efs_mount_targets_admit_nfs_from_the_instances_before_the_services_start() {
+    let volume = |fs: &str, sg: &str| {
+        format!("volumes: [{{name: files, efs: {{file_system_id: {fs}, security_group_id: {sg}}}}}]")
+    };
+    let t = synth(&format!(
+        "{EXISTING_VPC}services:
+  web: {{{}}}
+  api: {{routing: {{path_patterns: [/api/*]}}, container: {{name: api}}, {}}}
+  admin: {{routing: {{path_patterns: [/admin/*]}}, container: {{name: admin}}, {}}}
+  plain: {{routing: {{path_patterns: [/plain/*]}}, container: {{name: plain}}}}
+",
+        volume("fs-0123456789abcdef0", "sg-0123456789abcdef0"),
+        volume("fs-0123456789abcdef0", "sg-0123456789abcdef0"),
+        volume("fs-0fedcba9876543210", "sg-0fedcba9876543210"),
+    ));
+    let rules = resources_of_type(&t, "AWS::EC2::SecurityGroupIngress");
+    let nfs: Vec<(&String, &Value)> = rules.into_iter().filter(|(_, r)| r["Properties"]["FromPort"] == 2049).collect();
+    assert_eq!(nfs.len(), 2, "one rule per mount targets' group: {nfs:?}");
+    let instances = resources_of_type(&t, "AWS::EC2::SecurityGroup")
+        .into_iter()
+        .find(|(id, _)| id.contains("InstanceSecurityGroup"))
+        .unwrap()
+        .0;
+    for ((id, rule), group) in nfs.iter().zip(["sg-0123456789abcdef0", "sg-0fedcba9876543210"]) {
+        assert_eq!(
+            rule["Properties"],
+            json!({"Description": "NFS from the ECS instances to EFS", "FromPort": 2049, "ToPort": 2049,
+                   "IpProtocol": "tcp", "GroupId": group,
+                   "SourceSecurityGroupId": {"Fn::GetAtt": [instances, "GroupId"]}}),
+            "{id}"
+        );
+    }
+    let depends_on = |service: &str| {
+        let (_, s) =
+            resources_of_type(&t, "AWS::ECS::Service").into_iter().find(|(id, _)| id.starts_with(service)).unwrap();
+        let ids: Vec<&str> = s["DependsOn"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        nfs.iter().map(|(id, _)| ids.contains(&id.as_str())).collect::<Vec<bool>>()
+    };
+    assert_eq!(depends_on("web"), [true, false]);
+    assert_eq!(depends_on("api"), [true, false]);
+    assert_eq!(depends_on("admin"), [false, true]);
+    assert_eq!(depends_on("plain"), [false, false]);
 }
 
 /// A sidecar logs beside the main container under its own name, is reached through a link when

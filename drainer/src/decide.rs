@@ -60,7 +60,7 @@ pub fn held_by_hook(membership: Option<&GroupMembership>, group: &str) -> bool {
     membership.is_some_and(|m| m.group == group && m.lifecycle_state == TERMINATING_WAIT)
 }
 
-const ACTIVE: &str = "ACTIVE";
+pub const ACTIVE: &str = "ACTIVE";
 const DRAINING: &str = "DRAINING";
 
 /// `elapsed` counts from the lifecycle message's time; `budget` is the configured drain time.

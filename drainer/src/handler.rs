@@ -12,7 +12,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::decide::{ContainerInstance, Decision, GroupMembership, Reason, decide, held_by_hook};
+use crate::decide::{ACTIVE, ContainerInstance, Decision, GroupMembership, Reason, decide, held_by_hook};
 use crate::message::{InstanceEvent, LifecycleMessage, MalformedMessage, Notification};
 use crate::settings::{HookSettings, Settings};
 
@@ -246,6 +246,16 @@ impl<E: Ecs, L: Lifecycle, Q: Recheck> Drainer<E, L, Q> {
             return Ok(self.ignore("container instance event for an instance the hook does not hold"));
         }
         let instance = self.ecs.container_instance(&event.ec2_instance_id).await?;
+        // Set back to ACTIVE since the event (by hand, say): ECS may place tasks on it again, so
+        // it is not ours to let go. The next re-check sets it DRAINING and waits for them. The
+        // moment left between this look and the completion below is the one every check has; a
+        // task placed on the instance in it would be placed on an instance already terminating,
+        // which Auto Scaling ends at the hook's timeout anyway, whoever completes the action.
+        if instance.as_ref().is_some_and(|i| i.status == ACTIVE) {
+            return Ok(
+                self.ignore("container instance event, but the instance is ACTIVE again: the re-checks drain it first")
+            );
+        }
         // The drain budget is the re-checks' to enforce: the event has no lifecycle message time.
         match decide(instance.as_ref(), Duration::ZERO, self.settings.drain_budget) {
             Decision::Complete { reason, .. } => {

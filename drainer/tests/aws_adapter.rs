@@ -19,7 +19,7 @@ use testkit::moto::Moto;
 mod common;
 use common::*;
 
-const RECHECK_DELAY: Duration = Duration::from_secs(2);
+const RECHECK_DELAY: Duration = Duration::from_secs(5);
 
 async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())

@@ -363,6 +363,12 @@ async fn a_container_instance_event_completes_a_drained_instance_at_once() {
             ],
         ),
         (
+            "held, empty, but set ACTIVE again since: not completed, the re-checks drain it first",
+            member(GROUP, TERMINATING_WAIT),
+            instance("ACTIVE", 0),
+            vec![format!("asg.describe {id}"), format!("ecs.find {id}")],
+        ),
+        (
             "held, tasks left: the re-checks go on",
             member(GROUP, TERMINATING_WAIT),
             instance("DRAINING", 2),

@@ -309,6 +309,7 @@ fn volume(v: &VolumeConfig, containers: &[ContainerView<'_>]) -> VolumeProps {
             let mounts = containers.iter().flat_map(|c| c.mount_points).filter(|m| m.volume == v.name);
             VolumeSource::Efs(EfsProps {
                 file_system_id: efs.file_system_id.clone(),
+                security_group_id: efs.security_group_id.clone(),
                 access_point_id: efs.access_point_id.clone(),
                 root_directory: efs.root_directory.clone(),
                 transit_encryption: efs.transit_encryption,

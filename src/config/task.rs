@@ -302,8 +302,8 @@ pub struct VolumeConfig {
     pub host_path: Option<String>,
 }
 
-/// An EFS file system (in the stack's VPC, with mount targets in the instances' subnets that
-/// admit NFS, TCP 2049, from the instances' security group).
+/// An EFS file system of the existing VPC (`vpc.existing`), with a mount target in every zone of
+/// the instances' subnets. The stack lets the instances reach the mount targets on NFS.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct EfsVolumeConfig {
@@ -311,6 +311,13 @@ pub struct EfsVolumeConfig {
     ///
     /// Default: - none; required.
     pub file_system_id: String,
+    /// The security group of the file system's mount targets, such as sg-0123456789abcdef0. The
+    /// stack adds a rule to it that admits NFS (TCP 2049) from the instances' security group, and
+    /// the services start once it is there; deleting the stack removes the rule, and replacing
+    /// the instances' group moves it.
+    ///
+    /// Default: - none; required.
+    pub security_group_id: String,
     /// An access point's ID, such as fsap-0123456789abcdef0: it fixes the directory and the
     /// user the task sees.
     ///
@@ -336,6 +343,7 @@ impl Default for EfsVolumeConfig {
     fn default() -> Self {
         EfsVolumeConfig {
             file_system_id: String::new(),
+            security_group_id: String::new(),
             access_point_id: None,
             root_directory: None,
             transit_encryption: true,

@@ -58,3 +58,26 @@ pub fn allow_tcp(
     )?;
     Ok(())
 }
+
+/// Lets `from` open TCP connections on `ports` to a security group the stack does not own (an
+/// EFS file system's mount targets): an ingress rule on that group, which the stack owns and
+/// deletes with itself. `from`'s own egress is left as it is: the instances may reach anything.
+pub fn allow_tcp_to_group_id(
+    t: &mut Template,
+    from: Peer<'_>,
+    group_id: &str,
+    ports: TcpPorts,
+    description: &str,
+) -> Result<Handle<SecurityGroupIngress>, TemplateError> {
+    t.add(
+        &from.scope.child(format!("to {group_id}:{ports}")),
+        SecurityGroupIngress {
+            description: Some(description.into()),
+            from_port: i64::from(ports.from).into(),
+            group_id: group_id.to_owned().into(),
+            ip_protocol: "tcp".into(),
+            source_security_group_id: from.group.group_id().into(),
+            to_port: i64::from(ports.to).into(),
+        },
+    )
+}

@@ -1,6 +1,7 @@
 //! The ECS service: keeps the tasks running on the cluster and registered with the target group.
 
 use crate::constructs::capacity_provider::ManagedCapacity;
+use crate::resources::ec2::SecurityGroupIngress;
 use crate::resources::ecs::{
     Cluster, DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType, PlacementConstraint,
     PlacementConstraintType, PlacementStrategy, PlacementStrategyType, SchedulingStrategy, Service,
@@ -88,6 +89,8 @@ pub struct ServiceWiring<'a> {
     pub listener_rule: Option<&'a Handle<ListenerRule>>,
     /// Permissions the tasks need in place before they start (their logs, their secrets).
     pub grants: Vec<&'a Handle<Policy>>,
+    /// Network paths the tasks need open before they start (NFS to their file systems).
+    pub network_paths: Vec<&'a Handle<SecurityGroupIngress>>,
     /// ECS-managed capacity to run on, instead of the EC2 launch type.
     pub managed_capacity: Option<&'a ManagedCapacity>,
 }
@@ -144,6 +147,7 @@ pub fn build(
             .grants
             .into_iter()
             .fold(Options::new().depends_on(wiring.listener).depends_on_all(wiring.listener_rule), Options::depends_on)
-            .depends_on_all(wiring.managed_capacity.map(|m| &m.association)),
+            .depends_on_all(wiring.managed_capacity.map(|m| &m.association))
+            .depends_on_all(wiring.network_paths),
     )
 }

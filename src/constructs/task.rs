@@ -110,6 +110,8 @@ pub enum VolumeSource {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EfsProps {
     pub file_system_id: String,
+    /// The mount targets' security group, which must admit NFS from the instances.
+    pub security_group_id: String,
     pub access_point_id: Option<String>,
     pub root_directory: Option<String>,
     pub transit_encryption: bool,

@@ -5,7 +5,8 @@ use std::ops::RangeInclusive;
 use super::{MAX_NAME_LEN, Rules, has_aws_id, has_id, is_arn, quoted};
 use crate::aws::Architecture;
 use crate::config::bounds;
-use crate::config::{Config, Draining, InstanceUpdatePolicy, SpotConfig};
+use crate::config::{Config, DrainPlan, Draining, InstanceUpdatePolicy, ServiceConfig, SpotConfig};
+use crate::constructs::drain_timing::DrainTimings;
 
 /// A lifecycle hook waits at most 48 hours, heartbeats included.
 const DRAIN_SECONDS: RangeInclusive<u32> = 30..=172_800;
@@ -137,4 +138,80 @@ pub(super) fn check_instance_type_at(v: &mut Rules, field: &str, instance_type: 
         v.fail_str(field, instance_type, "must be an EC2 instance type such as t3.micro");
     }
     well_formed
+}
+
+/// What the ECS agent gives a container to stop when its definition names no stop timeout
+/// (`ECS_CONTAINER_STOP_TIMEOUT`, "Amazon ECS container agent configuration").
+const DEFAULT_STOP_TIMEOUT_SECONDS: u32 = 30;
+
+/// The drain hook holds an instance for `task_drain_time_seconds`: long enough, it must be, for
+/// a task to leave it gracefully. ECS first takes the task out of its target group and waits the
+/// deregistration delay for requests in flight, then stops its containers, each within its stop
+/// timeout, those that depend on others first ("Container dependency": stop order is the start
+/// order reversed); and the drainer notices the last stop within one re-check. A shorter drain
+/// terminates the instance with requests in flight, which the hook exists to prevent.
+pub(super) fn check_drain_covers_task_stop(v: &mut Rules, c: &Config) {
+    let DrainPlan::Hook { drain_time_seconds: drain_seconds, .. } = c.capacity.drain_plan() else { return };
+    if !DRAIN_SECONDS.contains(&drain_seconds) {
+        return;
+    }
+    let services: Vec<(String, &ServiceConfig)> = if c.services.is_empty() {
+        vec![("service".to_owned(), &c.service)]
+    } else {
+        c.services.iter().map(|(name, svc)| (format!("services.{name}"), svc)).collect()
+    };
+    let Some((field, stop)) =
+        services.iter().map(|(field, svc)| (field, task_stop_seconds(svc))).max_by_key(|(_, s)| *s)
+    else {
+        return;
+    };
+    let deregistration = c.load_balancer.deregistration_delay_seconds;
+    // Out of its own range, a number is reported there, not here again.
+    let stop_timeouts_ok = services
+        .iter()
+        .all(|(_, svc)| svc.container.stop_timeout_seconds.is_none_or(|t| bounds::STOP_TIMEOUT_SECONDS.contains(t)));
+    if !bounds::DEREGISTRATION_DELAY_SECONDS.contains(deregistration) || !stop_timeouts_ok {
+        return;
+    }
+    let recheck = DrainTimings::for_drain(drain_seconds).recheck_delay_seconds;
+    let needed = deregistration + stop + recheck;
+    if drain_seconds < needed {
+        v.fail_hint(
+            "capacity.task_drain_time_seconds",
+            drain_seconds,
+            format!(
+                "is shorter than a task takes to leave an instance: load_balancer.deregistration_delay_seconds ({deregistration}) + {field}'s containers stopping ({stop}) + one re-check ({recheck}) = {needed} s; instances would end with requests in flight"
+            ),
+            format!("make it at least {needed}, or shorten the deregistration delay or the stop timeouts"),
+        );
+    }
+}
+
+/// The longest a task of `svc` takes to stop: along its longest chain of `depends_on`, each
+/// container's stop timeout (the main container's own, the agent's default for the others).
+fn task_stop_seconds(svc: &ServiceConfig) -> u32 {
+    let containers = svc.containers();
+    let timeout = |name: &str| {
+        if name == svc.container.name {
+            svc.container.stop_timeout_seconds.unwrap_or(DEFAULT_STOP_TIMEOUT_SECONDS)
+        } else {
+            DEFAULT_STOP_TIMEOUT_SECONDS
+        }
+    };
+    // A container stops after every container that depends on it; depth-bounded, since a
+    // circle is refused elsewhere and may still be here.
+    fn chain(
+        name: &str,
+        containers: &[crate::config::task::ContainerView<'_>],
+        timeout: &dyn Fn(&str) -> u32,
+        depth: usize,
+    ) -> u32 {
+        let own = timeout(name);
+        if depth > containers.len() {
+            return own;
+        }
+        let dependencies = containers.iter().find(|c| c.name == name).map_or(&[][..], |c| c.depends_on);
+        own + dependencies.iter().map(|d| chain(&d.container, containers, timeout, depth + 1)).max().unwrap_or(0)
+    }
+    containers.iter().map(|c| chain(c.name, &containers, &timeout, 0)).max().unwrap_or(DEFAULT_STOP_TIMEOUT_SECONDS)
 }

@@ -14,7 +14,7 @@ mod service;
 mod services;
 mod task;
 
-use capacity::check_capacity;
+use capacity::{check_capacity, check_drain_covers_task_stop};
 use load_balancer::{check_allowed_cidrs, check_domain, check_health_check, check_listener};
 use network::{check_existing_vpc, check_new_vpc};
 use service::check_tags;
@@ -105,6 +105,7 @@ impl Config {
         check_health_check(&mut v, c);
 
         check_services(&mut v, c);
+        check_drain_covers_task_stop(&mut v, c);
         check_tags(&mut v, c);
 
         match (v.diagnostics.is_empty(), network) {

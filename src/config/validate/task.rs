@@ -7,7 +7,8 @@ use super::{MAX_NAME_LEN, Rules, has_aws_id, quoted};
 use crate::aws::instance_memory_mib;
 use crate::config::task::{ContainerView, DISTINCT_INSTANCE, written_name};
 use crate::config::{
-    Config, ContainerCondition, ContainerConfig, PlacementConfig, ServiceConfig, TaskRoleConfig, VolumeConfig,
+    Config, ContainerCondition, ContainerConfig, EfsVolumeConfig, MachineImage, PlacementConfig, ServiceConfig,
+    TaskRoleConfig, VolumeConfig,
 };
 
 /// IAM attaches 10 managed policies to a role by default; the quota goes up to 20.
@@ -67,7 +68,7 @@ pub(super) fn check_task(v: &mut Rules, c: &Config) {
     }
     check_start_order(v, &containers);
     check_main_container(v, &svc.container);
-    check_volumes(v, svc, &containers);
+    check_volumes(v, c, svc, &containers);
     if let Some(role) = &svc.task_role {
         check_task_role(v, role);
     }
@@ -256,7 +257,7 @@ fn check_main_container(v: &mut Rules, ct: &ContainerConfig) {
     }
 }
 
-fn check_volumes(v: &mut Rules, svc: &ServiceConfig, containers: &[ContainerView<'_>]) {
+fn check_volumes(v: &mut Rules, c: &Config, svc: &ServiceConfig, containers: &[ContainerView<'_>]) {
     let mut names = BTreeSet::new();
     for (i, volume) in svc.volumes.iter().enumerate() {
         let field = |name: &str| format!("service.volumes[{i}].{name}");
@@ -272,6 +273,49 @@ fn check_volumes(v: &mut Rules, svc: &ServiceConfig, containers: &[ContainerView
             );
         }
         check_volume_source(v, volume, &field);
+        if let Some(efs) = &volume.efs {
+            check_efs_reach(v, c, efs, &field);
+        }
+    }
+}
+
+/// Whether the instances this configuration makes can mount the file system at all.
+fn check_efs_reach(v: &mut Rules, c: &Config, efs: &EfsVolumeConfig, field: &dyn Fn(&str) -> String) {
+    if !has_aws_id(&efs.security_group_id, "sg-") {
+        v.fail_str(
+            &field("efs.security_group_id"),
+            &efs.security_group_id,
+            "must be the security group of the file system's mount targets, such as sg-0123456789abcdef0: the stack opens it to the instances on NFS (TCP 2049)",
+        );
+    }
+    // A mount target belongs to its file system's VPC ("Managing mount targets", Amazon EFS User
+    // Guide): a VPC this stack creates can have none until after the stack exists.
+    if c.vpc.existing.is_none() {
+        v.fail_hint(
+            &field("efs.file_system_id"),
+            quoted(&efs.file_system_id),
+            "cannot be mounted from the VPC this stack creates: an EFS file system's mount targets are in its own VPC",
+            "deploy into the file system's VPC with vpc.existing (it needs a mount target in every zone of the private subnets)".to_owned(),
+        );
+    }
+    // Bottlerocket's ECS variant mounts EFS without amazon-efs-utils, so without TLS, IAM
+    // authorization or access points (bottlerocket-os/bottlerocket#1080, open).
+    if c.capacity.machine_image == MachineImage::Bottlerocket {
+        let unsupported = [
+            (efs.transit_encryption, "efs.transit_encryption", "true"),
+            (efs.iam_authorization, "efs.iam_authorization", "true"),
+            (efs.access_point_id.is_some(), "efs.access_point_id", "set"),
+        ];
+        for (used, name, value) in unsupported {
+            if used {
+                v.fail_hint(
+                    &field(name),
+                    value,
+                    "cannot work on capacity.machine_image bottlerocket: its ECS variant mounts EFS without TLS, IAM authorization or access points (bottlerocket-os/bottlerocket#1080)",
+                    "use machine_image amazon-linux-2023, or mount this file system with transit_encryption and iam_authorization false and no access point".to_owned(),
+                );
+            }
+        }
     }
 }
 
