@@ -335,8 +335,9 @@ fn volume(v: &VolumeProps) -> Volume {
 }
 
 /// The task role's policy: the configured statements, ECS Exec's channels, and the EFS file
-/// systems mounted with IAM authorization.
-fn task_role_statements(props: &TaskProps) -> Vec<Statement> {
+/// systems mounted with IAM authorization. Its size is checked against IAM's quota when the
+/// configuration is resolved.
+pub fn task_role_statements(props: &TaskProps) -> Vec<Statement> {
     let mut statements: Vec<Statement> = props.task_role.statements.iter().map(statement).collect();
     if props.execute_command {
         statements.push(Statement::allow(EXEC_ACTIONS).on_any_resource());

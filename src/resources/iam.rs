@@ -90,6 +90,67 @@ impl PolicyDocument {
     pub fn new(statement: Vec<Statement>) -> Self {
         PolicyDocument { statement, version: POLICY_VERSION }
     }
+
+    /// The characters IAM counts against a role's inline-policy quota ("IAM and AWS STS quotas":
+    /// whitespace is not counted), with every value CloudFormation fills in at its longest
+    /// (`pseudo_value_at_longest`).
+    pub fn size_at_longest(&self) -> usize {
+        let value = serde_json::to_value(self).unwrap_or_default();
+        let rendered = at_longest(&value).to_string();
+        rendered.chars().filter(|c| !c.is_whitespace()).count()
+    }
+}
+
+/// The longest value a pseudo parameter can take, for measuring a policy before it is deployed:
+/// `aws-us-gov` among the partitions, a 14-character region code (`ap-southeast-1`,
+/// `eusc-de-east-1`), a 12-digit account, `amazonaws.com.cn`; anything else an ARN at its longest.
+fn pseudo_value_at_longest(name: &str) -> String {
+    match name {
+        "AWS::Partition" => "aws-us-gov".to_owned(),
+        "AWS::Region" => "x".repeat(14),
+        "AWS::AccountId" => "0".repeat(12),
+        "AWS::URLSuffix" => "amazonaws.com.cn".to_owned(),
+        _ => "x".repeat(MAX_ARN_LEN),
+    }
+}
+
+/// IAM takes ARNs of up to 2048 characters.
+const MAX_ARN_LEN: usize = 2048;
+
+/// `value` with each `Ref`, `Fn::GetAtt` and `Fn::Sub` replaced by the longest text it can yield.
+fn at_longest(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) if map.len() == 1 => {
+            let (key, inner) = map.iter().next().unwrap_or_else(|| unreachable!("one entry"));
+            match (key.as_str(), inner) {
+                ("Ref", Value::String(name)) => Value::String(pseudo_value_at_longest(name)),
+                ("Fn::GetAtt", _) => Value::String("x".repeat(MAX_ARN_LEN)),
+                ("Fn::Sub", Value::String(text)) => Value::String(substitute_at_longest(text)),
+                ("Fn::Sub", Value::Array(parts)) => {
+                    Value::String(parts.first().and_then(Value::as_str).map(substitute_at_longest).unwrap_or_default())
+                }
+                _ => Value::Object(map.iter().map(|(k, v)| (k.clone(), at_longest(v))).collect()),
+            }
+        }
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), at_longest(v))).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(at_longest).collect()),
+        other => other.clone(),
+    }
+}
+
+/// An `Fn::Sub` string with each `${NAME}` at its longest.
+fn substitute_at_longest(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else { break };
+        out.push_str(&pseudo_value_at_longest(&rest[start + 2..start + end]));
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The `Principal` of a resource policy's statement.
@@ -237,5 +298,22 @@ mod tests {
                 "Resource": "*"
             })
         );
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+    use crate::template::Intrinsic;
+
+    #[test]
+    fn a_policy_is_measured_with_its_arns_at_their_longest() {
+        let literal = PolicyDocument::new(vec![Statement::allow(["s3:GetObject"]).on_any_resource()]);
+        let compact = serde_json::to_string(&literal).unwrap();
+        assert_eq!(literal.size_at_longest(), compact.len());
+        let arn = "arn:${AWS::Partition}:elasticfilesystem:${AWS::Region}:${AWS::AccountId}:file-system/fs-1";
+        let templated = PolicyDocument::new(vec![Statement::allow(["s3:GetObject"]).on(Intrinsic::Sub(arn.into()))]);
+        let longest = "arn:aws-us-gov:elasticfilesystem:xxxxxxxxxxxxxx:000000000000:file-system/fs-1";
+        assert_eq!(templated.size_at_longest(), compact.len() - "\"*\"".len() + longest.len() + 2);
     }
 }

@@ -111,9 +111,40 @@ impl Config {
         match (v.diagnostics.is_empty(), network) {
             (true, Some(network)) => {
                 let model = super::resolve::resolve(&self, network);
+                check_generated_policies(&mut v, &model);
+                if !v.diagnostics.is_empty() {
+                    return Err(v.diagnostics);
+                }
                 Ok(ValidConfig { config: self, model, warnings: v.warnings })
             }
             _ => Err(v.diagnostics),
+        }
+    }
+}
+
+/// IAM's limit on a role's inline policies together, whitespace not counted ("IAM and AWS STS
+/// quotas": role policy size).
+const MAX_INLINE_POLICY_CHARS: usize = 10_240;
+
+/// Each task role's policy as the template writes it, the configured statements and the ones
+/// ECS Exec and EFS add together, with every ARN at its longest: within IAM's quota.
+fn check_generated_policies(v: &mut Rules, model: &Model) {
+    for service in &model.services {
+        let statements = crate::constructs::task::task_role_statements(&service.task);
+        if statements.is_empty() {
+            continue;
+        }
+        let size = crate::resources::iam::PolicyDocument::new(statements).size_at_longest();
+        if size > MAX_INLINE_POLICY_CHARS {
+            let field = match &service.name {
+                Some(name) => format!("services.{name}.task_role.statements"),
+                None => "service.task_role.statements".to_owned(),
+            };
+            v.fail(
+                &field,
+                format!("{size} characters"),
+                "are too long: IAM takes 10240 for a role's inline policies (these statements with ECS Exec's and EFS's, every ARN at its longest); move some into a managed policy (managed_policy_arns)",
+            );
         }
     }
 }

@@ -14,8 +14,6 @@ use crate::config::{
 /// IAM attaches 10 managed policies to a role by default; the quota goes up to 20.
 const DEFAULT_MANAGED_POLICIES: usize = 10;
 const MAX_MANAGED_POLICIES: usize = 20;
-/// IAM's limit on a role's inline policies together, whitespace not counted.
-const MAX_INLINE_POLICY_CHARS: usize = 10_240;
 /// ECS's limits for a service ("Amazon ECS task placement").
 const MAX_PLACEMENT_STRATEGIES: usize = 5;
 const MAX_PLACEMENT_CONSTRAINTS: usize = 10;
@@ -437,15 +435,6 @@ fn check_task_role(v: &mut Rules, role: &TaskRoleConfig) {
                 }
             }
         }
-    }
-    let size =
-        serde_json::to_string(&role.statements).map_or(0, |json| json.chars().filter(|c| !c.is_whitespace()).count());
-    if size > MAX_INLINE_POLICY_CHARS {
-        v.fail(
-            "service.task_role.statements",
-            format!("{size} characters"),
-            "are too long: IAM takes 10240 for a role's inline policies; move some into a managed policy (managed_policy_arns)",
-        );
     }
 }
 
