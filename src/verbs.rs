@@ -17,7 +17,7 @@ pub enum DiffFormat {
 }
 
 /// The diff in the format asked for, and the exit code the gate asks for (2, whatever the gate,
-/// when the change cannot be deployed: a listener rule onto a held priority): the same in both
+/// when the change cannot be deployed: `TemplateDiff::blockers`): the same in both
 /// binaries, whether the old template is a file or a deployed stack's.
 pub fn render_diff(changes: &TemplateDiff, format: DiffFormat, fail_on: FailOn) -> anyhow::Result<(String, ExitCode)> {
     let text = match format {
@@ -25,7 +25,7 @@ pub fn render_diff(changes: &TemplateDiff, format: DiffFormat, fail_on: FailOn) 
         DiffFormat::Markdown => changes.report().to_markdown(),
         DiffFormat::Json => serde_json::to_string_pretty(&changes.report())? + "\n",
     };
-    let code = if !changes.priority_conflicts.is_empty() {
+    let code = if !changes.blockers().is_empty() {
         // Whatever the gate: CloudFormation would fail this update and roll it back.
         ExitCode::from(2)
     } else if fail_on.fails(changes) {

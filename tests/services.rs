@@ -179,3 +179,17 @@ fn with_https_the_rules_are_on_443_and_80_redirects() {
     let rule = only(&t, "AWS::ElasticLoadBalancingV2::ListenerRule");
     assert_eq!(rule["Properties"]["ListenerArn"], json!({"Ref": https}));
 }
+
+/// Each service's URL output says where it answers: a host-routed service on its own host (the
+/// load balancer's own name reaches the default route), a path-routed one with its path.
+#[test]
+fn each_services_url_names_its_host_or_its_path() {
+    let t = synth(&std::fs::read_to_string("examples/platform.yaml").unwrap());
+    let url = |service: &str| {
+        let (_, output) = t["Outputs"].as_object().unwrap().iter().find(|(id, _)| id.starts_with(service)).unwrap();
+        output["Value"].clone()
+    };
+    assert_eq!(url("admin"), json!("http://admin.example.com"));
+    assert_eq!(url("api"), json!({"Fn::Sub": "http://${LoadBalancerBE9EEC3A.DNSName}/api/"}));
+    assert_eq!(url("web"), json!({"Fn::Sub": "http://${LoadBalancerBE9EEC3A.DNSName}"}));
+}

@@ -196,6 +196,29 @@ fn diff_refuses_a_rule_moved_onto_a_priority_another_holds_now() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
 
+/// A managed-draining stack made before capacity providers were named (templates/ at b5dc348~1):
+/// today's template would replace its provider for the name alone, which ECS refuses for the
+/// same group. `diff` says so; `deploy` keeps the deployed name (cloud/tests/verbs.rs).
+#[test]
+fn diff_refuses_a_capacity_provider_renamed_for_the_same_group() {
+    let old = "tests/fixtures/managed-draining-before-named-provider.json";
+    let out = ecs_alb(&["diff", "-c", "examples/managed-draining.yaml", "--against", old, "--fail-on", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("cannot deploy: renames capacity provider Ec2ClusterAsgCapacityProviderCCDF43AE of the same Auto Scaling group"),
+        "{text}"
+    );
+    // With the deployed name kept, the provider is not replaced and nothing blocks the update.
+    let mut new = ecs_alb::diff::read_template(&repo_root().join("templates/managed-draining.json")).unwrap();
+    let deployed = ecs_alb::diff::read_template(&repo_root().join(old)).unwrap();
+    let renames = ecs_alb::diff::diff(&deployed, &new).provider_renames;
+    ecs_alb::diff::keep_deployed_names(&mut new, &renames);
+    let changes = ecs_alb::diff::diff(&deployed, &new);
+    assert!(changes.blockers().is_empty(), "{:?}", changes.blockers());
+    assert!(!changes.resources.iter().any(|r| r.resource_type == "AWS::ECS::CapacityProvider"));
+}
+
 #[test]
 fn diff_of_a_missing_or_bad_file_exits_2() {
     assert_eq!(ecs_alb(&["diff", "--against", "no-such-file.json"]).status.code(), Some(2));

@@ -9,7 +9,10 @@ use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::types::{StackEvent, StackStatus};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::protection::Lifting;
 use crate::sdk;
+
+const GROUP_TYPE: &str = "AWS::AutoScaling::AutoScalingGroup";
 
 const POLL: Duration = Duration::from_secs(2);
 /// How long `follow` watches before it hands the operation back to CloudFormation's console: a
@@ -64,9 +67,17 @@ impl Finished {
 }
 
 /// Prints the stack's events after the event `since` (`None`: all of them) until its status
-/// settles, for at most `FOLLOW_LIMIT`; `resources` sizes the bar.
-pub async fn follow(cf: &Client, stack: &str, since: Option<String>, resources: u64) -> Result<Finished> {
-    follow_for(cf, stack, since.as_deref(), resources, FOLLOW_LIMIT).await
+/// settles, for at most `FOLLOW_LIMIT`; `resources` sizes the bar. With `lifting`, each Auto
+/// Scaling group CloudFormation starts deleting has its scale-in protection lifted, at once and
+/// while the operation runs (`protection`).
+pub async fn follow(
+    cf: &Client,
+    stack: &str,
+    since: Option<String>,
+    resources: u64,
+    lifting: Option<&mut Lifting>,
+) -> Result<Finished> {
+    follow_for(cf, stack, since.as_deref(), resources, FOLLOW_LIMIT, lifting).await
 }
 
 async fn follow_for(
@@ -75,6 +86,7 @@ async fn follow_for(
     since: Option<&str>,
     resources: u64,
     limit: Duration,
+    mut lifting: Option<&mut Lifting>,
 ) -> Result<Finished> {
     let started = Instant::now();
     let bar = ProgressBar::new(resources);
@@ -123,6 +135,19 @@ async fn follow_for(
             if status.ends_with("_COMPLETE") && logical != stack {
                 bar.inc(1);
             }
+            let deleting_group = status == "DELETE_IN_PROGRESS" && event.resource_type() == Some(GROUP_TYPE);
+            if let (true, Some(lifting), Some(group)) =
+                (deleting_group, lifting.as_deref_mut(), event.physical_resource_id())
+            {
+                if !group.is_empty() {
+                    if let Err(err) = lifting.add(group).await {
+                        eprintln!("warning: {err:#}");
+                    }
+                }
+            }
+        }
+        if let Some(lifting) = lifting.as_deref_mut() {
+            lifting.tick().await;
         }
         let status = crate::stack::status(cf, stack).await?;
         let Some(status) = status else {
@@ -198,7 +223,7 @@ mod tests {
         let cf = Client::from_conf(config);
         let limit = Duration::from_secs(3);
         let started = Instant::now();
-        let err = follow_for(&cf, "stuck", None, 0, limit).await.err().expect("it does not settle");
+        let err = follow_for(&cf, "stuck", None, 0, limit, None).await.err().expect("it does not settle");
         assert!(started.elapsed() < limit + POLL * 2, "{:?}", started.elapsed());
         let message = err.to_string();
         assert!(message.contains("stack stuck is still CREATE_IN_PROGRESS after 3 seconds"), "{message}");

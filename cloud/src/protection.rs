@@ -7,6 +7,13 @@
 //! protection", ECS Developer Guide; a known trap for the CDK's users). So `destroy` takes the
 //! protection off the group and each of its instances first, and again while the deletion runs,
 //! since ECS protects instances anew as long as its capacity provider exists.
+//!
+//! The same trap catches any operation that deletes such a group: the rollback of a failed
+//! creation, the rollback of an update that made a new group, or the cleanup of an update that
+//! replaced one. So `deploy` lifts the protection from each group as CloudFormation starts
+//! deleting it (its `DELETE_IN_PROGRESS` event), and again while the operation runs.
+
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use aws_sdk_autoscaling::Client;
@@ -74,4 +81,57 @@ pub async fn lift(autoscaling: &Client, group: &str) -> Result<usize> {
             .with_context(|| format!("cannot lift the scale-in protection of instances in {group}"))?;
     }
     Ok(protected.len())
+}
+
+/// How often the protection is lifted again while an operation deletes the groups.
+pub const RECHECK: Duration = Duration::from_secs(10);
+
+/// The groups an operation deletes, whose protection is lifted at once and again every
+/// `RECHECK` until it ends.
+pub struct Lifting {
+    autoscaling: Client,
+    groups: Vec<String>,
+    /// What the lifting lets happen, for the message: "the deletion", "the rollback".
+    so_that: &'static str,
+    last: Option<Instant>,
+}
+
+impl Lifting {
+    pub fn new(autoscaling: Client, so_that: &'static str) -> Self {
+        Lifting { autoscaling, groups: Vec::new(), so_that, last: None }
+    }
+
+    /// Starts lifting `group`'s protection (once per group), now.
+    pub async fn add(&mut self, group: &str) -> Result<()> {
+        if self.groups.iter().any(|g| g == group) {
+            return Ok(());
+        }
+        self.groups.push(group.to_owned());
+        self.lift_one(group).await
+    }
+
+    /// Lifts every group's protection again once `RECHECK` has passed; a failure is a warning,
+    /// since the next round tries again.
+    pub async fn tick(&mut self) {
+        if self.last.is_some_and(|last| last.elapsed() < RECHECK) || self.groups.is_empty() {
+            return;
+        }
+        for group in self.groups.clone() {
+            if let Err(err) = self.lift_one(&group).await {
+                eprintln!("warning: {err:#}");
+            }
+        }
+    }
+
+    async fn lift_one(&mut self, group: &str) -> Result<()> {
+        self.last = Some(Instant::now());
+        let lifted = lift(&self.autoscaling, group).await?;
+        if lifted > 0 {
+            eprintln!(
+                "lifted scale-in protection from {lifted} instance(s) of {group}, so {} can end them",
+                self.so_that
+            );
+        }
+        Ok(())
+    }
 }

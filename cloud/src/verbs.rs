@@ -41,7 +41,7 @@ fn synthesize(config_path: Option<&Path>) -> Result<(Value, String)> {
 }
 
 pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<ExitCode> {
-    let (template, default_name) = synthesize(config_path)?;
+    let (mut template, default_name) = synthesize(config_path)?;
     let stack_name = args.stack_name.unwrap_or(default_name);
     let aws = aws().await;
     let cf = aws_sdk_cloudformation::Client::new(&aws);
@@ -83,6 +83,14 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     }
     let replaced: BTreeSet<String> = match &deployed {
         Some(deployed) => {
+            let renames = ecs_alb::diff::diff(deployed, &template).provider_renames;
+            for rename in &renames {
+                eprintln!(
+                    "{stack_name}: keeping capacity provider {}'s deployed name: a new one would replace it, and ECS takes one provider per Auto Scaling group",
+                    rename.provider
+                );
+            }
+            ecs_alb::diff::keep_deployed_names(&mut template, &renames);
             let changes = ecs_alb::diff::diff(deployed, &template);
             refuse_priority_conflicts(&stack_name, &changes.priority_conflicts)?;
             changes.resources.into_iter().filter(|r| r.replaces()).map(|r| r.id).collect()
@@ -122,7 +130,10 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     let since = events::last_event_id(&cf, &stack_name).await?;
     stack::execute(&cf, &stack_name, &change_set).await?;
     let resources = template["Resources"].as_object().map_or(0, |r| r.len() as u64);
-    let finished = events::follow(&cf, &stack_name, since, resources).await?;
+    // A rollback, or an update's cleanup, that deletes a group of protected instances would
+    // wait for them for ever (managed draining): lift the protection as each deletion starts.
+    let mut lifting = protection::Lifting::new(aws_sdk_autoscaling::Client::new(&aws), "the operation");
+    let finished = events::follow(&cf, &stack_name, since, resources, Some(&mut lifting)).await?;
     let status = events::check(finished, "the deployment")?;
     println!("{stack_name}: {status}");
     for (key, value) in stack::outputs(&cf, &stack_name).await? {
@@ -262,37 +273,14 @@ async fn delete_stack(
     cf: &aws_sdk_cloudformation::Client,
     stack_name: &str,
 ) -> Result<String> {
-    let autoscaling = aws_sdk_autoscaling::Client::new(aws);
-    let groups = protection::groups_of(cf, stack_name).await?;
-    lift_protection(&autoscaling, &groups).await?;
+    let mut lifting = protection::Lifting::new(aws_sdk_autoscaling::Client::new(aws), "the deletion");
+    for group in protection::groups_of(cf, stack_name).await? {
+        lifting.add(&group).await?;
+    }
     let since = events::last_event_id(cf, stack_name).await?;
     cf.delete_stack().stack_name(stack_name).send().await.map_err(sdk).context("cannot delete the stack")?;
-    let keep_lifting = async {
-        loop {
-            tokio::time::sleep(PROTECTION_RECHECK).await;
-            if let Err(err) = lift_protection(&autoscaling, &groups).await {
-                eprintln!("warning: {err:#}");
-            }
-        }
-    };
-    let finished = tokio::select! {
-        finished = events::follow(cf, stack_name, since, 0) => finished?,
-        () = keep_lifting => unreachable!("lifting protection never ends by itself"),
-    };
+    let finished = events::follow(cf, stack_name, since, 0, Some(&mut lifting)).await?;
     events::check(finished, "the deletion")
-}
-
-/// How often `destroy` lifts scale-in protection again while the stack is being deleted.
-const PROTECTION_RECHECK: std::time::Duration = std::time::Duration::from_secs(10);
-
-async fn lift_protection(autoscaling: &aws_sdk_autoscaling::Client, groups: &[String]) -> Result<()> {
-    for group in groups {
-        let lifted = protection::lift(autoscaling, group).await?;
-        if lifted > 0 {
-            eprintln!("lifted scale-in protection from {lifted} instance(s) of {group}, so the deletion can end them");
-        }
-    }
-    Ok(())
 }
 
 /// Asks at a terminal; without one, refuses (a script must say --yes).

@@ -488,3 +488,67 @@ fn deploy_refuses_a_listener_rule_moved_onto_a_priority_held_now() {
     let out = cloud(&moto, dir.path(), &["deploy", "--yes"]);
     assert!(out.status.success(), "{:?}", text(&out));
 }
+
+/// A managed-draining stack deployed before capacity providers were named: deploy keeps the name
+/// CloudFormation gave it, since a new one would replace the provider and ECS refuses a second
+/// provider for the same group (moto does not model capacity providers; the template it keeps
+/// shows what CloudFormation was asked to do).
+#[test]
+fn an_upgrade_keeps_the_deployed_capacity_providers_name() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let root = testkit::workspace_root();
+    let old = root.join("tests/fixtures/managed-draining-before-named-provider.json");
+    assert!(moto.deploy("Managed", &old, &[]).contains("CREATE_COMPLETE"));
+    std::fs::copy(root.join("examples/managed-draining.yaml"), dir.path().join("ecs-alb.yaml")).unwrap();
+    let out = cloud(&moto, dir.path(), &["deploy", "--yes"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("Managed: keeping capacity provider Ec2ClusterAsgCapacityProviderCCDF43AE's deployed name"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("0 to replace"), "{stdout}");
+    let body = &moto.aws(&["cloudformation", "get-template", "--stack-name", "Managed"])["TemplateBody"];
+    let template: Value = match body {
+        Value::String(text) => serde_json::from_str(text).unwrap(),
+        other => other.clone(),
+    };
+    let provider = &template["Resources"]["Ec2ClusterAsgCapacityProviderCCDF43AE"]["Properties"];
+    assert!(provider.get("Name").is_none(), "{provider}");
+    assert!(provider.get("AutoScalingGroupProvider").is_some());
+}
+
+/// A first creation that fails with managed draining rolls back by deleting a group whose
+/// instances are protected from scale-in, which on AWS waits until CloudFormation gives up.
+/// deploy lifts the protection as the rollback starts deleting the group, so the rollback ends
+/// and deploy reports the first failure (a stand-in, since moto does not roll back).
+#[test]
+fn a_failed_create_with_managed_draining_rolls_back_to_the_end() {
+    use testkit::cloudformation::{ROLLBACK_GROUP, RollingBackCreateStub};
+    let dir = tempfile::tempdir().unwrap();
+    let root = testkit::workspace_root();
+    std::fs::copy(root.join("examples/managed-draining.yaml"), dir.path().join("ecs-alb.yaml")).unwrap();
+    let stub = RollingBackCreateStub::start("Managed");
+    let out = cloud_at(&stub.url(), dir.path(), &["deploy", "--yes"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("the deployment ended in ROLLBACK_COMPLETE; the first failure: Service: Resource handler returned message: the service did not stabilize"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "lifted scale-in protection from 1 instance(s) of {ROLLBACK_GROUP}, so the operation can end them"
+        )),
+        "{stderr}"
+    );
+    let calls = stub.calls();
+    let protection = calls.iter().find(|c| c["Action"] == "SetInstanceProtection").expect("the protection lifted");
+    assert_eq!(
+        (protection["AutoScalingGroupName"].as_str(), protection["ProtectedFromScaleIn"].as_str()),
+        (ROLLBACK_GROUP, "false")
+    );
+    let group = calls.iter().find(|c| c["Action"] == "UpdateAutoScalingGroup").expect("new instances unprotected");
+    assert_eq!(group["NewInstancesProtectedFromScaleIn"], "false");
+}

@@ -193,6 +193,17 @@ async fn an_event_completes_a_drained_instance_by_its_id() {
     let stub = AutoScalingStub::start();
     let fleet = fleet(&moto);
     let (id, arn) = fleet.instances[0].clone();
+    // ECS sends the event for a DRAINING instance (the hook's first check set it so).
+    moto.aws(&[
+        "ecs",
+        "update-container-instances-state",
+        "--cluster",
+        CLUSTER,
+        "--container-instances",
+        &arn,
+        "--status",
+        "DRAINING",
+    ]);
     stop_tasks(&moto, &arn);
     stub.hold(&id, "shop-asg");
     let drainer = drainer(&moto, &stub, &fleet.queue_url).await;

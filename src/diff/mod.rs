@@ -4,6 +4,7 @@
 mod priorities;
 mod replacement;
 pub mod report;
+mod upgrade;
 
 use std::fmt::Write;
 
@@ -12,6 +13,7 @@ use serde_json::{Map, Value};
 pub use priorities::{PriorityConflict, priority_conflicts};
 pub use replacement::{forces_replacement, known_types, replacing_properties};
 pub use report::{DiffReport, FailOn};
+pub use upgrade::{ProviderRename, keep_deployed_names, provider_renames};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
@@ -75,9 +77,18 @@ pub struct TemplateDiff {
     pub outputs: Vec<EntryDiff>,
     /// Listener rules the update would put on a priority another rule holds: it cannot deploy.
     pub priority_conflicts: Vec<PriorityConflict>,
+    /// Capacity providers replaced for a new name while their group stays: it cannot deploy as
+    /// it is (`deploy` keeps the deployed names).
+    pub provider_renames: Vec<ProviderRename>,
 }
 
 impl TemplateDiff {
+    /// Why CloudFormation would fail this update midway and roll it back, one line each.
+    pub fn blockers(&self) -> Vec<String> {
+        let conflicts = self.priority_conflicts.iter().map(PriorityConflict::describe);
+        conflicts.chain(self.provider_renames.iter().map(ProviderRename::describe)).collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.sections().iter().all(|(_, entries)| entries.is_empty())
     }
@@ -132,6 +143,7 @@ pub fn read_template(path: &std::path::Path) -> Result<Value, TemplateFileError>
 pub fn diff(old: &Value, new: &Value) -> TemplateDiff {
     let mut resources = diff_section(old, new, "Resources", true);
     cascade(new, &mut resources);
+    let provider_renames = provider_renames(old, new, &resources);
     TemplateDiff {
         parameters: diff_section(old, new, "Parameters", false),
         mappings: diff_section(old, new, "Mappings", false),
@@ -139,6 +151,7 @@ pub fn diff(old: &Value, new: &Value) -> TemplateDiff {
         resources,
         outputs: diff_section(old, new, "Outputs", false),
         priority_conflicts: priority_conflicts(old, new),
+        provider_renames,
     }
 }
 
@@ -318,10 +331,11 @@ impl TemplateDiff {
             return "There were no differences\n".into();
         }
         let mut out = String::new();
-        for conflict in &self.priority_conflicts {
-            let _ = writeln!(out, "{}", style.paint("31", &format!("cannot deploy: {}", conflict.describe())));
+        let blockers = self.blockers();
+        for blocker in &blockers {
+            let _ = writeln!(out, "{}", style.paint("31", &format!("cannot deploy: {blocker}")));
         }
-        if !self.priority_conflicts.is_empty() {
+        if !blockers.is_empty() {
             out.push('\n');
         }
         for (title, entries) in self.sections() {

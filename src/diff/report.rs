@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Change, EntryDiff, PriorityConflict, TemplateDiff};
+use super::{Change, EntryDiff, PriorityConflict, ProviderRename, TemplateDiff};
 
 /// Resources whose replacement takes the service down or loses state: called out first.
 pub const DISRUPTIVE_TYPES: [&str; 5] = [
@@ -38,6 +38,14 @@ pub struct DiffReport {
     /// as it is. Absent when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub priority_conflicts: Vec<PriorityConflict>,
+    /// Capacity providers replaced for a new name while their Auto Scaling group stays: ECS
+    /// refuses a second provider for one group, so the change cannot be deployed as it is
+    /// (`ecs-alb deploy` keeps the deployed names). Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity_provider_renames: Vec<ProviderRename>,
+    /// Every reason above in a sentence, as the text and Markdown show them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blockers: Vec<String>,
 }
 
 /// Counts of the resources' changes.
@@ -127,6 +135,8 @@ impl TemplateDiff {
             conditions: entries(&self.conditions, false),
             outputs: entries(&self.outputs, false),
             priority_conflicts: self.priority_conflicts.clone(),
+            capacity_provider_renames: self.provider_renames.clone(),
+            blockers: self.blockers(),
         }
     }
 }
@@ -216,10 +226,10 @@ impl DiffReport {
                 String::new()
             }
         );
-        if !self.priority_conflicts.is_empty() {
+        if !self.blockers.is_empty() {
             out.push_str("> **Error: this change cannot be deployed as it is:**\n");
-            for conflict in &self.priority_conflicts {
-                let _ = writeln!(out, "> - {}", conflict.describe());
+            for blocker in &self.blockers {
+                let _ = writeln!(out, "> - {blocker}");
             }
             out.push('\n');
         }
