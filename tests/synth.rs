@@ -272,7 +272,12 @@ fn drains_beyond_two_hours_keep_the_heartbeat_within_auto_scalings_limit() {
 /// invocation lets the 30 s heartbeat expire (the arithmetic: constructs/drain_timing.rs).
 #[test]
 fn short_drains_check_often_enough_to_keep_the_action() {
-    let t = synth("capacity: {task_drain_time_seconds: 30}");
+    // The shortest drain a task can leave in: no deregistration delay, a 20 s stop, a 7 s re-check.
+    let t = synth(
+        "capacity: {task_drain_time_seconds: 30}
+load_balancer: {deregistration_delay_seconds: 0}
+service: {container: {stop_timeout_seconds: 20}}",
+    );
     has_resource_properties(&t, "AWS::AutoScaling::LifecycleHook", json!({"HeartbeatTimeout": 30}));
     let function = only(&t, "AWS::Lambda::Function");
     assert_eq!(function["Properties"]["Environment"]["Variables"]["RECHECK_DELAY_SECONDS"], "7");
