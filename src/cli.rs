@@ -108,7 +108,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let config_path = cli.config.as_deref();
     match cli.command {
         Command::Synth { format, output, drainer_zip } => {
-            let config = load_config(config_path)?;
+            // What the template cannot do (a private image with no repository to pull from) is
+            // said where the template is made, not only by `validate`.
+            let (config, origin) = config::resolve(config_path)?;
+            ecs_alb::verbs::print_warnings(&config, &origin);
             let drainer_code = drainer_zip.map_or(DrainerCode::S3Parameters, DrainerCode::LocalZip);
             let template = pattern::synthesize(&config, SynthOptions { drainer_code })?;
             let text = match format {
@@ -145,7 +148,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Validate => {
             let (config, origin) = config::resolve(config_path)?;
-            print_warnings(&config, &origin);
+            ecs_alb::verbs::print_warnings(&config, &origin);
             let template = pattern::synthesize(&config, SynthOptions::default())?;
             let count = template.resources().count();
             crate::output::print(&format!("{origin}: OK ({count} resources)\n"))?;
@@ -239,11 +242,4 @@ fn open_in_browser(path: &Path) -> Result<()> {
 
 fn load_config(explicit: Option<&Path>) -> Result<ValidConfig> {
     Ok(config::resolve(explicit)?.0)
-}
-
-/// What in the configuration deserves a second look, on stderr.
-fn print_warnings(config: &ValidConfig, origin: &str) {
-    for warning in config.warnings() {
-        eprintln!("warning: {}", warning.describe(Some(origin)));
-    }
 }

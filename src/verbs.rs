@@ -108,6 +108,14 @@ fn parse_parameter(text: &str) -> Result<(String, String), String> {
     }
 }
 
+/// What in the configuration deserves a second look, on stderr: `validate`, `synth` and `deploy`
+/// say it alike.
+pub fn print_warnings(config: &crate::config::ValidConfig, origin: &str) {
+    for warning in config.warnings() {
+        eprintln!("warning: {}", warning.describe(Some(origin)));
+    }
+}
+
 /// The binary that runs the verbs needing AWS.
 pub const CLOUD_BINARY: &str = "ecs-alb-cloud";
 

@@ -73,6 +73,22 @@ fn synth_output_writes_the_file_and_nothing_else() {
     assert_eq!(leftovers, ["t.json"], "no temporary file left behind");
 }
 
+/// What the template cannot do is said where it is made: a private image through the image
+/// parameter, with no repository to grant, is a warning of `synth` too (on stderr, the template
+/// unchanged on stdout).
+#[test]
+fn synth_warns_as_validate_does() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("c.yaml"), "service: {container: {image_parameter: true}}\n").unwrap();
+    let out = ecs_alb(dir.path(), &["synth", "-c", "c.yaml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let warning = "warning: c.yaml:1:23: service.container.image_parameter: true: an image from a private ECR repository deployed through ContainerImage cannot be pulled unless service.container.image_repository names that repository";
+    assert!(stderr(&out).contains(warning), "{}", stderr(&out));
+    let template: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(template["Parameters"].get("ContainerImage").is_some());
+    assert!(stderr(&ecs_alb(dir.path(), &["validate", "-c", "c.yaml"])).contains(warning));
+}
+
 #[test]
 fn a_bad_config_leaves_the_output_file_untouched() {
     let dir = tempfile::tempdir().unwrap();

@@ -34,14 +34,19 @@ async fn aws() -> aws_config::SdkConfig {
     config
 }
 
-fn synthesize(config_path: Option<&Path>) -> Result<(Value, String)> {
-    let (config, _) = config::resolve(config_path)?;
+/// The configuration's template and stack name; `warn` prints what deserves a second look (a
+/// deploy says it as `synth` does).
+fn synthesize(config_path: Option<&Path>, warn: bool) -> Result<(Value, String)> {
+    let (config, origin) = config::resolve(config_path)?;
+    if warn {
+        ecs_alb::verbs::print_warnings(&config, &origin);
+    }
     let template = pattern::synthesize(&config, SynthOptions::default())?.to_value()?;
     Ok((template, config.stack_name.clone()))
 }
 
 pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<ExitCode> {
-    let (mut template, default_name) = synthesize(config_path)?;
+    let (mut template, default_name) = synthesize(config_path, true)?;
     let stack_name = args.stack_name.unwrap_or(default_name);
     let aws = aws().await;
     let cf = aws_sdk_cloudformation::Client::new(&aws);
@@ -231,7 +236,7 @@ fn region(aws: &aws_config::SdkConfig) -> Result<String> {
 }
 
 pub async fn diff(config_path: Option<&Path>, args: DiffArgs) -> Result<ExitCode> {
-    let (template, default_name) = synthesize(config_path)?;
+    let (template, default_name) = synthesize(config_path, false)?;
     let deployed = match &args.against {
         Some(file) => ecs_alb::diff::read_template(file)?,
         None => {

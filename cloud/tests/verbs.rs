@@ -243,6 +243,12 @@ fn an_image_parameter_is_set_on_deploy_and_kept_by_later_deploys() {
         let out = cloud(&moto, dir.path(), &args);
         let (stdout, stderr) = text(&out);
         assert!(out.status.success(), "{stdout}{stderr}");
+        // A private image through the parameter needs its repository named: deploy says so.
+        assert!(
+            stderr.contains("warning: ecs-alb.yaml:3:")
+                && stderr.contains("service.container.image_parameter: true: an image from a private ECR repository"),
+            "{stderr}"
+        );
     };
 
     // WHEN the stack is created without a value, THEN the configured image is the default

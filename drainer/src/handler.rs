@@ -99,6 +99,12 @@ pub enum HandleError {
     NoTimeLeft,
 }
 
+/// The longest one AWS call takes, the SDK's retries included (its operation timeout, set in
+/// `main`; ecs-alb's `constructs::drain_timing` counts on it).
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+/// What a batch keeps in hand before the invocation's deadline, to return its answer.
+const CALL_MARGIN: Duration = Duration::from_millis(500);
+
 pub struct Drainer<E, L, Q> {
     pub ecs: E,
     pub lifecycle: L,
@@ -197,11 +203,23 @@ impl<E: Ecs, L: Lifecycle, Q: Recheck> Drainer<E, L, Q> {
             }
             Err(err) => {
                 let delay = self.settings.retry_delay;
-                if let Some(handle) = record.receipt_handle.as_deref() {
-                    if let Err(queue_err) = self.recheck.retry_after(handle, delay).await {
-                        // It comes back when the queue's (short) visibility timeout runs out.
-                        tracing::warn!(message_id, error = %queue_err, "cannot shorten the failed re-check's wait");
+                // The whole batch ends before the invocation's deadline: shortening the wait is
+                // one more call, made only while a whole one still fits. Otherwise the message
+                // comes back when the queue's visibility timeout runs out.
+                let left = deadline.saturating_duration_since(Instant::now());
+                match record.receipt_handle.as_deref() {
+                    Some(handle) if left > CALL_TIMEOUT + CALL_MARGIN => {
+                        let call = self.recheck.retry_after(handle, delay);
+                        match tokio::time::timeout(left - CALL_MARGIN, call).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(queue_err)) => {
+                                tracing::warn!(message_id, error = %queue_err, "cannot shorten the failed re-check's wait")
+                            }
+                            Err(_) => tracing::warn!(message_id, "shortening the failed re-check's wait took too long"),
+                        }
                     }
+                    Some(_) => tracing::warn!(message_id, "no time left to shorten the failed re-check's wait"),
+                    None => {}
                 }
                 tracing::error!(message_id, error = %err, retry_seconds = delay.as_secs(), "re-check failed; it comes back shortly");
                 false

@@ -38,7 +38,7 @@ async fn main() -> ExitCode {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(1))
         .operation_attempt_timeout(Duration::from_secs(1))
-        .operation_timeout(Duration::from_secs(2))
+        .operation_timeout(drainer::handler::CALL_TIMEOUT)
         .build();
     let config = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).load().await;
     let drainer = Drainer {

@@ -182,7 +182,9 @@ fn the_bootstrap_drains_an_instance_as_lambda_runs_it() {
     assert_eq!(status(&moto, &container_instance), "DRAINING");
     let queued =
         moto.aws(&["sqs", "get-queue-attributes", "--queue-url", &fleet.queue_url, "--attribute-names", "All"]);
-    assert_eq!(queued["Attributes"]["ApproximateNumberOfMessagesDelayed"], "1");
+    // Delayed, or visible already if the AWS CLI started slower than the delay on a busy machine.
+    let count = |name: &str| queued["Attributes"][name].as_str().unwrap().parse::<u32>().unwrap();
+    assert_eq!(count("ApproximateNumberOfMessagesDelayed") + count("ApproximateNumberOfMessages"), 1, "{queued}");
 
     // Its tasks stop; the re-check (delivered here at once) completes the action.
     stop_tasks(&moto, &container_instance);

@@ -77,6 +77,8 @@ impl Lifecycle for FakeLifecycle<'_> {
 struct FakeQueue<'a> {
     /// Whether SQS answers.
     up: bool,
+    /// How long `ChangeMessageVisibility` takes to answer.
+    visibility_latency: Duration,
     calls: &'a Calls,
 }
 
@@ -94,6 +96,7 @@ impl Recheck for FakeQueue<'_> {
     }
     async fn retry_after(&self, receipt_handle: &str, delay: Duration) -> Result<(), AwsError> {
         self.calls.push(format!("sqs.visibility {receipt_handle} {}", delay.as_secs()));
+        tokio::time::sleep(self.visibility_latency).await;
         self.answer()
     }
     async fn set_aside(&self, message: &str) -> Result<(), AwsError> {
@@ -134,7 +137,7 @@ fn drainer<'a>(
     Drainer {
         ecs: FakeEcs { instance, latency: Duration::ZERO, calls },
         lifecycle: FakeLifecycle { complete, heartbeat, membership: None, calls },
-        recheck: FakeQueue { up: true, calls },
+        recheck: FakeQueue { up: true, visibility_latency: Duration::ZERO, calls },
         settings: settings(),
     }
 }
@@ -332,6 +335,25 @@ async fn checks_that_cannot_finish_in_time_are_not_started() {
     let out = d.handle_event(sqs_event(&[("a", MESSAGE), ("b", MESSAGE)]), soon(), nearly_over).await.unwrap();
     assert_eq!(out, json!({"batchItemFailures": [{"itemIdentifier": "a"}, {"itemIdentifier": "b"}]}));
     assert_eq!(calls.take(), ["sqs.visibility receipt-a 5", "sqs.visibility receipt-b 5"]);
+}
+
+/// The whole batch ends before the invocation's deadline, however slowly SQS answers: a failed
+/// re-check's wait is shortened only while a whole call still fits, and that call is bounded too;
+/// the others come back when the queue's visibility timeout runs out.
+/// (Real time: the deadline is a `std::time::Instant`, which tokio's paused clock does not move.)
+#[tokio::test]
+async fn a_batch_out_of_time_ends_before_its_deadline_however_slow_sqs_is() {
+    let calls = Calls::default();
+    let mut d = drainer(instance("DRAINING", 0), Ok(Action::Open), Action::Open, &calls);
+    d.recheck.visibility_latency = Duration::from_secs(2);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(3);
+    let batch: Vec<(String, &str)> = (0..10).map(|i| (format!("m{i}"), MESSAGE)).collect();
+    let batch: Vec<(&str, &str)> = batch.iter().map(|(id, m)| (id.as_str(), *m)).collect();
+    let out = d.handle_event(sqs_event(&batch), soon(), deadline).await.unwrap();
+    assert_eq!(out["batchItemFailures"].as_array().unwrap().len(), 10, "every one comes back");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}: within the deadline", started.elapsed());
+    assert_eq!(calls.take(), ["sqs.visibility receipt-m0 5"], "one call fitted; the rest were not made");
 }
 
 #[tokio::test]
