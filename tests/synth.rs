@@ -239,7 +239,7 @@ fn the_drain_hook_holds_terminating_instances_for_the_drain_time() {
         "AWS::SQS::Queue",
         json!({
             // A lost invocation's re-checks come back within the heartbeat (drain_timing.rs).
-            "SqsManagedSseEnabled": true, "VisibilityTimeout": 8,
+            "SqsManagedSseEnabled": true, "VisibilityTimeout": 48,
             "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["Ec2ClusterDefaultAutoScalingGroupDrainECSHookDeadLetterQueue6C4922A2", "Arn"]}, "maxReceiveCount": 79}
         }),
     );

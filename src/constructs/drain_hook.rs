@@ -119,7 +119,7 @@ pub fn build(
             sqs_managed_sse_enabled: Some(true.into()),
             // As short as Lambda allows: a lost invocation's checks come back before the
             // heartbeat expires (drain_timing.rs).
-            visibility_timeout: Some(drain_timing::VISIBILITY_TIMEOUT_SECONDS.into()),
+            visibility_timeout: Some(timings.visibility_timeout_seconds.into()),
             ..Queue::default()
         },
         transient(),
