@@ -349,7 +349,7 @@ fn the_readmes_pictures_are_the_stacks_own() {
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .expect("Graphviz's dot is installed (scripts/setup-graphviz, which scripts/test runs)");
+            .expect("Graphviz's dot is installed (scripts/setup-debian, which scripts/test runs)");
         use std::io::Write as _;
         render.stdin.take().unwrap().write_all(dot_source.as_bytes()).unwrap();
         let svg = String::from_utf8(render.wait_with_output().unwrap().stdout).unwrap();

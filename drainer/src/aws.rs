@@ -95,9 +95,10 @@ impl Ecs for EcsCluster {
             let found = described.container_instances().iter().find(|ci| ci.ec2_instance_id() == Some(ec2_instance_id));
             if let Some(ci) = found {
                 let arn = ci.container_instance_arn().unwrap_or_default().to_owned();
-                let pending = usize::try_from(ci.pending_tasks_count()).unwrap_or(0);
+                // Pending tasks are among the unstopped ones (ListTasks lists them, their last
+                // status PENDING): ECS's pendingTasksCount would count them twice.
                 let unstopped_task_arns = self.unstopped_tasks(&arn).await?;
-                let tasks = unstopped_task_arns.len() + pending;
+                let tasks = unstopped_task_arns.len();
                 let status = ci.status().unwrap_or_default().to_owned();
                 return Ok(Some(ContainerInstance { arn, status, tasks, unstopped_task_arns }));
             }

@@ -117,6 +117,27 @@ async fn drains_one_instance_through_moto_and_completes_its_action_once() {
     assert_eq!(again, Outcome::Completed { reason: Reason::NoTasksLeft, action: Action::Gone });
 }
 
+/// An action completed elsewhere (by hand, or by a duplicate delivery) while tasks still drain:
+/// the heartbeat finds it gone over HTTP ("No active Lifecycle Action found"), and no re-check is
+/// queued after it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_action_completed_elsewhere_stops_the_rechecks() {
+    let moto = Moto::start();
+    let stub = AutoScalingStub::start();
+    let fleet = fleet(&moto);
+    let (id, _) = fleet.instances[0].clone();
+    let drainer = drainer(&moto, &stub, &fleet.queue_url).await;
+    stub.complete_elsewhere("token-1");
+    let outcome = drainer.handle_message(&lifecycle_message(&id), Utc::now()).await.unwrap();
+    assert!(matches!(outcome, Outcome::ActionGone { tasks } if tasks > 0), "{outcome:?}");
+    let actions: Vec<String> = stub.calls().into_iter().map(|c| c.action).collect();
+    assert_eq!(actions, ["RecordLifecycleActionHeartbeat"]);
+    let queued =
+        moto.aws(&["sqs", "get-queue-attributes", "--queue-url", &fleet.queue_url, "--attribute-names", "All"]);
+    let count = |name: &str| queued["Attributes"][name].as_str().unwrap().parse::<u32>().unwrap();
+    assert_eq!(count("ApproximateNumberOfMessagesDelayed") + count("ApproximateNumberOfMessages"), 0, "{queued}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_instance_outside_the_cluster_is_released_at_once() {
     let moto = Moto::start();
