@@ -10,8 +10,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 
 use ecs_alb::config::{
-    Architecture, AutoScalingConfig, Config, ContainerInsights, Draining, ExistingVpcConfig, InstanceUpdatePolicy,
-    MachineImage, Protocol, SpotConfig, VpcConfig,
+    Architecture, AutoScalingConfig, Config, ContainerCondition, ContainerInsights, DependencyConfig, Draining,
+    EfsVolumeConfig, ExistingVpcConfig, InstanceUpdatePolicy, MachineImage, MountPointConfig, PlacementConfig,
+    PlacementStrategyName, Protocol, RoutingConfig, SidecarConfig, SpotConfig, VolumeConfig, VpcConfig,
 };
 use ecs_alb::pattern::{SynthOptions, synthesize};
 use testkit::venv_tool;
@@ -66,6 +67,14 @@ fn valid_config() -> impl Strategy<Value = Config> {
         proptest::option::weighted(0.3, (0usize..=3, 0u32..=2, 0u32..=100, proptest::option::of(1u32..=100))), // spot
         any::<bool>(), // update policy replacing
         proptest::option::weighted(0.2, "[0-9a-f]{17}"), // pinned AMI
+        0usize..IMAGES.len(), // machine image, whatever the architecture
+    );
+    // The task beyond one container, and several services.
+    let task_options = (
+        proptest::option::weighted(0.4, (6u32..=128, any::<bool>(), any::<bool>())), // sidecar: memory, port, waited for
+        proptest::option::weighted(0.4, (0usize..3, any::<bool>())), // volume: scratch, host, EFS; read-only
+        proptest::option::weighted(0.3, (0usize..5, any::<bool>())), // placement: a strategy, distinct instances
+        0usize..=3,                                                  // more services, routed by path
     );
     let service_options = (
         proptest::option::weighted(
@@ -83,7 +92,7 @@ fn valid_config() -> impl Strategy<Value = Config> {
         any::<bool>(),
         proptest::collection::btree_map("[a-z][a-z0-9-]{0,10}", "[a-zA-Z0-9 ._-]{0,20}", 0..4),
     );
-    let options = (capacity_options, service_options, observability);
+    let options = (capacity_options, service_options, observability, task_options);
     (vpc, capacity, lb, service, container, existing_vpc, options).prop_map(
         |(vpc, cap, lb, svc, ct, existing, options)| {
             let mut c = Config { stack_name: format!("S{}", vpc.0), ..Config::default() };
@@ -101,7 +110,6 @@ fn valid_config() -> impl Strategy<Value = Config> {
                 };
             }
             c.capacity.instance_type = INSTANCE_TYPES[cap.0].into();
-            c.capacity.machine_image = IMAGES[cap.0 % IMAGES.len()];
             c.capacity.max_capacity = cap.1;
             c.capacity.min_capacity = cap.2.min(cap.1);
             c.capacity.desired_capacity = cap.3.then_some(cap.1);
@@ -159,7 +167,8 @@ fn valid_config() -> impl Strategy<Value = Config> {
     )
 }
 
-type CapacityOptions = (usize, Option<(usize, u32, u32, Option<u32>)>, bool, Option<String>);
+type CapacityOptions = (usize, Option<(usize, u32, u32, Option<u32>)>, bool, Option<String>, usize);
+type TaskOptions = (Option<(u32, bool, bool)>, Option<(usize, bool)>, Option<(usize, bool)>, usize);
 type ServiceOptions = (
     Option<(u32, u32, Option<u32>, Option<u32>)>,
     Option<u32>,
@@ -176,8 +185,12 @@ const SPOT_TYPES_ARM: [&str; 3] = ["t4g.medium", "m6g.large", "c7g.large"];
 const MATCHERS: [&str; 3] = ["200", "200-299", "200,204"];
 
 /// Draws the options beyond the reference app onto `c`, keeping it valid.
-fn with_options(c: &mut Config, (capacity, service, observability): (CapacityOptions, ServiceOptions, Observability)) {
-    let (draining, spot, replacing, ami) = capacity;
+fn with_options(
+    c: &mut Config,
+    (capacity, service, observability, task): (CapacityOptions, ServiceOptions, Observability, TaskOptions),
+) {
+    let (draining, spot, replacing, ami, image) = capacity;
+    c.capacity.machine_image = IMAGES[image];
     c.capacity.draining = [Draining::Hook, Draining::Managed, Draining::None][draining];
     if c.capacity.draining != Draining::Hook {
         // The drain time and the topic's key belong to the hook.
@@ -227,11 +240,6 @@ fn with_options(c: &mut Config, (capacity, service, observability): (CapacityOpt
         hc.path = "/healthz".into();
     }
     c.load_balancer.deregistration_delay_seconds = deregistration;
-    // A drain must outlast a task's way out: the deregistration delay, the agent's 30 s stop
-    // timeout, one re-check (at most 30 s).
-    if c.capacity.draining == Draining::Hook && c.capacity.task_drain_time_seconds != 0 {
-        c.capacity.task_drain_time_seconds = c.capacity.task_drain_time_seconds.max(deregistration + 30 + 30);
-    }
     c.service.circuit_breaker.enabled = breaker.0;
     c.service.circuit_breaker.rollback = breaker.1;
     if let (true, Some(arn)) = (c.service.container.image_parameter, repository) {
@@ -247,6 +255,85 @@ fn with_options(c: &mut Config, (capacity, service, observability): (CapacityOpt
     if c.capacity.draining == Draining::Managed {
         // The capacity provider refuses empty tag values (validation says so).
         c.tags.retain(|_, value| !value.is_empty());
+    }
+    with_task_options(c, task);
+}
+
+const STRATEGIES: [PlacementStrategyName; 5] = [
+    PlacementStrategyName::SpreadAz,
+    PlacementStrategyName::SpreadInstance,
+    PlacementStrategyName::BinpackMemory,
+    PlacementStrategyName::BinpackCpu,
+    PlacementStrategyName::Random,
+];
+
+/// A sidecar, a volume and placement on the service, then perhaps more services beside it,
+/// keeping the configuration valid (memory that fits, a drain that outlasts the longer stop).
+fn with_task_options(c: &mut Config, (sidecar, volume, placement, more_services): TaskOptions) {
+    let svc = &mut c.service;
+    if let Some((memory, port, waited_for)) = sidecar {
+        let main_limit = svc.container.memory_limit_mib.unwrap_or(512);
+        // Room for it beside the main container on the instance.
+        let memory = memory.min(main_limit.saturating_sub(6)).max(6);
+        svc.container.memory_limit_mib = Some((main_limit - memory).max(6));
+        svc.container.memory_reservation_mib =
+            svc.container.memory_reservation_mib.map(|r| r.min(main_limit - memory).max(6));
+        svc.sidecars.push(SidecarConfig {
+            name: "cache".into(),
+            image: "public.ecr.aws/docker/library/redis:7-alpine".into(),
+            memory_limit_mib: Some(memory),
+            port: port.then_some(6379),
+            ..SidecarConfig::default()
+        });
+        if waited_for {
+            svc.container.depends_on =
+                vec![DependencyConfig { container: "cache".into(), condition: ContainerCondition::Start }];
+        }
+    }
+    if let Some((kind, read_only)) = volume {
+        // EFS needs the file system's VPC, and Bottlerocket mounts it without TLS or IAM.
+        let efs = kind == 2 && c.vpc.existing.is_some();
+        let bottlerocket = c.capacity.machine_image == MachineImage::Bottlerocket;
+        svc.volumes.push(VolumeConfig {
+            name: "data".into(),
+            efs: efs.then(|| EfsVolumeConfig {
+                file_system_id: "fs-0123456789abcdef0".into(),
+                security_group_id: "sg-0123456789abcdef0".into(),
+                transit_encryption: !bottlerocket,
+                iam_authorization: !bottlerocket,
+                ..EfsVolumeConfig::default()
+            }),
+            host_path: (kind == 1).then(|| "/var/cache/app".into()),
+        });
+        svc.container.mount_points =
+            vec![MountPointConfig { volume: "data".into(), container_path: "/data".into(), read_only }];
+    }
+    if let Some((strategy, distinct)) = placement {
+        svc.placement = Some(PlacementConfig {
+            strategy: vec![STRATEGIES[strategy]],
+            constraints: if distinct { vec!["distinct-instance".into()] } else { vec![] },
+        });
+    }
+    // The longest stop: the main container, then the sidecar it waits for (30 s each).
+    if c.capacity.draining == Draining::Hook && c.capacity.task_drain_time_seconds != 0 {
+        let needed = c.load_balancer.deregistration_delay_seconds + 60 + 30;
+        c.capacity.task_drain_time_seconds = c.capacity.task_drain_time_seconds.max(needed);
+    }
+    if more_services > 0 {
+        // The service as the default route of `services`, and the others on paths of their own
+        // (no two routes overlap, so their derived priorities need no order given).
+        let mut first = std::mem::take(&mut c.service);
+        first.routing = None;
+        let mut others = Vec::new();
+        for i in 1..=more_services {
+            let mut other = first.clone();
+            other.name = None;
+            other.container.name = format!("app{i}");
+            other.routing = Some(RoutingConfig { path_patterns: vec![format!("/s{i}/*")], ..RoutingConfig::default() });
+            others.push((format!("s{i}"), other));
+        }
+        c.services.insert("web".into(), first);
+        c.services.extend(others);
     }
 }
 

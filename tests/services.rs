@@ -193,3 +193,24 @@ fn each_services_url_names_its_host_or_its_path() {
     assert_eq!(url("api"), json!({"Fn::Sub": "http://${LoadBalancerBE9EEC3A.DNSName}/api/"}));
     assert_eq!(url("web"), json!({"Fn::Sub": "http://${LoadBalancerBE9EEC3A.DNSName}"}));
 }
+
+/// Each service may take its image from a parameter of its own, `NAMEContainerImage`.
+#[test]
+fn each_service_has_its_own_image_parameter() {
+    let t = synth(
+        "services:
+  web: {container: {image_parameter: true}}
+  my-api: {routing: {path_patterns: [/api/*]}, container: {name: api, image_parameter: true}}
+",
+    );
+    let parameters: Vec<&String> = t["Parameters"].as_object().unwrap().keys().collect();
+    assert!(
+        parameters.contains(&&"webContainerImage".to_owned())
+            && parameters.contains(&&"myapiContainerImage".to_owned()),
+        "{parameters:?}"
+    );
+    for id in ["webContainerImage", "myapiContainerImage"] {
+        assert!(ecs_alb::constructs::task::is_image_parameter(id), "deploy keeps {id} as deployed");
+    }
+    assert!(!ecs_alb::constructs::task::is_image_parameter("DrainerCodeS3Key"));
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use ecs_alb::config;
 use ecs_alb::constructs::drain_hook::{CODE_BUCKET_PARAMETER, CODE_KEY_PARAMETER};
-use ecs_alb::constructs::task::IMAGE_PARAMETER;
+use ecs_alb::constructs::task::is_image_parameter;
 use ecs_alb::pattern::{self, SynthOptions};
 use ecs_alb::template::MAX_INLINE_BODY_BYTES;
 use ecs_alb::verbs::{DeployArgs, DestroyArgs, DiffArgs};
@@ -185,7 +185,7 @@ fn parameters(template: &Value, deployed: Option<&Value>, given: &[(String, Stri
         let deployed_has_it = deployed.is_some_and(|d| d["Parameters"].get(name).is_some());
         if let Some((_, value)) = given.iter().rev().find(|(key, _)| key == name) {
             out.push(builder.parameter_value(value).build());
-        } else if name == IMAGE_PARAMETER && deployed_has_it {
+        } else if is_image_parameter(name) && deployed_has_it {
             out.push(builder.use_previous_value(true).build());
         } else if let Some(default) = parameter["Default"].as_str() {
             out.push(builder.parameter_value(default).build());

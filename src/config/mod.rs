@@ -704,7 +704,8 @@ pub struct ContainerConfig {
     /// Make the image a template parameter, `ContainerImage`, whose default is `image`: CI then
     /// deploys a new image with `--parameter-overrides ContainerImage=REPO:TAG` (or `ecs-alb deploy
     /// --parameter ContainerImage=REPO:TAG`) without synthesizing again, and later deploys keep the
-    /// deployed image unless given another.
+    /// deployed image unless given another. In `services`, each service's parameter is its name
+    /// without hyphens, then `ContainerImage` (`apiContainerImage`).
     ///
     /// Default: false
     pub image_parameter: bool,

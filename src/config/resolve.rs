@@ -20,7 +20,7 @@ use crate::constructs::service::{CircuitBreaker, PlacementLimit, PlacementRule, 
 use crate::constructs::service_scaling::TaskScaling;
 use crate::constructs::task::{
     ContainerHealthCheckProps, ContainerProps, EfsProps, MountPointProps, PolicyStatementProps, SecretProps, TaskProps,
-    TaskRoleProps, VolumeProps, VolumeSource,
+    TaskRoleProps, VolumeProps, VolumeSource, image_parameter_name,
 };
 use crate::constructs::vpc::NetworkProps;
 use crate::ecr;
@@ -165,7 +165,7 @@ fn service(config: &Config, name: Option<&String>, svc: &ServiceConfig) -> Servi
     let lb = &config.load_balancer;
     ServiceModel {
         name: name.cloned(),
-        task: task(svc, name.map_or("Ec2Service", |n| n.as_str())),
+        task: task(svc, name.map(String::as_str)),
         service: ServiceProps {
             name: svc.name.clone(),
             desired_count: svc.auto_scaling.is_none().then_some(svc.desired_count),
@@ -200,7 +200,9 @@ fn service(config: &Config, name: Option<&String>, svc: &ServiceConfig) -> Servi
 }
 
 /// `log_stream_prefix`: the main container's, the CDK's construct ID for the one `service`.
-fn task(svc: &ServiceConfig, log_stream_prefix: &str) -> TaskProps {
+/// The task of `svc`, the service `name` of `services` (`None` for the one `service`).
+fn task(svc: &ServiceConfig, name: Option<&str>) -> TaskProps {
+    let log_stream_prefix = name.unwrap_or("Ec2Service");
     let views = svc.containers();
     let mut containers = views.iter().map(container);
     let mut main = containers.next().unwrap_or_else(|| unreachable!("the main container is always first"));
@@ -219,7 +221,7 @@ fn task(svc: &ServiceConfig, log_stream_prefix: &str) -> TaskProps {
     main.log_stream_prefix = log_stream_prefix.to_owned();
     TaskProps {
         main,
-        image_parameter: ct.image_parameter,
+        image_parameter: ct.image_parameter.then(|| image_parameter_name(name)),
         sidecars,
         image_repositories: image_repositories(svc, &views),
         log_retention_days: svc.log_retention_days,

@@ -22,13 +22,26 @@ use crate::template::{
 /// The template parameter that holds the image when the configuration asks for one.
 pub const IMAGE_PARAMETER: &str = "ContainerImage";
 
+/// The image parameter of the one `service` (`ContainerImage`, the CDK's), or of the service
+/// `name` of `services`: its name without hyphens, then `ContainerImage` (`apiContainerImage`).
+pub fn image_parameter_name(service: Option<&str>) -> String {
+    format!("{}{IMAGE_PARAMETER}", service.unwrap_or_default().replace('-', ""))
+}
+
+/// Whether a template's parameter is a service's image (which a deploy keeps as deployed).
+pub fn is_image_parameter(name: &str) -> bool {
+    name.ends_with(IMAGE_PARAMETER)
+        && name[..name.len() - IMAGE_PARAMETER.len()].chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 /// What the configuration decides about the task: its containers, storage and roles.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskProps {
     /// The container the load balancer sends requests to; first in the task.
     pub main: ContainerProps,
-    /// Whether the main container's image is a template parameter (with its image as default).
-    pub image_parameter: bool,
+    /// The template parameter the main container's image comes from (with its image as
+    /// default), when it is one: `image_parameter_name`.
+    pub image_parameter: Option<String>,
     /// More containers, in the order configured.
     pub sidecars: Vec<ContainerProps>,
     /// The private ECR repositories the images come from, which the execution role pulls from.
@@ -204,9 +217,9 @@ pub fn build(t: &mut Template, scope: &Scope, props: &TaskProps) -> Result<Task,
         startup_grants.push(add_role_policy(t, &task_role_scope, "DefaultPolicy", &task_role, task_grants)?);
     }
 
-    let image: Value<String> = if props.image_parameter {
+    let image: Value<String> = if let Some(parameter) = &props.image_parameter {
         let id = t.add_parameter(
-            IMAGE_PARAMETER,
+            parameter,
             Parameter::new("String")
                 .default_value(&props.main.image)
                 .min_length(1)

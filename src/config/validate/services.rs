@@ -298,8 +298,21 @@ fn check_route_order(v: &mut Rules, name: &str, routing: &RoutingConfig, before:
     }
 }
 
-/// Two services named alike in ECS: the second `CreateService` would fail.
+/// Two services named alike in ECS: the second `CreateService` would fail. Two whose image
+/// parameters would have one name (`my-api` and `myapi` both make `myapiContainerImage`).
 fn check_service_names(v: &mut Rules, c: &Config) {
+    let mut parameters: Vec<(String, &str)> = Vec::new();
+    for (key, _) in c.services.iter().filter(|(_, s)| s.container.image_parameter) {
+        let parameter = crate::constructs::task::image_parameter_name(Some(key));
+        match parameters.iter().find(|(p, _)| *p == parameter) {
+            Some((_, first)) => v.fail(
+                &format!("services.{key}.container.image_parameter"),
+                true,
+                format!("makes the template parameter {parameter}, which services.{first} makes too: rename one of the two services"),
+            ),
+            None => parameters.push((parameter, key)),
+        }
+    }
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for (key, svc) in &c.services {
         let Some(name) = svc.name.as_deref() else { continue };
