@@ -39,8 +39,20 @@ fn every_cdk_resource_keeps_its_logical_id_and_type() {
     for id in cdk["Outputs"].as_object().unwrap().keys() {
         assert!(ours["Outputs"].get(id).is_some(), "output {id}");
     }
+    // The CDK's image, Amazon Linux 2, is past its end of life: the default is Amazon Linux 2023,
+    // whose parameter differs in its path alone; a stack taken over from the CDK keeps its image
+    // (and its instances) with machine_image: amazon-linux-2.
     let image_parameter = "SsmParameterValueawsserviceecsoptimizedamiamazonlinux2recommendedimageidC96584B6F00A464EAD1953AFF4B05118Parameter";
-    assert_eq!(ours["Parameters"][image_parameter], cdk["Parameters"][image_parameter]);
+    let al2023 = image_parameter.replace("amazonlinux2", "amazonlinux2023");
+    assert_eq!(
+        ours["Parameters"][&al2023]["Default"],
+        cdk["Parameters"][image_parameter]["Default"]
+            .as_str()
+            .unwrap()
+            .replace("amazon-linux-2/", "amazon-linux-2023/")
+    );
+    let taken_over = synth("stack_name: Bonjour\ncapacity: {machine_image: amazon-linux-2}");
+    assert_eq!(taken_over["Parameters"][image_parameter], cdk["Parameters"][image_parameter]);
 }
 
 #[test]
@@ -661,9 +673,19 @@ fn the_image_family_and_the_instance_type_pick_the_image() {
         parameter["Default"].as_str().unwrap().to_owned()
     };
     let al = "/aws/service/ecs/optimized-ami";
-    assert_eq!(image_of("{}"), format!("{al}/amazon-linux-2/recommended/image_id"));
+    assert_eq!(image_of("{}"), format!("{al}/amazon-linux-2023/recommended/image_id"), "the default");
     assert_eq!(
         image_of("capacity: {instance_type: m7g.large}\nservice: {container: {image: 'nginx:stable'}}"),
+        format!("{al}/amazon-linux-2023/arm64/recommended/image_id")
+    );
+    assert_eq!(
+        image_of("capacity: {machine_image: amazon-linux-2}"),
+        format!("{al}/amazon-linux-2/recommended/image_id")
+    );
+    assert_eq!(
+        image_of(
+            "capacity: {machine_image: amazon-linux-2, instance_type: m7g.large}\nservice: {container: {image: 'nginx:stable'}}"
+        ),
         format!("{al}/amazon-linux-2/arm64/recommended/image_id")
     );
     assert_eq!(

@@ -177,9 +177,10 @@ pub struct CapacityConfig {
     /// Default: t2.micro
     pub instance_type: String,
     /// The ECS-optimized image family, resolved at deploy time from its public SSM parameter; the
-    /// arm64 build when `instance_type` is a Graviton type.
+    /// arm64 build when `instance_type` is a Graviton type. Amazon Linux 2 reached its end of life
+    /// on 2026-06-30 (no more security fixes): it stays selectable, with a warning.
     ///
-    /// Default: amazon-linux-2
+    /// Default: amazon-linux-2023
     pub machine_image: MachineImage,
     /// Pin the instances to this AMI (ami-0123456789abcdef0) instead of the family's current
     /// image: instances are then replaced only when you change it. It must be an ECS-optimized
@@ -243,7 +244,7 @@ impl Default for CapacityConfig {
     fn default() -> Self {
         CapacityConfig {
             instance_type: "t2.micro".into(),
-            machine_image: MachineImage::AmazonLinux2,
+            machine_image: MachineImage::AmazonLinux2023,
             image_id: None,
             update_policy: InstanceUpdatePolicy::Rolling,
             min_capacity: 1,
@@ -335,10 +336,10 @@ pub struct SpotConfig {
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 pub enum MachineImage {
-    /// ECS-optimized Amazon Linux 2 (the CDK's default).
+    /// ECS-optimized Amazon Linux 2 (the CDK's default), past its end of life (2026-06-30).
     #[serde(rename = "amazon-linux-2")]
     AmazonLinux2,
-    /// ECS-optimized Amazon Linux 2023.
+    /// ECS-optimized Amazon Linux 2023 (the default).
     #[serde(rename = "amazon-linux-2023")]
     AmazonLinux2023,
     /// Bottlerocket for ECS: a minimal, image-based OS configured by TOML settings.

@@ -5,7 +5,7 @@ use std::ops::RangeInclusive;
 use super::{MAX_NAME_LEN, Rules, has_aws_id, has_id, is_arn, quoted};
 use crate::aws::Architecture;
 use crate::config::bounds;
-use crate::config::{Config, DrainPlan, Draining, InstanceUpdatePolicy, ServiceConfig, SpotConfig};
+use crate::config::{Config, DrainPlan, Draining, InstanceUpdatePolicy, MachineImage, ServiceConfig, SpotConfig};
 use crate::constructs::drain_timing::DrainTimings;
 
 /// A lifecycle hook waits at most 48 hours, heartbeats included.
@@ -42,6 +42,14 @@ pub(super) fn check_capacity(v: &mut Rules, c: &Config) {
         }
     }
     v.range("capacity.root_volume_gib", cap.root_volume_gib, bounds::ROOT_VOLUME_GIB);
+    if cap.machine_image == MachineImage::AmazonLinux2 {
+        // "Amazon Linux 2 FAQs": standard support ended 2026-06-30, and the ECS-optimized
+        // Amazon Linux 2 AMI with it ("Amazon ECS-optimized Linux AMIs", ECS Developer Guide).
+        v.warn(
+            "capacity.machine_image",
+            "amazon-linux-2: Amazon Linux 2 reached its end of life on 2026-06-30 and gets no more security fixes; use amazon-linux-2023 (the default)",
+        );
+    }
     if let Some(image_id) = &cap.image_id {
         if !has_aws_id(image_id, "ami-") {
             v.fail_str("capacity.image_id", image_id, "must be an AMI ID such as ami-0123456789abcdef0");
