@@ -215,16 +215,7 @@ async fn an_event_completes_a_drained_instance_by_its_id() {
     let fleet = fleet(&moto);
     let (id, arn) = fleet.instances[0].clone();
     // ECS sends the event for a DRAINING instance (the hook's first check set it so).
-    moto.aws(&[
-        "ecs",
-        "update-container-instances-state",
-        "--cluster",
-        CLUSTER,
-        "--container-instances",
-        &arn,
-        "--status",
-        "DRAINING",
-    ]);
+    set_draining(&moto, &arn);
     stop_tasks(&moto, &arn);
     stub.hold(&id, "shop-asg");
     let drainer = drainer(&moto, &stub, &fleet.queue_url).await;

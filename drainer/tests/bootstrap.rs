@@ -203,16 +203,7 @@ fn the_bootstrap_drains_an_instance_as_lambda_runs_it() {
     // and ECS's event (the rule's pattern passes only this kind) completes the action at once, by
     // instance ID.
     let (second_id, second_arn) = fleet.instances[1].clone();
-    moto.aws(&[
-        "ecs",
-        "update-container-instances-state",
-        "--cluster",
-        CLUSTER,
-        "--container-instances",
-        &second_arn,
-        "--status",
-        "DRAINING",
-    ]);
+    set_draining(&moto, &second_arn);
     stop_tasks(&moto, &second_arn);
     stub.hold(&second_id, "shop-asg");
     let mut event: Value = serde_json::from_str(include_str!("fixtures/container-instance-draining.json")).unwrap();

@@ -13,10 +13,51 @@ const NAMESPACE: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
 /// What the stub answers once the deploy goes past the failed stack.
 pub const END_OF_STUB: &str = "the stub ends here";
 
+type Form = BTreeMap<String, String>;
+
+/// What a stand-in records of each call.
+trait Records: Default + Send + 'static {
+    fn calls(&mut self) -> &mut Vec<Form>;
+}
+
+/// The one stack a stand-in holds.
+struct StackNames {
+    name: String,
+    id: String,
+}
+
+/// A stand-in for one stack over the Query protocol: each call's form is recorded in the state,
+/// then `answer` answers its action.
+fn stack_stub<S: Records>(
+    stack: &str,
+    answer: impl Fn(&str, &mut S, &StackNames) -> Response + Send + Sync + 'static,
+) -> (Server, Arc<Mutex<S>>) {
+    let state: Arc<Mutex<S>> = Arc::default();
+    let shared = state.clone();
+    let names = StackNames {
+        name: stack.to_owned(),
+        id: format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{stack}/1"),
+    };
+    let server = Server::start(move |request| {
+        let params = parse_form(&request.body_text());
+        let action = params.get("Action").cloned().unwrap_or_default();
+        let mut state = shared.lock().unwrap();
+        state.calls().push(params);
+        answer(&action, &mut state, &names)
+    });
+    (server, state)
+}
+
 #[derive(Default)]
 struct State {
     calls: Vec<BTreeMap<String, String>>,
     deleted: bool,
+}
+
+impl Records for State {
+    fn calls(&mut self) -> &mut Vec<Form> {
+        &mut self.calls
+    }
 }
 
 pub struct FailedStackStub {
@@ -26,36 +67,29 @@ pub struct FailedStackStub {
 
 impl FailedStackStub {
     pub fn start(stack: &str) -> Self {
-        let state = Arc::new(Mutex::new(State::default()));
-        let shared = state.clone();
-        let stack = stack.to_owned();
-        let server = Server::start(move |request| {
-            let params = parse_form(&request.body_text());
-            let action = params.get("Action").cloned().unwrap_or_default();
-            let mut state = shared.lock().unwrap();
-            state.calls.push(params);
-            let stack_id = format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{stack}/1");
-            match (action.as_str(), state.deleted) {
+        let (server, state) = stack_stub(stack, |action, state: &mut State, stack| {
+            let (stack_id, stack) = (&stack.id, &stack.name);
+            match (action, state.deleted) {
                 ("DescribeStacks" | "DescribeStackEvents", true) => {
                     error(&format!("Stack with id {stack} does not exist"))
                 }
                 ("DescribeStacks", false) => success(
-                    &action,
+                    action,
                     &format!(
                         "<Stacks><member><StackName>{stack}</StackName><StackId>{stack_id}</StackId><StackStatus>ROLLBACK_COMPLETE</StackStatus><CreationTime>2026-11-29T10:00:00Z</CreationTime></member></Stacks>"
                     ),
                 ),
                 ("DescribeStackEvents", false) => success(
-                    &action,
+                    action,
                     &format!(
                         "<StackEvents><member><EventId>last-event</EventId><StackId>{stack_id}</StackId><StackName>{stack}</StackName><LogicalResourceId>{stack}</LogicalResourceId><ResourceType>AWS::CloudFormation::Stack</ResourceType><ResourceStatus>ROLLBACK_COMPLETE</ResourceStatus><Timestamp>2026-11-29T10:05:00Z</Timestamp></member></StackEvents>"
                     ),
                 ),
                 // A stack rolled back after a failed creation holds no resources.
-                ("ListStackResources", false) => success(&action, "<StackResourceSummaries/>"),
+                ("ListStackResources", false) => success(action, "<StackResourceSummaries/>"),
                 ("DeleteStack", _) => {
                     state.deleted = true;
-                    success(&action, "")
+                    success(action, "")
                 }
                 _ => error(END_OF_STUB),
             }
@@ -150,6 +184,12 @@ struct RollbackState {
     looks: usize,
 }
 
+impl Records for RollbackState {
+    fn calls(&mut self) -> &mut Vec<Form> {
+        &mut self.calls
+    }
+}
+
 /// The group the failed creation made, and its one protected instance.
 pub const ROLLBACK_GROUP: &str = "Managed-ASG-1";
 const ROLLBACK_INSTANCE: &str = "i-0123456789abcdef0";
@@ -159,17 +199,10 @@ const AUTOSCALING: &str = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
 
 impl RollingBackCreateStub {
     pub fn start(stack: &str) -> Self {
-        let state: Arc<Mutex<RollbackState>> = Arc::default();
-        let shared = state.clone();
-        let stack = stack.to_owned();
-        let server = Server::start(move |request| {
-            let params = parse_form(&request.body_text());
-            let action = params.get("Action").cloned().unwrap_or_default();
-            let mut state = shared.lock().unwrap();
-            state.calls.push(params);
-            let stack_id = format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{stack}/1");
+        let (server, state) = stack_stub(stack, |action, state: &mut RollbackState, stack| {
+            let (stack_id, stack) = (&stack.id, &stack.name);
             let missing = format!("Stack with id {stack} does not exist");
-            match action.as_str() {
+            match action {
                 "DescribeStacks" | "DescribeStackEvents" if !state.executed => error(&missing),
                 "DescribeStacks" => {
                     state.looks += 1;
@@ -179,7 +212,7 @@ impl RollingBackCreateStub {
                         (false, false) => "ROLLBACK_IN_PROGRESS",
                     };
                     success(
-                        &action,
+                        action,
                         &format!(
                             "<Stacks><member><StackName>{stack}</StackName><StackId>{stack_id}</StackId><StackStatus>{status}</StackStatus><CreationTime>2026-11-29T10:00:00Z</CreationTime></member></Stacks>"
                         ),
@@ -197,8 +230,8 @@ impl RollingBackCreateStub {
                     if state.lifted {
                         events.push(event(
                             "e6",
-                            &stack,
-                            &stack_id,
+                            stack,
+                            stack_id,
                             "AWS::CloudFormation::Stack",
                             "ROLLBACK_COMPLETE",
                             "",
@@ -208,8 +241,8 @@ impl RollingBackCreateStub {
                     events.push(event("e4", "Asg", ROLLBACK_GROUP, group, "DELETE_IN_PROGRESS", ""));
                     events.push(event(
                         "e3",
-                        &stack,
-                        &stack_id,
+                        stack,
+                        stack_id,
                         "AWS::CloudFormation::Stack",
                         "ROLLBACK_IN_PROGRESS",
                         "The following resource(s) failed to create: [Service].",
@@ -224,44 +257,44 @@ impl RollingBackCreateStub {
                     ));
                     events.push(event(
                         "e1",
-                        &stack,
-                        &stack_id,
+                        stack,
+                        stack_id,
                         "AWS::CloudFormation::Stack",
                         "CREATE_IN_PROGRESS",
                         "User Initiated",
                     ));
-                    success(&action, &format!("<StackEvents>{}</StackEvents>", events.concat()))
+                    success(action, &format!("<StackEvents>{}</StackEvents>", events.concat()))
                 }
                 "CreateChangeSet" => success(
-                    &action,
+                    action,
                     &format!(
                         "<Id>arn:aws:cloudformation:us-east-1:123456789012:changeSet/c/1</Id><StackId>{stack_id}</StackId>"
                     ),
                 ),
                 "DescribeChangeSet" => success(
-                    &action,
+                    action,
                     &format!(
                         "<ChangeSetName>c</ChangeSetName><StackName>{stack}</StackName><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes><member><Type>Resource</Type><ResourceChange><Action>Add</Action><LogicalResourceId>Asg</LogicalResourceId><ResourceType>AWS::AutoScaling::AutoScalingGroup</ResourceType></ResourceChange></member></Changes>"
                     ),
                 ),
                 "ExecuteChangeSet" => {
                     state.executed = true;
-                    success(&action, "")
+                    success(action, "")
                 }
                 "DescribeAutoScalingGroups" => {
                     let protected = !state.lifted;
                     query_success(
                         AUTOSCALING,
-                        &action,
+                        action,
                         &format!(
                             "<AutoScalingGroups><member><AutoScalingGroupName>{ROLLBACK_GROUP}</AutoScalingGroupName><AutoScalingGroupARN>arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/{ROLLBACK_GROUP}</AutoScalingGroupARN><MinSize>0</MinSize><MaxSize>1</MaxSize><DesiredCapacity>0</DesiredCapacity><DefaultCooldown>300</DefaultCooldown><AvailabilityZones><member>us-east-1a</member></AvailabilityZones><HealthCheckType>EC2</HealthCheckType><CreatedTime>2026-11-29T10:00:00Z</CreatedTime><NewInstancesProtectedFromScaleIn>{protected}</NewInstancesProtectedFromScaleIn><Instances><member><InstanceId>{ROLLBACK_INSTANCE}</InstanceId><AvailabilityZone>us-east-1a</AvailabilityZone><LifecycleState>InService</LifecycleState><HealthStatus>Healthy</HealthStatus><ProtectedFromScaleIn>{protected}</ProtectedFromScaleIn></member></Instances></member></AutoScalingGroups>"
                         ),
                     )
                 }
-                "UpdateAutoScalingGroup" => query_success(AUTOSCALING, &action, ""),
+                "UpdateAutoScalingGroup" => query_success(AUTOSCALING, action, ""),
                 "SetInstanceProtection" => {
                     state.lifted = true;
-                    query_success(AUTOSCALING, &action, "")
+                    query_success(AUTOSCALING, action, "")
                 }
                 _ => error(END_OF_STUB),
             }

@@ -12,8 +12,7 @@ use crate::venv_tool;
 const REGION: &str = "us-east-1";
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// The default template's image parameter (Amazon Linux 2023's) and the public SSM path it names.
-pub const IMAGE_PARAMETER: &str =
-    "SsmParameterValueawsserviceecsoptimizedamiamazonlinux2023recommendedimageidC96584B6F00A464EAD1953AFF4B05118Parameter";
+pub const IMAGE_PARAMETER: &str = "SsmParameterValueawsserviceecsoptimizedamiamazonlinux2023recommendedimageidC96584B6F00A464EAD1953AFF4B05118Parameter";
 pub const IMAGE_SSM_PATH: &str = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id";
 /// Types moto's CloudFormation accepts but does not create ("No Moto CloudFormation support").
 pub const MOTO_SKIPS: [&str; 9] = [

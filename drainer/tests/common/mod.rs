@@ -105,3 +105,17 @@ pub fn stop_tasks(moto: &Moto, container_instance: &str) {
         moto.aws(&["ecs", "stop-task", "--cluster", CLUSTER, "--task", task.as_str().unwrap()]);
     }
 }
+
+/// Sets a container instance DRAINING, as the hook's first check does.
+pub fn set_draining(moto: &Moto, container_instance: &str) {
+    moto.aws(&[
+        "ecs",
+        "update-container-instances-state",
+        "--cluster",
+        CLUSTER,
+        "--container-instances",
+        container_instance,
+        "--status",
+        "DRAINING",
+    ]);
+}
