@@ -727,3 +727,45 @@ fn a_new_service_leaves_the_deployed_ones_untouched() {
         assert!(id.starts_with("docs") || id.contains("docsContainerLogsPolicy"), "{id} is not the new service's");
     }
 }
+
+/// `update_policy: refresh` on moto: the group is created with its instance refresh policy, and a
+/// new instance type updates the stack in place. moto does not run instance refreshes (it accepts
+/// the policy and updates the launch template); what a refresh does is AWS's, argued in the
+/// README from AWS's pages, and cfn-lint checks the policy against CloudFormation's schema.
+#[test]
+fn an_instance_refresh_policy_deploys_and_updates() {
+    let moto = Moto::start();
+    moto.upload_placeholder_code();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |instance_type: &str| {
+        let config = format!(
+            "stack_name: Refresh\ncapacity: {{instance_type: {instance_type}, min_capacity: 2, max_capacity: 3, update_policy: refresh, refresh: {{checkpoints: [50, 100], bake_time_seconds: 300}}}}\n"
+        );
+        let template =
+            ecs_alb::pattern::synthesize(&ecs_alb::config::load_str(&config, None).unwrap(), Default::default())
+                .unwrap()
+                .to_json_pretty()
+                .unwrap();
+        let path = dir.path().join(format!("{instance_type}.json"));
+        std::fs::write(&path, template).unwrap();
+        path
+    };
+    let first = write("t3.micro");
+    let template = load(&first);
+    let group = &template["Resources"]["Ec2ClusterDefaultAutoScalingGroupASGC5A6D4C0"];
+    assert_eq!(group["UpdatePolicy"]["AutoScalingInstanceRefresh"]["Strategy"], "Rolling");
+    assert!(group["UpdatePolicy"].get("AutoScalingRollingUpdate").is_none(), "the two exclude each other");
+    let status = moto.deploy("Refresh", &first, &[]);
+    assert_complete(&moto, "Refresh", &template, &status, "CREATE_COMPLETE");
+    let status = moto.deploy("Refresh", &write("t3.small"), &[format!("{IMAGE_PARAMETER}={IMAGE_SSM_PATH}")]);
+    assert_eq!(status, "UPDATE_COMPLETE");
+    let lt = moto.physical_id("Refresh", &id_of(&template, "AWS::EC2::LaunchTemplate"));
+    let versions = moto.aws(&["ec2", "describe-launch-template-versions", "--launch-template-id", &lt]);
+    let types: Vec<&str> = versions["LaunchTemplateVersions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["LaunchTemplateData"]["InstanceType"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"t3.small"), "{types:?}");
+}

@@ -12,7 +12,7 @@ use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 use ecs_alb::config::{
     Architecture, AutoScalingConfig, Config, ContainerCondition, ContainerInsights, DependencyConfig, Draining,
     EfsVolumeConfig, ExistingVpcConfig, InstanceUpdatePolicy, MachineImage, MountPointConfig, PlacementConfig,
-    PlacementStrategyName, Protocol, RoutingConfig, SidecarConfig, SpotConfig, VolumeConfig, VpcConfig,
+    PlacementStrategyName, Protocol, RefreshConfig, RoutingConfig, SidecarConfig, SpotConfig, VolumeConfig, VpcConfig,
 };
 use ecs_alb::pattern::{SynthOptions, synthesize};
 use testkit::venv_tool;
@@ -207,7 +207,18 @@ fn with_options(
             max_price: price.map(|cents| f64::from(cents) / 100.0),
         });
     }
-    if replacing && c.capacity.draining != Draining::Managed {
+    // A replacing update cannot drain protected instances (managed draining): a refresh there,
+    // and with a pinned image too, with checkpoints and a bake time.
+    if replacing && (c.capacity.draining == Draining::Managed || ami.is_some()) {
+        c.capacity.update_policy = InstanceUpdatePolicy::Refresh;
+        c.capacity.refresh = Some(RefreshConfig {
+            checkpoints: vec![50, 100],
+            checkpoint_delay_seconds: Some(600),
+            bake_time_seconds: 300,
+            alarms: vec!["service-5xx".into()],
+            ..RefreshConfig::default()
+        });
+    } else if replacing {
         c.capacity.update_policy = InstanceUpdatePolicy::Replacing;
     }
     c.capacity.image_id = ami.map(|hex| format!("ami-{hex}"));

@@ -1425,3 +1425,26 @@ fn the_last_tasks_stop_on_a_draining_instance_invokes_the_drainer() {
     let no_hook = synth("capacity: {task_drain_time_seconds: 0}");
     assert!(resources_of_type(&no_hook, "AWS::Events::Rule").is_empty());
 }
+
+/// An instance refresh instead of a rolling update: the policy CloudFormation starts it with,
+/// protected instances refreshed too (managed draining drains them in ECS's own hook).
+#[test]
+fn an_instance_refresh_replaces_the_instances_as_configured() {
+    let t = synth(
+        "capacity:
+  draining: managed
+  update_policy: refresh
+  refresh: {min_healthy_percent: 90, max_healthy_percent: 150, instance_warmup_seconds: 120, checkpoints: [20, 100], checkpoint_delay_seconds: 900, bake_time_seconds: 600, skip_matching: false, alarms: [shop-5xx]}",
+    );
+    let group = only(&t, "AWS::AutoScaling::AutoScalingGroup");
+    assert_eq!(
+        group["UpdatePolicy"],
+        json!({
+            "AutoScalingInstanceRefresh": {"Strategy": "Rolling", "Preferences": {
+                "AlarmSpecification": {"Alarms": ["shop-5xx"]}, "BakeTime": 600, "CheckpointDelay": 900,
+                "CheckpointPercentages": [20, 100], "InstanceWarmup": 120, "MaxHealthyPercentage": 150,
+                "MinHealthyPercentage": 90, "ScaleInProtectedInstances": "Refresh", "SkipMatching": false}},
+            "AutoScalingScheduledAction": {"IgnoreUnmodifiedGroupSizeProperties": true}
+        })
+    );
+}

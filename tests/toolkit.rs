@@ -219,6 +219,43 @@ fn diff_refuses_a_capacity_provider_renamed_for_the_same_group() {
     assert!(!changes.resources.iter().any(|r| r.resource_type == "AWS::ECS::CapacityProvider"));
 }
 
+/// A change to the instances' launch template replaces every running instance: diff says so,
+/// and by which of the group's update policies.
+#[test]
+fn diff_says_when_and_how_the_instances_are_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let diff = |config: &str, format: &str| {
+        let path = dir.path().join("c.yaml");
+        std::fs::write(&path, config).unwrap();
+        stdout(&ecs_alb(&[
+            "diff",
+            "-c",
+            path.to_str().unwrap(),
+            "--against",
+            "templates/default.json",
+            "--format",
+            format,
+        ]))
+    };
+    let rolling = diff("capacity: {instance_type: t3.small}\n", "text");
+    assert!(
+        rolling.contains("instances: replaces every instance of Ec2ClusterDefaultAutoScalingGroupASGC5A6D4C0 by its rolling update, one instance at a time, each drained first (because of LaunchTemplateData.InstanceType)"),
+        "{rolling}"
+    );
+    let refresh = diff("capacity: {instance_type: t3.small, update_policy: refresh}\n", "markdown");
+    assert!(refresh.contains("> **Instances:** replaces every instance of Ec2ClusterDefaultAutoScalingGroupASGC5A6D4C0 by an instance refresh"), "{refresh}");
+    let json: Value = serde_json::from_str(&diff("capacity: {machine_image: bottlerocket}\n", "json")).unwrap();
+    let replacement = &json["instance_replacements"][0];
+    assert_eq!(replacement["policy"], "rolling");
+    assert!(
+        replacement["because"].as_array().unwrap().iter().any(|b| b.as_str().unwrap().contains("ImageId")),
+        "{json}"
+    );
+    // A change that leaves the launch template alone replaces nothing.
+    let sized = diff("capacity: {max_capacity: 3}\n", "text");
+    assert!(!sized.contains("instances:"), "{sized}");
+}
+
 #[test]
 fn diff_of_a_missing_or_bad_file_exits_2() {
     assert_eq!(ecs_alb(&["diff", "--against", "no-such-file.json"]).status.code(), Some(2));

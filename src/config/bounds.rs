@@ -45,6 +45,9 @@ pub const RULE_PRIORITY: Bounds = bounds(1, 50000);
 pub const TARGET_CPU_PERCENT: Bounds = bounds(10, 90);
 pub const TARGET_REQUESTS: Bounds = bounds(1, 1_000_000);
 pub const STOP_TIMEOUT_SECONDS: Bounds = bounds(2, 120);
+pub const MAX_HEALTHY_PERCENT: Bounds = bounds(100, 200);
+/// An instance refresh's checkpoint delay and bake time: up to 48 hours.
+pub const REFRESH_SECONDS: Bounds = bounds(0, 172_800);
 /// A container's own health check (ECS's limits, "HealthCheck" in the ECS API Reference).
 pub const CONTAINER_CHECK_INTERVAL_SECONDS: Bounds = bounds(5, 300);
 pub const CONTAINER_CHECK_TIMEOUT_SECONDS: Bounds = bounds(2, 60);

@@ -196,10 +196,16 @@ pub struct CapacityConfig {
     /// `min_capacity` (and never none); when `min_capacity` equals `max_capacity` the group's
     /// maximum is one above it, which only an update uses. `replacing`: a whole new group is
     /// created, and the old one deleted once it exists; faster for big groups, but the old
-    /// instances go with their group, undrained.
+    /// instances go with their group, undrained. `refresh`: Auto Scaling's instance refresh, as
+    /// `refresh` sets it: replacements launched first, each old instance drained by the hook (or
+    /// by ECS with managed draining) before it ends, checkpoints, bake time and alarms.
     ///
     /// Default: rolling
     pub update_policy: InstanceUpdatePolicy,
+    /// With `update_policy: refresh`, how the refresh goes.
+    ///
+    /// Default: - the settings' own defaults.
+    pub refresh: Option<RefreshConfig>,
     /// Default: 1
     pub min_capacity: u32,
     /// Default: 1
@@ -247,6 +253,7 @@ impl Default for CapacityConfig {
             machine_image: MachineImage::AmazonLinux2023,
             image_id: None,
             update_policy: InstanceUpdatePolicy::Rolling,
+            refresh: None,
             min_capacity: 1,
             max_capacity: 1,
             desired_capacity: None,
@@ -267,6 +274,70 @@ pub enum InstanceUpdatePolicy {
     Rolling,
     /// A new group, then the old one deleted.
     Replacing,
+    /// Auto Scaling's instance refresh (`capacity.refresh` sets it), started by CloudFormation.
+    Refresh,
+}
+
+/// How an instance refresh replaces the instances (`capacity.update_policy: refresh`).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RefreshConfig {
+    /// The share of the desired capacity kept in service and healthy while instances are
+    /// replaced: 100 launches each replacement before its instance is drained and terminated.
+    ///
+    /// Default: 100
+    #[schemars(range(min = bounds::PERCENT.min, max = bounds::PERCENT.max))]
+    pub min_healthy_percent: u32,
+    /// The share of the desired capacity that may be in service or launching meanwhile, at most
+    /// 100 above `min_healthy_percent`: how many instances are replaced at once.
+    ///
+    /// Default: 200
+    #[schemars(range(min = bounds::MAX_HEALTHY_PERCENT.min, max = bounds::MAX_HEALTHY_PERCENT.max))]
+    pub max_healthy_percent: u32,
+    /// Seconds a new instance is given after it is in service before the refresh counts it.
+    ///
+    /// Default: - the group's health check grace period.
+    pub instance_warmup_seconds: Option<u32>,
+    /// Percentages of the instances replaced at which the refresh pauses, ascending, the last
+    /// 100, such as [50, 100].
+    ///
+    /// Default: - none: no pause.
+    pub checkpoints: Vec<u32>,
+    /// Seconds each checkpoint pauses.
+    ///
+    /// Default: - 3600 with checkpoints.
+    #[schemars(range(min = bounds::REFRESH_SECONDS.min, max = bounds::REFRESH_SECONDS.max))]
+    pub checkpoint_delay_seconds: Option<u32>,
+    /// Seconds the refresh waits after the last replacement, watching `alarms`, before it is
+    /// done (and the stack update with it).
+    ///
+    /// Default: 0
+    #[schemars(range(min = bounds::REFRESH_SECONDS.min, max = bounds::REFRESH_SECONDS.max))]
+    pub bake_time_seconds: u32,
+    /// Leave instances that already have the new launch template alone.
+    ///
+    /// Default: true
+    pub skip_matching: bool,
+    /// CloudWatch alarms, by name, that fail the refresh (and so the stack update) when they
+    /// go off; at most 10.
+    ///
+    /// Default: - none.
+    pub alarms: Vec<String>,
+}
+
+impl Default for RefreshConfig {
+    fn default() -> Self {
+        RefreshConfig {
+            min_healthy_percent: 100,
+            max_healthy_percent: 200,
+            instance_warmup_seconds: None,
+            checkpoints: Vec::new(),
+            checkpoint_delay_seconds: None,
+            bake_time_seconds: 0,
+            skip_matching: true,
+            alarms: Vec::new(),
+        }
+    }
 }
 
 /// How instances are drained, with the settings of that way, resolved from `draining` and

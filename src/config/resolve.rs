@@ -12,7 +12,7 @@ use super::{
     Protocol, ServiceConfig, StatementEffect, TaskRoleConfig, VolumeConfig,
 };
 use crate::aws::{ANYWHERE_IPV4, DEFAULT_SSL_POLICY, ListenerProtocol};
-use crate::constructs::capacity::{CapacityProps, SpotProps, UpdateStyle};
+use crate::constructs::capacity::{CapacityProps, RefreshProps, SpotProps, UpdateStyle};
 use crate::constructs::dns::DomainProps;
 use crate::constructs::drain_hook::DrainHookProps;
 use crate::constructs::load_balancer::{HealthCheckProps, LoadBalancerProps, RouteProps, TargetGroupProps, TlsProps};
@@ -68,6 +68,19 @@ fn capacity(config: &Config, draining: &model::Draining) -> CapacityProps {
         update_style: match cap.update_policy {
             InstanceUpdatePolicy::Rolling => UpdateStyle::Rolling,
             InstanceUpdatePolicy::Replacing => UpdateStyle::Replacing,
+            InstanceUpdatePolicy::Refresh => {
+                let refresh = cap.refresh.clone().unwrap_or_default();
+                UpdateStyle::Refresh(RefreshProps {
+                    min_healthy_percent: refresh.min_healthy_percent,
+                    max_healthy_percent: refresh.max_healthy_percent,
+                    instance_warmup_seconds: refresh.instance_warmup_seconds,
+                    checkpoints: refresh.checkpoints,
+                    checkpoint_delay_seconds: refresh.checkpoint_delay_seconds,
+                    bake_time_seconds: refresh.bake_time_seconds,
+                    skip_matching: refresh.skip_matching,
+                    alarms: refresh.alarms,
+                })
+            }
         },
         root_volume_gib: cap.root_volume_gib,
         key_name: cap.key_name.clone(),

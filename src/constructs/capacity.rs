@@ -3,8 +3,9 @@
 use crate::aws::{Architecture, ImageFamily};
 use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{
-    AutoScalingGroup, InstanceTypeOverride, InstancesDistribution, LaunchTemplateSpecification, MixedInstancesPolicy,
-    MixedLaunchTemplate, PropagatedTag, ReplacingUpdate, RollingUpdate, ScheduledAction, SpotAllocationStrategy,
+    AlarmSpecification, AutoScalingGroup, InstanceRefresh, InstanceTypeOverride, InstancesDistribution,
+    LaunchTemplateSpecification, MixedInstancesPolicy, MixedLaunchTemplate, PropagatedTag, ProtectedInstances,
+    RefreshPreferences, RefreshStrategy, ReplacingUpdate, RollingUpdate, ScheduledAction, SpotAllocationStrategy,
     UpdatePolicy,
 };
 use crate::resources::ec2::{
@@ -51,12 +52,27 @@ pub struct InstancePlacement<'a> {
 }
 
 /// How a deploy that changes the launch template replaces the instances.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UpdateStyle {
     /// One at a time, the new one in service before the old one is drained.
     Rolling,
     /// A new group, then the old one deleted.
     Replacing,
+    /// Auto Scaling's instance refresh, started by CloudFormation.
+    Refresh(RefreshProps),
+}
+
+/// How an instance refresh replaces the instances.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshProps {
+    pub min_healthy_percent: u32,
+    pub max_healthy_percent: u32,
+    pub instance_warmup_seconds: Option<u32>,
+    pub checkpoints: Vec<u32>,
+    pub checkpoint_delay_seconds: Option<u32>,
+    pub bake_time_seconds: u32,
+    pub skip_matching: bool,
+    pub alarms: Vec<String>,
 }
 
 /// Spot capacity: more instance types, and the on-demand share.
@@ -163,7 +179,7 @@ impl Capacity {
             Options::new().depends_on(&policy),
         )?;
 
-        let (max_size, update_policy) = sized_for_updates(props.min_capacity, props.max_capacity, props.update_style);
+        let (max_size, update_policy) = sized_for_updates(props.min_capacity, props.max_capacity, &props.update_style);
         let auto_scaling_group = t.add_with(
             &scope.child("ASG"),
             AutoScalingGroup {
@@ -223,21 +239,51 @@ impl Capacity {
 /// (one instance, say) gets one instance of headroom above it, which only an update uses (nothing
 /// else scales such a group). A replacing update makes a new group and deletes the old one once
 /// the new one exists.
-fn sized_for_updates(min_capacity: u32, max_capacity: u32, style: UpdateStyle) -> (u32, UpdatePolicy) {
-    let (max_size, rolling, replacing) = match style {
+fn sized_for_updates(min_capacity: u32, max_capacity: u32, style: &UpdateStyle) -> (u32, UpdatePolicy) {
+    let (max_size, rolling, replacing, refresh) = match style {
         UpdateStyle::Rolling => (
             max_capacity.max(min_capacity + 1),
             Some(RollingUpdate { max_batch_size: 1, min_instances_in_service: min_capacity }),
             None,
+            None,
         ),
-        UpdateStyle::Replacing => (max_capacity, None, Some(ReplacingUpdate { will_replace: true })),
+        UpdateStyle::Replacing => (max_capacity, None, Some(ReplacingUpdate { will_replace: true }), None),
+        // The same headroom as a rolling update's, for a refresh that launches before it
+        // terminates (a maximum healthy percentage above 100) in a group at its maximum.
+        UpdateStyle::Refresh(refresh) => {
+            (max_capacity.max(min_capacity + 1), None, None, Some(instance_refresh(refresh)))
+        }
     };
     let policy = UpdatePolicy {
+        auto_scaling_instance_refresh: refresh,
         auto_scaling_replacing_update: replacing,
         auto_scaling_rolling_update: rolling,
         auto_scaling_scheduled_action: ScheduledAction { ignore_unmodified_group_size_properties: true },
     };
     (max_size, policy)
+}
+
+/// The refresh CloudFormation starts when the launch template changes. Protected instances (ECS's
+/// managed termination protection) are refreshed too: ECS's managed draining holds each in its
+/// own terminate lifecycle hook until its tasks have moved ("Safely manage Amazon EC2 instance
+/// termination with managed instance draining", ECS Developer Guide), and `Wait` would wait on a
+/// protection ECS keeps while tasks run, `Ignore` would never replace them.
+fn instance_refresh(refresh: &RefreshProps) -> InstanceRefresh {
+    InstanceRefresh {
+        strategy: RefreshStrategy::Rolling,
+        preferences: Some(RefreshPreferences {
+            alarm_specification: (!refresh.alarms.is_empty())
+                .then(|| AlarmSpecification { alarms: refresh.alarms.clone() }),
+            bake_time: (refresh.bake_time_seconds > 0).then_some(refresh.bake_time_seconds),
+            checkpoint_delay: refresh.checkpoint_delay_seconds,
+            checkpoint_percentages: (!refresh.checkpoints.is_empty()).then(|| refresh.checkpoints.clone()),
+            instance_warmup: refresh.instance_warmup_seconds,
+            max_healthy_percentage: refresh.max_healthy_percent,
+            min_healthy_percentage: refresh.min_healthy_percent,
+            scale_in_protected_instances: ProtectedInstances::Refresh,
+            skip_matching: refresh.skip_matching,
+        }),
+    }
 }
 
 fn launch_template_version(launch_template: &Handle<LaunchTemplate>) -> LaunchTemplateSpecification {

@@ -1,6 +1,7 @@
 //! A semantic diff of two CloudFormation templates: per resource, per property, with the changes
 //! that make CloudFormation replace a resource marked.
 
+mod instances;
 mod priorities;
 mod replacement;
 pub mod report;
@@ -10,6 +11,7 @@ use std::fmt::Write;
 
 use serde_json::{Map, Value};
 
+pub use instances::{InstanceReplacement, instance_replacements};
 pub use priorities::{PriorityConflict, priority_conflicts};
 pub use replacement::{forces_replacement, known_types, replacing_properties};
 pub use report::{DiffReport, FailOn};
@@ -80,6 +82,8 @@ pub struct TemplateDiff {
     /// Capacity providers replaced for a new name while their group stays: it cannot deploy as
     /// it is (`deploy` keeps the deployed names).
     pub provider_renames: Vec<ProviderRename>,
+    /// Groups whose running instances the update replaces, and how.
+    pub instance_replacements: Vec<InstanceReplacement>,
 }
 
 impl TemplateDiff {
@@ -144,6 +148,7 @@ pub fn diff(old: &Value, new: &Value) -> TemplateDiff {
     let mut resources = diff_section(old, new, "Resources", true);
     cascade(new, &mut resources);
     let provider_renames = provider_renames(old, new, &resources);
+    let instance_replacements = instance_replacements(new, &resources);
     TemplateDiff {
         parameters: diff_section(old, new, "Parameters", false),
         mappings: diff_section(old, new, "Mappings", false),
@@ -152,6 +157,7 @@ pub fn diff(old: &Value, new: &Value) -> TemplateDiff {
         outputs: diff_section(old, new, "Outputs", false),
         priority_conflicts: priority_conflicts(old, new),
         provider_renames,
+        instance_replacements,
     }
 }
 
@@ -353,6 +359,9 @@ impl TemplateDiff {
             0 => String::new(),
             n => format!(", {n} of them by cascade"),
         };
+        for replacement in &self.instance_replacements {
+            let _ = writeln!(out, "instances: {}", replacement.describe());
+        }
         let _ = writeln!(
             out,
             "{} added, {} modified ({replaced} replaced{cascaded}), {} removed resources",

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Change, EntryDiff, PriorityConflict, ProviderRename, TemplateDiff};
+use super::{Change, EntryDiff, InstanceReplacement, PriorityConflict, ProviderRename, TemplateDiff};
 
 /// Resources whose replacement takes the service down or loses state: called out first.
 pub const DISRUPTIVE_TYPES: [&str; 5] = [
@@ -43,6 +43,10 @@ pub struct DiffReport {
     /// (`ecs-alb deploy` keeps the deployed names). Absent when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capacity_provider_renames: Vec<ProviderRename>,
+    /// Auto Scaling groups whose running instances the update replaces (a new image, instance
+    /// type, user data...), and by which policy. Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instance_replacements: Vec<InstanceReplacement>,
     /// Every reason above in a sentence, as the text and Markdown show them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blockers: Vec<String>,
@@ -136,6 +140,7 @@ impl TemplateDiff {
             outputs: entries(&self.outputs, false),
             priority_conflicts: self.priority_conflicts.clone(),
             capacity_provider_renames: self.provider_renames.clone(),
+            instance_replacements: self.instance_replacements.clone(),
             blockers: self.blockers(),
         }
     }
@@ -232,6 +237,9 @@ impl DiffReport {
                 let _ = writeln!(out, "> - {blocker}");
             }
             out.push('\n');
+        }
+        for replacement in &self.instance_replacements {
+            let _ = writeln!(out, "> **Instances:** {}\n", replacement.describe());
         }
         if !s.disruptive_replacements.is_empty() {
             out.push_str("> **Warning: replaces resources that interrupt the service or lose state:**\n");

@@ -134,14 +134,61 @@ impl Resource for LifecycleHook {
     const TYPE: &'static str = "AWS::AutoScaling::LifecycleHook";
 }
 
-/// The `UpdatePolicy` attribute of an Auto Scaling group: a rolling or a replacing update.
+/// The `UpdatePolicy` attribute of an Auto Scaling group: a rolling update, a replacing update,
+/// or an instance refresh (which excludes a rolling update).
 #[skip_serializing_none]
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct UpdatePolicy {
+    pub auto_scaling_instance_refresh: Option<InstanceRefresh>,
     pub auto_scaling_replacing_update: Option<ReplacingUpdate>,
     pub auto_scaling_rolling_update: Option<RollingUpdate>,
     pub auto_scaling_scheduled_action: ScheduledAction,
+}
+
+/// `AutoScalingInstanceRefresh`: CloudFormation starts an instance refresh when the launch
+/// template (or the mixed instances policy) changes.
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceRefresh {
+    pub strategy: RefreshStrategy,
+    pub preferences: Option<RefreshPreferences>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum RefreshStrategy {
+    /// Terminate and launch instances in batches (not `ReplaceRootVolume`, which needs a mixed
+    /// instances policy with an image per override).
+    Rolling,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RefreshPreferences {
+    pub alarm_specification: Option<AlarmSpecification>,
+    pub bake_time: Option<u32>,
+    pub checkpoint_delay: Option<u32>,
+    pub checkpoint_percentages: Option<Vec<u32>>,
+    pub instance_warmup: Option<u32>,
+    pub max_healthy_percentage: u32,
+    pub min_healthy_percentage: u32,
+    pub scale_in_protected_instances: ProtectedInstances,
+    pub skip_matching: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AlarmSpecification {
+    pub alarms: Vec<String>,
+}
+
+/// What a refresh does with instances protected from scale-in.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum ProtectedInstances {
+    /// Replace them too (ECS's managed draining still drains each before it ends).
+    Refresh,
 }
 
 #[derive(Debug, Serialize)]

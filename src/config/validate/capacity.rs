@@ -55,6 +55,7 @@ pub(super) fn check_capacity(v: &mut Rules, c: &Config) {
             v.fail_str("capacity.image_id", image_id, "must be an AMI ID such as ami-0123456789abcdef0");
         }
     }
+    check_refresh(v, c);
     if cap.update_policy == InstanceUpdatePolicy::Replacing && cap.draining == Draining::Managed {
         v.fail_hint(
             "capacity.update_policy",
@@ -222,4 +223,70 @@ fn task_stop_seconds(svc: &ServiceConfig) -> u32 {
         own + dependencies.iter().map(|d| chain(&d.container, containers, timeout, depth + 1)).max().unwrap_or(0)
     }
     containers.iter().map(|c| chain(c.name, &containers, &timeout, 0)).max().unwrap_or(DEFAULT_STOP_TIMEOUT_SECONDS)
+}
+
+/// An instance refresh's settings, as Auto Scaling takes them ("RefreshPreferences", Amazon EC2
+/// Auto Scaling API Reference), and only with `update_policy: refresh`.
+fn check_refresh(v: &mut Rules, c: &Config) {
+    let Some(refresh) = &c.capacity.refresh else { return };
+    v.range("capacity.refresh.min_healthy_percent", refresh.min_healthy_percent, bounds::PERCENT);
+    v.range("capacity.refresh.max_healthy_percent", refresh.max_healthy_percent, bounds::MAX_HEALTHY_PERCENT);
+    v.range_if_set(
+        "capacity.refresh.checkpoint_delay_seconds",
+        refresh.checkpoint_delay_seconds,
+        bounds::REFRESH_SECONDS,
+    );
+    v.range("capacity.refresh.bake_time_seconds", refresh.bake_time_seconds, bounds::REFRESH_SECONDS);
+    if c.capacity.update_policy != InstanceUpdatePolicy::Refresh {
+        v.fail_hint(
+            "capacity.refresh",
+            "set",
+            "is for capacity.update_policy: refresh",
+            "set capacity.update_policy: refresh, or leave refresh out".to_owned(),
+        );
+        return;
+    }
+    if refresh.max_healthy_percent > refresh.min_healthy_percent + 100 {
+        v.fail(
+            "capacity.refresh.max_healthy_percent",
+            refresh.max_healthy_percent,
+            format!("must be at most 100 above capacity.refresh.min_healthy_percent ({})", refresh.min_healthy_percent),
+        );
+    }
+    if refresh.min_healthy_percent == 100 && refresh.max_healthy_percent == 100 {
+        v.fail(
+            "capacity.refresh.max_healthy_percent",
+            100,
+            "leaves no room to replace an instance while every one stays in service: raise it above 100, or lower min_healthy_percent",
+        );
+    }
+    let points = &refresh.checkpoints;
+    let ascending = points.windows(2).all(|w| w[0] < w[1]);
+    let in_range = points.iter().all(|p| (1..=100).contains(p));
+    if !points.is_empty() && (!ascending || !in_range || points.last() != Some(&100)) {
+        v.fail(
+            "capacity.refresh.checkpoints",
+            format!("{points:?}"),
+            "must be percentages from 1 to 100 in ascending order, the last 100 (so every instance is replaced)",
+        );
+    }
+    if refresh.checkpoint_delay_seconds.is_some() && points.is_empty() {
+        v.fail("capacity.refresh.checkpoint_delay_seconds", "set", "needs capacity.refresh.checkpoints to pause at");
+    }
+    if refresh.alarms.len() > 10 {
+        v.fail(
+            "capacity.refresh.alarms",
+            format!("{} alarms", refresh.alarms.len()),
+            "are too many: a refresh takes 10",
+        );
+    }
+    for (i, alarm) in refresh.alarms.iter().enumerate() {
+        if alarm.is_empty() || alarm.len() > 255 {
+            v.fail_str(
+                &format!("capacity.refresh.alarms[{i}]"),
+                alarm,
+                "must be a CloudWatch alarm's name, 1 to 255 characters",
+            );
+        }
+    }
 }
