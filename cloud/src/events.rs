@@ -10,6 +10,7 @@ use aws_sdk_cloudformation::types::{StackEvent, StackStatus};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::protection::Lifting;
+use crate::refresh::RefreshWatch;
 use crate::sdk;
 
 const GROUP_TYPE: &str = "AWS::AutoScaling::AutoScalingGroup";
@@ -67,17 +68,25 @@ impl Finished {
 }
 
 /// Prints the stack's events after the event `since` (`None`: all of them) until its status
-/// settles, for at most `FOLLOW_LIMIT`; `resources` sizes the bar. With `lifting`, each Auto
-/// Scaling group CloudFormation starts deleting has its scale-in protection lifted, at once and
-/// while the operation runs (`protection`).
+/// settles, for at most `FOLLOW_LIMIT`; `resources` sizes the bar. What it does meanwhile about
+/// the stack's Auto Scaling groups is `groups`'.
 pub async fn follow(
     cf: &Client,
     stack: &str,
     since: Option<String>,
     resources: u64,
-    lifting: Option<&mut Lifting>,
+    groups: Groups<'_>,
 ) -> Result<Finished> {
-    follow_for(cf, stack, since.as_deref(), resources, FOLLOW_LIMIT, lifting).await
+    follow_for(cf, stack, since.as_deref(), resources, FOLLOW_LIMIT, groups).await
+}
+
+/// What following an operation does about the stack's Auto Scaling groups: lift the scale-in
+/// protection of each one CloudFormation starts deleting (`protection`), and tell the progress of
+/// the instance refresh of each one it starts updating (`refresh`).
+#[derive(Default)]
+pub struct Groups<'a> {
+    pub lifting: Option<&'a mut Lifting>,
+    pub refreshes: Option<&'a mut RefreshWatch>,
 }
 
 async fn follow_for(
@@ -86,7 +95,7 @@ async fn follow_for(
     since: Option<&str>,
     resources: u64,
     limit: Duration,
-    mut lifting: Option<&mut Lifting>,
+    mut groups: Groups<'_>,
 ) -> Result<Finished> {
     let started = Instant::now();
     let bar = ProgressBar::new(resources);
@@ -135,19 +144,31 @@ async fn follow_for(
             if status.ends_with("_COMPLETE") && logical != stack {
                 bar.inc(1);
             }
-            let deleting_group = status == "DELETE_IN_PROGRESS" && event.resource_type() == Some(GROUP_TYPE);
-            if let (true, Some(lifting), Some(group)) =
-                (deleting_group, lifting.as_deref_mut(), event.physical_resource_id())
-            {
-                if !group.is_empty() {
-                    if let Err(err) = lifting.add(group).await {
-                        eprintln!("warning: {err:#}");
+            let group =
+                event.physical_resource_id().filter(|g| !g.is_empty() && event.resource_type() == Some(GROUP_TYPE));
+            match (status, group) {
+                ("DELETE_IN_PROGRESS", Some(group)) => {
+                    if let Some(lifting) = groups.lifting.as_deref_mut() {
+                        if let Err(err) = lifting.add(group).await {
+                            eprintln!("warning: {err:#}");
+                        }
                     }
                 }
+                ("UPDATE_IN_PROGRESS", Some(group)) => {
+                    if let Some(refreshes) = groups.refreshes.as_deref_mut() {
+                        refreshes.watch(group);
+                    }
+                }
+                _ => {}
             }
         }
-        if let Some(lifting) = lifting.as_deref_mut() {
+        if let Some(lifting) = groups.lifting.as_deref_mut() {
             lifting.tick().await;
+        }
+        if let Some(refreshes) = groups.refreshes.as_deref_mut() {
+            for line in refreshes.tick().await {
+                if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) }
+            }
         }
         let status = crate::stack::status(cf, stack).await?;
         let Some(status) = status else {
@@ -223,7 +244,7 @@ mod tests {
         let cf = Client::from_conf(config);
         let limit = Duration::from_secs(3);
         let started = Instant::now();
-        let err = follow_for(&cf, "stuck", None, 0, limit, None).await.err().expect("it does not settle");
+        let err = follow_for(&cf, "stuck", None, 0, limit, Groups::default()).await.err().expect("it does not settle");
         assert!(started.elapsed() < limit + POLL * 2, "{:?}", started.elapsed());
         let message = err.to_string();
         assert!(message.contains("stack stuck is still CREATE_IN_PROGRESS after 3 seconds"), "{message}");

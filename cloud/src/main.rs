@@ -4,6 +4,7 @@
 mod assets;
 mod events;
 mod protection;
+mod refresh;
 mod stack;
 mod verbs;
 

@@ -18,7 +18,7 @@ use ecs_alb::template::MAX_INLINE_BODY_BYTES;
 use ecs_alb::verbs::{DeployArgs, DestroyArgs, DiffArgs};
 
 use crate::stack::{Prepared, TemplateSource};
-use crate::{assets, events, protection, sdk, stack};
+use crate::{assets, events, protection, refresh, sdk, stack};
 
 const DEFAULT_PACKAGE: &str = "target/lambda/drainer/bootstrap.zip";
 
@@ -137,14 +137,25 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     let resources = template["Resources"].as_object().map_or(0, |r| r.len() as u64);
     // A rollback, or an update's cleanup, that deletes a group of protected instances would
     // wait for them for ever (managed draining): lift the protection as each deletion starts.
-    let mut lifting = protection::Lifting::new(aws_sdk_autoscaling::Client::new(&aws), "the operation");
-    let finished = events::follow(&cf, &stack_name, since, resources, Some(&mut lifting)).await?;
+    let autoscaling = aws_sdk_autoscaling::Client::new(&aws);
+    let mut lifting = protection::Lifting::new(autoscaling.clone(), "the operation");
+    // With an instance refresh policy the group's update lasts the whole refresh: tell its progress.
+    let mut refreshes = uses_instance_refresh(&template).then(|| refresh::RefreshWatch::new(autoscaling));
+    let groups = events::Groups { lifting: Some(&mut lifting), refreshes: refreshes.as_mut() };
+    let finished = events::follow(&cf, &stack_name, since, resources, groups).await?;
     let status = events::check(finished, "the deployment")?;
     println!("{stack_name}: {status}");
     for (key, value) in stack::outputs(&cf, &stack_name).await? {
         println!("  {key} = {value}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether an Auto Scaling group of `template` updates its instances by an instance refresh.
+fn uses_instance_refresh(template: &Value) -> bool {
+    template["Resources"].as_object().is_some_and(|resources| {
+        resources.values().any(|r| r["UpdatePolicy"].get("AutoScalingInstanceRefresh").is_some())
+    })
 }
 
 /// Stops before any change set when the update would put a listener rule on a priority another
@@ -284,7 +295,8 @@ async fn delete_stack(
     }
     let since = events::last_event_id(cf, stack_name).await?;
     cf.delete_stack().stack_name(stack_name).send().await.map_err(sdk).context("cannot delete the stack")?;
-    let finished = events::follow(cf, stack_name, since, 0, Some(&mut lifting)).await?;
+    let groups = events::Groups { lifting: Some(&mut lifting), refreshes: None };
+    let finished = events::follow(cf, stack_name, since, 0, groups).await?;
     events::check(finished, "the deletion")
 }
 
