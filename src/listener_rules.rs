@@ -135,9 +135,40 @@ impl Route<'_> {
 }
 
 /// Whether two patterns with `*` (any run of characters) and `?` (one character) match a common
-/// string: a search over the pairs of positions, as the product of their automata.
+/// string: a search over the pairs of positions, as the product of their automata (the same
+/// moves as `common_string`, without building the string: every pair of a platform's routes is
+/// asked).
 pub fn globs_intersect(a: &str, b: &str, fold_case: bool) -> bool {
-    common_string(a, b, fold_case).is_some()
+    let norm =
+        |s: &str| -> Vec<u8> { if fold_case { s.to_ascii_lowercase().into_bytes() } else { s.as_bytes().to_vec() } };
+    let (a, b) = (norm(a), norm(b));
+    let width = b.len() + 1;
+    let mut seen = vec![false; (a.len() + 1) * width];
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((i, j)) = stack.pop() {
+        if std::mem::replace(&mut seen[i * width + j], true) {
+            continue;
+        }
+        if i == a.len() && j == b.len() {
+            return true;
+        }
+        if a.get(i) == Some(&b'*') {
+            stack.push((i + 1, j));
+        }
+        if b.get(j) == Some(&b'*') {
+            stack.push((i, j + 1));
+        }
+        let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) else { continue };
+        let wild = |c: u8| c == b'*' || c == b'?';
+        if !(wild(x) || wild(y) || x == y) {
+            continue;
+        }
+        let next = (if x == b'*' { i } else { i + 1 }, if y == b'*' { j } else { j + 1 });
+        if next != (i, j) {
+            stack.push(next);
+        }
+    }
+    false
 }
 
 /// A string both patterns match, the shortest the search finds, or `None`.
