@@ -251,6 +251,75 @@ mod tests {
         assert!(message.contains("aws cloudformation describe-stack-events --stack-name stuck"), "{message}");
     }
 
+    /// A group's update in progress (with an instance refresh policy, the refresh itself): at each
+    /// look while it runs, follow asks Auto Scaling about that group's refresh, and it stops
+    /// asking when the stack settles. (A stand-in answers CloudFormation and Auto Scaling alike.)
+    #[tokio::test]
+    async fn an_updating_groups_refresh_is_watched_until_the_update_ends() {
+        use std::sync::{Arc, Mutex};
+        use testkit::http::{Server, query_success};
+        let looks = Arc::new(Mutex::new(0usize));
+        let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (looks_seen, asked_seen) = (looks.clone(), asked.clone());
+        let server = Server::start(move |request| {
+            let body = request.body_text();
+            let cf = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
+            if body.contains("Action=DescribeStackEvents") {
+                query_success(
+                    cf,
+                    "DescribeStackEvents",
+                    "<StackEvents><member><EventId>e1</EventId><StackId>s</StackId><StackName>Shop</StackName><LogicalResourceId>Asg</LogicalResourceId><PhysicalResourceId>shop-asg</PhysicalResourceId><ResourceType>AWS::AutoScaling::AutoScalingGroup</ResourceType><ResourceStatus>UPDATE_IN_PROGRESS</ResourceStatus><Timestamp>2026-12-04T10:00:00Z</Timestamp></member></StackEvents>",
+                )
+            } else if body.contains("Action=DescribeStacks") {
+                let mut looks = looks_seen.lock().unwrap();
+                *looks += 1;
+                let status = if *looks < 3 { "UPDATE_IN_PROGRESS" } else { "UPDATE_COMPLETE" };
+                query_success(
+                    cf,
+                    "DescribeStacks",
+                    &format!(
+                        "<Stacks><member><StackName>Shop</StackName><StackId>s</StackId><StackStatus>{status}</StackStatus><CreationTime>2026-12-04T09:00:00Z</CreationTime></member></Stacks>"
+                    ),
+                )
+            } else {
+                asked_seen.lock().unwrap().push(body.clone());
+                query_success(
+                    "http://autoscaling.amazonaws.com/doc/2011-01-01/",
+                    "DescribeInstanceRefreshes",
+                    "<InstanceRefreshes><member><InstanceRefreshId>r-1</InstanceRefreshId><AutoScalingGroupName>shop-asg</AutoScalingGroupName><Status>InProgress</Status><PercentageComplete>50</PercentageComplete></member></InstanceRefreshes>",
+                )
+            }
+        });
+        let cf = Client::from_conf(
+            aws_sdk_cloudformation::Config::builder()
+                .behavior_version(aws_sdk_cloudformation::config::BehaviorVersion::latest())
+                .region(aws_sdk_cloudformation::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_cloudformation::config::Credentials::new("t", "t", None, None, "test"))
+                .endpoint_url(server.url())
+                .build(),
+        );
+        let autoscaling = aws_sdk_autoscaling::Client::from_conf(
+            aws_sdk_autoscaling::Config::builder()
+                .behavior_version(aws_sdk_autoscaling::config::BehaviorVersion::latest())
+                .region(aws_sdk_autoscaling::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_autoscaling::config::Credentials::new("t", "t", None, None, "test"))
+                .endpoint_url(server.url())
+                .build(),
+        );
+        let mut watch = RefreshWatch::new(autoscaling);
+        let groups = Groups { lifting: None, refreshes: Some(&mut watch) };
+        let finished = follow_for(&cf, "Shop", None, 0, Duration::from_secs(60), groups).await.unwrap();
+        assert_eq!(finished.status, StackStatus::UpdateComplete);
+        let asked = asked.lock().unwrap();
+        assert!(!asked.is_empty(), "the refresh was asked about");
+        assert!(
+            asked.iter().all(|body| body.contains("Action=DescribeInstanceRefreshes")
+                && body.contains("AutoScalingGroupName=shop-asg")),
+            "{asked:?}"
+        );
+        assert!(asked.len() <= *looks.lock().unwrap(), "once a look at most");
+    }
+
     fn event(id: &str, seconds: i64) -> StackEvent {
         StackEvent::builder().event_id(id).timestamp(DateTime::from_secs(seconds)).build()
     }
