@@ -9,8 +9,6 @@
 //! on nothing but that service's own name and the kind of its route: adding, removing or reordering
 //! other services never moves it.
 
-use std::collections::BTreeSet;
-
 use md5::{Digest, Md5};
 
 /// Which conditions a route has. Rules with more conditions are tried first: a host-and-path rule
@@ -135,79 +133,61 @@ impl Route<'_> {
 }
 
 /// Whether two patterns with `*` (any run of characters) and `?` (one character) match a common
-/// string: a search over the pairs of positions, as the product of their automata (the same
-/// moves as `common_string`, without building the string: every pair of a platform's routes is
-/// asked).
+/// string.
 pub fn globs_intersect(a: &str, b: &str, fold_case: bool) -> bool {
+    common_string(a, b, fold_case).is_some()
+}
+
+/// A string both patterns match, the shortest the search finds, or `None`: a breadth-first search
+/// over the pairs of positions, as the product of the two patterns' automata. Each pair reached
+/// keeps the one it came from and what it read, and the string is spelled out only when found
+/// (every pair of a platform's routes is asked, so the search itself builds no strings).
+fn common_string(a: &str, b: &str, fold_case: bool) -> Option<String> {
     let norm =
         |s: &str| -> Vec<u8> { if fold_case { s.to_ascii_lowercase().into_bytes() } else { s.as_bytes().to_vec() } };
     let (a, b) = (norm(a), norm(b));
     let width = b.len() + 1;
     let mut seen = vec![false; (a.len() + 1) * width];
-    let mut stack = vec![(0usize, 0usize)];
-    while let Some((i, j)) = stack.pop() {
+    // Each pair reached, in order: the pair it was reached from, and the byte read on the way.
+    let mut reached: Vec<(Option<usize>, Option<u8>)> = Vec::new();
+    let mut queue = std::collections::VecDeque::from([((0usize, 0usize), None, None)]);
+    while let Some(((i, j), from, read)) = queue.pop_front() {
         if std::mem::replace(&mut seen[i * width + j], true) {
             continue;
         }
+        let here = reached.len();
+        reached.push((from, read));
         if i == a.len() && j == b.len() {
-            return true;
-        }
-        if a.get(i) == Some(&b'*') {
-            stack.push((i + 1, j));
-        }
-        if b.get(j) == Some(&b'*') {
-            stack.push((i, j + 1));
-        }
-        let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) else { continue };
-        let wild = |c: u8| c == b'*' || c == b'?';
-        if !(wild(x) || wild(y) || x == y) {
-            continue;
-        }
-        let next = (if x == b'*' { i } else { i + 1 }, if y == b'*' { j } else { j + 1 });
-        if next != (i, j) {
-            stack.push(next);
-        }
-    }
-    false
-}
-
-/// A string both patterns match, the shortest the search finds, or `None`.
-fn common_string(a: &str, b: &str, fold_case: bool) -> Option<String> {
-    let norm = |s: &str| -> Vec<char> {
-        if fold_case { s.to_ascii_lowercase().chars().collect() } else { s.chars().collect() }
-    };
-    let (a, b) = (norm(a), norm(b));
-    // Breadth-first over (position in a, position in b), with the string read so far.
-    let mut seen = BTreeSet::new();
-    let mut queue = std::collections::VecDeque::from([((0usize, 0usize), String::new())]);
-    while let Some(((i, j), text)) = queue.pop_front() {
-        if !seen.insert((i, j)) {
-            continue;
-        }
-        if i == a.len() && j == b.len() {
-            return Some(text);
+            let mut text = Vec::new();
+            let mut at = Some(here);
+            while let Some(k) = at {
+                let (from, read) = reached[k];
+                text.extend(read);
+                at = from;
+            }
+            text.reverse();
+            return Some(String::from_utf8_lossy(&text).into_owned());
         }
         // A `*` may match nothing.
-        if a.get(i) == Some(&'*') {
-            queue.push_back(((i + 1, j), text.clone()));
+        if a.get(i) == Some(&b'*') {
+            queue.push_back(((i + 1, j), Some(here), None));
         }
-        if b.get(j) == Some(&'*') {
-            queue.push_back(((i, j + 1), text.clone()));
+        if b.get(j) == Some(&b'*') {
+            queue.push_back(((i, j + 1), Some(here), None));
         }
         // Or both read one character: a `*` stays where it is, anything else moves on.
         let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) else { continue };
-        let wild = |c: char| c == '*' || c == '?';
+        let wild = |c: u8| c == b'*' || c == b'?';
         let read = match (wild(x), wild(y)) {
-            (true, true) => 'x',
+            (true, true) => b'x',
             (true, false) => y,
             (false, true) => x,
             (false, false) if x == y => x,
             _ => continue,
         };
-        let next_i = if x == '*' { i } else { i + 1 };
-        let next_j = if y == '*' { j } else { j + 1 };
-        if (next_i, next_j) != (i, j) {
-            queue.push_back(((next_i, next_j), format!("{text}{read}")));
+        let next = (if x == b'*' { i } else { i + 1 }, if y == b'*' { j } else { j + 1 });
+        if next != (i, j) {
+            queue.push_back((next, Some(here), Some(read)));
         }
     }
     None

@@ -175,17 +175,39 @@ fn check_routes(v: &mut Rules, c: &Config) {
     for (name, svc) in &c.services {
         let Some(routing) = &svc.routing else { continue };
         check_route_values(v, name, routing);
-        check_route_order(v, name, routing, &rules);
-        rules.push(RuleSeen { name, routing, priority: priority(name, routing) });
+        let rule = RuleSeen::new(name, routing);
+        check_route_order(v, &rule, &rules);
+        rules.push(rule);
     }
     check_service_names(v, c);
 }
 
-/// A routed service already checked, with its rule's priority.
+/// A routed service's rule as the order checks compare it, worked out once.
 struct RuleSeen<'a> {
     name: &'a str,
     routing: &'a RoutingConfig,
     priority: u32,
+    kind: RouteKind,
+    /// Its values as ALB compares them: paths as written, hosts without case.
+    paths: BTreeSet<&'a str>,
+    hosts: BTreeSet<String>,
+}
+
+impl<'a> RuleSeen<'a> {
+    fn new(name: &'a str, routing: &'a RoutingConfig) -> Self {
+        RuleSeen {
+            name,
+            routing,
+            priority: priority(name, routing),
+            kind: RouteKind::of(&routing.path_patterns, &routing.host_headers),
+            paths: routing.path_patterns.iter().map(String::as_str).collect(),
+            hosts: routing.host_headers.iter().map(|h| h.to_ascii_lowercase()).collect(),
+        }
+    }
+
+    fn route(&self) -> Route<'a> {
+        Route { path_patterns: &self.routing.path_patterns, host_headers: &self.routing.host_headers }
+    }
 }
 
 /// The route's own values as ALB takes them.
@@ -237,40 +259,30 @@ fn check_route_values(v: &mut Rules, name: &str, routing: &RoutingConfig) {
 
 /// The rule's priority against the rules before it: unique, and an order the file decides
 /// wherever two routes match the same request and their kinds do not.
-fn check_route_order(v: &mut Rules, name: &str, routing: &RoutingConfig, before: &[RuleSeen<'_>]) {
-    let own = priority(name, routing);
-    let kind = RouteKind::of(&routing.path_patterns, &routing.host_headers);
-    let route = Route { path_patterns: &routing.path_patterns, host_headers: &routing.host_headers };
-    let field = format!("services.{name}.routing.priority");
+fn check_route_order(v: &mut Rules, rule: &RuleSeen<'_>, before: &[RuleSeen<'_>]) {
+    let name = rule.name;
     for other in before {
-        let other_route =
-            Route { path_patterns: &other.routing.path_patterns, host_headers: &other.routing.host_headers };
-        let other_kind = RouteKind::of(&other.routing.path_patterns, &other.routing.host_headers);
-        if other.priority == own {
-            let how = match (routing.priority, other.routing.priority) {
+        if other.priority == rule.priority {
+            let how = match (rule.routing.priority, other.routing.priority) {
                 (Some(_), Some(_)) => "",
                 _ => " (a priority left out is derived from the service's name)",
             };
             v.fail_hint(
-                &field,
-                own,
+                &format!("services.{name}.routing.priority"),
+                rule.priority,
                 format!("is {}'s priority too{how}: a listener's priorities are unique", other.name),
                 format!("give services.{name}.routing.priority another value (1 to 1999 go before every derived one)"),
             );
             continue;
         }
-        let paths: BTreeSet<&str> = routing.path_patterns.iter().map(String::as_str).collect();
-        let hosts: BTreeSet<String> = routing.host_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
-        let other_paths: BTreeSet<&str> = other.routing.path_patterns.iter().map(String::as_str).collect();
-        let other_hosts: BTreeSet<String> = other.routing.host_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
-        if paths == other_paths && hosts == other_hosts {
+        if rule.paths == other.paths && rule.hosts == other.hosts {
             let list = |set: Vec<&str>| set.join(", ");
             v.fail(
                 &format!("services.{name}.routing"),
                 format!(
                     "(paths [{}], hosts [{}])",
-                    list(paths.iter().copied().collect()),
-                    list(hosts.iter().map(String::as_str).collect())
+                    list(rule.paths.iter().copied().collect()),
+                    list(rule.hosts.iter().map(String::as_str).collect())
                 ),
                 format!(
                     "matches exactly what {}'s routing matches: one of the two would never see a request",
@@ -279,15 +291,15 @@ fn check_route_order(v: &mut Rules, name: &str, routing: &RoutingConfig, before:
             );
             continue;
         }
-        let order_given = routing.priority.is_some() || other.routing.priority.is_some();
-        if kind == other_kind && !order_given && route.overlaps(&other_route) {
+        let order_given = rule.routing.priority.is_some() || other.routing.priority.is_some();
+        if rule.kind == other.kind && !order_given && rule.route().overlaps(&other.route()) {
             v.fail_hint(
                 &format!("services.{name}.routing"),
-                format!("({} route)", kind.describe()),
+                format!("({} route)", rule.kind.describe()),
                 format!(
                     "matches some requests {}'s matches too (such as {}), and which one takes them would depend on priorities derived from the names",
                     other.name,
-                    route.example_overlap(&other_route)
+                    rule.route().example_overlap(&other.route())
                 ),
                 format!(
                     "give services.{name}.routing.priority and services.{}.routing.priority: the lower one is tried first",
@@ -301,30 +313,39 @@ fn check_route_order(v: &mut Rules, name: &str, routing: &RoutingConfig, before:
 /// Two services named alike in ECS: the second `CreateService` would fail. Two whose image
 /// parameters would have one name (`my-api` and `myapi` both make `myapiContainerImage`).
 fn check_service_names(v: &mut Rules, c: &Config) {
-    let mut parameters: Vec<(String, &str)> = Vec::new();
-    for (key, _) in c.services.iter().filter(|(_, s)| s.container.image_parameter) {
-        let parameter = crate::constructs::task::image_parameter_name(Some(key));
-        match parameters.iter().find(|(p, _)| *p == parameter) {
-            Some((_, first)) => v.fail(
-                &format!("services.{key}.container.image_parameter"),
-                true,
-                format!("makes the template parameter {parameter}, which services.{first} makes too: rename one of the two services"),
-            ),
-            None => parameters.push((parameter, key)),
+    let parameters = c
+        .services
+        .iter()
+        .filter(|(_, s)| s.container.image_parameter)
+        .map(|(key, _)| (crate::constructs::task::image_parameter_name(Some(key)), key.as_str()));
+    for (parameter, key, first) in repeated(parameters) {
+        v.fail(
+            &format!("services.{key}.container.image_parameter"),
+            true,
+            format!("makes the template parameter {parameter}, which services.{first} makes too: rename one of the two services"),
+        );
+    }
+    let names = c.services.iter().filter_map(|(key, svc)| Some((svc.name.as_deref()?, key.as_str())));
+    for (name, key, first) in repeated(names) {
+        v.fail_str(
+            &format!("services.{key}.name"),
+            name,
+            &format!("is services.{first}.name too: ECS service names are unique in a cluster"),
+        );
+    }
+}
+
+/// Each `(value, owner)` whose value an earlier owner has already, with that first owner.
+fn repeated<'a, T: PartialEq>(items: impl IntoIterator<Item = (T, &'a str)>) -> Vec<(T, &'a str, &'a str)> {
+    let mut seen: Vec<(T, &str)> = Vec::new();
+    let mut repeats = Vec::new();
+    for (value, owner) in items {
+        match seen.iter().find(|(v, _)| *v == value) {
+            Some((_, first)) => repeats.push((value, owner, *first)),
+            None => seen.push((value, owner)),
         }
     }
-    let mut seen: Vec<(&str, &str)> = Vec::new();
-    for (key, svc) in &c.services {
-        let Some(name) = svc.name.as_deref() else { continue };
-        match seen.iter().find(|(n, _)| *n == name) {
-            Some((_, first)) => v.fail_str(
-                &format!("services.{key}.name"),
-                name,
-                &format!("is services.{first}.name too: ECS service names are unique in a cluster"),
-            ),
-            None => seen.push((name, key)),
-        }
-    }
+    repeats
 }
 
 #[cfg(test)]
