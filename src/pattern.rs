@@ -1,6 +1,8 @@
 //! The whole stack, wired from the resolved model of a valid configuration: the counterpart of
 //! the CDK's `ApplicationLoadBalancedEc2Service` on a cluster with `addCapacity`.
 
+use indexmap::IndexMap;
+
 use crate::config::{ConfigError, Diagnostic, ValidConfig};
 use crate::constructs::capacity::{Capacity, InstancePlacement};
 use crate::constructs::capacity_provider::ManagedCapacity;
@@ -9,12 +11,10 @@ use crate::constructs::drain_hook::{self, DrainedGroup};
 use crate::constructs::load_balancer::{self, AlbWithListener, DefaultRoute, LoadBalancerPlacement, RouteProps};
 use crate::constructs::service::{self, ServiceWiring};
 use crate::constructs::service_scaling::{self, ServiceScalingProps};
-use crate::constructs::task::{self, VolumeSource};
+use crate::constructs::task;
 use crate::constructs::vpc::Network;
 use crate::constructs::{cluster, dns};
 use crate::model::{Draining, Model, ServiceModel};
-use indexmap::IndexMap;
-
 use crate::resources::ec2::SecurityGroupIngress;
 use crate::resources::ecs::Cluster;
 use crate::resources::elbv2::{ListenerRule, TargetGroup};
@@ -111,11 +111,7 @@ fn open_file_systems(
     fleet: &Fleet,
 ) -> Result<IndexMap<String, Handle<SecurityGroupIngress>>, TemplateError> {
     let mut rules = IndexMap::new();
-    let groups = model.services.iter().flat_map(|s| &s.task.volumes).filter_map(|v| match &v.source {
-        VolumeSource::Efs(efs) => Some(efs.security_group_id.as_str()),
-        _ => None,
-    });
-    for group_id in groups {
+    for group_id in model.services.iter().flat_map(|s| s.task.efs_security_groups()) {
         if rules.contains_key(group_id) {
             continue;
         }
@@ -291,13 +287,7 @@ fn add_service(
         grants: std::iter::once(&container_logs).chain(&task.startup_grants).collect(),
         network_paths: nfs
             .iter()
-            .filter(|(group_id, _)| {
-                model
-                    .task
-                    .volumes
-                    .iter()
-                    .any(|v| matches!(&v.source, VolumeSource::Efs(efs) if efs.security_group_id == **group_id))
-            })
+            .filter(|(group_id, _)| model.task.efs_security_groups().any(|g| g == group_id.as_str()))
             .map(|(_, rule)| rule)
             .collect(),
         managed_capacity: fleet.managed.as_ref(),

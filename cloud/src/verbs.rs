@@ -88,15 +88,18 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     }
     let replaced: BTreeSet<String> = match &deployed {
         Some(deployed) => {
-            let renames = ecs_alb::diff::diff(deployed, &template).provider_renames;
-            for rename in &renames {
-                eprintln!(
-                    "{stack_name}: keeping capacity provider {}'s deployed name: a new one would replace it, and ECS takes one provider per Auto Scaling group",
-                    rename.provider
-                );
+            let mut changes = ecs_alb::diff::diff(deployed, &template);
+            if !changes.provider_renames.is_empty() {
+                for rename in &changes.provider_renames {
+                    eprintln!(
+                        "{stack_name}: keeping capacity provider {}'s deployed name: a new one would replace it, and ECS takes one provider per Auto Scaling group",
+                        rename.provider
+                    );
+                }
+                ecs_alb::diff::keep_deployed_names(&mut template, &changes.provider_renames);
+                // Compared again with the names kept: the provider is no longer replaced.
+                changes = ecs_alb::diff::diff(deployed, &template);
             }
-            ecs_alb::diff::keep_deployed_names(&mut template, &renames);
-            let changes = ecs_alb::diff::diff(deployed, &template);
             refuse_priority_conflicts(&stack_name, &changes.priority_conflicts)?;
             changes.resources.into_iter().filter(|r| r.replaces()).map(|r| r.id).collect()
         }

@@ -108,8 +108,7 @@ impl DrainTimings {
         // before the heartbeat runs out.
         let room = heartbeat_seconds - first_check - DELIVERY_SECONDS - CHECK_TIMEOUT_SECONDS - 1;
         let visibility_timeout_seconds = room.clamp(FUNCTION_TIMEOUT_SECONDS, ADVISED_VISIBILITY_TIMEOUT_SECONDS);
-        let fastest_receive = retry_cycle_seconds().min(visibility_timeout_seconds + DELIVERY_SECONDS);
-        let receives = (heartbeat_seconds - first_check - 1) / fastest_receive;
+        let receives = (heartbeat_seconds - first_check - 1) / fastest_receive_seconds(visibility_timeout_seconds);
         DrainTimings {
             heartbeat_seconds,
             recheck_delay_seconds,
@@ -136,8 +135,7 @@ impl DrainTimings {
     /// When the re-check would reach the dead-letter queue at the earliest, from the heartbeat
     /// before it: every receive failing (reported) or throttled as fast as receives can come.
     pub fn earliest_dead_letter(&self) -> Duration {
-        let fastest = retry_cycle_seconds().min(self.visibility_timeout_seconds + DELIVERY_SECONDS);
-        self.healthy_gap() + secs((self.max_receives - 1) * fastest)
+        self.healthy_gap() + secs((self.max_receives - 1) * fastest_receive_seconds(self.visibility_timeout_seconds))
     }
 
     pub fn heartbeat(&self) -> Duration {
@@ -148,6 +146,12 @@ impl DrainTimings {
 /// A reported failure comes back after the retry delay, is delivered, and checked again.
 fn retry_cycle_seconds() -> u32 {
     RETRY_DELAY_SECONDS + DELIVERY_SECONDS + CHECK_TIMEOUT_SECONDS
+}
+
+/// The soonest a re-check is received again: after a reported failure's retry, or, throttled,
+/// after the visibility timeout and a delivery.
+fn fastest_receive_seconds(visibility_timeout_seconds: u32) -> u32 {
+    retry_cycle_seconds().min(visibility_timeout_seconds + DELIVERY_SECONDS)
 }
 
 fn secs(seconds: u32) -> Duration {
@@ -175,7 +179,7 @@ mod tests {
             assert!(t.gap_after_failures(retries) < heartbeat, "{drain}: the last retry is in time, {t:?}");
             assert!(t.earliest_dead_letter() < heartbeat, "{drain}: the last receive is in time, {t:?}");
             if t.max_receives < MAX_RECEIVES {
-                let next = retry_cycle_seconds().min(t.visibility_timeout_seconds + DELIVERY_SECONDS);
+                let next = fastest_receive_seconds(t.visibility_timeout_seconds);
                 assert!(
                     t.earliest_dead_letter() + secs(next) >= heartbeat,
                     "{drain}: no re-check given up while one more receive could still keep the action, {t:?}"

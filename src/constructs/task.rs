@@ -34,6 +34,17 @@ pub fn is_image_parameter(name: &str) -> bool {
         && name[..name.len() - IMAGE_PARAMETER.len()].chars().all(|c| c.is_ascii_alphanumeric())
 }
 
+impl TaskProps {
+    /// The security groups of the mount targets of its EFS volumes, which must admit NFS from
+    /// the instances.
+    pub fn efs_security_groups(&self) -> impl Iterator<Item = &str> {
+        self.volumes.iter().filter_map(|v| match &v.source {
+            VolumeSource::Efs(efs) => Some(efs.security_group_id.as_str()),
+            _ => None,
+        })
+    }
+}
+
 /// What the configuration decides about the task: its containers, storage and roles.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskProps {
