@@ -91,7 +91,7 @@ pub fn architecture(model: &Model, template: &Value) -> Architecture {
         .services
         .iter()
         .map(|s| match &s.name {
-            None => ("Ec2Service".to_owned(), s.task.main.name.clone()),
+            None => ("Ec2Service".to_owned(), s.task.main.name().to_owned()),
             Some(name) => (name.chars().filter(char::is_ascii_alphanumeric).collect(), name.clone()),
         })
         .collect();

@@ -8,6 +8,7 @@
 
 pub mod architecture;
 pub mod aws;
+pub mod bounds;
 pub mod cidr;
 pub mod config;
 pub mod constructs;

@@ -143,7 +143,7 @@ fn description(model: &Model) -> String {
     match model.services.as_slice() {
         [one] if one.name.is_none() => format!(
             "ECS service of container {} on EC2 behind an Application Load Balancer (synthesized by ecs-alb)",
-            one.task.main.name
+            one.task.main.name()
         ),
         several => {
             let names: Vec<&str> = several.iter().filter_map(|s| s.name.as_deref()).collect();
@@ -279,7 +279,7 @@ fn add_service(
     let wiring = ServiceWiring {
         cluster,
         task_definition: &task.definition,
-        container_name: &model.task.main.name,
+        container_name: model.task.main.name(),
         container_port: model.task.main.port.unwrap_or_else(|| unreachable!("the main container has the port")),
         target_group: &routed.target_group,
         listener: &alb.listener,

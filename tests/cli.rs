@@ -199,7 +199,10 @@ fn schema_describes_every_field_with_its_default() {
     let schema: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(schema["additionalProperties"], false);
     assert_eq!(schema["$defs"]["CapacityConfig"]["properties"]["task_drain_time_seconds"]["default"], 300);
-    assert_eq!(schema["$defs"]["ContainerConfig"]["properties"]["image"]["default"], "amazon/amazon-ecs-sample");
+    // The service's container takes the reference app's image; a sidecar has to name one.
+    let main_container = &schema["$defs"]["ServiceConfig"]["properties"]["container"]["default"];
+    assert_eq!(main_container["image"], "amazon/amazon-ecs-sample");
+    assert_eq!(schema["$defs"]["ContainerConfig"]["properties"]["image"]["default"], Value::Null);
 }
 
 #[test]

@@ -10,9 +10,10 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 
 use ecs_alb::config::{
-    Architecture, AutoScalingConfig, Config, ContainerCondition, ContainerInsights, DependencyConfig, Draining,
-    EfsVolumeConfig, ExistingVpcConfig, InstanceUpdatePolicy, MachineImage, MountPointConfig, PlacementConfig,
-    PlacementStrategyName, Protocol, RefreshConfig, RoutingConfig, SidecarConfig, SpotConfig, VolumeConfig, VpcConfig,
+    Architecture, AutoScalingConfig, Config, ContainerCondition, ContainerConfig, ContainerInsights, DependencyConfig,
+    Draining, EfsVolumeConfig, ExistingVpcConfig, InstanceUpdatePolicy, MachineImage, MountPointConfig,
+    PlacementConfig, PlacementStrategyName, Protocol, RefreshConfig, RoutingConfig, SpotConfig, VolumeConfig,
+    VpcConfig,
 };
 use ecs_alb::pattern::{SynthOptions, synthesize};
 use testkit::venv_tool;
@@ -145,8 +146,8 @@ fn valid_config() -> impl Strategy<Value = Config> {
             c.service.max_healthy_percent = 200;
             c.service.log_retention_days = RETENTIONS[svc.3];
             c.service.name = svc.4;
-            c.service.container.name = ct.0;
-            c.service.container.port = ct.1;
+            c.service.container.name = Some(ct.0);
+            c.service.container.port = Some(ct.1);
             // A task must fit the instance type by memory (a rule of its own).
             let installed = ecs_alb::aws::instance_memory_mib(&c.capacity.instance_type).unwrap_or(u32::MAX);
             let limit = ct.2.min(installed);
@@ -159,7 +160,7 @@ fn valid_config() -> impl Strategy<Value = Config> {
                 == ecs_alb::config::Architecture::Arm64;
             let image = CONTAINER_IMAGES[(svc.0 as usize + usize::from(arm)) % CONTAINER_IMAGES.len()];
             c.service.container.image =
-                if arm && image == CONTAINER_IMAGES[0] { CONTAINER_IMAGES[1] } else { image }.into();
+                Some(if arm && image == CONTAINER_IMAGES[0] { CONTAINER_IMAGES[1] } else { image }.into());
             c.service.container.secrets = ct.6.into_iter().map(|(name, i)| (name, SECRET_ARNS[i].to_owned())).collect();
             with_options(&mut c, options);
             c
@@ -247,7 +248,7 @@ fn with_options(
     hc.unhealthy_threshold = unhealthy;
     hc.matcher = MATCHERS[matcher].into();
     // The sample image answers only `/`.
-    if own_path && c.service.container.image != CONTAINER_IMAGES[0] {
+    if own_path && c.service.container.image() != CONTAINER_IMAGES[0] {
         hc.path = "/healthz".into();
     }
     c.load_balancer.deregistration_delay_seconds = deregistration;
@@ -289,12 +290,12 @@ fn with_task_options(c: &mut Config, (sidecar, volume, placement, more_services)
         svc.container.memory_limit_mib = Some((main_limit - memory).max(6));
         svc.container.memory_reservation_mib =
             svc.container.memory_reservation_mib.map(|r| r.min(main_limit - memory).max(6));
-        svc.sidecars.push(SidecarConfig {
-            name: "cache".into(),
-            image: "public.ecr.aws/docker/library/redis:7-alpine".into(),
+        svc.sidecars.push(ContainerConfig {
+            name: Some("cache".into()),
+            image: Some("public.ecr.aws/docker/library/redis:7-alpine".into()),
             memory_limit_mib: Some(memory),
             port: port.then_some(6379),
-            ..SidecarConfig::default()
+            ..ContainerConfig::default()
         });
         if waited_for {
             svc.container.depends_on =
@@ -339,7 +340,7 @@ fn with_task_options(c: &mut Config, (sidecar, volume, placement, more_services)
         for i in 1..=more_services {
             let mut other = first.clone();
             other.name = None;
-            other.container.name = format!("app{i}");
+            other.container.name = Some(format!("app{i}"));
             other.routing = Some(RoutingConfig { path_patterns: vec![format!("/s{i}/*")], ..RoutingConfig::default() });
             others.push((format!("s{i}"), other));
         }
@@ -396,7 +397,7 @@ fn random_out_of_range_values_are_refused_with_the_field_named() {
         ("load_balancer.listener_port", |c, v| c.load_balancer.listener_port = Some(v), 65536..u32::MAX),
         ("load_balancer.idle_timeout_seconds", |c, v| c.load_balancer.idle_timeout_seconds = v, 4001..u32::MAX),
         ("service.min_healthy_percent", |c, v| c.service.min_healthy_percent = v, 101..u32::MAX),
-        ("service.container.port", |c, v| c.service.container.port = v, 65536..u32::MAX),
+        ("service.container.port", |c, v| c.service.container.port = Some(v), 65536..u32::MAX),
         ("service.container.cpu", |c, v| c.service.container.cpu = Some(v), 10241..u32::MAX),
     ];
     let mut runner = TestRunner::new(RunnerConfig { cases: 64, ..RunnerConfig::default() });

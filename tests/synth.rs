@@ -1360,6 +1360,42 @@ fn sidecars_run_beside_the_main_container() {
     );
 }
 
+/// A sidecar takes every field the service's container takes (one container type), rendered the
+/// same way; its secrets are read by the execution role and its stop timeout counts in the drain.
+#[test]
+fn a_sidecar_takes_every_container_field() {
+    let t = synth(
+        "service:
+  sidecars:
+    - name: router
+      image: public.ecr.aws/aws-observability/aws-for-fluent-bit:stable
+      memory_reservation_mib: 64
+      entry_point: [/entrypoint.sh]
+      working_directory: /fluent-bit
+      user: '0'
+      stop_timeout_seconds: 20
+      docker_labels: {com.example.role: logs}
+      ulimits: [{name: nofile, soft: 4096, hard: 8192}]
+      secrets: {TOKEN: 'arn:aws:ssm:eu-west-1:123456789012:parameter/token'}
+",
+    );
+    let td = only(&t, "AWS::ECS::TaskDefinition");
+    let router = &td["Properties"]["ContainerDefinitions"][1];
+    assert_eq!(router["EntryPoint"], json!(["/entrypoint.sh"]));
+    assert_eq!(router["WorkingDirectory"], "/fluent-bit");
+    assert_eq!(router["User"], "0");
+    assert_eq!(router["StopTimeout"], 20);
+    assert_eq!(router["DockerLabels"], json!({"com.example.role": "logs"}));
+    assert_eq!(router["Ulimits"], json!([{"HardLimit": 8192, "Name": "nofile", "SoftLimit": 4096}]));
+    assert_eq!(
+        router["Secrets"],
+        json!([{"Name": "TOKEN", "ValueFrom": "arn:aws:ssm:eu-west-1:123456789012:parameter/token"}])
+    );
+    let grants = &t["Resources"]["Ec2ServiceTaskDefExecutionRoleDefaultPolicy7E1456F8"]["Properties"]["PolicyDocument"];
+    assert_eq!(grants["Statement"][1]["Action"], "ssm:GetParameters");
+    assert_eq!(grants["Statement"][1]["Resource"], "arn:aws:ssm:eu-west-1:123456789012:parameter/token");
+}
+
 /// The main container's own settings reach its definition as ECS names them.
 #[test]
 fn the_main_container_takes_a_real_applications_settings() {

@@ -3,7 +3,6 @@
 //! The defaults live in the `Default` impls below and nowhere else; the JSON Schema takes them from
 //! there, and a test checks that each doc comment's `Default:` line agrees.
 
-mod bounds;
 mod load;
 mod resolve;
 mod shape;
@@ -11,15 +10,19 @@ mod source_map;
 mod task;
 mod validate;
 
+use crate::bounds;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::constructs::container::{
+    ContainerCondition, ContainerConfig, ContainerHealthCheckConfig, DependencyConfig, MountPointConfig, UlimitConfig,
+    UlimitName,
+};
 pub use load::{ConfigError, Diagnostic, load, load_str};
 pub use task::{
-    ConditionValues, ContainerCondition, ContainerHealthCheckConfig, DependencyConfig, EfsVolumeConfig,
-    MountPointConfig, PlacementConfig, PlacementStrategyName, PolicyStatementConfig, SidecarConfig, StatementEffect,
-    TaskRoleConfig, UlimitConfig, UlimitName, VolumeConfig,
+    ConditionValues, EfsVolumeConfig, PlacementConfig, PlacementStrategyName, PolicyStatementConfig, StatementEffect,
+    TaskRoleConfig, VolumeConfig,
 };
 pub use validate::{ValidConfig, secret_source};
 
@@ -607,6 +610,10 @@ pub struct ServiceConfig {
     ///
     /// Default: 200
     pub max_healthy_percent: u32,
+    /// The container the load balancer sends requests to.
+    ///
+    /// Default: - the reference app's: `web`, running amazon/amazon-ecs-sample on port 80 with 512 MiB.
+    #[serde(deserialize_with = "ContainerConfig::deserialize_main")]
     pub container: ContainerConfig,
     pub circuit_breaker: CircuitBreakerConfig,
     /// Scale the task count between two bounds by target tracking; the instances then follow the
@@ -634,7 +641,7 @@ pub struct ServiceConfig {
     /// More containers in the task, beside `container`.
     ///
     /// Default: - none.
-    pub sidecars: Vec<SidecarConfig>,
+    pub sidecars: Vec<ContainerConfig>,
     /// Storage the task's containers mount (`mount_points`).
     ///
     /// Default: - none.
@@ -687,7 +694,7 @@ impl Default for ServiceConfig {
             health_check_grace_period_seconds: 60,
             min_healthy_percent: 50,
             max_healthy_percent: 200,
-            container: ContainerConfig::default(),
+            container: ContainerConfig::main(),
             circuit_breaker: CircuitBreakerConfig::default(),
             auto_scaling: None,
             log_retention_days: 365,
@@ -758,135 +765,6 @@ pub struct CircuitBreakerConfig {
 impl Default for CircuitBreakerConfig {
     fn default() -> Self {
         CircuitBreakerConfig { enabled: true, rollback: true }
-    }
-}
-
-/// The service's container.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct ContainerConfig {
-    /// Letters, digits, hyphens and underscores, at most 255.
-    ///
-    /// Default: web
-    pub name: String,
-    /// The image, as `docker pull` takes it.
-    ///
-    /// Default: amazon/amazon-ecs-sample
-    pub image: String,
-    /// Make the image a template parameter, `ContainerImage`, whose default is `image`: CI then
-    /// deploys a new image with `--parameter-overrides ContainerImage=REPO:TAG` (or `ecs-alb deploy
-    /// --parameter ContainerImage=REPO:TAG`) without synthesizing again, and later deploys keep the
-    /// deployed image unless given another. In `services`, each service's parameter is its name
-    /// without hyphens, then `ContainerImage` (`apiContainerImage`).
-    ///
-    /// Default: false
-    pub image_parameter: bool,
-    /// With `image_parameter`, the private ECR repository the images deployed through the
-    /// parameter come from: its name (in the stack's account and region) or its ARN
-    /// (arn:aws:ecr:REGION:ACCOUNT:repository/NAME, for another account's). The task's execution
-    /// role may pull from exactly it. Without `image_parameter` the repository is read from
-    /// `image` when that is an ECR image.
-    ///
-    /// Default: - only `image`'s own repository, when it is in ECR.
-    pub image_repository: Option<String>,
-    /// The port the container listens on; the instance side is picked by ECS (dynamic host port).
-    ///
-    /// Default: 80
-    #[schemars(range(min = bounds::PORT.min, max = bounds::PORT.max))]
-    pub port: u32,
-    /// Hard memory limit in MiB (at least 6); the container is killed above it.
-    ///
-    /// Default: 512
-    pub memory_limit_mib: Option<u32>,
-    /// Memory ECS reserves for the container on the instance, in MiB; at most `memory_limit_mib`.
-    ///
-    /// Default: - none.
-    pub memory_reservation_mib: Option<u32>,
-    /// CPU units reserved (1024 = one vCPU), at most 10240.
-    ///
-    /// Default: - none: the container shares the instance's CPU.
-    pub cpu: Option<u32>,
-    /// Environment variables: names of letters, digits and underscores, not starting with a digit.
-    ///
-    /// Default: - none.
-    pub environment: IndexMap<String, String>,
-    /// Environment variables filled from secrets when the container starts, by the full ARN of an
-    /// SSM parameter (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets Manager secret
-    /// (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf, optionally followed by
-    /// `:JSON_KEY::` for one key of it). The task's execution role may read exactly these.
-    ///
-    /// Default: - none.
-    pub secrets: IndexMap<String, String>,
-    /// Seconds the container has to exit after SIGTERM before it is killed: when a deployment, a
-    /// scale-in or a drain stops its task. Give a server time to finish its requests; the drain
-    /// waits for it (within `capacity.task_drain_time_seconds`).
-    ///
-    /// Default: - the ECS agent's, 30 seconds.
-    #[schemars(range(min = bounds::STOP_TIMEOUT_SECONDS.min, max = bounds::STOP_TIMEOUT_SECONDS.max))]
-    pub stop_timeout_seconds: Option<u32>,
-    /// The command to run instead of the image's `CMD`.
-    ///
-    /// Default: - the image's.
-    pub command: Vec<String>,
-    /// The program to run instead of the image's `ENTRYPOINT`.
-    ///
-    /// Default: - the image's.
-    pub entry_point: Vec<String>,
-    /// The directory the command runs in: an absolute path.
-    ///
-    /// Default: - the image's.
-    pub working_directory: Option<String>,
-    /// The user the command runs as: `user`, `user:group`, `uid` or `uid:gid`.
-    ///
-    /// Default: - the image's.
-    pub user: Option<String>,
-    /// Docker labels on the container, for agents that read them.
-    ///
-    /// Default: - none.
-    pub docker_labels: IndexMap<String, String>,
-    /// Resource limits of the container's processes, such as `{name: nofile, soft: 65536, hard:
-    /// 65536}` for a server with many connections.
-    ///
-    /// Default: - Docker's.
-    pub ulimits: Vec<UlimitConfig>,
-    /// Docker's health check of the container, besides the load balancer's.
-    ///
-    /// Default: - none.
-    pub health_check: Option<ContainerHealthCheckConfig>,
-    /// Sidecars that must reach a state before this container starts.
-    ///
-    /// Default: - none.
-    pub depends_on: Vec<DependencyConfig>,
-    /// Volumes mounted into the container.
-    ///
-    /// Default: - none.
-    pub mount_points: Vec<MountPointConfig>,
-}
-
-impl Default for ContainerConfig {
-    fn default() -> Self {
-        ContainerConfig {
-            name: "web".into(),
-            image: "amazon/amazon-ecs-sample".into(),
-            image_parameter: false,
-            image_repository: None,
-            port: 80,
-            memory_limit_mib: Some(512),
-            memory_reservation_mib: None,
-            cpu: None,
-            environment: IndexMap::new(),
-            secrets: IndexMap::new(),
-            stop_timeout_seconds: None,
-            command: Vec::new(),
-            entry_point: Vec::new(),
-            working_directory: None,
-            user: None,
-            docker_labels: IndexMap::new(),
-            ulimits: Vec::new(),
-            health_check: None,
-            depends_on: Vec::new(),
-            mount_points: Vec::new(),
-        }
     }
 }
 

@@ -3,13 +3,12 @@
 //! field is decided.
 
 use super::HealthCheckConfig;
-use super::task::ContainerView;
-use super::task::{DISTINCT_INSTANCE, written_name};
+use super::task::{ContainerAt, DISTINCT_INSTANCE};
 use super::validate::priority;
 use super::validate::secret_source;
 use super::{
-    Config, ContainerCondition, DrainPlan, Draining, InstanceUpdatePolicy, LoadBalancerConfig, PlacementStrategyName,
-    Protocol, ServiceConfig, StatementEffect, TaskRoleConfig, VolumeConfig,
+    Config, DrainPlan, Draining, InstanceUpdatePolicy, LoadBalancerConfig, PlacementStrategyName, Protocol,
+    ServiceConfig, StatementEffect, TaskRoleConfig, VolumeConfig,
 };
 use crate::aws::{ANYWHERE_IPV4, DEFAULT_SSL_POLICY, ListenerProtocol};
 use crate::constructs::capacity::{CapacityProps, RefreshProps, SpotProps, UpdateStyle};
@@ -19,14 +18,11 @@ use crate::constructs::load_balancer::{HealthCheckProps, LoadBalancerProps, Rout
 use crate::constructs::service::{CircuitBreaker, PlacementLimit, PlacementRule, ServiceProps};
 use crate::constructs::service_scaling::TaskScaling;
 use crate::constructs::task::{
-    ContainerHealthCheckProps, ContainerProps, EfsProps, MountPointProps, PolicyStatementProps, SecretProps, TaskProps,
-    TaskRoleProps, VolumeProps, VolumeSource, image_parameter_name,
+    EfsProps, PolicyStatementProps, TaskProps, TaskRoleProps, VolumeProps, VolumeSource, image_parameter_name,
 };
 use crate::constructs::vpc::NetworkProps;
 use crate::ecr;
 use crate::model::{self, Model, ServiceModel};
-use crate::resources::ecs::DependencyCondition;
-use indexmap::IndexMap;
 
 /// The stack `config` describes, in `network` (worked out while validating). `config` has passed
 /// every rule: nothing here can fail.
@@ -212,82 +208,24 @@ fn service(config: &Config, name: Option<&String>, svc: &ServiceConfig) -> Servi
     }
 }
 
-/// `log_stream_prefix`: the main container's, the CDK's construct ID for the one `service`.
 /// The task of `svc`, the service `name` of `services` (`None` for the one `service`).
 fn task(svc: &ServiceConfig, name: Option<&str>) -> TaskProps {
-    let log_stream_prefix = name.unwrap_or("Ec2Service");
-    let views = svc.containers();
-    let mut containers = views.iter().map(container);
-    let mut main = containers.next().unwrap_or_else(|| unreachable!("the main container is always first"));
-    // A sidecar's port is reached through a link, not published on the instance.
-    let sidecars: Vec<ContainerProps> = containers.map(|sidecar| ContainerProps { port: None, ..sidecar }).collect();
-    let ct = &svc.container;
-    main.entry_point = ct.entry_point.clone();
-    main.working_directory = ct.working_directory.clone();
-    main.user = ct.user.clone();
-    main.stop_timeout_seconds = ct.stop_timeout_seconds;
-    main.docker_labels = ct.docker_labels.clone();
-    // Docker's limit names are the ones the file writes.
-    main.ulimits = ct.ulimits.iter().map(|u| (written_name(u.name), u.soft, u.hard)).collect();
-    // Bridge mode: the app reaches a sidecar's port by the sidecar's name through a link.
-    main.links = views.iter().skip(1).filter(|s| s.port.is_some()).map(|s| s.name.to_owned()).collect();
-    main.log_stream_prefix = log_stream_prefix.to_owned();
+    let containers = svc.containers();
+    // Validation refused every ARN that is not a secret's, so none is left out here.
+    let secret_sources =
+        containers.iter().flat_map(|c| c.secrets.values()).filter_map(|arn| secret_source(arn).ok()).collect();
     TaskProps {
-        main,
-        image_parameter: ct.image_parameter.then(|| image_parameter_name(name)),
-        sidecars,
-        image_repositories: image_repositories(svc, &views),
+        main: svc.container.clone(),
+        // The main container's: the CDK's construct ID for the one `service`.
+        log_stream_prefix: name.unwrap_or("Ec2Service").to_owned(),
+        image_parameter: svc.container.image_parameter.then(|| image_parameter_name(name)),
+        sidecars: svc.sidecars.clone(),
+        image_repositories: image_repositories(svc, &containers),
+        secret_sources,
         log_retention_days: svc.log_retention_days,
-        volumes: svc.volumes.iter().map(|v| volume(v, &views)).collect(),
+        volumes: svc.volumes.iter().map(|v| volume(v, &containers)).collect(),
         task_role: svc.task_role.as_ref().map(task_role).unwrap_or_default(),
         execute_command: svc.enable_execute_command,
-    }
-}
-
-/// A container as the task construct builds it; what only the main container has is set by
-/// the caller.
-fn container(view: &ContainerView<'_>) -> ContainerProps {
-    // Validation refused every ARN that is not a secret's, so none is left out here.
-    let secrets = view.secrets.iter().filter_map(|(name, arn)| {
-        let source = secret_source(arn).ok()?;
-        Some(SecretProps { name: name.clone(), value_from: arn.clone(), source })
-    });
-    ContainerProps {
-        name: view.name.to_owned(),
-        image: view.image.to_owned(),
-        essential: view.essential,
-        port: view.port,
-        memory_limit_mib: view.memory_limit_mib,
-        memory_reservation_mib: view.memory_reservation_mib,
-        cpu: view.cpu,
-        environment: view.environment.clone(),
-        secrets: secrets.collect(),
-        command: view.command.to_vec(),
-        entry_point: Vec::new(),
-        working_directory: None,
-        user: None,
-        stop_timeout_seconds: None,
-        docker_labels: IndexMap::new(),
-        ulimits: Vec::new(),
-        health_check: view.health_check.map(|hc| ContainerHealthCheckProps {
-            command: hc.command.clone(),
-            interval_seconds: hc.interval_seconds,
-            timeout_seconds: hc.timeout_seconds,
-            retries: hc.retries,
-            start_period_seconds: hc.start_period_seconds,
-        }),
-        depends_on: view.depends_on.iter().map(|d| (d.container.clone(), condition(d.condition))).collect(),
-        mount_points: view
-            .mount_points
-            .iter()
-            .map(|m| MountPointProps {
-                volume: m.volume.clone(),
-                container_path: m.container_path.clone(),
-                read_only: m.read_only,
-            })
-            .collect(),
-        links: Vec::new(),
-        log_stream_prefix: view.name.to_owned(),
     }
 }
 
@@ -309,19 +247,10 @@ fn placement_limit(constraint: &str) -> PlacementLimit {
     }
 }
 
-fn condition(condition: ContainerCondition) -> DependencyCondition {
-    match condition {
-        ContainerCondition::Start => DependencyCondition::Start,
-        ContainerCondition::Complete => DependencyCondition::Complete,
-        ContainerCondition::Success => DependencyCondition::Success,
-        ContainerCondition::Healthy => DependencyCondition::Healthy,
-    }
-}
-
-fn volume(v: &VolumeConfig, containers: &[ContainerView<'_>]) -> VolumeProps {
+fn volume(v: &VolumeConfig, containers: &[ContainerAt<'_>]) -> VolumeProps {
     let source = match (&v.efs, &v.host_path) {
         (Some(efs), _) => {
-            let mounts = containers.iter().flat_map(|c| c.mount_points).filter(|m| m.volume == v.name);
+            let mounts = containers.iter().flat_map(|c| &c.mount_points).filter(|m| m.volume == v.name);
             VolumeSource::Efs(EfsProps {
                 file_system_id: efs.file_system_id.clone(),
                 security_group_id: efs.security_group_id.clone(),
@@ -362,8 +291,8 @@ fn task_role(role: &TaskRoleConfig) -> TaskRoleProps {
 
 /// The private ECR repositories the task's images come from: the fixed image's, and the one named
 /// for images deployed through the image parameter. Empty when the images are public.
-fn image_repositories(svc: &ServiceConfig, containers: &[ContainerView<'_>]) -> Vec<ecr::Repository> {
-    let images = containers.iter().filter_map(|c| ecr::Repository::of_image(c.image));
+fn image_repositories(svc: &ServiceConfig, containers: &[ContainerAt<'_>]) -> Vec<ecr::Repository> {
+    let images = containers.iter().filter_map(|c| ecr::Repository::of_image(c.image()));
     let mut repositories: Vec<ecr::Repository> =
         images.chain(svc.container.image_repository.as_deref().and_then(ecr::Repository::parse)).collect();
     repositories.sort();
@@ -423,8 +352,7 @@ mod tests {
         );
         let task = &m.services[0].task;
         assert_eq!(task.image_repositories.len(), 1);
-        assert_eq!(task.main.secrets.len(), 1);
-        assert!(matches!(task.main.secrets[0].source, SecretSource::SsmParameter(_)));
-        assert_eq!(task.main.secrets[0].name, "DB");
+        assert_eq!(task.secret_sources.len(), 1);
+        assert!(matches!(task.secret_sources[0], SecretSource::SsmParameter(_)));
     }
 }

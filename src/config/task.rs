@@ -1,11 +1,12 @@
-//! The task's settings beyond its one load-balanced container: the task role, more containers
-//! (sidecars), their health checks, start order and storage, and where ECS places the tasks.
+//! The task's settings beyond its containers (`constructs::container`): the task role,
+//! the storage its containers mount, and where ECS places the tasks.
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::bounds;
+use crate::constructs::container::ContainerConfig;
+pub(crate) use crate::constructs::container::written_name;
 
 /// The task role: what the application may do in AWS. Its credentials reach every container of
 /// the task through the ECS agent (never the instance's role).
@@ -67,218 +68,6 @@ impl ConditionValues {
         match self {
             ConditionValues::One(value) => std::slice::from_ref(value),
             ConditionValues::Many(values) => values,
-        }
-    }
-}
-
-/// A command Docker runs in the container to tell whether it is healthy. ECS replaces a task whose
-/// essential container turns unhealthy; other containers may wait for it (`depends_on` HEALTHY).
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct ContainerHealthCheckConfig {
-    /// `CMD` then the program and its arguments, or `CMD-SHELL` then one shell command line, such
-    /// as `[CMD-SHELL, "curl -f http://localhost/ || exit 1"]`. The image must have the program.
-    ///
-    /// Default: - none; required.
-    pub command: Vec<String>,
-    /// Seconds between checks.
-    ///
-    /// Default: 30
-    #[schemars(range(min = bounds::CONTAINER_CHECK_INTERVAL_SECONDS.min, max = bounds::CONTAINER_CHECK_INTERVAL_SECONDS.max))]
-    pub interval_seconds: u32,
-    /// Seconds a check may take before it counts as failed.
-    ///
-    /// Default: 5
-    #[schemars(range(min = bounds::CONTAINER_CHECK_TIMEOUT_SECONDS.min, max = bounds::CONTAINER_CHECK_TIMEOUT_SECONDS.max))]
-    pub timeout_seconds: u32,
-    /// Consecutive failures that make the container unhealthy.
-    ///
-    /// Default: 3
-    #[schemars(range(min = bounds::CONTAINER_CHECK_RETRIES.min, max = bounds::CONTAINER_CHECK_RETRIES.max))]
-    pub retries: u32,
-    /// Seconds after the container starts during which failures do not count.
-    ///
-    /// Default: 0
-    #[schemars(range(min = bounds::CONTAINER_CHECK_START_PERIOD_SECONDS.min, max = bounds::CONTAINER_CHECK_START_PERIOD_SECONDS.max))]
-    pub start_period_seconds: u32,
-}
-
-impl Default for ContainerHealthCheckConfig {
-    fn default() -> Self {
-        ContainerHealthCheckConfig {
-            command: Vec::new(),
-            interval_seconds: 30,
-            timeout_seconds: 5,
-            retries: 3,
-            start_period_seconds: 0,
-        }
-    }
-}
-
-/// A resource limit of the container's processes (`ulimit`).
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct UlimitConfig {
-    /// Which limit.
-    ///
-    /// Default: - none; required.
-    pub name: UlimitName,
-    /// The limit processes start with.
-    ///
-    /// Default: - none; required.
-    pub soft: u32,
-    /// The most a process may raise its soft limit to; at least `soft`.
-    ///
-    /// Default: - none; required.
-    pub hard: u32,
-}
-
-/// The limits Docker (and ECS) can set.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum UlimitName {
-    Core,
-    Cpu,
-    Data,
-    Fsize,
-    Locks,
-    Memlock,
-    Msgqueue,
-    Nice,
-    Nofile,
-    Nproc,
-    Rss,
-    Rtprio,
-    Rttime,
-    Sigpending,
-    Stack,
-}
-
-/// A container that must reach a state before this one starts.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct DependencyConfig {
-    /// The other container's name: the main container's or a sidecar's.
-    ///
-    /// Default: - none; required.
-    pub container: String,
-    /// The state to wait for.
-    ///
-    /// Default: - none; required.
-    pub condition: ContainerCondition,
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum ContainerCondition {
-    /// It has started.
-    Start,
-    /// It has run to its end (a non-essential container only), whatever its exit code.
-    Complete,
-    /// It has run to its end with exit code 0 (a non-essential container only).
-    Success,
-    /// Its health check passes (it must have one).
-    Healthy,
-}
-
-/// A volume of the task, mounted into a container.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct MountPointConfig {
-    /// The name of one of `service.volumes`.
-    ///
-    /// Default: - none; required.
-    pub volume: String,
-    /// Where the container sees it: an absolute path.
-    ///
-    /// Default: - none; required.
-    pub container_path: String,
-    /// Mounted read-only.
-    ///
-    /// Default: false
-    #[serde(default)]
-    pub read_only: bool,
-}
-
-/// Another container in the service's task: a log router, a proxy, an agent. It logs to the
-/// service's log group under its own name; the load balancer never sends to it.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct SidecarConfig {
-    /// Letters, digits, hyphens and underscores, at most 255; unique in the task.
-    ///
-    /// Default: - none; required.
-    pub name: String,
-    /// The image, as `docker pull` takes it. A private ECR image is pulled by the task's
-    /// execution role, which may read exactly its repository.
-    ///
-    /// Default: - none; required.
-    pub image: String,
-    /// Whether the task stops when this container stops. A container that runs to its end (an
-    /// init step others wait for with COMPLETE or SUCCESS) is not essential.
-    ///
-    /// Default: true
-    pub essential: bool,
-    /// Hard memory limit in MiB (at least 6).
-    ///
-    /// Default: - none: `memory_reservation_mib` must be set then.
-    pub memory_limit_mib: Option<u32>,
-    /// Memory ECS reserves for the container on the instance, in MiB; at most `memory_limit_mib`.
-    ///
-    /// Default: - none.
-    pub memory_reservation_mib: Option<u32>,
-    /// CPU units reserved (1024 = one vCPU), at most 10240.
-    ///
-    /// Default: - none.
-    pub cpu: Option<u32>,
-    /// A port the container listens on. The main container reaches it at `http://NAME:PORT` (the
-    /// task runs in bridge mode, where ECS links the two); the load balancer does not.
-    ///
-    /// Default: - none.
-    #[schemars(range(min = bounds::PORT.min, max = bounds::PORT.max))]
-    pub port: Option<u32>,
-    /// Environment variables, as for the main container.
-    ///
-    /// Default: - none.
-    pub environment: IndexMap<String, String>,
-    /// Variables filled from secrets, as for the main container.
-    ///
-    /// Default: - none.
-    pub secrets: IndexMap<String, String>,
-    /// The command to run instead of the image's `CMD`.
-    ///
-    /// Default: - the image's.
-    pub command: Vec<String>,
-    /// Docker's health check of the container.
-    ///
-    /// Default: - none.
-    pub health_check: Option<ContainerHealthCheckConfig>,
-    /// Containers that must reach a state before this one starts.
-    ///
-    /// Default: - none.
-    pub depends_on: Vec<DependencyConfig>,
-    /// Volumes mounted into the container.
-    ///
-    /// Default: - none.
-    pub mount_points: Vec<MountPointConfig>,
-}
-
-impl Default for SidecarConfig {
-    fn default() -> Self {
-        SidecarConfig {
-            name: String::new(),
-            image: String::new(),
-            essential: true,
-            memory_limit_mib: None,
-            memory_reservation_mib: None,
-            cpu: None,
-            port: None,
-            environment: IndexMap::new(),
-            secrets: IndexMap::new(),
-            command: Vec::new(),
-            health_check: None,
-            depends_on: Vec::new(),
-            mount_points: Vec::new(),
         }
     }
 }
@@ -369,12 +158,6 @@ pub struct PlacementConfig {
     pub constraints: Vec<String>,
 }
 
-/// How the file writes a value of one of its enumerations (`nofile`, `HEALTHY`, `spread-az`):
-/// serde's name, the one the schema lists, for messages and for what AWS is told.
-pub(crate) fn written_name(value: impl Serialize) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
 /// The placement constraint that is a word, not an expression.
 pub(crate) const DISTINCT_INSTANCE: &str = "distinct-instance";
 
@@ -393,68 +176,31 @@ pub enum PlacementStrategyName {
     Random,
 }
 
-/// What the main container and a sidecar have in common, as the checks and the resolution read
-/// it: one place for both, so a sidecar is checked and built as the main container is.
-pub(crate) struct ContainerView<'a> {
-    /// Where it is in the file: `service.container` or `service.sidecars[N]`.
+/// Where a container of the task is in the file, and its settings.
+pub(crate) struct ContainerAt<'a> {
+    /// `service.container` or `service.sidecars[N]`.
     pub field: String,
-    pub name: &'a str,
-    pub image: &'a str,
-    pub essential: bool,
-    pub port: Option<u32>,
-    pub memory_limit_mib: Option<u32>,
-    pub memory_reservation_mib: Option<u32>,
-    pub cpu: Option<u32>,
-    pub environment: &'a IndexMap<String, String>,
-    pub secrets: &'a IndexMap<String, String>,
-    pub command: &'a [String],
-    pub health_check: Option<&'a ContainerHealthCheckConfig>,
-    pub depends_on: &'a [DependencyConfig],
-    pub mount_points: &'a [MountPointConfig],
+    /// Whether it is the container the load balancer sends to (`container`).
+    pub main: bool,
+    pub config: &'a ContainerConfig,
 }
 
-impl ContainerView<'_> {
-    /// The memory ECS reserves for it on an instance: the reservation, else the limit.
-    pub fn reserved_memory_mib(&self) -> u32 {
-        self.memory_reservation_mib.or(self.memory_limit_mib).unwrap_or(0)
+impl std::ops::Deref for ContainerAt<'_> {
+    type Target = ContainerConfig;
+
+    fn deref(&self) -> &ContainerConfig {
+        self.config
     }
 }
 
 impl super::ServiceConfig {
     /// The task's containers: the main one first, then the sidecars in order.
-    pub(crate) fn containers(&self) -> Vec<ContainerView<'_>> {
-        let main = &self.container;
-        let first = ContainerView {
-            field: "service.container".into(),
-            name: &main.name,
-            image: &main.image,
-            essential: true,
-            port: Some(main.port),
-            memory_limit_mib: main.memory_limit_mib,
-            memory_reservation_mib: main.memory_reservation_mib,
-            cpu: main.cpu,
-            environment: &main.environment,
-            secrets: &main.secrets,
-            command: &main.command,
-            health_check: main.health_check.as_ref(),
-            depends_on: &main.depends_on,
-            mount_points: &main.mount_points,
-        };
-        let sidecars = self.sidecars.iter().enumerate().map(|(i, s)| ContainerView {
+    pub(crate) fn containers(&self) -> Vec<ContainerAt<'_>> {
+        let first = ContainerAt { field: "service.container".into(), main: true, config: &self.container };
+        let sidecars = self.sidecars.iter().enumerate().map(|(i, config)| ContainerAt {
             field: format!("service.sidecars[{i}]"),
-            name: &s.name,
-            image: &s.image,
-            essential: s.essential,
-            port: s.port,
-            memory_limit_mib: s.memory_limit_mib,
-            memory_reservation_mib: s.memory_reservation_mib,
-            cpu: s.cpu,
-            environment: &s.environment,
-            secrets: &s.secrets,
-            command: &s.command,
-            health_check: s.health_check.as_ref(),
-            depends_on: &s.depends_on,
-            mount_points: &s.mount_points,
+            main: false,
+            config,
         });
         std::iter::once(first).chain(sidecars).collect()
     }

@@ -8,6 +8,7 @@ pub mod capacity;
 pub mod capacity_provider;
 pub mod cluster;
 pub mod connections;
+pub mod container;
 pub mod dns;
 pub mod drain_hook;
 pub mod drain_timing;

@@ -7,17 +7,14 @@ use indexmap::IndexMap;
 
 use crate::aws::SecretSource;
 use crate::constructs::add_role_policy;
+use crate::constructs::container::{ContainerConfig, Placement};
 use crate::ecr;
 use crate::resources::ecs::{
-    ContainerDefinition, ContainerDependency, DependencyCondition, EfsAuthorizationConfig, EfsVolumeConfiguration,
-    HealthCheck, HostVolumeProperties, KeyValuePair, LaunchType, LinuxParameters, LogConfiguration, LogDriver,
-    MountPoint, PortMapping, Secret, TaskDefinition, Toggle, TransportProtocol, Ulimit, Volume,
+    EfsAuthorizationConfig, EfsVolumeConfiguration, HostVolumeProperties, LaunchType, TaskDefinition, Toggle, Volume,
 };
 use crate::resources::iam::{ConditionValue, Policy, Role, Statement};
 use crate::resources::logs::LogGroup;
-use crate::template::{
-    Handle, Intrinsic, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError, Value, pseudo,
-};
+use crate::template::{Handle, Intrinsic, Options, Parameter, RemovalPolicy, Scope, Template, TemplateError, Value};
 
 /// The template parameter that holds the image when the configuration asks for one.
 pub const IMAGE_PARAMETER: &str = "ContainerImage";
@@ -48,71 +45,25 @@ impl TaskProps {
 /// What the configuration decides about the task: its containers, storage and roles.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskProps {
-    /// The container the load balancer sends requests to; first in the task.
-    pub main: ContainerProps,
+    /// The container the load balancer sends requests to; first in the task, its port published
+    /// on a dynamic port of the instance, and linked to every sidecar with a port.
+    pub main: ContainerConfig,
+    /// Prefix of the main container's log streams (a sidecar's are its name).
+    pub log_stream_prefix: String,
     /// The template parameter the main container's image comes from (with its image as
     /// default), when it is one: `image_parameter_name`.
     pub image_parameter: Option<String>,
     /// More containers, in the order configured.
-    pub sidecars: Vec<ContainerProps>,
+    pub sidecars: Vec<ContainerConfig>,
     /// The private ECR repositories the images come from, which the execution role pulls from.
     pub image_repositories: Vec<ecr::Repository>,
+    /// What the containers' secrets are, which the execution role reads.
+    pub secret_sources: Vec<SecretSource>,
     pub log_retention_days: u32,
     pub volumes: Vec<VolumeProps>,
     pub task_role: TaskRoleProps,
     /// ECS Exec: SSM's session channels for the task role, an init process in every container.
     pub execute_command: bool,
-}
-
-/// One container of the task.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ContainerProps {
-    pub name: String,
-    pub image: String,
-    pub essential: bool,
-    /// The port published on a dynamic port of the instance, for the load balancer.
-    pub port: Option<u32>,
-    pub memory_limit_mib: Option<u32>,
-    pub memory_reservation_mib: Option<u32>,
-    pub cpu: Option<u32>,
-    pub environment: IndexMap<String, String>,
-    /// Variables filled from secrets.
-    pub secrets: Vec<SecretProps>,
-    pub command: Vec<String>,
-    pub entry_point: Vec<String>,
-    pub working_directory: Option<String>,
-    pub user: Option<String>,
-    /// Between SIGTERM and SIGKILL; `None` leaves it to the agent (30 seconds).
-    pub stop_timeout_seconds: Option<u32>,
-    pub docker_labels: IndexMap<String, String>,
-    /// (name, soft, hard)
-    pub ulimits: Vec<(String, u32, u32)>,
-    pub health_check: Option<ContainerHealthCheckProps>,
-    /// Containers that must reach a state first.
-    pub depends_on: Vec<(String, DependencyCondition)>,
-    pub mount_points: Vec<MountPointProps>,
-    /// Containers it reaches by name (bridge mode's links); they start first.
-    pub links: Vec<String>,
-    /// Prefix of its log streams in the task's log group.
-    pub log_stream_prefix: String,
-}
-
-/// Docker's health check of a container.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ContainerHealthCheckProps {
-    /// `CMD` or `CMD-SHELL`, then the command.
-    pub command: Vec<String>,
-    pub interval_seconds: u32,
-    pub timeout_seconds: u32,
-    pub retries: u32,
-    pub start_period_seconds: u32,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct MountPointProps {
-    pub volume: String,
-    pub container_path: String,
-    pub read_only: bool,
 }
 
 /// A volume of the task.
@@ -162,16 +113,6 @@ pub struct PolicyStatementProps {
     pub conditions: IndexMap<String, IndexMap<String, Vec<String>>>,
 }
 
-/// A variable filled from a secret when the container starts.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SecretProps {
-    pub name: String,
-    /// As ECS reads it: the ARN, with a JSON key or version when one is asked for.
-    pub value_from: String,
-    /// What the execution role must be allowed to read.
-    pub source: SecretSource,
-}
-
 pub struct Task {
     pub definition: Handle<TaskDefinition>,
     /// Where the containers' logs go.
@@ -201,25 +142,23 @@ pub fn build(t: &mut Template, scope: &Scope, props: &TaskProps) -> Result<Task,
     }
     let task_role = t.add(&task_role_scope.child("Resource"), role)?;
     let log_group = t.add_with(
-        &scope.child(&props.main.name).child("LogGroup").child("Resource"),
+        &scope.child(props.main.name()).child("LogGroup").child("Resource"),
         LogGroup { retention_in_days: Some(props.log_retention_days.into()), tags: None },
         // The application's logs outlive the stack, as the CDK keeps them.
         Options::new().on_removal(RemovalPolicy::Retain),
     )?;
 
-    let containers: Vec<&ContainerProps> = std::iter::once(&props.main).chain(&props.sidecars).collect();
-    let secrets: Vec<&SecretProps> = containers.iter().flat_map(|c| &c.secrets).collect();
     let execution_role_scope = scope.child("ExecutionRole");
     let execution_role =
         t.add(&execution_role_scope.child("Resource"), Role::for_service("ecs-tasks.amazonaws.com"))?;
     let mut execution_grants =
         vec![Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"]).on(log_group.arn())];
     execution_grants.extend(pull_images(&props.image_repositories));
-    execution_grants.extend(read_secrets(&secrets));
+    execution_grants.extend(read_secrets(&props.secret_sources));
     let execution_policy =
         add_role_policy(t, &execution_role_scope, "DefaultPolicy", &execution_role, execution_grants)?;
     let mut startup_grants = Vec::new();
-    if !secrets.is_empty() || !props.image_repositories.is_empty() {
+    if !props.secret_sources.is_empty() || !props.image_repositories.is_empty() {
         startup_grants.push(execution_policy);
     }
 
@@ -232,18 +171,34 @@ pub fn build(t: &mut Template, scope: &Scope, props: &TaskProps) -> Result<Task,
         let id = t.add_parameter(
             parameter,
             Parameter::new("String")
-                .default_value(&props.main.image)
+                .default_value(props.main.image())
                 .min_length(1)
                 .description("The container's image, as `docker pull` takes it"),
         )?;
         Intrinsic::reference(&id).into()
     } else {
-        props.main.image.clone().into()
+        props.main.image().to_owned().into()
     };
-    let mut definitions = vec![container_definition(&props.main, image, &log_group, props.execute_command)];
+    // Bridge mode: the app reaches a sidecar's port by the sidecar's name through a link.
+    let links = props.sidecars.iter().filter(|s| s.port.is_some()).map(|s| s.name().to_owned()).collect();
+    let mut definitions = vec![props.main.definition(Placement {
+        image,
+        published: true,
+        links,
+        log_group: &log_group,
+        log_stream_prefix: &props.log_stream_prefix,
+        init_process: props.execute_command,
+    })];
     for sidecar in &props.sidecars {
-        let image = sidecar.image.clone().into();
-        definitions.push(container_definition(sidecar, image, &log_group, props.execute_command));
+        definitions.push(sidecar.definition(Placement {
+            image: sidecar.image().to_owned().into(),
+            // A sidecar's port is reached through a link, not published on the instance.
+            published: false,
+            links: Vec::new(),
+            log_group: &log_group,
+            log_stream_prefix: sidecar.name(),
+            init_process: props.execute_command,
+        }));
     }
     let definition = t.add(
         &scope.child("Resource"),
@@ -259,80 +214,6 @@ pub fn build(t: &mut Template, scope: &Scope, props: &TaskProps) -> Result<Task,
         },
     )?;
     Ok(Task { definition, log_group, startup_grants })
-}
-
-/// A list left out of the template when empty.
-fn some_list<T, U>(items: &[T], each: impl FnMut(&T) -> U) -> Option<Vec<U>> {
-    (!items.is_empty()).then(|| items.iter().map(each).collect())
-}
-
-fn container_definition(
-    c: &ContainerProps,
-    image: Value<String>,
-    log_group: &Handle<LogGroup>,
-    execute_command: bool,
-) -> ContainerDefinition {
-    let strings = |items: &[String]| some_list(items, |s| Value::from(s.clone()));
-    ContainerDefinition {
-        command: strings(&c.command),
-        cpu: c.cpu.map(Into::into),
-        depends_on: some_list(&c.depends_on, |(name, condition)| ContainerDependency {
-            condition: *condition,
-            container_name: name.clone().into(),
-        }),
-        docker_labels: (!c.docker_labels.is_empty())
-            .then(|| c.docker_labels.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect()),
-        entry_point: strings(&c.entry_point),
-        environment: (!c.environment.is_empty()).then(|| {
-            c.environment
-                .iter()
-                .map(|(name, value)| KeyValuePair { name: name.clone().into(), value: value.clone().into() })
-                .collect()
-        }),
-        essential: Some(c.essential.into()),
-        health_check: c.health_check.as_ref().map(|hc| HealthCheck {
-            command: hc.command.iter().map(|s| s.clone().into()).collect(),
-            interval: Some(hc.interval_seconds.into()),
-            retries: Some(hc.retries.into()),
-            start_period: (hc.start_period_seconds > 0).then(|| hc.start_period_seconds.into()),
-            timeout: Some(hc.timeout_seconds.into()),
-        }),
-        image,
-        links: strings(&c.links),
-        // An init process reaps what an exec session leaves behind ("Using Amazon ECS Exec").
-        linux_parameters: execute_command.then(|| LinuxParameters { init_process_enabled: true.into() }),
-        log_configuration: Some(LogConfiguration {
-            log_driver: LogDriver::Awslogs,
-            options: IndexMap::from([
-                ("awslogs-group", log_group.log_group_name().into()),
-                ("awslogs-stream-prefix", c.log_stream_prefix.clone().into()),
-                ("awslogs-region", pseudo::region().into()),
-            ]),
-        }),
-        memory: c.memory_limit_mib.map(Into::into),
-        memory_reservation: c.memory_reservation_mib.map(Into::into),
-        mount_points: some_list(&c.mount_points, |m| MountPoint {
-            container_path: m.container_path.clone().into(),
-            read_only: m.read_only.into(),
-            source_volume: m.volume.clone().into(),
-        }),
-        name: c.name.clone().into(),
-        port_mappings: c.port.map(|port| {
-            vec![PortMapping { container_port: port.into(), host_port: 0.into(), protocol: TransportProtocol::Tcp }]
-        }),
-        secrets: some_list(&c.secrets, |secret| Secret {
-            name: secret.name.clone().into(),
-            value_from: secret.value_from.clone().into(),
-        }),
-        stop_timeout: c.stop_timeout_seconds.map(Into::into),
-        ulimits: some_list(&c.ulimits, |(name, soft, hard)| Ulimit {
-            hard_limit: (*hard).into(),
-            name: name.clone().into(),
-            soft_limit: (*soft).into(),
-        }),
-        user: c.user.clone().map(Into::into),
-        working_directory: c.working_directory.clone().map(Into::into),
-    }
 }
 
 fn volume(v: &VolumeProps) -> Volume {
@@ -438,10 +319,10 @@ fn pull_images(repositories: &[ecr::Repository]) -> Vec<Statement> {
 
 /// What the execution role needs to fill the secrets in: reading exactly those parameters and
 /// secrets (a secret's JSON key or version is picked by ECS after reading the whole secret).
-fn read_secrets(secrets: &[&SecretProps]) -> Vec<Statement> {
+fn read_secrets(secrets: &[SecretSource]) -> Vec<Statement> {
     let (mut parameters, mut managed) = (BTreeSet::new(), BTreeSet::new());
     for secret in secrets {
-        match &secret.source {
+        match secret {
             SecretSource::SsmParameter(arn) => parameters.insert(arn.clone()),
             SecretSource::SecretsManager(arn) => managed.insert(arn.clone()),
         };

@@ -4,7 +4,8 @@ use std::ops::RangeInclusive;
 
 use super::{MAX_NAME_LEN, Rules, has_aws_id, has_id, is_arn, quoted};
 use crate::aws::Architecture;
-use crate::config::bounds;
+use crate::bounds;
+use crate::config::task::ContainerAt;
 use crate::config::{Config, DrainPlan, Draining, InstanceUpdatePolicy, MachineImage, ServiceConfig, SpotConfig};
 use crate::constructs::drain_timing::DrainTimings;
 
@@ -176,9 +177,9 @@ pub(super) fn check_drain_covers_task_stop(v: &mut Rules, c: &Config) {
     };
     let deregistration = c.load_balancer.deregistration_delay_seconds;
     // Out of its own range, a number is reported there, not here again.
-    let stop_timeouts_ok = services
-        .iter()
-        .all(|(_, svc)| svc.container.stop_timeout_seconds.is_none_or(|t| bounds::STOP_TIMEOUT_SECONDS.contains(t)));
+    let stop_timeouts_ok = services.iter().all(|(_, svc)| {
+        svc.containers().iter().all(|c| c.stop_timeout_seconds.is_none_or(|t| bounds::STOP_TIMEOUT_SECONDS.contains(t)))
+    });
     if !bounds::DEREGISTRATION_DELAY_SECONDS.contains(deregistration) || !stop_timeouts_ok {
         return;
     }
@@ -197,32 +198,24 @@ pub(super) fn check_drain_covers_task_stop(v: &mut Rules, c: &Config) {
 }
 
 /// The longest a task of `svc` takes to stop: along its longest chain of `depends_on`, each
-/// container's stop timeout (the main container's own, the agent's default for the others).
+/// container's stop timeout (its own, else the agent's default).
 fn task_stop_seconds(svc: &ServiceConfig) -> u32 {
     let containers = svc.containers();
     let timeout = |name: &str| {
-        if name == svc.container.name {
-            svc.container.stop_timeout_seconds.unwrap_or(DEFAULT_STOP_TIMEOUT_SECONDS)
-        } else {
-            DEFAULT_STOP_TIMEOUT_SECONDS
-        }
+        let container = containers.iter().find(|c| c.name() == name);
+        container.and_then(|c| c.stop_timeout_seconds).unwrap_or(DEFAULT_STOP_TIMEOUT_SECONDS)
     };
     // A container stops after every container that depends on it; depth-bounded, since a
     // circle is refused elsewhere and may still be here.
-    fn chain(
-        name: &str,
-        containers: &[crate::config::task::ContainerView<'_>],
-        timeout: &dyn Fn(&str) -> u32,
-        depth: usize,
-    ) -> u32 {
+    fn chain(name: &str, containers: &[ContainerAt<'_>], timeout: &dyn Fn(&str) -> u32, depth: usize) -> u32 {
         let own = timeout(name);
         if depth > containers.len() {
             return own;
         }
-        let dependencies = containers.iter().find(|c| c.name == name).map_or(&[][..], |c| c.depends_on);
+        let dependencies = containers.iter().find(|c| c.name() == name).map_or(&[][..], |c| &c.depends_on[..]);
         own + dependencies.iter().map(|d| chain(&d.container, containers, timeout, depth + 1)).max().unwrap_or(0)
     }
-    containers.iter().map(|c| chain(c.name, &containers, &timeout, 0)).max().unwrap_or(DEFAULT_STOP_TIMEOUT_SECONDS)
+    containers.iter().map(|c| chain(c.name(), &containers, &timeout, 0)).max().unwrap_or(DEFAULT_STOP_TIMEOUT_SECONDS)
 }
 
 /// An instance refresh's settings, as Auto Scaling takes them ("RefreshPreferences", Amazon EC2

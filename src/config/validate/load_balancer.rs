@@ -2,8 +2,8 @@
 
 use super::{Rules, has_id, is_arn, quoted};
 use crate::aws::{DEFAULT_SSL_POLICY, ListenerProtocol};
+use crate::bounds;
 use crate::cidr::{CidrError, Ipv4Cidr};
-use crate::config::bounds;
 use crate::config::{Config, Protocol};
 
 pub(super) fn check_listener(v: &mut Rules, c: &Config) {

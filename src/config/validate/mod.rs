@@ -2,8 +2,8 @@
 
 use std::ops::Deref;
 
-use super::bounds::{self, Bounds};
 use super::{Config, Diagnostic};
+use crate::bounds::{self, Bounds};
 use crate::constructs::vpc::NetworkProps;
 use crate::model::Model;
 
@@ -302,12 +302,12 @@ mod tests {
         assert!(
             errors(|c| {
                 c.load_balancer.health_check.path = "/healthz".into();
-                c.service.container.image = "public.ecr.aws/nginx/nginx:stable".into();
+                c.service.container.image = Some("public.ecr.aws/nginx/nginx:stable".into());
             })
             .is_empty()
         );
         assert_one_error(
-            |c| c.service.container.image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/Shop:1".into(),
+            |c| c.service.container.image = Some("123456789012.dkr.ecr.eu-west-1.amazonaws.com/Shop:1".into()),
             "service.container.image",
             "looks like a private ECR image but is not one",
         );
@@ -469,9 +469,13 @@ mod tests {
             "must exceed",
         );
         assert_one_error(|c| c.service.log_retention_days = 31, "service.log_retention_days", "31 is not one of");
-        assert_one_error(|c| c.service.container.name = String::new(), "service.container.name", "letters");
-        assert_one_error(|c| c.service.container.image = "a b".into(), "service.container.image", "without spaces");
-        assert_one_error(|c| c.service.container.port = 70000, "service.container.port", "1 to 65535");
+        assert_one_error(|c| c.service.container.name = Some(String::new()), "service.container.name", "letters");
+        assert_one_error(
+            |c| c.service.container.image = Some("a b".into()),
+            "service.container.image",
+            "without spaces",
+        );
+        assert_one_error(|c| c.service.container.port = Some(70000), "service.container.port", "1 to 65535");
         assert_one_error(
             |c| c.service.container.memory_limit_mib = Some(4),
             "service.container.memory_limit_mib",
@@ -844,7 +848,7 @@ mod tests {
         let errs = errors(|c| {
             c.vpc.max_azs = 9;
             c.capacity.min_capacity = 5;
-            c.service.container.port = 0;
+            c.service.container.port = Some(0);
         });
         assert_eq!(errs.len(), 3, "{errs:?}");
     }

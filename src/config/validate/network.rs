@@ -3,8 +3,8 @@
 use std::ops::RangeInclusive;
 
 use super::{Rules, has_aws_id, quoted};
+use crate::bounds;
 use crate::cidr::{CidrError, Ipv4Cidr};
-use crate::config::bounds;
 use crate::config::{Config, ExistingVpcConfig, VpcConfig};
 use crate::constructs::vpc::{NetworkProps, VpcProps};
 

@@ -2,9 +2,10 @@
 
 use super::{MAX_NAME_LEN, Rules, has_id, is_arn, quoted};
 use crate::aws::{Architecture, SecretSource};
-use crate::config::bounds;
-use crate::config::task::ContainerView;
+use crate::bounds;
+use crate::config::task::ContainerAt;
 use crate::config::{Config, Draining};
+use crate::constructs::container::SAMPLE_IMAGE;
 use crate::ecr;
 
 const MAX_TASKS_PER_SERVICE: u32 = 5000;
@@ -31,11 +32,6 @@ pub(super) fn check_service(v: &mut Rules, c: &Config) {
         );
     }
     v.range("service.min_healthy_percent", svc.min_healthy_percent, bounds::PERCENT);
-    v.range_if_set(
-        "service.container.stop_timeout_seconds",
-        svc.container.stop_timeout_seconds,
-        bounds::STOP_TIMEOUT_SECONDS,
-    );
     if svc.max_healthy_percent < 100 {
         v.fail("service.max_healthy_percent", svc.max_healthy_percent, "must be at least 100");
     } else if svc.max_healthy_percent <= svc.min_healthy_percent {
@@ -94,26 +90,33 @@ pub(super) fn check_container(v: &mut Rules, c: &Config) {
 
 /// What every container of the task must be: named, with a pullable image, memory ECS can
 /// reserve, and variables ECS can set.
-fn check_container_basics(v: &mut Rules, ct: &ContainerView<'_>) {
+fn check_container_basics(v: &mut Rules, ct: &ContainerAt<'_>) {
     let field = |name: &str| format!("{}.{name}", ct.field);
-    v.name(&field("name"), ct.name);
+    check_role(v, ct);
+    if let Some(name) = &ct.name {
+        v.name(&field("name"), name);
+    }
     v.range_if_set(&field("port"), ct.port, bounds::PORT);
-    if let Some(hc) = ct.health_check {
+    v.range_if_set(&field("stop_timeout_seconds"), ct.stop_timeout_seconds, bounds::STOP_TIMEOUT_SECONDS);
+    if let Some(hc) = &ct.health_check {
         let check = |name: &str| format!("{}.health_check.{name}", ct.field);
         v.range(&check("interval_seconds"), hc.interval_seconds, bounds::CONTAINER_CHECK_INTERVAL_SECONDS);
         v.range(&check("timeout_seconds"), hc.timeout_seconds, bounds::CONTAINER_CHECK_TIMEOUT_SECONDS);
         v.range(&check("retries"), hc.retries, bounds::CONTAINER_CHECK_RETRIES);
         v.range(&check("start_period_seconds"), hc.start_period_seconds, bounds::CONTAINER_CHECK_START_PERIOD_SECONDS);
     }
-    if ct.image.is_empty()
-        || ct.image.len() > MAX_NAME_LEN
-        || ct.image.chars().any(|c| c.is_whitespace() || c.is_control())
+    let image = ct.image.as_deref().unwrap_or_default();
+    if ct.image.is_none() {
+        // (Reported with the other fields a sidecar must have.)
+    } else if image.is_empty()
+        || image.len() > MAX_NAME_LEN
+        || image.chars().any(|c| c.is_whitespace() || c.is_control())
     {
-        v.fail_str(&field("image"), ct.image, "must be 1 to 255 characters without spaces, such as nginx:1.27");
-    } else if ct.image.contains(".dkr.ecr") && ecr::Repository::of_image(ct.image).is_none() {
+        v.fail_str(&field("image"), image, "must be 1 to 255 characters without spaces, such as nginx:1.27");
+    } else if image.contains(".dkr.ecr") && ecr::Repository::of_image(image).is_none() {
         v.fail_str(
             &field("image"),
-            ct.image,
+            image,
             "looks like a private ECR image but is not one: ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME[:TAG], NAME in lowercase",
         );
     }
@@ -146,7 +149,7 @@ fn check_container_basics(v: &mut Rules, ct: &ContainerView<'_>) {
     for name in ct.environment.keys() {
         check_variable_name(v, &field("environment"), name);
     }
-    for (name, arn) in ct.secrets {
+    for (name, arn) in &ct.secrets {
         let secret_field = format!("{}.{name}", field("secrets"));
         check_variable_name(v, &field("secrets"), name);
         if ct.environment.contains_key(name) {
@@ -163,8 +166,34 @@ fn check_container_basics(v: &mut Rules, ct: &ContainerView<'_>) {
     }
 }
 
+/// What is only for the service's container, or only for a sidecar; what a sidecar must have.
+fn check_role(v: &mut Rules, ct: &ContainerAt<'_>) {
+    let field = |name: &str| format!("{}.{name}", ct.field);
+    if ct.main {
+        if !ct.essential {
+            v.fail(
+                &field("essential"),
+                false,
+                "is not allowed on the service's container: the load balancer sends to it, so the task ends with it",
+            );
+        }
+        return;
+    }
+    for (name, set) in [("name", ct.name.is_none()), ("image", ct.image.is_none())] {
+        if set {
+            v.fail(&field(name), "null", "must be set: a sidecar has no default");
+        }
+    }
+    let main_only = "is for the service's container (service.container): a sidecar's image is fixed";
+    if ct.image_parameter {
+        v.fail(&field("image_parameter"), true, main_only);
+    }
+    if let Some(repository) = &ct.image_repository {
+        v.fail_str(&field("image_repository"), repository, main_only);
+    }
+}
+
 /// The built-in sample image: Apache serving one page, built for x86_64 only.
-const SAMPLE_IMAGE: &str = "amazon/amazon-ecs-sample";
 const SAMPLE_IMAGE_PATHS: [&str; 2] = ["/", "/index.html"];
 
 /// Where the image comes from: a private ECR repository must be named so the execution role can
@@ -189,7 +218,8 @@ pub(super) fn check_image_source(v: &mut Rules, c: &Config) {
             "true: an image from a private ECR repository deployed through ContainerImage cannot be pulled unless service.container.image_repository names that repository (the task's execution role may pull only from the repositories it knows)",
         ),
     }
-    let sample = ct.image == SAMPLE_IMAGE || ct.image == format!("{SAMPLE_IMAGE}:latest");
+    let image = ct.image();
+    let sample = image == SAMPLE_IMAGE || image == format!("{SAMPLE_IMAGE}:latest");
     if !sample {
         return;
     }
@@ -198,7 +228,7 @@ pub(super) fn check_image_source(v: &mut Rules, c: &Config) {
     if architecture == Architecture::Arm64 && c.capacity.instance_type.contains('.') {
         v.fail_hint(
             "service.container.image",
-            quoted(&ct.image),
+            quoted(image),
             format!(
                 "has no arm64 build and cannot run on capacity.instance_type {} (Graviton)",
                 c.capacity.instance_type

@@ -8,7 +8,7 @@ use super::load_balancer::check_health_check;
 use super::service::check_service;
 use super::task::check_task;
 use crate::aws::instance_memory_mib;
-use crate::config::bounds;
+use crate::bounds;
 use crate::config::{Config, RoutingConfig, ServiceConfig};
 use crate::listener_rules::{self, Route, RouteKind};
 

@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{MAX_NAME_LEN, Rules, has_aws_id, quoted};
 use crate::aws::instance_memory_mib;
-use crate::config::task::{ContainerView, DISTINCT_INSTANCE, written_name};
+use crate::config::task::{ContainerAt, DISTINCT_INSTANCE, written_name};
 use crate::config::{
-    Config, ContainerCondition, ContainerConfig, EfsVolumeConfig, MachineImage, PlacementConfig, ServiceConfig,
-    TaskRoleConfig, VolumeConfig,
+    Config, ContainerCondition, EfsVolumeConfig, MachineImage, PlacementConfig, ServiceConfig, TaskRoleConfig,
+    VolumeConfig,
 };
 
 /// IAM attaches 10 managed policies to a role by default; the quota goes up to 20.
@@ -65,7 +65,9 @@ pub(super) fn check_task(v: &mut Rules, c: &Config) {
         check_mount_points(v, container, &volumes);
     }
     check_start_order(v, &containers);
-    check_main_container(v, &svc.container);
+    for container in &containers {
+        check_process(v, container);
+    }
     check_volumes(v, c, svc, &containers);
     if let Some(role) = &svc.task_role {
         check_task_role(v, role);
@@ -76,21 +78,21 @@ pub(super) fn check_task(v: &mut Rules, c: &Config) {
     check_memory_fits(v, c, &containers);
 }
 
-fn check_container_names(v: &mut Rules, containers: &[ContainerView<'_>]) {
+fn check_container_names(v: &mut Rules, containers: &[ContainerAt<'_>]) {
     let mut seen = BTreeSet::new();
     for container in containers {
-        if !seen.insert(container.name) {
+        if !seen.insert(container.name()) {
             v.fail_str(
                 &format!("{}.name", container.field),
-                container.name,
+                container.name(),
                 "is the name of another container of the task",
             );
         }
     }
 }
 
-fn check_health_check(v: &mut Rules, container: &ContainerView<'_>) {
-    let Some(hc) = container.health_check else { return };
+fn check_health_check(v: &mut Rules, container: &ContainerAt<'_>) {
+    let Some(hc) = &container.health_check else { return };
     let field = format!("{}.health_check.command", container.field);
     let shown = format!("{:?}", hc.command);
     match hc.command.first().map(String::as_str) {
@@ -110,18 +112,18 @@ fn check_health_check(v: &mut Rules, container: &ContainerView<'_>) {
     }
 }
 
-fn check_dependencies(v: &mut Rules, container: &ContainerView<'_>, containers: &[ContainerView<'_>]) {
+fn check_dependencies(v: &mut Rules, container: &ContainerAt<'_>, containers: &[ContainerAt<'_>]) {
     let mut seen = BTreeSet::new();
     for (i, dependency) in container.depends_on.iter().enumerate() {
         let field = format!("{}.depends_on[{i}].container", container.field);
         let name = dependency.container.as_str();
-        let Some(target) = containers.iter().find(|c| c.name == name) else {
-            let names: BTreeSet<&str> = containers.iter().map(|c| c.name).collect();
+        let Some(target) = containers.iter().find(|c| c.name() == name) else {
+            let names: BTreeSet<&str> = containers.iter().map(|c| c.name()).collect();
             let names: Vec<&str> = names.into_iter().collect();
             v.fail_str(&field, name, &format!("is no container of the task (they are {})", names.join(", ")));
             continue;
         };
-        if name == container.name {
+        if name == container.name() {
             v.fail_str(&field, name, "is this container itself");
         } else if !seen.insert(name) {
             v.fail_str(&field, name, "is named twice");
@@ -145,20 +147,21 @@ fn check_dependencies(v: &mut Rules, container: &ContainerView<'_>, containers: 
 
 /// The containers must start in some order: `depends_on`, and the main container's links to
 /// the sidecars with a port (a linked container starts first), may not go round in a circle.
-fn check_start_order(v: &mut Rules, containers: &[ContainerView<'_>]) {
+fn check_start_order(v: &mut Rules, containers: &[ContainerAt<'_>]) {
     let mut waits_for: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for container in containers {
-        let entry = waits_for.entry(container.name).or_default();
+        let entry = waits_for.entry(container.name()).or_default();
         entry.extend(container.depends_on.iter().map(|d| d.container.as_str()));
     }
-    let main = containers[0].name;
+    let main = containers[0].name();
     for sidecar in containers.iter().skip(1).filter(|s| s.port.is_some()) {
-        waits_for.entry(main).or_default().push(sidecar.name);
+        waits_for.entry(main).or_default().push(sidecar.name());
     }
     for container in containers {
-        if let Some(cycle) = cycle_from(container.name, &waits_for) {
-            let linked =
-                cycle.windows(2).any(|w| w[0] == main && containers.iter().any(|c| c.name == w[1] && c.port.is_some()));
+        if let Some(cycle) = cycle_from(container.name(), &waits_for) {
+            let linked = cycle
+                .windows(2)
+                .any(|w| w[0] == main && containers.iter().any(|c| c.name() == w[1] && c.port.is_some()));
             let why = if linked {
                 " (the main container is linked to each sidecar with a port, so those start first)"
             } else {
@@ -196,7 +199,7 @@ fn cycle_from<'a>(start: &'a str, waits_for: &BTreeMap<&'a str, Vec<&'a str>>) -
     walk(start, start, waits_for, &mut path, &mut BTreeSet::new()).then_some(path)
 }
 
-fn check_mount_points(v: &mut Rules, container: &ContainerView<'_>, volumes: &BTreeSet<&str>) {
+fn check_mount_points(v: &mut Rules, container: &ContainerAt<'_>, volumes: &BTreeSet<&str>) {
     let mut paths = BTreeSet::new();
     for (i, mount) in container.mount_points.iter().enumerate() {
         let field = |name: &str| format!("{}.mount_points[{i}].{name}", container.field);
@@ -220,19 +223,21 @@ fn is_absolute_path(path: &str) -> bool {
     path.starts_with('/') && path.len() <= 4096 && !path.chars().any(|c| c.is_control())
 }
 
-fn check_main_container(v: &mut Rules, ct: &ContainerConfig) {
+/// How the container's processes run: where, as whom, labelled and limited how.
+fn check_process(v: &mut Rules, ct: &ContainerAt<'_>) {
+    let field = |name: &str| format!("{}.{name}", ct.field);
     if let Some(dir) = &ct.working_directory {
         if !is_absolute_path(dir) {
-            v.fail_str("service.container.working_directory", dir, "must be an absolute path, such as /app");
+            v.fail_str(&field("working_directory"), dir, "must be an absolute path, such as /app");
         }
     }
     if let Some(user) = &ct.user {
         if user.is_empty() || user.len() > MAX_NAME_LEN || user.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            v.fail_str("service.container.user", user, "must be user, user:group, uid or uid:gid");
+            v.fail_str(&field("user"), user, "must be user, user:group, uid or uid:gid");
         }
     }
     for key in ct.docker_labels.keys() {
-        let field = format!("service.container.docker_labels.{key}");
+        let field = format!("{}.{key}", field("docker_labels"));
         if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
             v.fail_str(&field, key, "must be a label key without spaces");
         } else if key.starts_with("com.amazonaws.ecs.") {
@@ -243,11 +248,11 @@ fn check_main_container(v: &mut Rules, ct: &ContainerConfig) {
     for (i, ulimit) in ct.ulimits.iter().enumerate() {
         let name = written_name(ulimit.name);
         if !names.insert(name.clone()) {
-            v.fail_str(&format!("service.container.ulimits[{i}].name"), &name, "is set twice");
+            v.fail_str(&format!("{}[{i}].name", field("ulimits")), &name, "is set twice");
         }
         if ulimit.soft > ulimit.hard {
             v.fail(
-                &format!("service.container.ulimits[{i}].soft"),
+                &format!("{}[{i}].soft", field("ulimits")),
                 ulimit.soft,
                 format!("must be at most hard ({}): a process cannot start above its ceiling", ulimit.hard),
             );
@@ -255,7 +260,7 @@ fn check_main_container(v: &mut Rules, ct: &ContainerConfig) {
     }
 }
 
-fn check_volumes(v: &mut Rules, c: &Config, svc: &ServiceConfig, containers: &[ContainerView<'_>]) {
+fn check_volumes(v: &mut Rules, c: &Config, svc: &ServiceConfig, containers: &[ContainerAt<'_>]) {
     let mut names = BTreeSet::new();
     for (i, volume) in svc.volumes.iter().enumerate() {
         let field = |name: &str| format!("service.volumes[{i}].{name}");
@@ -263,7 +268,7 @@ fn check_volumes(v: &mut Rules, c: &Config, svc: &ServiceConfig, containers: &[C
         if !names.insert(volume.name.as_str()) {
             v.fail_str(&field("name"), &volume.name, "is the name of another volume");
         }
-        let mounted = containers.iter().flat_map(|c| c.mount_points).any(|m| m.volume == volume.name);
+        let mounted = containers.iter().flat_map(|c| &c.mount_points).any(|m| m.volume == volume.name);
         if !mounted {
             v.warn(
                 &field("name"),
@@ -514,10 +519,10 @@ fn check_placement(v: &mut Rules, placement: &PlacementConfig) {
 
 /// A task whose containers reserve more memory than an instance has is never placed: ECS keeps
 /// the service at zero tasks and the deployment fails after its timeout.
-fn check_memory_fits(v: &mut Rules, c: &Config, containers: &[ContainerView<'_>]) {
+fn check_memory_fits(v: &mut Rules, c: &Config, containers: &[ContainerAt<'_>]) {
     let instance_type = &c.capacity.instance_type;
     let Some(installed) = instance_memory_mib(instance_type) else { return };
-    let reserved: u32 = containers.iter().map(ContainerView::reserved_memory_mib).sum();
+    let reserved: u32 = containers.iter().map(|c| c.reserved_memory_mib()).sum();
     let what = if containers.len() == 1 {
         "the container reserves".to_owned()
     } else {

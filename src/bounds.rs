@@ -1,5 +1,5 @@
-//! The bounds of the configuration's numbers, each stated once: the field's schema attribute
-//! reads it (so editors and `ecs-alb docs` show it), and so does the field's check. A test walks
+//! The bounds of the configuration's numbers (AWS's limits), each stated once: the field's schema
+//! attribute reads it (so editors and `ecs-alb docs` show it), and so does the field's check. A test walks
 //! the schema to prove every range it states is enforced.
 //!
 //! (The checks do not read the schema itself: building it costs about a millisecond, which every
