@@ -1373,6 +1373,7 @@ fn a_sidecar_takes_every_container_field() {
       entry_point: [/entrypoint.sh]
       working_directory: /fluent-bit
       user: '0'
+      readonly_root_filesystem: true
       stop_timeout_seconds: 20
       docker_labels: {com.example.role: logs}
       ulimits: [{name: nofile, soft: 4096, hard: 8192}]
@@ -1384,6 +1385,7 @@ fn a_sidecar_takes_every_container_field() {
     assert_eq!(router["EntryPoint"], json!(["/entrypoint.sh"]));
     assert_eq!(router["WorkingDirectory"], "/fluent-bit");
     assert_eq!(router["User"], "0");
+    assert_eq!(router["ReadonlyRootFilesystem"], true);
     assert_eq!(router["StopTimeout"], 20);
     assert_eq!(router["DockerLabels"], json!({"com.example.role": "logs"}));
     assert_eq!(router["Ulimits"], json!([{"HardLimit": 8192, "Name": "nofile", "SoftLimit": 4096}]));

@@ -116,6 +116,12 @@ pub struct ContainerConfig {
     ///
     /// Default: - the image's.
     pub user: Option<String>,
+    /// Mount the container's root file system read-only, so that nothing the process runs can
+    /// change its image's files; it writes only to the volumes it mounts (`mount_points`, such
+    /// as a scratch volume for /tmp).
+    ///
+    /// Default: false
+    pub readonly_root_filesystem: bool,
     /// Docker labels on the container, for agents that read them.
     ///
     /// Default: - none.
@@ -160,6 +166,7 @@ impl Default for ContainerConfig {
             entry_point: Vec::new(),
             working_directory: None,
             user: None,
+            readonly_root_filesystem: false,
             docker_labels: IndexMap::new(),
             ulimits: Vec::new(),
             health_check: None,
@@ -408,6 +415,8 @@ impl ContainerConfig {
                 source_volume: m.volume.clone().into(),
             }),
             name: self.name().to_owned().into(),
+            // Written only when set, so that templates without it stay as they were.
+            readonly_root_filesystem: self.readonly_root_filesystem.then(|| true.into()),
             port_mappings: self.port.filter(|_| at.published).map(|port| {
                 vec![PortMapping { container_port: port.into(), host_port: 0.into(), protocol: TransportProtocol::Tcp }]
             }),

@@ -180,6 +180,7 @@ pub struct ContainerDefinition {
     pub mount_points: Option<Vec<MountPoint>>,
     pub name: Value<String>,
     pub port_mappings: Option<Vec<PortMapping>>,
+    pub readonly_root_filesystem: Option<Value<bool>>,
     pub secrets: Option<Vec<Secret>>,
     pub stop_timeout: Option<Value<u32>>,
     pub ulimits: Option<Vec<Ulimit>>,
