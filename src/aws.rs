@@ -1,12 +1,13 @@
 //! Facts about AWS that the configuration's checks and the constructs both rely on: instance
 //! architectures, the ECS-optimized image families and their public SSM parameters, listener
-//! protocols, TLS policies, secret sources. The configuration file has its own types for what a
-//! user writes; they convert into these, so that reshaping a field of the file never reaches a
-//! construct.
+//! protocols, TLS policies, secret sources. The configuration file writes the plain values here
+//! as they are (as ripgrep's high-level arguments keep its low-level types), instead of a twin of
+//! each that converts into it.
 
 use std::fmt;
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// The processor architecture, from the instance type; serialized as Lambda names it too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -38,12 +39,17 @@ impl Architecture {
     }
 }
 
-/// An ECS-optimized machine image family.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// An ECS-optimized machine image family (`capacity.machine_image`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum ImageFamily {
+    /// ECS-optimized Amazon Linux 2 (the CDK's default), past its end of life (2026-06-30).
+    #[serde(rename = "amazon-linux-2")]
     AmazonLinux2,
+    /// ECS-optimized Amazon Linux 2023 (the default).
+    #[serde(rename = "amazon-linux-2023")]
     AmazonLinux2023,
-    /// Configured by TOML settings rather than a shell script.
+    /// Bottlerocket for ECS: a minimal, image-based OS configured by TOML settings.
+    #[serde(rename = "bottlerocket")]
     Bottlerocket,
 }
 
@@ -63,11 +69,14 @@ impl ImageFamily {
     }
 }
 
-/// What an Application Load Balancer's listeners and target groups speak.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// What an Application Load Balancer's listeners and target groups speak
+/// (`load_balancer.protocol`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum ListenerProtocol {
+    /// Plain HTTP.
     Http,
+    /// TLS, ended at the load balancer with `certificate_arn`.
     Https,
 }
 

@@ -12,7 +12,7 @@ use crate::constructs::dns::DomainProps;
 use crate::constructs::drain_hook::DrainHookProps;
 use crate::constructs::load_balancer::{LoadBalancerProps, RouteProps, TargetGroupProps};
 use crate::constructs::service::ServiceProps;
-use crate::constructs::service_scaling::TaskScaling;
+use crate::constructs::service_scaling::AutoScalingConfig;
 use crate::constructs::task::TaskProps;
 use crate::constructs::vpc::NetworkProps;
 
@@ -55,7 +55,7 @@ pub struct ServiceModel {
     pub task: TaskProps,
     pub service: ServiceProps,
     /// Target tracking of the task count; `None` keeps the service's desired count.
-    pub scaling: Option<TaskScaling>,
+    pub scaling: Option<AutoScalingConfig>,
     pub target_group: TargetGroupProps,
     /// The requests its listener rule sends it; `None` for the listener's default route.
     pub route: Option<RouteProps>,

@@ -302,7 +302,7 @@ fn add_service(
             load_balancer: &alb.load_balancer,
             target_group: &routed.target_group,
         },
-        model.scaling,
+        model.scaling.as_ref(),
     )
 }
 

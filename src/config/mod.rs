@@ -15,20 +15,23 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::constructs::capacity::{RefreshConfig, SpotConfig};
 pub use crate::constructs::container::{
     ContainerCondition, ContainerConfig, ContainerHealthCheckConfig, DependencyConfig, MountPointConfig, UlimitConfig,
     UlimitName,
 };
+pub use crate::constructs::load_balancer::HealthCheckConfig;
+pub use crate::constructs::service::{CircuitBreakerConfig, PlacementStrategyName};
+pub use crate::constructs::service_scaling::{AutoScalingConfig, DEFAULT_CPU_TARGET};
+pub use crate::constructs::task::{ConditionValues, PolicyStatementConfig, StatementEffect, TaskRoleConfig};
 pub use load::{ConfigError, Diagnostic, load, load_str};
-pub use task::{
-    ConditionValues, EfsVolumeConfig, PlacementConfig, PlacementStrategyName, PolicyStatementConfig, StatementEffect,
-    TaskRoleConfig, VolumeConfig,
-};
+pub use task::{EfsVolumeConfig, PlacementConfig, VolumeConfig};
 pub use validate::{ValidConfig, secret_source};
 
 // AWS facts the configuration's checks use; re-exported for the library's users.
 pub use crate::aws::{Architecture, DEFAULT_SSL_POLICY, SecretSource};
-use crate::aws::{ImageFamily, ListenerProtocol};
+/// The file's names for two of AWS's plain values.
+pub use crate::aws::{ImageFamily as MachineImage, ListenerProtocol as Protocol};
 
 /// The stack: a VPC, an ECS cluster on an Auto Scaling group, and a service behind an ALB.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -281,68 +284,6 @@ pub enum InstanceUpdatePolicy {
     Refresh,
 }
 
-/// How an instance refresh replaces the instances (`capacity.update_policy: refresh`).
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct RefreshConfig {
-    /// The share of the desired capacity kept in service and healthy while instances are
-    /// replaced: 100 launches each replacement before its instance is drained and terminated.
-    ///
-    /// Default: 100
-    #[schemars(range(min = bounds::PERCENT.min, max = bounds::PERCENT.max))]
-    pub min_healthy_percent: u32,
-    /// The share of the desired capacity that may be in service or launching meanwhile, at most
-    /// 100 above `min_healthy_percent`: how many instances are replaced at once.
-    ///
-    /// Default: 200
-    #[schemars(range(min = bounds::MAX_HEALTHY_PERCENT.min, max = bounds::MAX_HEALTHY_PERCENT.max))]
-    pub max_healthy_percent: u32,
-    /// Seconds a new instance is given after it is in service before the refresh counts it.
-    ///
-    /// Default: - the group's health check grace period.
-    pub instance_warmup_seconds: Option<u32>,
-    /// Percentages of the instances replaced at which the refresh pauses, ascending, the last
-    /// 100, such as [50, 100].
-    ///
-    /// Default: - none: no pause.
-    pub checkpoints: Vec<u32>,
-    /// Seconds each checkpoint pauses.
-    ///
-    /// Default: - 3600 with checkpoints.
-    #[schemars(range(min = bounds::REFRESH_SECONDS.min, max = bounds::REFRESH_SECONDS.max))]
-    pub checkpoint_delay_seconds: Option<u32>,
-    /// Seconds the refresh waits after the last replacement, watching `alarms`, before it is
-    /// done (and the stack update with it).
-    ///
-    /// Default: 0
-    #[schemars(range(min = bounds::REFRESH_SECONDS.min, max = bounds::REFRESH_SECONDS.max))]
-    pub bake_time_seconds: u32,
-    /// Leave instances that already have the new launch template alone.
-    ///
-    /// Default: true
-    pub skip_matching: bool,
-    /// CloudWatch alarms, by name, that fail the refresh (and so the stack update) when they
-    /// go off; at most 10.
-    ///
-    /// Default: - none.
-    pub alarms: Vec<String>,
-}
-
-impl Default for RefreshConfig {
-    fn default() -> Self {
-        RefreshConfig {
-            min_healthy_percent: 100,
-            max_healthy_percent: 200,
-            instance_warmup_seconds: None,
-            checkpoints: Vec::new(),
-            checkpoint_delay_seconds: None,
-            bake_time_seconds: 0,
-            skip_matching: true,
-            alarms: Vec::new(),
-        }
-    }
-}
-
 /// How instances are drained, with the settings of that way, resolved from `draining` and
 /// `task_drain_time_seconds` (0 turns the hook off, as `taskDrainTime: 0` does in the CDK).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -382,53 +323,6 @@ pub enum Draining {
     Managed,
     /// None: tasks on a terminated instance stop with it.
     None,
-}
-
-/// Spot capacity for the Auto Scaling group: a mixed-instances policy.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct SpotConfig {
-    /// More instance types to draw from besides `instance_type`, of the same architecture and
-    /// similar size: the more pools, the fewer interruptions. At most 39.
-    ///
-    /// Default: - none.
-    pub instance_types: Vec<String>,
-    /// Instances that are always on demand, the first ones launched.
-    ///
-    /// Default: 0
-    pub on_demand_base_capacity: u32,
-    /// Of the instances above that base, the percentage on demand.
-    ///
-    /// Default: 0
-    #[schemars(range(min = bounds::PERCENT.min, max = bounds::PERCENT.max))]
-    pub on_demand_percentage: u32,
-    /// The most to pay per instance-hour, in US dollars, such as 0.05.
-    ///
-    /// Default: - the on-demand price.
-    pub max_price: Option<f64>,
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-pub enum MachineImage {
-    /// ECS-optimized Amazon Linux 2 (the CDK's default), past its end of life (2026-06-30).
-    #[serde(rename = "amazon-linux-2")]
-    AmazonLinux2,
-    /// ECS-optimized Amazon Linux 2023 (the default).
-    #[serde(rename = "amazon-linux-2023")]
-    AmazonLinux2023,
-    /// Bottlerocket for ECS: a minimal, image-based OS configured by TOML settings.
-    #[serde(rename = "bottlerocket")]
-    Bottlerocket,
-}
-
-impl From<MachineImage> for ImageFamily {
-    fn from(image: MachineImage) -> ImageFamily {
-        match image {
-            MachineImage::AmazonLinux2 => ImageFamily::AmazonLinux2,
-            MachineImage::AmazonLinux2023 => ImageFamily::AmazonLinux2023,
-            MachineImage::Bottlerocket => ImageFamily::Bottlerocket,
-        }
-    }
 }
 
 /// The Application Load Balancer in front of the service.
@@ -511,76 +405,10 @@ impl Default for LoadBalancerConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-pub enum Protocol {
-    /// Plain HTTP.
-    #[serde(rename = "HTTP")]
-    Http,
-    /// TLS, ended at the load balancer with `certificate_arn`.
-    #[serde(rename = "HTTPS")]
-    Https,
-}
-
 impl LoadBalancerConfig {
     /// Whether port 80 redirects to HTTPS: with HTTPS, unless turned off.
     pub fn redirects_http(&self) -> bool {
         self.protocol == Protocol::Https && self.redirect_http.unwrap_or(true)
-    }
-}
-
-impl From<Protocol> for ListenerProtocol {
-    fn from(protocol: Protocol) -> ListenerProtocol {
-        match protocol {
-            Protocol::Http => ListenerProtocol::Http,
-            Protocol::Https => ListenerProtocol::Https,
-        }
-    }
-}
-
-/// How the load balancer tells a healthy task from a sick one.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct HealthCheckConfig {
-    /// The path requested, starting with `/`.
-    ///
-    /// Default: /
-    pub path: String,
-    /// Seconds between checks.
-    ///
-    /// Default: 30
-    #[schemars(range(min = bounds::CHECK_INTERVAL_SECONDS.min, max = bounds::CHECK_INTERVAL_SECONDS.max))]
-    pub interval_seconds: u32,
-    /// Seconds without an answer that fail a check, less than the interval.
-    ///
-    /// Default: 5
-    #[schemars(range(min = bounds::CHECK_TIMEOUT_SECONDS.min, max = bounds::CHECK_TIMEOUT_SECONDS.max))]
-    pub timeout_seconds: u32,
-    /// Consecutive successes that make a task healthy.
-    ///
-    /// Default: 5
-    #[schemars(range(min = bounds::CHECK_THRESHOLD.min, max = bounds::CHECK_THRESHOLD.max))]
-    pub healthy_threshold: u32,
-    /// Consecutive failures that make a task unhealthy.
-    ///
-    /// Default: 2
-    #[schemars(range(min = bounds::CHECK_THRESHOLD.min, max = bounds::CHECK_THRESHOLD.max))]
-    pub unhealthy_threshold: u32,
-    /// HTTP codes that count as healthy: `200`, `200,204` or `200-299`, from 200 to 499.
-    ///
-    /// Default: 200
-    pub matcher: String,
-}
-
-impl Default for HealthCheckConfig {
-    fn default() -> Self {
-        HealthCheckConfig {
-            path: "/".into(),
-            interval_seconds: 30,
-            timeout_seconds: 5,
-            healthy_threshold: 5,
-            unhealthy_threshold: 2,
-            matcher: "200".into(),
-        }
     }
 }
 
@@ -706,65 +534,6 @@ impl Default for ServiceConfig {
             routing: None,
             target_health_check: None,
         }
-    }
-}
-
-/// Application Auto Scaling of the service's task count.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct AutoScalingConfig {
-    /// The fewest tasks, at least 1.
-    ///
-    /// Default: 1
-    pub min: u32,
-    /// The most tasks, at least `min`, at most 5000.
-    ///
-    /// Default: 4
-    pub max: u32,
-    /// Keep the service's average CPU use near this percentage.
-    ///
-    /// Default: - 70 unless `target_requests_per_target` is set.
-    #[schemars(range(min = bounds::TARGET_CPU_PERCENT.min, max = bounds::TARGET_CPU_PERCENT.max))]
-    pub target_cpu_percent: Option<u32>,
-    /// Keep the load balancer's requests per task per minute near this.
-    ///
-    /// Default: - none.
-    #[schemars(range(min = bounds::TARGET_REQUESTS.min, max = bounds::TARGET_REQUESTS.max))]
-    pub target_requests_per_target: Option<u32>,
-}
-
-impl Default for AutoScalingConfig {
-    fn default() -> Self {
-        AutoScalingConfig { min: 1, max: 4, target_cpu_percent: None, target_requests_per_target: None }
-    }
-}
-
-impl AutoScalingConfig {
-    /// The CPU target in force: the one set, else 70 when no other target is.
-    pub fn cpu_target(&self) -> Option<u32> {
-        self.target_cpu_percent.or(self.target_requests_per_target.is_none().then_some(DEFAULT_CPU_TARGET))
-    }
-}
-
-/// A busy service's CPU with room to absorb a spike while new tasks start.
-pub const DEFAULT_CPU_TARGET: u32 = 70;
-
-/// ECS's deployment circuit breaker: a deployment whose tasks keep failing is stopped (and rolled
-/// back) instead of retrying for hours while the old tasks drain away.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct CircuitBreakerConfig {
-    /// Default: true
-    pub enabled: bool,
-    /// Go back to the last deployment that worked when the breaker trips.
-    ///
-    /// Default: true
-    pub rollback: bool,
-}
-
-impl Default for CircuitBreakerConfig {
-    fn default() -> Self {
-        CircuitBreakerConfig { enabled: true, rollback: true }
     }
 }
 

@@ -2,24 +2,19 @@
 //! file's fields become the constructs' props, and where every default that depends on another
 //! field is decided.
 
-use super::HealthCheckConfig;
 use super::task::{ContainerAt, DISTINCT_INSTANCE};
 use super::validate::priority;
 use super::validate::secret_source;
 use super::{
-    Config, DrainPlan, Draining, InstanceUpdatePolicy, LoadBalancerConfig, PlacementStrategyName, Protocol,
-    ServiceConfig, StatementEffect, TaskRoleConfig, VolumeConfig,
+    Config, DrainPlan, Draining, InstanceUpdatePolicy, LoadBalancerConfig, Protocol, ServiceConfig, VolumeConfig,
 };
-use crate::aws::{ANYWHERE_IPV4, DEFAULT_SSL_POLICY, ListenerProtocol};
-use crate::constructs::capacity::{CapacityProps, RefreshProps, SpotProps, UpdateStyle};
+use crate::aws::{ANYWHERE_IPV4, DEFAULT_SSL_POLICY};
+use crate::constructs::capacity::{CapacityProps, UpdateStyle};
 use crate::constructs::dns::DomainProps;
 use crate::constructs::drain_hook::DrainHookProps;
-use crate::constructs::load_balancer::{HealthCheckProps, LoadBalancerProps, RouteProps, TargetGroupProps, TlsProps};
-use crate::constructs::service::{CircuitBreaker, PlacementLimit, PlacementRule, ServiceProps};
-use crate::constructs::service_scaling::TaskScaling;
-use crate::constructs::task::{
-    EfsProps, PolicyStatementProps, TaskProps, TaskRoleProps, VolumeProps, VolumeSource, image_parameter_name,
-};
+use crate::constructs::load_balancer::{LoadBalancerProps, RouteProps, TargetGroupProps, TlsProps};
+use crate::constructs::service::{PlacementLimit, ServiceProps};
+use crate::constructs::task::{EfsProps, TaskProps, VolumeProps, VolumeSource, image_parameter_name};
 use crate::constructs::vpc::NetworkProps;
 use crate::ecr;
 use crate::model::{self, Model, ServiceModel};
@@ -59,36 +54,19 @@ fn capacity(config: &Config, draining: &model::Draining) -> CapacityProps {
     CapacityProps {
         instance_type: cap.instance_type.clone(),
         architecture: cap.architecture(),
-        machine_image: cap.machine_image.into(),
+        machine_image: cap.machine_image,
         pinned_image_id: cap.image_id.clone(),
         update_style: match cap.update_policy {
             InstanceUpdatePolicy::Rolling => UpdateStyle::Rolling,
             InstanceUpdatePolicy::Replacing => UpdateStyle::Replacing,
-            InstanceUpdatePolicy::Refresh => {
-                let refresh = cap.refresh.clone().unwrap_or_default();
-                UpdateStyle::Refresh(RefreshProps {
-                    min_healthy_percent: refresh.min_healthy_percent,
-                    max_healthy_percent: refresh.max_healthy_percent,
-                    instance_warmup_seconds: refresh.instance_warmup_seconds,
-                    checkpoints: refresh.checkpoints,
-                    checkpoint_delay_seconds: refresh.checkpoint_delay_seconds,
-                    bake_time_seconds: refresh.bake_time_seconds,
-                    skip_matching: refresh.skip_matching,
-                    alarms: refresh.alarms,
-                })
-            }
+            InstanceUpdatePolicy::Refresh => UpdateStyle::Refresh(cap.refresh.clone().unwrap_or_default()),
         },
         root_volume_gib: cap.root_volume_gib,
         key_name: cap.key_name.clone(),
         min_capacity: cap.min_capacity,
         max_capacity: cap.max_capacity,
         desired_capacity: cap.desired_capacity,
-        spot: cap.spot.as_ref().map(|spot| SpotProps {
-            instance_types: spot.instance_types.clone(),
-            on_demand_base_capacity: spot.on_demand_base_capacity,
-            on_demand_percentage: spot.on_demand_percentage,
-            max_price: spot.max_price,
-        }),
+        spot: cap.spot.clone(),
         managed_by_ecs: *draining == model::Draining::Managed,
     }
 }
@@ -98,7 +76,7 @@ fn load_balancer(config: &Config, network: &NetworkProps) -> LoadBalancerProps {
     LoadBalancerProps {
         public: lb.public,
         allowed_cidrs: allowed_cidrs(lb, network),
-        listener_port: lb.listener_port.unwrap_or(ListenerProtocol::from(lb.protocol).default_port()),
+        listener_port: lb.listener_port.unwrap_or(lb.protocol.default_port()),
         tls: tls(lb),
         idle_timeout_seconds: lb.idle_timeout_seconds,
         access_logs_days: config.observability.access_logs.then_some(log_retention_days(config)),
@@ -108,17 +86,6 @@ fn load_balancer(config: &Config, network: &NetworkProps) -> LoadBalancerProps {
 /// How long the stack's own logs are kept: the service's retention, the longest of several.
 fn log_retention_days(config: &Config) -> u32 {
     config.services.values().map(|s| s.log_retention_days).max().unwrap_or(config.service.log_retention_days)
-}
-
-fn health_check(hc: &HealthCheckConfig) -> HealthCheckProps {
-    HealthCheckProps {
-        path: hc.path.clone(),
-        interval_seconds: hc.interval_seconds,
-        timeout_seconds: hc.timeout_seconds,
-        healthy_threshold: hc.healthy_threshold,
-        unhealthy_threshold: hc.unhealthy_threshold,
-        matcher: hc.matcher.clone(),
-    }
 }
 
 fn domain(lb: &LoadBalancerConfig) -> Option<DomainProps> {
@@ -181,12 +148,9 @@ fn service(config: &Config, name: Option<&String>, svc: &ServiceConfig) -> Servi
             health_check_grace_period_seconds: svc.health_check_grace_period_seconds,
             min_healthy_percent: svc.min_healthy_percent,
             max_healthy_percent: svc.max_healthy_percent,
-            circuit_breaker: CircuitBreaker {
-                enabled: svc.circuit_breaker.enabled,
-                rollback: svc.circuit_breaker.rollback,
-            },
+            circuit_breaker: svc.circuit_breaker.clone(),
             execute_command: svc.enable_execute_command,
-            placement_strategies: svc.placement.iter().flat_map(|p| &p.strategy).map(|s| placement_rule(*s)).collect(),
+            placement_strategies: svc.placement.iter().flat_map(|p| &p.strategy).copied().collect(),
             placement_constraints: svc
                 .placement
                 .iter()
@@ -194,14 +158,9 @@ fn service(config: &Config, name: Option<&String>, svc: &ServiceConfig) -> Servi
                 .map(|c| placement_limit(c))
                 .collect(),
         },
-        scaling: svc.auto_scaling.as_ref().map(|scaling| TaskScaling {
-            min: scaling.min,
-            max: scaling.max,
-            cpu_percent: scaling.cpu_target(),
-            requests_per_target: scaling.target_requests_per_target,
-        }),
+        scaling: svc.auto_scaling.clone(),
         target_group: TargetGroupProps {
-            health_check: health_check(svc.target_health_check.as_ref().unwrap_or(&lb.health_check)),
+            health_check: svc.target_health_check.as_ref().unwrap_or(&lb.health_check).clone(),
             deregistration_delay_seconds: lb.deregistration_delay_seconds,
         },
         route: None,
@@ -224,18 +183,8 @@ fn task(svc: &ServiceConfig, name: Option<&str>) -> TaskProps {
         secret_sources,
         log_retention_days: svc.log_retention_days,
         volumes: svc.volumes.iter().map(|v| volume(v, &containers)).collect(),
-        task_role: svc.task_role.as_ref().map(task_role).unwrap_or_default(),
+        task_role: svc.task_role.clone().unwrap_or_default(),
         execute_command: svc.enable_execute_command,
-    }
-}
-
-fn placement_rule(strategy: PlacementStrategyName) -> PlacementRule {
-    match strategy {
-        PlacementStrategyName::SpreadAz => PlacementRule::SpreadAcrossZones,
-        PlacementStrategyName::SpreadInstance => PlacementRule::SpreadAcrossInstances,
-        PlacementStrategyName::BinpackMemory => PlacementRule::BinpackMemory,
-        PlacementStrategyName::BinpackCpu => PlacementRule::BinpackCpu,
-        PlacementStrategyName::Random => PlacementRule::Random,
     }
 }
 
@@ -265,28 +214,6 @@ fn volume(v: &VolumeConfig, containers: &[ContainerAt<'_>]) -> VolumeProps {
         (None, None) => VolumeSource::Scratch,
     };
     VolumeProps { name: v.name.clone(), source }
-}
-
-fn task_role(role: &TaskRoleConfig) -> TaskRoleProps {
-    TaskRoleProps {
-        managed_policy_arns: role.managed_policy_arns.clone(),
-        statements: role
-            .statements
-            .iter()
-            .map(|s| PolicyStatementProps {
-                allow: s.effect == StatementEffect::Allow,
-                actions: s.actions.clone(),
-                resources: s.resources.clone(),
-                conditions: s
-                    .conditions
-                    .iter()
-                    .map(|(op, keys)| {
-                        (op.clone(), keys.iter().map(|(k, v)| (k.clone(), v.values().to_vec())).collect())
-                    })
-                    .collect(),
-            })
-            .collect(),
-    }
 }
 
 /// The private ECR repositories the task's images come from: the fixed image's, and the one named
@@ -319,7 +246,7 @@ mod tests {
         assert!(matches!(m.draining, model::Draining::Hook(DrainHookProps { drain_time_seconds: 300, .. })));
         assert!(!m.capacity.managed_by_ecs);
         assert_eq!(m.services[0].service.desired_count, Some(1));
-        assert_eq!((m.services[0].scaling, &m.domain, &m.services[0].name), (None, &None, &None));
+        assert_eq!((&m.services[0].scaling, &m.domain, &m.services[0].name), (&None, &None, &None));
         assert!(m.services[0].task.image_repositories.is_empty());
     }
 
@@ -341,7 +268,7 @@ mod tests {
         assert!(m.capacity.managed_by_ecs);
         // Scaling owns the task count.
         assert_eq!(m.services[0].service.desired_count, None);
-        assert_eq!(m.services[0].scaling.map(|s| (s.min, s.max)), Some((1, 4)));
+        assert_eq!(m.services[0].scaling.as_ref().map(|s| (s.min, s.max)), Some((1, 4)));
         assert_eq!(model("capacity: {task_drain_time_seconds: 0}").draining, model::Draining::None);
     }
 

@@ -1,76 +1,12 @@
 //! The task's settings beyond its containers (`constructs::container`): the task role,
 //! the storage its containers mount, and where ECS places the tasks.
 
-use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::constructs::container::ContainerConfig;
 pub(crate) use crate::constructs::container::written_name;
-
-/// The task role: what the application may do in AWS. Its credentials reach every container of
-/// the task through the ECS agent (never the instance's role).
-#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct TaskRoleConfig {
-    /// Managed policies to attach, by ARN: AWS's (arn:aws:iam::aws:policy/NAME) or the account's
-    /// own (arn:aws:iam::ACCOUNT:policy/NAME). IAM attaches 10 to a role unless the quota is
-    /// raised, 20 at most.
-    ///
-    /// Default: - none.
-    pub managed_policy_arns: Vec<String>,
-    /// Statements of the role's own policy, as IAM writes them.
-    ///
-    /// Default: - none.
-    pub statements: Vec<PolicyStatementConfig>,
-}
-
-/// One statement of the task role's policy.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct PolicyStatementConfig {
-    /// Whether the statement allows or denies.
-    ///
-    /// Default: Allow
-    pub effect: StatementEffect,
-    /// Actions as `service:Action`, such as `s3:GetObject`; `*` and `?` wildcards allowed.
-    ///
-    /// Default: - none; at least one is required.
-    pub actions: Vec<String>,
-    /// Resources by ARN (wildcards allowed), or `*` for actions that take no resource.
-    ///
-    /// Default: - none; at least one is required.
-    pub resources: Vec<String>,
-    /// IAM conditions: operator (`StringEquals`, `ArnLike`, `Bool`, ... with `ForAnyValue:`,
-    /// `ForAllValues:` or `IfExists` as IAM allows) to condition key to one value or a list.
-    ///
-    /// Default: - none.
-    pub conditions: IndexMap<String, IndexMap<String, ConditionValues>>,
-}
-
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-pub enum StatementEffect {
-    #[default]
-    Allow,
-    Deny,
-}
-
-/// One value of a condition key, or several (any of which matches).
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
-#[serde(untagged)]
-pub enum ConditionValues {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl ConditionValues {
-    pub fn values(&self) -> &[String] {
-        match self {
-            ConditionValues::One(value) => std::slice::from_ref(value),
-            ConditionValues::Many(values) => values,
-        }
-    }
-}
+use crate::constructs::service::PlacementStrategyName;
 
 /// Storage the task's containers can mount: an EFS file system, a directory of the instance, or
 /// (with neither) a scratch directory the task's containers share while it runs.
@@ -160,21 +96,6 @@ pub struct PlacementConfig {
 
 /// The placement constraint that is a word, not an expression.
 pub(crate) const DISTINCT_INSTANCE: &str = "distinct-instance";
-
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum PlacementStrategyName {
-    /// Evenly across availability zones.
-    SpreadAz,
-    /// Evenly across instances.
-    SpreadInstance,
-    /// Onto the instances with the least memory left, to use fewer instances.
-    BinpackMemory,
-    /// Onto the instances with the least CPU left.
-    BinpackCpu,
-    /// Anywhere that fits.
-    Random,
-}
 
 /// Where a container of the task is in the file, and its settings.
 pub(crate) struct ContainerAt<'a> {

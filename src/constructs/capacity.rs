@@ -1,6 +1,10 @@
 //! The cluster's EC2 capacity: an Auto Scaling group of ECS-optimized instances that join the cluster.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use crate::aws::{Architecture, ImageFamily};
+use crate::bounds;
 use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{
     AlarmSpecification, AutoScalingGroup, InstanceRefresh, InstanceTypeOverride, InstancesDistribution,
@@ -38,7 +42,7 @@ pub struct CapacityProps {
     pub min_capacity: u32,
     pub max_capacity: u32,
     pub desired_capacity: Option<u32>,
-    pub spot: Option<SpotProps>,
+    pub spot: Option<SpotConfig>,
     /// ECS manages the group (a capacity provider with managed termination protection), which
     /// requires new instances protected from scale-in.
     pub managed_by_ecs: bool,
@@ -52,37 +56,99 @@ pub struct InstancePlacement<'a> {
 }
 
 /// How a deploy that changes the launch template replaces the instances.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum UpdateStyle {
     /// One at a time, the new one in service before the old one is drained.
     Rolling,
     /// A new group, then the old one deleted.
     Replacing,
     /// Auto Scaling's instance refresh, started by CloudFormation.
-    Refresh(RefreshProps),
+    Refresh(RefreshConfig),
 }
 
-/// How an instance refresh replaces the instances.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RefreshProps {
+/// How an instance refresh replaces the instances (`capacity.update_policy: refresh`).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RefreshConfig {
+    /// The share of the desired capacity kept in service and healthy while instances are
+    /// replaced: 100 launches each replacement before its instance is drained and terminated.
+    ///
+    /// Default: 100
+    #[schemars(range(min = bounds::PERCENT.min, max = bounds::PERCENT.max))]
     pub min_healthy_percent: u32,
+    /// The share of the desired capacity that may be in service or launching meanwhile, at most
+    /// 100 above `min_healthy_percent`: how many instances are replaced at once.
+    ///
+    /// Default: 200
+    #[schemars(range(min = bounds::MAX_HEALTHY_PERCENT.min, max = bounds::MAX_HEALTHY_PERCENT.max))]
     pub max_healthy_percent: u32,
+    /// Seconds a new instance is given after it is in service before the refresh counts it.
+    ///
+    /// Default: - the group's health check grace period.
     pub instance_warmup_seconds: Option<u32>,
+    /// Percentages of the instances replaced at which the refresh pauses, ascending, the last
+    /// 100, such as [50, 100].
+    ///
+    /// Default: - none: no pause.
     pub checkpoints: Vec<u32>,
+    /// Seconds each checkpoint pauses.
+    ///
+    /// Default: - 3600 with checkpoints.
+    #[schemars(range(min = bounds::REFRESH_SECONDS.min, max = bounds::REFRESH_SECONDS.max))]
     pub checkpoint_delay_seconds: Option<u32>,
+    /// Seconds the refresh waits after the last replacement, watching `alarms`, before it is
+    /// done (and the stack update with it).
+    ///
+    /// Default: 0
+    #[schemars(range(min = bounds::REFRESH_SECONDS.min, max = bounds::REFRESH_SECONDS.max))]
     pub bake_time_seconds: u32,
+    /// Leave instances that already have the new launch template alone.
+    ///
+    /// Default: true
     pub skip_matching: bool,
+    /// CloudWatch alarms, by name, that fail the refresh (and so the stack update) when they
+    /// go off; at most 10.
+    ///
+    /// Default: - none.
     pub alarms: Vec<String>,
 }
 
-/// Spot capacity: more instance types, and the on-demand share.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SpotProps {
-    /// Besides the primary instance type.
+impl Default for RefreshConfig {
+    fn default() -> Self {
+        RefreshConfig {
+            min_healthy_percent: 100,
+            max_healthy_percent: 200,
+            instance_warmup_seconds: None,
+            checkpoints: Vec::new(),
+            checkpoint_delay_seconds: None,
+            bake_time_seconds: 0,
+            skip_matching: true,
+            alarms: Vec::new(),
+        }
+    }
+}
+
+/// Spot capacity for the Auto Scaling group: a mixed-instances policy.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpotConfig {
+    /// More instance types to draw from besides `instance_type`, of the same architecture and
+    /// similar size: the more pools, the fewer interruptions. At most 39.
+    ///
+    /// Default: - none.
     pub instance_types: Vec<String>,
+    /// Instances that are always on demand, the first ones launched.
+    ///
+    /// Default: 0
     pub on_demand_base_capacity: u32,
+    /// Of the instances above that base, the percentage on demand.
+    ///
+    /// Default: 0
+    #[schemars(range(min = bounds::PERCENT.min, max = bounds::PERCENT.max))]
     pub on_demand_percentage: u32,
-    /// US dollars per instance-hour; `None` caps at the on-demand price.
+    /// The most to pay per instance-hour, in US dollars, such as 0.05.
+    ///
+    /// Default: - the on-demand price.
     pub max_price: Option<f64>,
 }
 
@@ -268,7 +334,7 @@ fn sized_for_updates(min_capacity: u32, max_capacity: u32, style: &UpdateStyle) 
 /// own terminate lifecycle hook until its tasks have moved ("Safely manage Amazon EC2 instance
 /// termination with managed instance draining", ECS Developer Guide), and `Wait` would wait on a
 /// protection ECS keeps while tasks run, `Ignore` would never replace them.
-fn instance_refresh(refresh: &RefreshProps) -> InstanceRefresh {
+fn instance_refresh(refresh: &RefreshConfig) -> InstanceRefresh {
     InstanceRefresh {
         strategy: RefreshStrategy::Rolling,
         preferences: Some(RefreshPreferences {
@@ -296,7 +362,7 @@ fn launch_template_version(launch_template: &Handle<LaunchTemplate>) -> LaunchTe
 /// The primary type and the others, on demand up to the configured share, Spot from the pools
 /// least likely to be interrupted at the lowest price.
 fn mixed_instances(
-    spot: &SpotProps,
+    spot: &SpotConfig,
     primary: &str,
     launch_template: LaunchTemplateSpecification,
 ) -> MixedInstancesPolicy {

@@ -1,6 +1,10 @@
 //! The Application Load Balancer, its security group, its listener and the service's target group.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use crate::aws::{ANYWHERE_IPV4, ListenerProtocol};
+use crate::bounds;
 use crate::constructs::access_logs;
 use crate::resources::Attribute;
 use crate::resources::ec2::{SecurityGroup, SecurityGroupRule};
@@ -32,7 +36,7 @@ pub struct LoadBalancerProps {
 /// A service's target group: how the load balancer checks its tasks and lets them go.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TargetGroupProps {
-    pub health_check: HealthCheckProps,
+    pub health_check: HealthCheckConfig,
     pub deregistration_delay_seconds: u32,
 }
 
@@ -62,16 +66,51 @@ pub struct TlsProps {
     pub redirect_http: bool,
 }
 
-/// How the target group tells a healthy task from a sick one.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HealthCheckProps {
+/// How the load balancer tells a healthy task from a sick one.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthCheckConfig {
+    /// The path requested, starting with `/`.
+    ///
+    /// Default: /
     pub path: String,
+    /// Seconds between checks.
+    ///
+    /// Default: 30
+    #[schemars(range(min = bounds::CHECK_INTERVAL_SECONDS.min, max = bounds::CHECK_INTERVAL_SECONDS.max))]
     pub interval_seconds: u32,
+    /// Seconds without an answer that fail a check, less than the interval.
+    ///
+    /// Default: 5
+    #[schemars(range(min = bounds::CHECK_TIMEOUT_SECONDS.min, max = bounds::CHECK_TIMEOUT_SECONDS.max))]
     pub timeout_seconds: u32,
+    /// Consecutive successes that make a task healthy.
+    ///
+    /// Default: 5
+    #[schemars(range(min = bounds::CHECK_THRESHOLD.min, max = bounds::CHECK_THRESHOLD.max))]
     pub healthy_threshold: u32,
+    /// Consecutive failures that make a task unhealthy.
+    ///
+    /// Default: 2
+    #[schemars(range(min = bounds::CHECK_THRESHOLD.min, max = bounds::CHECK_THRESHOLD.max))]
     pub unhealthy_threshold: u32,
-    /// HTTP codes, as ELB's matcher takes them.
+    /// HTTP codes that count as healthy: `200`, `200,204` or `200-299`, from 200 to 499.
+    ///
+    /// Default: 200
     pub matcher: String,
+}
+
+impl Default for HealthCheckConfig {
+    fn default() -> Self {
+        HealthCheckConfig {
+            path: "/".into(),
+            interval_seconds: 30,
+            timeout_seconds: 5,
+            healthy_threshold: 5,
+            unhealthy_threshold: 2,
+            matcher: "200".into(),
+        }
+    }
 }
 
 pub struct AlbWithListener {

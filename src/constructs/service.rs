@@ -1,5 +1,8 @@
 //! The ECS service: keeps the tasks running on the cluster and registered with the target group.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::resources::ec2::SecurityGroupIngress;
 use crate::resources::ecs::{
@@ -20,21 +23,27 @@ pub struct ServiceProps {
     pub health_check_grace_period_seconds: u32,
     pub min_healthy_percent: u32,
     pub max_healthy_percent: u32,
-    pub circuit_breaker: CircuitBreaker,
+    pub circuit_breaker: CircuitBreakerConfig,
     /// ECS Exec: `aws ecs execute-command` into the tasks.
     pub execute_command: bool,
     /// In order; none leaves placement to ECS.
-    pub placement_strategies: Vec<PlacementRule>,
+    pub placement_strategies: Vec<PlacementStrategyName>,
     pub placement_constraints: Vec<PlacementLimit>,
 }
 
 /// How ECS picks an instance for a task ("Amazon ECS task placement strategies").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlacementRule {
-    SpreadAcrossZones,
-    SpreadAcrossInstances,
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlacementStrategyName {
+    /// Evenly across availability zones.
+    SpreadAz,
+    /// Evenly across instances.
+    SpreadInstance,
+    /// Onto the instances with the least memory left, to use fewer instances.
     BinpackMemory,
+    /// Onto the instances with the least CPU left.
     BinpackCpu,
+    /// Anywhere that fits.
     Random,
 }
 
@@ -47,16 +56,14 @@ pub enum PlacementLimit {
     MemberOf(String),
 }
 
-impl PlacementRule {
+impl PlacementStrategyName {
     fn strategy(self) -> PlacementStrategy {
         let (strategy_type, field) = match self {
-            PlacementRule::SpreadAcrossZones => {
-                (PlacementStrategyType::Spread, Some("attribute:ecs.availability-zone"))
-            }
-            PlacementRule::SpreadAcrossInstances => (PlacementStrategyType::Spread, Some("instanceId")),
-            PlacementRule::BinpackMemory => (PlacementStrategyType::Binpack, Some("memory")),
-            PlacementRule::BinpackCpu => (PlacementStrategyType::Binpack, Some("cpu")),
-            PlacementRule::Random => (PlacementStrategyType::Random, None),
+            PlacementStrategyName::SpreadAz => (PlacementStrategyType::Spread, Some("attribute:ecs.availability-zone")),
+            PlacementStrategyName::SpreadInstance => (PlacementStrategyType::Spread, Some("instanceId")),
+            PlacementStrategyName::BinpackMemory => (PlacementStrategyType::Binpack, Some("memory")),
+            PlacementStrategyName::BinpackCpu => (PlacementStrategyType::Binpack, Some("cpu")),
+            PlacementStrategyName::Random => (PlacementStrategyType::Random, None),
         };
         PlacementStrategy { field: field.map(Into::into), strategy_type }
     }
@@ -95,12 +102,23 @@ pub struct ServiceWiring<'a> {
     pub managed_capacity: Option<&'a ManagedCapacity>,
 }
 
-/// ECS's deployment circuit breaker.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct CircuitBreaker {
+/// ECS's deployment circuit breaker: a deployment whose tasks keep failing is stopped (and rolled
+/// back) instead of retrying for hours while the old tasks drain away.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CircuitBreakerConfig {
+    /// Default: true
     pub enabled: bool,
-    /// Back to the last deployment that worked when it trips.
+    /// Go back to the last deployment that worked when the breaker trips.
+    ///
+    /// Default: true
     pub rollback: bool,
+}
+
+impl Default for CircuitBreakerConfig {
+    fn default() -> Self {
+        CircuitBreakerConfig { enabled: true, rollback: true }
+    }
 }
 
 pub fn build(

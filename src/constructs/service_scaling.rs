@@ -1,5 +1,9 @@
 //! Scaling of the service's task count by target tracking, and of the instances after the tasks.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::bounds;
 use crate::resources::applicationautoscaling::{
     PolicyType, PredefinedMetric, PredefinedMetricType, ScalableDimension, ScalableTarget, ScalingPolicy,
     ServiceNamespace, TargetTrackingConfiguration,
@@ -13,16 +17,45 @@ use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
 /// scaled out find a place before they are pending.
 const INSTANCE_MEMORY_RESERVATION_TARGET: u32 = 75;
 
-/// The task count's bounds and targets.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TaskScaling {
+/// Application Auto Scaling of the service's task count.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AutoScalingConfig {
+    /// The fewest tasks, at least 1.
+    ///
+    /// Default: 1
     pub min: u32,
+    /// The most tasks, at least `min`, at most 5000.
+    ///
+    /// Default: 4
     pub max: u32,
-    /// Average CPU use, in percent of what the tasks reserve.
-    pub cpu_percent: Option<u32>,
-    /// Requests per task per minute.
-    pub requests_per_target: Option<u32>,
+    /// Keep the service's average CPU use near this percentage.
+    ///
+    /// Default: - 70 unless `target_requests_per_target` is set.
+    #[schemars(range(min = bounds::TARGET_CPU_PERCENT.min, max = bounds::TARGET_CPU_PERCENT.max))]
+    pub target_cpu_percent: Option<u32>,
+    /// Keep the load balancer's requests per task per minute near this.
+    ///
+    /// Default: - none.
+    #[schemars(range(min = bounds::TARGET_REQUESTS.min, max = bounds::TARGET_REQUESTS.max))]
+    pub target_requests_per_target: Option<u32>,
 }
+
+impl Default for AutoScalingConfig {
+    fn default() -> Self {
+        AutoScalingConfig { min: 1, max: 4, target_cpu_percent: None, target_requests_per_target: None }
+    }
+}
+
+impl AutoScalingConfig {
+    /// The CPU target in force: the one set, else 70 when no other target is.
+    pub fn cpu_target(&self) -> Option<u32> {
+        self.target_cpu_percent.or(self.target_requests_per_target.is_none().then_some(DEFAULT_CPU_TARGET))
+    }
+}
+
+/// A busy service's CPU with room to absorb a spike while new tasks start.
+pub const DEFAULT_CPU_TARGET: u32 = 70;
 
 pub struct ServiceScalingProps<'a> {
     pub cluster: &'a Handle<Cluster>,
@@ -37,7 +70,7 @@ pub fn build(
     t: &mut Template,
     scope: &Scope,
     props: ServiceScalingProps<'_>,
-    scaling: Option<TaskScaling>,
+    scaling: Option<&AutoScalingConfig>,
 ) -> Result<(), TemplateError> {
     let Some(scaling) = scaling else { return Ok(()) };
     let target_scope = scope.child("Target");
@@ -67,14 +100,14 @@ pub fn build(
             },
         )
     };
-    if let Some(cpu) = scaling.cpu_percent {
+    if let Some(cpu) = scaling.cpu_target() {
         let metric = PredefinedMetric {
             predefined_metric_type: PredefinedMetricType::EcsServiceAverageCpuUtilization,
             resource_label: None,
         };
         track("ScaleOnCpu", metric, cpu)?;
     }
-    if let Some(requests) = scaling.requests_per_target {
+    if let Some(requests) = scaling.target_requests_per_target {
         let label = format!("{}/{}", props.load_balancer.full_name_sub(), props.target_group.full_name_sub());
         let metric = PredefinedMetric {
             predefined_metric_type: PredefinedMetricType::AlbRequestCountPerTarget,

@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::aws::SecretSource;
 use crate::constructs::add_role_policy;
@@ -61,7 +63,7 @@ pub struct TaskProps {
     pub secret_sources: Vec<SecretSource>,
     pub log_retention_days: u32,
     pub volumes: Vec<VolumeProps>,
-    pub task_role: TaskRoleProps,
+    pub task_role: TaskRoleConfig,
     /// ECS Exec: SSM's session channels for the task role, an init process in every container.
     pub execute_command: bool,
 }
@@ -96,21 +98,68 @@ pub struct EfsProps {
     pub read_only: bool,
 }
 
-/// The task role's own permissions.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TaskRoleProps {
+/// The task role: what the application may do in AWS. Its credentials reach every container of
+/// the task through the ECS agent (never the instance's role).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TaskRoleConfig {
+    /// Managed policies to attach, by ARN: AWS's (arn:aws:iam::aws:policy/NAME) or the account's
+    /// own (arn:aws:iam::ACCOUNT:policy/NAME). IAM attaches 10 to a role unless the quota is
+    /// raised, 20 at most.
+    ///
+    /// Default: - none.
     pub managed_policy_arns: Vec<String>,
-    pub statements: Vec<PolicyStatementProps>,
+    /// Statements of the role's own policy, as IAM writes them.
+    ///
+    /// Default: - none.
+    pub statements: Vec<PolicyStatementConfig>,
 }
 
-/// A statement as IAM writes it; each condition value list of one is written as a scalar.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PolicyStatementProps {
-    pub allow: bool,
+/// One statement of the task role's policy.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyStatementConfig {
+    /// Whether the statement allows or denies.
+    ///
+    /// Default: Allow
+    pub effect: StatementEffect,
+    /// Actions as `service:Action`, such as `s3:GetObject`; `*` and `?` wildcards allowed.
+    ///
+    /// Default: - none; at least one is required.
     pub actions: Vec<String>,
+    /// Resources by ARN (wildcards allowed), or `*` for actions that take no resource.
+    ///
+    /// Default: - none; at least one is required.
     pub resources: Vec<String>,
-    /// Operator, then key, then values.
-    pub conditions: IndexMap<String, IndexMap<String, Vec<String>>>,
+    /// IAM conditions: operator (`StringEquals`, `ArnLike`, `Bool`, ... with `ForAnyValue:`,
+    /// `ForAllValues:` or `IfExists` as IAM allows) to condition key to one value or a list.
+    ///
+    /// Default: - none.
+    pub conditions: IndexMap<String, IndexMap<String, ConditionValues>>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum StatementEffect {
+    #[default]
+    Allow,
+    Deny,
+}
+
+/// One value of a condition key, or several (any of which matches).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum ConditionValues {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl ConditionValues {
+    pub fn values(&self) -> &[String] {
+        match self {
+            ConditionValues::One(value) => std::slice::from_ref(value),
+            ConditionValues::Many(values) => values,
+        }
+    }
 }
 
 pub struct Task {
@@ -285,13 +334,15 @@ fn mount_file_system(efs: &EfsProps) -> Statement {
     }
 }
 
-fn statement(s: &PolicyStatementProps) -> Statement {
-    let base =
-        if s.allow { Statement::allow(s.actions.iter().cloned()) } else { Statement::deny(s.actions.iter().cloned()) };
+fn statement(s: &PolicyStatementConfig) -> Statement {
+    let base = match s.effect {
+        StatementEffect::Allow => Statement::allow(s.actions.iter().cloned()),
+        StatementEffect::Deny => Statement::deny(s.actions.iter().cloned()),
+    };
     let with_resources = s.resources.iter().fold(base, |st, resource| st.on(resource.clone()));
     s.conditions.iter().fold(with_resources, |st, (operator, keys)| {
         keys.iter().fold(st, |st, (key, values)| {
-            let value = match values.as_slice() {
+            let value = match values.values() {
                 [one] => ConditionValue::One(one.clone().into()),
                 many => ConditionValue::Many(many.to_vec()),
             };
