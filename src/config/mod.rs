@@ -3,6 +3,7 @@
 //! The defaults live in the `Default` impls below and nowhere else; the JSON Schema takes them from
 //! there, and a test checks that each doc comment's `Default:` line agrees.
 
+mod field_path;
 mod load;
 mod resolve;
 mod shape;
@@ -24,6 +25,7 @@ pub use crate::constructs::load_balancer::HealthCheckConfig;
 pub use crate::constructs::service::{CircuitBreakerConfig, PlacementStrategyName};
 pub use crate::constructs::service_scaling::{AutoScalingConfig, DEFAULT_CPU_TARGET};
 pub use crate::constructs::task::{ConditionValues, PolicyStatementConfig, StatementEffect, TaskRoleConfig};
+pub use field_path::FieldPath;
 pub use load::{ConfigError, Diagnostic, load, load_str};
 pub use task::{EfsVolumeConfig, PlacementConfig, VolumeConfig};
 pub use validate::{ValidConfig, secret_source};

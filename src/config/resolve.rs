@@ -2,11 +2,12 @@
 //! file's fields become the constructs' props, and where every default that depends on another
 //! field is decided.
 
-use super::task::{ContainerAt, DISTINCT_INSTANCE};
+use super::task::DISTINCT_INSTANCE;
 use super::validate::priority;
 use super::validate::secret_source;
 use super::{
-    Config, DrainPlan, Draining, InstanceUpdatePolicy, LoadBalancerConfig, Protocol, ServiceConfig, VolumeConfig,
+    Config, ContainerConfig, DrainPlan, Draining, InstanceUpdatePolicy, LoadBalancerConfig, Protocol, ServiceConfig,
+    VolumeConfig,
 };
 use crate::aws::{ANYWHERE_IPV4, DEFAULT_SSL_POLICY};
 use crate::constructs::capacity::{CapacityProps, UpdateStyle};
@@ -169,7 +170,7 @@ fn service(config: &Config, name: Option<&String>, svc: &ServiceConfig) -> Servi
 
 /// The task of `svc`, the service `name` of `services` (`None` for the one `service`).
 fn task(svc: &ServiceConfig, name: Option<&str>) -> TaskProps {
-    let containers = svc.containers();
+    let containers: Vec<&ContainerConfig> = svc.containers().collect();
     // Validation refused every ARN that is not a secret's, so none is left out here.
     let secret_sources =
         containers.iter().flat_map(|c| c.secrets.values()).filter_map(|arn| secret_source(arn).ok()).collect();
@@ -196,7 +197,7 @@ fn placement_limit(constraint: &str) -> PlacementLimit {
     }
 }
 
-fn volume(v: &VolumeConfig, containers: &[ContainerAt<'_>]) -> VolumeProps {
+fn volume(v: &VolumeConfig, containers: &[&ContainerConfig]) -> VolumeProps {
     let source = match (&v.efs, &v.host_path) {
         (Some(efs), _) => {
             let mounts = containers.iter().flat_map(|c| &c.mount_points).filter(|m| m.volume == v.name);
@@ -218,7 +219,7 @@ fn volume(v: &VolumeConfig, containers: &[ContainerAt<'_>]) -> VolumeProps {
 
 /// The private ECR repositories the task's images come from: the fixed image's, and the one named
 /// for images deployed through the image parameter. Empty when the images are public.
-fn image_repositories(svc: &ServiceConfig, containers: &[ContainerAt<'_>]) -> Vec<ecr::Repository> {
+fn image_repositories(svc: &ServiceConfig, containers: &[&ContainerConfig]) -> Vec<ecr::Repository> {
     let images = containers.iter().filter_map(|c| ecr::Repository::of_image(c.image()));
     let mut repositories: Vec<ecr::Repository> =
         images.chain(svc.container.image_repository.as_deref().and_then(ecr::Repository::parse)).collect();

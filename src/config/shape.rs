@@ -91,7 +91,8 @@ fn walk(value: &Value, node: &Schema, root: &Schema, path: &str, out: &mut Vec<(
 /// that does not exist. The empty path is the document itself.
 pub fn has_field(schema: &Schema, path: &str) -> bool {
     let mut node = schema;
-    for segment in path.split('.').filter(|s| !s.is_empty()) {
+    for segment in super::field_path::segments(path) {
+        let segment = segment.as_str();
         let (name, indices) = match segment.find('[') {
             Some(at) => (&segment[..at], &segment[at..]),
             None => (segment, ""),

@@ -33,7 +33,10 @@ impl SourceMap {
     /// its default.
     /// `path` is dotted; list items may be written `list[1]` or `list.1`.
     pub fn locate(&self, path: &str) -> Option<Location> {
-        let dotted = path.replace('[', ".").replace(']', "");
+        // As the keys are joined: a list's index is one more name, a quoted key is as written.
+        let names: Vec<String> =
+            super::field_path::segments(path).iter().map(|s| s.replace('[', ".").replace(']', "")).collect();
+        let dotted = names.join(".");
         let mut path = dotted.as_str();
         loop {
             if let Some(location) = self.keys.get(path) {

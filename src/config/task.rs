@@ -97,32 +97,9 @@ pub struct PlacementConfig {
 /// The placement constraint that is a word, not an expression.
 pub(crate) const DISTINCT_INSTANCE: &str = "distinct-instance";
 
-/// Where a container of the task is in the file, and its settings.
-pub(crate) struct ContainerAt<'a> {
-    /// `service.container` or `service.sidecars[N]`.
-    pub field: String,
-    /// Whether it is the container the load balancer sends to (`container`).
-    pub main: bool,
-    pub config: &'a ContainerConfig,
-}
-
-impl std::ops::Deref for ContainerAt<'_> {
-    type Target = ContainerConfig;
-
-    fn deref(&self) -> &ContainerConfig {
-        self.config
-    }
-}
-
 impl super::ServiceConfig {
     /// The task's containers: the main one first, then the sidecars in order.
-    pub(crate) fn containers(&self) -> Vec<ContainerAt<'_>> {
-        let first = ContainerAt { field: "service.container".into(), main: true, config: &self.container };
-        let sidecars = self.sidecars.iter().enumerate().map(|(i, config)| ContainerAt {
-            field: format!("service.sidecars[{i}]"),
-            main: false,
-            config,
-        });
-        std::iter::once(first).chain(sidecars).collect()
+    pub(crate) fn containers(&self) -> impl Iterator<Item = &ContainerConfig> {
+        std::iter::once(&self.container).chain(&self.sidecars)
     }
 }

@@ -5,8 +5,9 @@ use std::ops::RangeInclusive;
 use super::{MAX_NAME_LEN, Rules, has_aws_id, has_id, is_arn, quoted};
 use crate::aws::Architecture;
 use crate::bounds;
-use crate::config::task::ContainerAt;
-use crate::config::{Config, DrainPlan, Draining, InstanceUpdatePolicy, MachineImage, ServiceConfig, SpotConfig};
+use crate::config::{
+    Config, ContainerConfig, DrainPlan, Draining, InstanceUpdatePolicy, MachineImage, ServiceConfig, SpotConfig,
+};
 use crate::constructs::drain_timing::DrainTimings;
 
 /// A lifecycle hook waits at most 48 hours, heartbeats included.
@@ -165,20 +166,16 @@ pub(super) fn check_drain_covers_task_stop(v: &mut Rules, c: &Config) {
     if !DRAIN_SECONDS.contains(&drain_seconds) {
         return;
     }
-    let services: Vec<(String, &ServiceConfig)> = if c.services.is_empty() {
-        vec![("service".to_owned(), &c.service)]
-    } else {
-        c.services.iter().map(|(name, svc)| (format!("services.{name}"), svc)).collect()
-    };
+    let services = c.services_at();
     let Some((field, stop)) =
-        services.iter().map(|(field, svc)| (field, task_stop_seconds(svc))).max_by_key(|(_, s)| *s)
+        services.iter().map(|s| (&s.path, task_stop_seconds(s.svc))).max_by_key(|(_, stop)| *stop)
     else {
         return;
     };
     let deregistration = c.load_balancer.deregistration_delay_seconds;
     // Out of its own range, a number is reported there, not here again.
-    let stop_timeouts_ok = services.iter().all(|(_, svc)| {
-        svc.containers().iter().all(|c| c.stop_timeout_seconds.is_none_or(|t| bounds::STOP_TIMEOUT_SECONDS.contains(t)))
+    let stop_timeouts_ok = services.iter().all(|s| {
+        s.svc.containers().all(|c| c.stop_timeout_seconds.is_none_or(|t| bounds::STOP_TIMEOUT_SECONDS.contains(t)))
     });
     if !bounds::DEREGISTRATION_DELAY_SECONDS.contains(deregistration) || !stop_timeouts_ok {
         return;
@@ -200,14 +197,14 @@ pub(super) fn check_drain_covers_task_stop(v: &mut Rules, c: &Config) {
 /// The longest a task of `svc` takes to stop: along its longest chain of `depends_on`, each
 /// container's stop timeout (its own, else the agent's default).
 fn task_stop_seconds(svc: &ServiceConfig) -> u32 {
-    let containers = svc.containers();
+    let containers: Vec<&ContainerConfig> = svc.containers().collect();
     let timeout = |name: &str| {
         let container = containers.iter().find(|c| c.name() == name);
         container.and_then(|c| c.stop_timeout_seconds).unwrap_or(DEFAULT_STOP_TIMEOUT_SECONDS)
     };
     // A container stops after every container that depends on it; depth-bounded, since a
     // circle is refused elsewhere and may still be here.
-    fn chain(name: &str, containers: &[ContainerAt<'_>], timeout: &dyn Fn(&str) -> u32, depth: usize) -> u32 {
+    fn chain(name: &str, containers: &[&ContainerConfig], timeout: &dyn Fn(&str) -> u32, depth: usize) -> u32 {
         let own = timeout(name);
         if depth > containers.len() {
             return own;

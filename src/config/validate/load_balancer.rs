@@ -4,7 +4,7 @@ use super::{Rules, has_id, is_arn, quoted};
 use crate::aws::{DEFAULT_SSL_POLICY, ListenerProtocol};
 use crate::bounds;
 use crate::cidr::{CidrError, Ipv4Cidr};
-use crate::config::{Config, Protocol};
+use crate::config::{Config, FieldPath, HealthCheckConfig, Protocol};
 
 pub(super) fn check_listener(v: &mut Rules, c: &Config) {
     let lb = &c.load_balancer;
@@ -152,26 +152,23 @@ pub(super) fn is_domain_name(name: &str) -> bool {
     name.len() <= 253 && name.split('.').count() >= 2 && name.split('.').all(label_ok)
 }
 
-pub(super) fn check_health_check(v: &mut Rules, c: &Config) {
-    let hc = &c.load_balancer.health_check;
+/// A target group's health check, `at` the file's place for it: the load balancer's, or a
+/// service's own.
+pub(super) fn check_health_check(v: &mut Rules, hc: &HealthCheckConfig, at: &FieldPath) {
+    let field = |name: &str| at.field(name);
     if !hc.path.starts_with('/') || hc.path.len() > 1024 || hc.path.chars().any(|c| c.is_whitespace() || c.is_control())
     {
-        v.fail_str(
-            "load_balancer.health_check.path",
-            &hc.path,
-            "must start with / and hold no spaces, at most 1024 characters",
-        );
+        v.fail_str(&field("path"), &hc.path, "must start with / and hold no spaces, at most 1024 characters");
     }
-    let field = |name: &str| format!("load_balancer.health_check.{name}");
     v.range(&field("interval_seconds"), hc.interval_seconds, bounds::CHECK_INTERVAL_SECONDS);
     v.range(&field("timeout_seconds"), hc.timeout_seconds, bounds::CHECK_TIMEOUT_SECONDS);
     v.range(&field("healthy_threshold"), hc.healthy_threshold, bounds::CHECK_THRESHOLD);
     v.range(&field("unhealthy_threshold"), hc.unhealthy_threshold, bounds::CHECK_THRESHOLD);
     if hc.timeout_seconds >= hc.interval_seconds {
         v.fail(
-            "load_balancer.health_check.timeout_seconds",
+            &field("timeout_seconds"),
             hc.timeout_seconds,
-            format!("must be less than load_balancer.health_check.interval_seconds ({})", hc.interval_seconds),
+            format!("must be less than {} ({})", field("interval_seconds"), hc.interval_seconds),
         );
     }
     let code_ok = |code: &str| code.len() == 3 && code.parse::<u16>().is_ok_and(|c| (200..=499).contains(&c));
@@ -181,7 +178,7 @@ pub(super) fn check_health_check(v: &mut Rules, c: &Config) {
     };
     if hc.matcher.is_empty() || !hc.matcher.split(',').all(part_ok) {
         v.fail_str(
-            "load_balancer.health_check.matcher",
+            &field("matcher"),
             &hc.matcher,
             "must be HTTP codes from 200 to 499: a code, a list such as 200,204, or a range such as 200-299",
         );

@@ -2,7 +2,7 @@
 
 use std::ops::Deref;
 
-use super::{Config, Diagnostic};
+use super::{Config, ContainerConfig, Diagnostic, FieldPath, HealthCheckConfig, ServiceConfig};
 use crate::bounds::{self, Bounds};
 use crate::constructs::vpc::NetworkProps;
 use crate::model::Model;
@@ -102,7 +102,7 @@ impl Config {
             lb.deregistration_delay_seconds,
             bounds::DEREGISTRATION_DELAY_SECONDS,
         );
-        check_health_check(&mut v, c);
+        check_health_check(&mut v, &c.load_balancer.health_check, &FieldPath::new("load_balancer.health_check"));
 
         check_services(&mut v, c);
         check_drain_covers_task_stop(&mut v, c);
@@ -137,9 +137,10 @@ fn check_generated_policies(v: &mut Rules, model: &Model) {
         let size = crate::resources::iam::PolicyDocument::new(statements).size_at_longest();
         if size > MAX_INLINE_POLICY_CHARS {
             let field = match &service.name {
-                Some(name) => format!("services.{name}.task_role.statements"),
-                None => "service.task_role.statements".to_owned(),
-            };
+                Some(name) => services::service_path(name),
+                None => FieldPath::new("service"),
+            }
+            .field("task_role.statements");
             v.fail(
                 &field,
                 format!("{size} characters"),
@@ -190,12 +191,89 @@ fn has_id(resource: &str, kind: &str) -> bool {
     resource.strip_prefix(kind).is_some_and(|id| !id.is_empty() && !id.contains(char::is_whitespace))
 }
 
+/// A service as its checks see it: its settings, where the file writes them (`service`, or
+/// `services.NAME`), and the load balancer's check of its tasks with where that is written.
+struct ServiceAt<'a> {
+    svc: &'a ServiceConfig,
+    path: FieldPath,
+    /// Its name in `services`; `None` for the one `service`.
+    name: Option<&'a str>,
+    health_check: &'a HealthCheckConfig,
+    /// `load_balancer.health_check`, or the service's own `target_health_check`.
+    health_check_path: FieldPath,
+}
+
+impl<'a> ServiceAt<'a> {
+    /// A field of the service, such as `container.cpu`.
+    fn field(&self, name: &str) -> FieldPath {
+        self.path.field(name)
+    }
+
+    /// The task's containers, the main one first, each with where it is written.
+    fn containers(&self) -> Vec<ContainerAt<'a>> {
+        let main = ContainerAt { field: self.field("container"), main: true, config: &self.svc.container };
+        let sidecars = self.svc.sidecars.iter().enumerate().map(|(i, config)| ContainerAt {
+            field: self.field("sidecars").index(i),
+            main: false,
+            config,
+        });
+        std::iter::once(main).chain(sidecars).collect()
+    }
+}
+
+impl Config {
+    /// The one `service`, or each of `services`, as the checks see it.
+    fn services_at(&self) -> Vec<ServiceAt<'_>> {
+        let balancer_check = FieldPath::new("load_balancer.health_check");
+        if self.services.is_empty() {
+            return vec![ServiceAt {
+                svc: &self.service,
+                path: FieldPath::new("service"),
+                name: None,
+                health_check: &self.load_balancer.health_check,
+                health_check_path: balancer_check,
+            }];
+        }
+        self.services
+            .iter()
+            .map(|(name, svc)| {
+                let path = services::service_path(name);
+                let (health_check, health_check_path) = match &svc.target_health_check {
+                    Some(own) => (own, path.field("target_health_check")),
+                    None => (&self.load_balancer.health_check, balancer_check.clone()),
+                };
+                ServiceAt { svc, path, name: Some(name), health_check, health_check_path }
+            })
+            .collect()
+    }
+}
+
+/// A container of the task, with where the file writes it.
+struct ContainerAt<'a> {
+    /// `service.container`, `services.api.sidecars[1]`...
+    field: FieldPath,
+    /// Whether it is the container the load balancer sends to (`container`).
+    main: bool,
+    config: &'a ContainerConfig,
+}
+
+impl std::ops::Deref for ContainerAt<'_> {
+    type Target = ContainerConfig;
+
+    fn deref(&self) -> &ContainerConfig {
+        self.config
+    }
+}
+
 #[derive(Default)]
 struct Rules {
     diagnostics: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
     /// The fields the file wrote, when known.
     written: Option<std::collections::BTreeSet<String>>,
+    /// The service of `services` being checked, when one is: what its checks say about a field
+    /// outside it (the instance type its task must fit) names it.
+    service: Option<(FieldPath, String)>,
 }
 
 impl Rules {
@@ -207,9 +285,26 @@ impl Rules {
         }
     }
 
+    /// Checks `s` with `check`; for a service of `services`, what is said about a field outside
+    /// it names the service.
+    fn within_service(&mut self, s: &ServiceAt<'_>, check: impl FnOnce(&mut Rules)) {
+        self.service = s.name.map(|name| (s.path.clone(), name.to_owned()));
+        check(self);
+        self.service = None;
+    }
+
+    /// `message`, naming the service being checked when `field` lies outside it.
+    fn about(&self, field: &str, message: String) -> String {
+        match &self.service {
+            Some((path, name)) if !path.contains(field) => format!("{message} (services.{name})"),
+            _ => message,
+        }
+    }
+
     fn warn(&mut self, field: &str, message: &str) {
         #[cfg(test)]
         assert!(super::schema_has_field(field), "a warning names {field:?}, which is no field of the configuration");
+        let message = self.about(field, message.to_owned());
         self.warnings.push(Diagnostic::new(field, message));
     }
 
@@ -217,7 +312,8 @@ impl Rules {
         // Every rule the unit tests break is checked to name a field that exists.
         #[cfg(test)]
         assert!(super::schema_has_field(field), "a diagnostic names {field:?}, which is no field of the configuration");
-        self.diagnostics.push(Diagnostic::new(field, format!("{} {}", value.to_string(), rule.into())));
+        let message = self.about(field, format!("{} {}", value.to_string(), rule.into()));
+        self.diagnostics.push(Diagnostic::new(field, message));
     }
 
     fn fail_str(&mut self, field: &str, value: &str, rule: &str) {
@@ -680,7 +776,9 @@ mod tests {
         assert!(errors(tag("team", "payments")).is_empty());
         assert!(errors(tag("owner:email", "a.b@example.com")).is_empty());
         assert!(errors(tag("Name", "mine")).is_empty());
-        assert_one_error(tag("", "x"), "tags.", "must be a tag key");
+        // A key that is empty or holds a dot is quoted, so the path names exactly it.
+        assert_one_error(tag("", "x"), "tags.\"\"", "must be a tag key");
+        assert_one_error(tag("team.name", "a;b"), "tags.\"team.name\"", "must be a tag value");
         assert_one_error(tag(&"k".repeat(129), "x"), &format!("tags.{}", "k".repeat(129)), "1 to 128");
         assert_one_error(tag("aws:createdBy", "x"), "tags.aws:createdBy", "AWS reserves");
         assert_one_error(tag("AWS:x", "x"), "tags.AWS:x", "AWS reserves");

@@ -1,10 +1,9 @@
 //! The rules of the configuration's service: its container, image, secrets, scaling, logs, and the tags.
 
-use super::{MAX_NAME_LEN, Rules, has_id, is_arn, quoted};
+use super::{ContainerAt, MAX_NAME_LEN, Rules, ServiceAt, has_id, is_arn, quoted};
 use crate::aws::{Architecture, SecretSource};
 use crate::bounds;
-use crate::config::task::ContainerAt;
-use crate::config::{Config, Draining};
+use crate::config::{Config, Draining, FieldPath};
 use crate::constructs::container::SAMPLE_IMAGE;
 use crate::ecr;
 
@@ -16,43 +15,45 @@ const MAX_CONTAINER_CPU: u32 = 10240;
 pub(super) const LOG_RETENTION_DAYS: [u32; 22] =
     [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-pub(super) fn check_service(v: &mut Rules, c: &Config) {
-    let svc = &c.service;
+/// The settings of one service, `service` or an entry of `services`, reported under its own path.
+pub(super) fn check_service(v: &mut Rules, c: &Config, s: &ServiceAt<'_>) {
+    let svc = s.svc;
     if let Some(name) = &svc.name {
-        v.name("service.name", name);
+        v.name(&s.field("name"), name);
     }
     if svc.desired_count > MAX_TASKS_PER_SERVICE {
-        v.fail("service.desired_count", svc.desired_count, "must be at most 5000 (ECS's tasks per service)");
+        v.fail(&s.field("desired_count"), svc.desired_count, "must be at most 5000 (ECS's tasks per service)");
     }
     if svc.health_check_grace_period_seconds > MAX_GRACE_PERIOD_SECONDS {
         v.fail(
-            "service.health_check_grace_period_seconds",
+            &s.field("health_check_grace_period_seconds"),
             svc.health_check_grace_period_seconds,
             "must be at most 2147483647",
         );
     }
-    v.range("service.min_healthy_percent", svc.min_healthy_percent, bounds::PERCENT);
+    v.range(&s.field("min_healthy_percent"), svc.min_healthy_percent, bounds::PERCENT);
     if svc.max_healthy_percent < 100 {
-        v.fail("service.max_healthy_percent", svc.max_healthy_percent, "must be at least 100");
+        v.fail(&s.field("max_healthy_percent"), svc.max_healthy_percent, "must be at least 100");
     } else if svc.max_healthy_percent <= svc.min_healthy_percent {
         v.fail(
-            "service.max_healthy_percent",
+            &s.field("max_healthy_percent"),
             svc.max_healthy_percent,
             format!(
-                "must exceed service.min_healthy_percent ({}), or a deployment can neither start nor stop a task",
+                "must exceed {} ({}), or a deployment can neither start nor stop a task",
+                s.field("min_healthy_percent"),
                 svc.min_healthy_percent
             ),
         );
     }
     if let Some(scaling) = &svc.auto_scaling {
-        let field = |name: &str| format!("service.auto_scaling.{name}");
+        let field = |name: &str| s.field("auto_scaling").field(name);
         if scaling.min == 0 {
             v.fail(&field("min"), 0, "must be at least 1: the service needs a task to answer requests");
         }
         if scaling.max > MAX_TASKS_PER_SERVICE {
             v.fail(&field("max"), scaling.max, "must be at most 5000 (ECS's tasks per service)");
         } else if scaling.max < scaling.min {
-            v.fail(&field("max"), scaling.max, format!("must be at least service.auto_scaling.min ({})", scaling.min));
+            v.fail(&field("max"), scaling.max, format!("must be at least {} ({})", field("min"), scaling.min));
         }
         v.range_if_set(&field("target_cpu_percent"), scaling.target_cpu_percent, bounds::TARGET_CPU_PERCENT);
         v.range_if_set(
@@ -64,26 +65,28 @@ pub(super) fn check_service(v: &mut Rules, c: &Config) {
             v.fail_hint(
                 &field("target_cpu_percent"),
                 cpu,
-                "needs service.container.cpu: ECS measures a service's CPU use against what its tasks reserve",
-                "set service.container.cpu (1024 = one vCPU), or scale on target_requests_per_target alone".to_owned(),
+                format!(
+                    "needs {}: ECS measures a service's CPU use against what its tasks reserve",
+                    s.field("container.cpu")
+                ),
+                format!(
+                    "set {} (1024 = one vCPU), or scale on target_requests_per_target alone",
+                    s.field("container.cpu")
+                ),
             );
         }
     }
     if !LOG_RETENTION_DAYS.contains(&svc.log_retention_days) {
         let nearest = LOG_RETENTION_DAYS.iter().min_by_key(|d| d.abs_diff(svc.log_retention_days)).copied();
         v.fail_hint(
-            "service.log_retention_days",
+            &s.field("log_retention_days"),
             svc.log_retention_days,
             "is not one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)",
             format!("the nearest is {}", nearest.unwrap_or(365)),
         );
     }
-    check_container(v, c);
-}
-
-pub(super) fn check_container(v: &mut Rules, c: &Config) {
-    check_image_source(v, c);
-    for container in c.service.containers() {
+    check_image_source(v, c, s);
+    for container in s.containers() {
         check_container_basics(v, &container);
     }
 }
@@ -91,7 +94,7 @@ pub(super) fn check_container(v: &mut Rules, c: &Config) {
 /// What every container of the task must be: named, with a pullable image, memory ECS can
 /// reserve, and variables ECS can set.
 fn check_container_basics(v: &mut Rules, ct: &ContainerAt<'_>) {
-    let field = |name: &str| format!("{}.{name}", ct.field);
+    let field = |name: &str| ct.field.field(name);
     check_role(v, ct);
     if let Some(name) = &ct.name {
         v.name(&field("name"), name);
@@ -99,7 +102,7 @@ fn check_container_basics(v: &mut Rules, ct: &ContainerAt<'_>) {
     v.range_if_set(&field("port"), ct.port, bounds::PORT);
     v.range_if_set(&field("stop_timeout_seconds"), ct.stop_timeout_seconds, bounds::STOP_TIMEOUT_SECONDS);
     if let Some(hc) = &ct.health_check {
-        let check = |name: &str| format!("{}.health_check.{name}", ct.field);
+        let check = |name: &str| ct.field.field("health_check").field(name);
         v.range(&check("interval_seconds"), hc.interval_seconds, bounds::CONTAINER_CHECK_INTERVAL_SECONDS);
         v.range(&check("timeout_seconds"), hc.timeout_seconds, bounds::CONTAINER_CHECK_TIMEOUT_SECONDS);
         v.range(&check("retries"), hc.retries, bounds::CONTAINER_CHECK_RETRIES);
@@ -150,7 +153,7 @@ fn check_container_basics(v: &mut Rules, ct: &ContainerAt<'_>) {
         check_variable_name(v, &field("environment"), name);
     }
     for (name, arn) in &ct.secrets {
-        let secret_field = format!("{}.{name}", field("secrets"));
+        let secret_field = field("secrets").key(name);
         check_variable_name(v, &field("secrets"), name);
         if ct.environment.contains_key(name) {
             v.fail_str(
@@ -168,7 +171,7 @@ fn check_container_basics(v: &mut Rules, ct: &ContainerAt<'_>) {
 
 /// What is only for the service's container, or only for a sidecar; what a sidecar must have.
 fn check_role(v: &mut Rules, ct: &ContainerAt<'_>) {
-    let field = |name: &str| format!("{}.{name}", ct.field);
+    let field = |name: &str| ct.field.field(name);
     if ct.main {
         if !ct.essential {
             v.fail(
@@ -198,24 +201,30 @@ const SAMPLE_IMAGE_PATHS: [&str; 2] = ["/", "/index.html"];
 
 /// Where the image comes from: a private ECR repository must be named so the execution role can
 /// pull from it, and the sample image must be able to run and answer the health check.
-pub(super) fn check_image_source(v: &mut Rules, c: &Config) {
-    let ct = &c.service.container;
-    let field = "service.container.image_repository";
+fn check_image_source(v: &mut Rules, c: &Config, s: &ServiceAt<'_>) {
+    let ct = &s.svc.container;
+    let field = s.field("container.image_repository");
     match (&ct.image_repository, ct.image_parameter) {
         (Some(repository), false) => v.fail_str(
-            field,
+            &field,
             repository,
-            "is for images deployed through the ContainerImage parameter (service.container.image_parameter: true); a fixed image's repository is read from service.container.image",
+            &format!(
+                "is for images deployed through the ContainerImage parameter ({}: true); a fixed image's repository is read from {}",
+                s.field("container.image_parameter"),
+                s.field("container.image")
+            ),
         ),
         (Some(repository), true) if ecr::Repository::parse(repository).is_none() => v.fail_str(
-            field,
+            &field,
             repository,
             "must be a private ECR repository: its name (such as team/shop), its ARN (arn:aws:ecr:REGION:ACCOUNT:repository/NAME) or its URI",
         ),
         (Some(_), true) | (None, false) => {}
         (None, true) => v.warn(
-            "service.container.image_parameter",
-            "true: an image from a private ECR repository deployed through ContainerImage cannot be pulled unless service.container.image_repository names that repository (the task's execution role may pull only from the repositories it knows)",
+            &s.field("container.image_parameter"),
+            &format!(
+                "true: an image from a private ECR repository deployed through ContainerImage cannot be pulled unless {field} names that repository (the task's execution role may pull only from the repositories it knows)"
+            ),
         ),
     }
     let image = ct.image();
@@ -227,7 +236,7 @@ pub(super) fn check_image_source(v: &mut Rules, c: &Config) {
     // (A malformed instance type has its own rule.)
     if architecture == Architecture::Arm64 && c.capacity.instance_type.contains('.') {
         v.fail_hint(
-            "service.container.image",
+            &s.field("container.image"),
             quoted(image),
             format!(
                 "has no arm64 build and cannot run on capacity.instance_type {} (Graviton)",
@@ -236,14 +245,14 @@ pub(super) fn check_image_source(v: &mut Rules, c: &Config) {
             "use a multi-architecture image, such as public.ecr.aws/nginx/nginx:stable".to_owned(),
         );
     }
-    let path = &c.load_balancer.health_check.path;
+    let path = &s.health_check.path;
     // (A path that is not a path at all has its own rule.)
     if path.starts_with('/') && !SAMPLE_IMAGE_PATHS.contains(&path.as_str()) {
         v.fail_hint(
-            "load_balancer.health_check.path",
+            &s.health_check_path.field("path"),
             quoted(path),
             format!("is not served by {SAMPLE_IMAGE} (it answers only / with 200), so no task would ever be healthy"),
-            "point the health check at a path your own image serves, with service.container.image".to_owned(),
+            format!("point the health check at a path your own image serves, with {}", s.field("container.image")),
         );
     }
 }
@@ -261,7 +270,7 @@ pub(super) fn check_tags(v: &mut Rules, c: &Config) {
     }
     let allowed = |s: &str| s.chars().all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c));
     for (key, value) in &c.tags {
-        let field = format!("tags.{key}");
+        let field = FieldPath::new("tags").key(key);
         if key.is_empty() || key.chars().count() > 128 || !allowed(key) {
             v.fail_str(&field, key, "must be a tag key: 1 to 128 letters, digits, spaces and _ . : / = + - @");
         } else if key.to_ascii_lowercase().starts_with("aws:") {
@@ -281,13 +290,13 @@ pub(super) fn check_tags(v: &mut Rules, c: &Config) {
 }
 
 /// `map` is the variables' field, such as `service.container.environment`.
-pub(super) fn check_variable_name(v: &mut Rules, map: &str, name: &str) {
+pub(super) fn check_variable_name(v: &mut Rules, map: &FieldPath, name: &str) {
     let mut chars = name.chars();
     let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
         v.fail_str(
-            &format!("{map}.{name}"),
+            &map.key(name),
             name,
             "must be a variable name: letters, digits and underscores, not starting with a digit",
         );

@@ -9,7 +9,7 @@ use super::service::check_service;
 use super::task::check_task;
 use crate::aws::instance_memory_mib;
 use crate::bounds;
-use crate::config::{Config, RoutingConfig, ServiceConfig};
+use crate::config::{Config, FieldPath, RoutingConfig, ServiceConfig};
 use crate::listener_rules::{self, Route, RouteKind};
 
 /// An ALB rule takes 5 condition values, all conditions together ("Quotas for your Application
@@ -26,11 +26,17 @@ pub(crate) fn priority(name: &str, routing: &RoutingConfig) -> u32 {
     })
 }
 
+/// Where the file writes the service `name` of `services`.
+pub(super) fn service_path(name: &str) -> FieldPath {
+    FieldPath::new("services").key(name)
+}
+
 /// `services` settings, and what `service` must not have.
 pub(super) fn check_services(v: &mut Rules, c: &Config) {
+    let services = c.services_at();
     if c.services.is_empty() {
-        check_service(v, c);
-        check_task(v, c);
+        check_service(v, c, &services[0]);
+        check_task(v, c, &services[0]);
         for (field, set) in [
             ("service.routing", c.service.routing.is_some()),
             ("service.target_health_check", c.service.target_health_check.is_some()),
@@ -49,9 +55,15 @@ pub(super) fn check_services(v: &mut Rules, c: &Config) {
             "move it into services, under a name of its own".to_owned(),
         );
     }
-    for (name, svc) in &c.services {
-        check_name(v, name);
-        check_one(v, c, name, svc);
+    for s in &services {
+        check_name(v, s.name.unwrap_or_default());
+        v.within_service(s, |v| {
+            check_service(v, c, s);
+            check_task(v, c, s);
+            if let Some(own) = &s.svc.target_health_check {
+                check_health_check(v, own, &s.health_check_path);
+            }
+        });
     }
     check_routes(v, c);
     check_capacity_fits(v, c);
@@ -66,7 +78,7 @@ fn check_capacity_fits(v: &mut Rules, c: &Config) {
         .values()
         .map(|svc| {
             let tasks = svc.auto_scaling.as_ref().map_or(svc.desired_count, |s| s.min);
-            let memory: u32 = svc.containers().iter().map(|c| c.reserved_memory_mib()).sum();
+            let memory: u32 = svc.containers().map(|c| c.reserved_memory_mib()).sum();
             u64::from(tasks) * u64::from(memory)
         })
         .sum();
@@ -88,77 +100,18 @@ fn check_name(v: &mut Rules, name: &str) {
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !valid {
         v.fail_str(
-            &format!("services.{name}"),
+            &service_path(name),
             name,
             "must be a service name: a lowercase letter, then lowercase letters, digits and hyphens, at most 32",
         );
     }
 }
 
-/// `svc` is checked as the one `service` would be, in a configuration where it is that service;
-/// what the checks say about `service.` is then said about `services.NAME.`.
-fn check_one(v: &mut Rules, c: &Config, name: &str, svc: &ServiceConfig) {
-    let mut alone = c.clone();
-    alone.services.clear();
-    alone.service = svc.clone();
-    alone.service.routing = None;
-    alone.service.target_health_check = None;
-    if let Some(hc) = &svc.target_health_check {
-        alone.load_balancer.health_check = hc.clone();
-    }
-    let mut rules = Rules::default();
-    check_service(&mut rules, &alone);
-    check_task(&mut rules, &alone);
-    if svc.target_health_check.is_some() {
-        check_health_check(&mut rules, &alone);
-    }
-    let prefix = format!("services.{name}.");
-    let rename = |text: &str| {
-        let text = rename_service_fields(text, &prefix);
-        match &svc.target_health_check {
-            Some(_) => text.replace("load_balancer.health_check", &format!("{prefix}target_health_check")),
-            None => text,
-        }
-    };
-    // What a service's checks say about a shared field (the instance type) names the service.
-    let about_service = |field: &str, message: String| {
-        if field.starts_with(&prefix) { message } else { format!("{message} (services.{name})") }
-    };
-    for mut d in rules.diagnostics {
-        d.field = rename(&d.field);
-        d.message = about_service(&d.field, rename(&d.message));
-        d.hint = d.hint.map(|h| rename(&h));
-        v.diagnostics.push(d);
-    }
-    for mut w in rules.warnings {
-        w.field = rename(&w.field);
-        w.message = about_service(&w.field, rename(&w.message));
-        v.warnings.push(w);
-    }
-}
-
-/// `service.FIELD` (a field path, not the word ending a sentence) as `PREFIXFIELD`.
-fn rename_service_fields(text: &str, prefix: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("service.") {
-        let before_ok =
-            rest[..at].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_' && c != '.');
-        let after = &rest[at + "service.".len()..];
-        let is_path = after.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
-        out.push_str(&rest[..at]);
-        out.push_str(if before_ok && is_path { prefix } else { "service." });
-        rest = after;
-    }
-    out.push_str(rest);
-    out
-}
-
 fn check_routes(v: &mut Rules, c: &Config) {
     let unrouted: Vec<&str> = c.services.iter().filter(|(_, s)| s.routing.is_none()).map(|(n, _)| n.as_str()).collect();
     if let [_, second, ..] = unrouted.as_slice() {
         v.fail_hint(
-            &format!("services.{second}.routing"),
+            &service_path(second).field("routing"),
             "null",
             format!(
                 "leaves {second} on the default route, which {} has already: only one service may take it",
@@ -212,10 +165,10 @@ impl<'a> RuleSeen<'a> {
 
 /// The route's own values as ALB takes them.
 fn check_route_values(v: &mut Rules, name: &str, routing: &RoutingConfig) {
-    let field = |f: &str| format!("services.{name}.routing.{f}");
+    let field = |f: &str| service_path(name).field("routing").field(f);
     if routing.path_patterns.is_empty() && routing.host_headers.is_empty() {
         v.fail(
-            &format!("services.{name}.routing"),
+            &service_path(name).field("routing"),
             "{}",
             "must name path_patterns or host_headers (or leave routing out for the default route)",
         );
@@ -223,7 +176,7 @@ fn check_route_values(v: &mut Rules, name: &str, routing: &RoutingConfig) {
     let values = routing.path_patterns.len() + routing.host_headers.len();
     if values > MAX_CONDITION_VALUES {
         v.fail(
-            &format!("services.{name}.routing"),
+            &service_path(name).field("routing"),
             format!("{values} paths and hosts"),
             "are too many: an ALB rule takes 5 condition values (split the service's routes, or use wildcards)",
         );
@@ -231,7 +184,7 @@ fn check_route_values(v: &mut Rules, name: &str, routing: &RoutingConfig) {
     let wildcards = listener_rules::wildcards(routing.path_patterns.iter().chain(&routing.host_headers));
     if wildcards > listener_rules::MAX_WILDCARDS_PER_RULE {
         v.fail(
-            &format!("services.{name}.routing"),
+            &service_path(name).field("routing"),
             format!("{wildcards} wildcards"),
             "are too many: an ALB rule takes 5 * and ? in all its paths and hosts together",
         );
@@ -268,7 +221,7 @@ fn check_route_order(v: &mut Rules, rule: &RuleSeen<'_>, before: &[RuleSeen<'_>]
                 _ => " (a priority left out is derived from the service's name)",
             };
             v.fail_hint(
-                &format!("services.{name}.routing.priority"),
+                &service_path(name).field("routing.priority"),
                 rule.priority,
                 format!("is {}'s priority too{how}: a listener's priorities are unique", other.name),
                 format!("give services.{name}.routing.priority another value (1 to 1999 go before every derived one)"),
@@ -278,7 +231,7 @@ fn check_route_order(v: &mut Rules, rule: &RuleSeen<'_>, before: &[RuleSeen<'_>]
         if rule.paths == other.paths && rule.hosts == other.hosts {
             let list = |set: Vec<&str>| set.join(", ");
             v.fail(
-                &format!("services.{name}.routing"),
+                &service_path(name).field("routing"),
                 format!(
                     "(paths [{}], hosts [{}])",
                     list(rule.paths.iter().copied().collect()),
@@ -294,7 +247,7 @@ fn check_route_order(v: &mut Rules, rule: &RuleSeen<'_>, before: &[RuleSeen<'_>]
         let order_given = rule.routing.priority.is_some() || other.routing.priority.is_some();
         if rule.kind == other.kind && !order_given && rule.route().overlaps(&other.route()) {
             v.fail_hint(
-                &format!("services.{name}.routing"),
+                &service_path(name).field("routing"),
                 format!("({} route)", rule.kind.describe()),
                 format!(
                     "matches some requests {}'s matches too (such as {}), and which one takes them would depend on priorities derived from the names",
@@ -320,7 +273,7 @@ fn check_service_names(v: &mut Rules, c: &Config) {
         .map(|(key, _)| (crate::constructs::task::image_parameter_name(Some(key)), key.as_str()));
     for (parameter, key, first) in repeated(parameters) {
         v.fail(
-            &format!("services.{key}.container.image_parameter"),
+            &service_path(key).field("container.image_parameter"),
             true,
             format!("makes the template parameter {parameter}, which services.{first} makes too: rename one of the two services"),
         );
@@ -328,7 +281,7 @@ fn check_service_names(v: &mut Rules, c: &Config) {
     let names = c.services.iter().filter_map(|(key, svc)| Some((svc.name.as_deref()?, key.as_str())));
     for (name, key, first) in repeated(names) {
         v.fail_str(
-            &format!("services.{key}.name"),
+            &service_path(key).field("name"),
             name,
             &format!("is services.{first}.name too: ECS service names are unique in a cluster"),
         );
@@ -350,7 +303,6 @@ fn repeated<'a, T: PartialEq>(items: impl IntoIterator<Item = (T, &'a str)>) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::rename_service_fields;
     use crate::config::load_str;
 
     /// 2 services × 6 tasks × 512 MiB = 6144 MiB > 4 t2.micro (4096): a warning, not an error.
@@ -371,15 +323,28 @@ services:
         );
     }
 
+    /// One check serves `service` and each of `services`: a service's errors name its own fields,
+    /// in the messages too, and what it says about a shared field names the service.
     #[test]
-    fn field_paths_are_renamed_and_prose_is_not() {
+    fn a_service_is_checked_under_its_own_path() {
+        let yaml = "services:
+  api:
+    min_healthy_percent: 100
+    max_healthy_percent: 100
+    container: {memory_limit_mib: 2048}
+";
+        let errors: Vec<String> = load_str(yaml, Some("p.yaml"))
+            .unwrap_err()
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.field, d.message))
+            .collect();
         assert_eq!(
-            rename_service_fields(
-                "must be at most service.container.memory_limit_mib (512): the service.",
-                "services.api."
-            ),
-            "must be at most services.api.container.memory_limit_mib (512): the service."
+            errors,
+            [
+                "services.api.max_healthy_percent: 100 must exceed services.api.min_healthy_percent (100), or a deployment can neither start nor stop a task",
+                "capacity.instance_type: \"t2.micro\" has 1024 MiB of memory, but the container reserves 2048 MiB: no task would ever be placed (services.api)",
+            ]
         );
-        assert_eq!(rename_service_fields("capacity.service.x", "services.api."), "capacity.service.x");
     }
 }

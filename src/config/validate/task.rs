@@ -3,12 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::{ContainerAt, ServiceAt};
 use super::{MAX_NAME_LEN, Rules, has_aws_id, quoted};
 use crate::aws::instance_memory_mib;
-use crate::config::task::{ContainerAt, DISTINCT_INSTANCE, written_name};
+use crate::config::FieldPath;
+use crate::config::task::{DISTINCT_INSTANCE, written_name};
 use crate::config::{
-    Config, ContainerCondition, EfsVolumeConfig, MachineImage, PlacementConfig, ServiceConfig, TaskRoleConfig,
-    VolumeConfig,
+    Config, ContainerCondition, EfsVolumeConfig, MachineImage, PlacementConfig, TaskRoleConfig, VolumeConfig,
 };
 
 /// IAM attaches 10 managed policies to a role by default; the quota goes up to 20.
@@ -54,26 +55,27 @@ const CONDITION_OPERATORS: [&str; 27] = [
     "Null",
 ];
 
-pub(super) fn check_task(v: &mut Rules, c: &Config) {
-    let svc = &c.service;
-    let containers = svc.containers();
+/// The task of one service, `service` or an entry of `services`, reported under its own path.
+pub(super) fn check_task(v: &mut Rules, c: &Config, s: &ServiceAt<'_>) {
+    let svc = s.svc;
+    let containers = s.containers();
     check_container_names(v, &containers);
     let volumes: BTreeSet<&str> = svc.volumes.iter().map(|vol| vol.name.as_str()).collect();
     for container in &containers {
         check_health_check(v, container);
         check_dependencies(v, container, &containers);
-        check_mount_points(v, container, &volumes);
+        check_mount_points(v, container, &volumes, &s.field("volumes"));
     }
     check_start_order(v, &containers);
     for container in &containers {
         check_process(v, container);
     }
-    check_volumes(v, c, svc, &containers);
+    check_volumes(v, c, s, &containers);
     if let Some(role) = &svc.task_role {
-        check_task_role(v, role);
+        check_task_role(v, role, &s.field("task_role"));
     }
     if let Some(placement) = &svc.placement {
-        check_placement(v, placement);
+        check_placement(v, placement, &s.field("placement"));
     }
     check_memory_fits(v, c, &containers);
 }
@@ -199,7 +201,7 @@ fn cycle_from<'a>(start: &'a str, waits_for: &BTreeMap<&'a str, Vec<&'a str>>) -
     walk(start, start, waits_for, &mut path, &mut BTreeSet::new()).then_some(path)
 }
 
-fn check_mount_points(v: &mut Rules, container: &ContainerAt<'_>, volumes: &BTreeSet<&str>) {
+fn check_mount_points(v: &mut Rules, container: &ContainerAt<'_>, volumes: &BTreeSet<&str>, declared_at: &FieldPath) {
     let mut paths = BTreeSet::new();
     for (i, mount) in container.mount_points.iter().enumerate() {
         let field = |name: &str| format!("{}.mount_points[{i}].{name}", container.field);
@@ -209,7 +211,7 @@ fn check_mount_points(v: &mut Rules, container: &ContainerAt<'_>, volumes: &BTre
             } else {
                 volumes.iter().copied().collect::<Vec<_>>().join(", ")
             };
-            v.fail_str(&field("volume"), &mount.volume, &format!("is not one of service.volumes ({declared})"));
+            v.fail_str(&field("volume"), &mount.volume, &format!("is not one of {declared_at} ({declared})"));
         }
         if !is_absolute_path(&mount.container_path) {
             v.fail_str(&field("container_path"), &mount.container_path, "must be an absolute path, such as /data");
@@ -225,7 +227,7 @@ fn is_absolute_path(path: &str) -> bool {
 
 /// How the container's processes run: where, as whom, labelled and limited how.
 fn check_process(v: &mut Rules, ct: &ContainerAt<'_>) {
-    let field = |name: &str| format!("{}.{name}", ct.field);
+    let field = |name: &str| ct.field.field(name);
     if let Some(dir) = &ct.working_directory {
         if !is_absolute_path(dir) {
             v.fail_str(&field("working_directory"), dir, "must be an absolute path, such as /app");
@@ -237,7 +239,7 @@ fn check_process(v: &mut Rules, ct: &ContainerAt<'_>) {
         }
     }
     for key in ct.docker_labels.keys() {
-        let field = format!("{}.{key}", field("docker_labels"));
+        let field = field("docker_labels").key(key);
         if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
             v.fail_str(&field, key, "must be a label key without spaces");
         } else if key.starts_with("com.amazonaws.ecs.") {
@@ -260,10 +262,10 @@ fn check_process(v: &mut Rules, ct: &ContainerAt<'_>) {
     }
 }
 
-fn check_volumes(v: &mut Rules, c: &Config, svc: &ServiceConfig, containers: &[ContainerAt<'_>]) {
+fn check_volumes(v: &mut Rules, c: &Config, s: &ServiceAt<'_>, containers: &[ContainerAt<'_>]) {
     let mut names = BTreeSet::new();
-    for (i, volume) in svc.volumes.iter().enumerate() {
-        let field = |name: &str| format!("service.volumes[{i}].{name}");
+    for (i, volume) in s.svc.volumes.iter().enumerate() {
+        let field = |name: &str| s.field("volumes").index(i).field(name);
         v.name(&field("name"), &volume.name);
         if !names.insert(volume.name.as_str()) {
             v.fail_str(&field("name"), &volume.name, "is the name of another volume");
@@ -283,7 +285,7 @@ fn check_volumes(v: &mut Rules, c: &Config, svc: &ServiceConfig, containers: &[C
 }
 
 /// Whether the instances this configuration makes can mount the file system at all.
-fn check_efs_reach(v: &mut Rules, c: &Config, efs: &EfsVolumeConfig, field: &dyn Fn(&str) -> String) {
+fn check_efs_reach(v: &mut Rules, c: &Config, efs: &EfsVolumeConfig, field: &dyn Fn(&str) -> FieldPath) {
     if !has_aws_id(&efs.security_group_id, "sg-") {
         v.fail_str(
             &field("efs.security_group_id"),
@@ -322,7 +324,7 @@ fn check_efs_reach(v: &mut Rules, c: &Config, efs: &EfsVolumeConfig, field: &dyn
     }
 }
 
-fn check_volume_source(v: &mut Rules, volume: &VolumeConfig, field: &dyn Fn(&str) -> String) {
+fn check_volume_source(v: &mut Rules, volume: &VolumeConfig, field: &dyn Fn(&str) -> FieldPath) {
     if let Some(path) = &volume.host_path {
         if volume.efs.is_some() {
             v.fail_str(&field("host_path"), path, "cannot go with efs: a volume is one or the other");
@@ -369,18 +371,18 @@ fn check_volume_source(v: &mut Rules, volume: &VolumeConfig, field: &dyn Fn(&str
     }
 }
 
-fn check_task_role(v: &mut Rules, role: &TaskRoleConfig) {
+fn check_task_role(v: &mut Rules, role: &TaskRoleConfig, at: &FieldPath) {
     let arns = &role.managed_policy_arns;
     for (i, arn) in arns.iter().enumerate() {
         if !is_policy_arn(arn) {
             v.fail_str(
-                &format!("service.task_role.managed_policy_arns[{i}]"),
+                &at.field("managed_policy_arns").index(i),
                 arn,
                 "must be a managed policy's ARN: arn:aws:iam::aws:policy/NAME (AWS's) or arn:aws:iam::ACCOUNT:policy/NAME",
             );
         }
     }
-    let field = "service.task_role.managed_policy_arns";
+    let field = &at.field("managed_policy_arns");
     if arns.len() > MAX_MANAGED_POLICIES {
         v.fail(field, format!("{} policies", arns.len()), "are too many: IAM attaches at most 20 to a role");
     } else if arns.len() > DEFAULT_MANAGED_POLICIES {
@@ -393,7 +395,7 @@ fn check_task_role(v: &mut Rules, role: &TaskRoleConfig) {
         );
     }
     for (i, statement) in role.statements.iter().enumerate() {
-        let field = |name: &str| format!("service.task_role.statements[{i}].{name}");
+        let field = |name: &str| at.field("statements").index(i).field(name);
         if statement.actions.is_empty() {
             v.fail(&field("actions"), "[]", "must name at least one action, such as s3:GetObject");
         }
@@ -480,28 +482,24 @@ fn is_condition_operator(operator: &str) -> bool {
     CONDITION_OPERATORS.contains(&base)
 }
 
-fn check_placement(v: &mut Rules, placement: &PlacementConfig) {
+fn check_placement(v: &mut Rules, placement: &PlacementConfig, at: &FieldPath) {
     if placement.strategy.len() > MAX_PLACEMENT_STRATEGIES {
-        v.fail(
-            "service.placement.strategy",
-            format!("{} strategies", placement.strategy.len()),
-            "are too many: ECS takes 5",
-        );
+        v.fail(&at.field("strategy"), format!("{} strategies", placement.strategy.len()), "are too many: ECS takes 5");
     }
     for (i, strategy) in placement.strategy.iter().enumerate() {
         if placement.strategy[..i].contains(strategy) {
-            v.fail_str(&format!("service.placement.strategy[{i}]"), &written_name(strategy), "is named twice");
+            v.fail_str(&at.field("strategy").index(i), &written_name(strategy), "is named twice");
         }
     }
     if placement.constraints.len() > MAX_PLACEMENT_CONSTRAINTS {
         v.fail(
-            "service.placement.constraints",
+            &at.field("constraints"),
             format!("{} constraints", placement.constraints.len()),
             "are too many: ECS takes 10",
         );
     }
     for (i, constraint) in placement.constraints.iter().enumerate() {
-        let field = format!("service.placement.constraints[{i}]");
+        let field = at.field("constraints").index(i);
         if constraint == DISTINCT_INSTANCE {
             if placement.constraints[..i].iter().any(|c| c == DISTINCT_INSTANCE) {
                 v.fail_str(&field, constraint, "is named twice");
