@@ -100,8 +100,8 @@ pub enum HandleError {
 }
 
 /// The longest one AWS call takes, the SDK's retries included (its operation timeout, set in
-/// `main`; ecs-alb's `constructs::drain_timing` counts on it).
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+/// `main`): the contract's, which the template's clocks count on.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(drain_contract::CALL_SECONDS as u64);
 /// What a batch keeps in hand before the invocation's deadline, to return its answer.
 const CALL_MARGIN: Duration = Duration::from_millis(500);
 

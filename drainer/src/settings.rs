@@ -3,15 +3,10 @@
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-pub const CLUSTER: &str = "CLUSTER";
-pub const RECHECK_QUEUE_URL: &str = "RECHECK_QUEUE_URL";
-pub const DRAIN_BUDGET_SECONDS: &str = "DRAIN_BUDGET_SECONDS";
-pub const RECHECK_DELAY_SECONDS: &str = "RECHECK_DELAY_SECONDS";
-pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
-pub const RETRY_DELAY_SECONDS: &str = "RETRY_DELAY_SECONDS";
-pub const CHECK_TIMEOUT_SECONDS: &str = "CHECK_TIMEOUT_SECONDS";
-pub const AUTO_SCALING_GROUP_NAME: &str = "AUTO_SCALING_GROUP_NAME";
-pub const LIFECYCLE_HOOK_NAME: &str = "LIFECYCLE_HOOK_NAME";
+pub use drain_contract::env::{
+    AUTO_SCALING_GROUP_NAME, CHECK_TIMEOUT_SECONDS, CLUSTER, DEAD_LETTER_QUEUE_URL, DRAIN_BUDGET_SECONDS,
+    LIFECYCLE_HOOK_NAME, RECHECK_DELAY_SECONDS, RECHECK_QUEUE_URL, RETRY_DELAY_SECONDS,
+};
 /// Variables the Lambda service sets and the runtime library cannot start without.
 pub const LAMBDA_RUNTIME_VARIABLES: [&str; 4] = [
     "AWS_LAMBDA_RUNTIME_API",
@@ -20,15 +15,14 @@ pub const LAMBDA_RUNTIME_VARIABLES: [&str; 4] = [
     "AWS_LAMBDA_FUNCTION_VERSION",
 ];
 
-// Defaults for a function started without the template's settings; the template derives each
-// from the hook's heartbeat (ecs-alb's constructs::drain_timing).
-const DEFAULT_RECHECK_DELAY: Duration = Duration::from_secs(30);
-const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(5);
-const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(4);
+// Defaults for a function started without the template's settings (the contract's, which the
+// template's clocks start from).
+const DEFAULT_RECHECK_DELAY: Duration = Duration::from_secs(drain_contract::RECHECK_DELAY_SECONDS as u64);
+const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(drain_contract::RETRY_DELAY_SECONDS as u64);
+const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(drain_contract::CHECK_TIMEOUT_SECONDS as u64);
 /// A check gets at least a second, at most a minute.
 const CHECK_TIMEOUT_SECONDS_RANGE: RangeInclusive<u64> = 1..=60;
-/// SQS's longest message delay.
-const MAX_RECHECK_DELAY_SECONDS: u64 = 900;
+const MAX_RECHECK_DELAY_SECONDS: u64 = drain_contract::MAX_MESSAGE_DELAY_SECONDS as u64;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {

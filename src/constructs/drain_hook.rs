@@ -10,6 +10,8 @@
 use indexmap::IndexMap;
 
 use crate::aws::Architecture;
+use drain_contract::env;
+
 use crate::constructs::drain_timing::{self, DrainTimings};
 use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{AutoScalingGroup, LifecycleHook, LifecycleResult, LifecycleTransition};
@@ -157,17 +159,17 @@ pub fn build(
             environment: Some(Environment {
                 // What the drainer reads (drainer/src/settings.rs).
                 variables: IndexMap::from([
-                    ("CLUSTER", group.cluster.cluster_name().into()),
-                    ("RECHECK_QUEUE_URL", rechecks.queue_url().into()),
-                    ("DEAD_LETTER_QUEUE_URL", dead_letters.queue_url().into()),
-                    ("DRAIN_BUDGET_SECONDS", props.drain_time_seconds.to_string().into()),
-                    ("RECHECK_DELAY_SECONDS", timings.recheck_delay_seconds.to_string().into()),
-                    ("RETRY_DELAY_SECONDS", drain_timing::RETRY_DELAY_SECONDS.to_string().into()),
-                    ("CHECK_TIMEOUT_SECONDS", drain_timing::CHECK_TIMEOUT_SECONDS.to_string().into()),
+                    (env::CLUSTER, group.cluster.cluster_name().into()),
+                    (env::RECHECK_QUEUE_URL, rechecks.queue_url().into()),
+                    (env::DEAD_LETTER_QUEUE_URL, dead_letters.queue_url().into()),
+                    (env::DRAIN_BUDGET_SECONDS, props.drain_time_seconds.to_string().into()),
+                    (env::RECHECK_DELAY_SECONDS, timings.recheck_delay_seconds.to_string().into()),
+                    (env::RETRY_DELAY_SECONDS, drain_timing::RETRY_DELAY_SECONDS.to_string().into()),
+                    (env::CHECK_TIMEOUT_SECONDS, drain_timing::CHECK_TIMEOUT_SECONDS.to_string().into()),
                     // ECS's events carry no token: the action is completed by group, hook and
                     // instance instead.
-                    ("AUTO_SCALING_GROUP_NAME", group.auto_scaling_group.group_name().into()),
-                    ("LIFECYCLE_HOOK_NAME", hook_name.into()),
+                    (env::AUTO_SCALING_GROUP_NAME, group.auto_scaling_group.group_name().into()),
+                    (env::LIFECYCLE_HOOK_NAME, hook_name.into()),
                 ]),
             }),
             handler: "bootstrap".into(),

@@ -59,16 +59,11 @@ use std::time::Duration;
 /// Auto Scaling's limits on a lifecycle hook's heartbeat timeout.
 pub const MIN_HEARTBEAT_SECONDS: u32 = 30;
 pub const MAX_HEARTBEAT_SECONDS: u32 = 7200;
-/// One AWS call, the SDK's own retries included (its operation timeout).
-pub const CALL_SECONDS: u32 = 2;
+/// The function's side of the clocks, which it reads from the same place.
+pub use drain_contract::{CALL_SECONDS, CHECK_TIMEOUT_SECONDS, RETRY_DELAY_SECONDS};
 /// From a message becoming visible to the function receiving it: the event source mapping
 /// long-polls, so this is the poll's turnaround, well under a second normally.
 pub const DELIVERY_SECONDS: u32 = 2;
-/// One check of one instance, every call included; a check that takes longer is abandoned and
-/// retried. A check is 4 to 8 calls of tens of milliseconds each in the same region.
-pub const CHECK_TIMEOUT_SECONDS: u32 = 4;
-/// How long before a failed (or unstarted) check comes back.
-pub const RETRY_DELAY_SECONDS: u32 = 5;
 /// The function's timeout: a batch starts a check only while a whole one still fits, so an
 /// invocation ends before this unless the process itself hangs.
 pub const FUNCTION_TIMEOUT_SECONDS: u32 = 2 * CHECK_TIMEOUT_SECONDS;
@@ -78,7 +73,7 @@ pub const ADVISED_VISIBILITY_TIMEOUT_SECONDS: u32 = 6 * FUNCTION_TIMEOUT_SECONDS
 const _: () = assert!(CHECK_TIMEOUT_SECONDS < FUNCTION_TIMEOUT_SECONDS);
 
 /// The longest useful re-check delay: a check every 30 s costs little and notices quickly.
-const MAX_RECHECK_DELAY_SECONDS: u32 = 30;
+const MAX_RECHECK_DELAY_SECONDS: u32 = drain_contract::RECHECK_DELAY_SECONDS;
 /// SQS's limit on `maxReceiveCount`.
 const MAX_RECEIVES: u32 = 1000;
 
