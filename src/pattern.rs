@@ -42,9 +42,31 @@ impl Default for SynthOptions {
 /// CloudFormation's limit on resources in one template ("CloudFormation quotas").
 pub const MAX_RESOURCES: usize = 500;
 
+/// Why no template was made.
+#[derive(Debug, thiserror::Error)]
+pub enum SynthError {
+    /// The configuration passed its checks, but its template is one CloudFormation would refuse
+    /// for its size: the user's to fix (exit 2), with the count and what to split.
+    #[error("{0}")]
+    Config(ConfigError),
+    /// Two resources with one logical ID, or an ID CloudFormation refuses: a defect of ecs-alb.
+    #[error("ecs-alb made a template it should not have (a defect; please report it): {0}")]
+    Template(#[from] TemplateError),
+}
+
+impl SynthError {
+    /// The configuration's problems, when that is what stopped it.
+    pub fn config_error(&self) -> Option<&ConfigError> {
+        match self {
+            SynthError::Config(error) => Some(error),
+            SynthError::Template(_) => None,
+        }
+    }
+}
+
 /// Builds the template for `config`; a configuration whose template CloudFormation would refuse
 /// for its size is a configuration error (exit 2), with the count and what to split.
-pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> anyhow::Result<Template> {
+pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> Result<Template, SynthError> {
     let model = config.model();
     let template = build(model, options)?;
     let count = template.resources().count();
@@ -54,7 +76,7 @@ pub fn synthesize(config: &ValidConfig, options: SynthOptions) -> anyhow::Result
             format!("make {count} resources: CloudFormation takes at most {MAX_RESOURCES} in one template"),
         );
         d.hint = split_hint(model, count);
-        return Err(ConfigError { origin: None, diagnostics: vec![d] }.into());
+        return Err(SynthError::Config(ConfigError { origin: None, diagnostics: vec![d] }));
     }
     Ok(template)
 }

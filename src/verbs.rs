@@ -124,9 +124,12 @@ pub const CLOUD_BINARY: &str = "ecs-alb-cloud";
 /// causes. 2 for a configuration the user must fix (clap uses 2 for usage errors too) and for any
 /// failed diff (1 means "they differ" there), 1 for anything else.
 pub fn report_failure(err: &anyhow::Error, diff: bool) -> ExitCode {
-    match err.downcast_ref::<ConfigError>() {
+    let config_error = err
+        .downcast_ref::<ConfigError>()
+        .or_else(|| err.downcast_ref::<crate::pattern::SynthError>().and_then(|e| e.config_error()));
+    match config_error {
         Some(config_error) => config_error.messages().for_each(|m| eprintln!("error: {m}")),
         None => eprintln!("error: {err:#}"),
     }
-    if diff || err.is::<ConfigError>() { ExitCode::from(2) } else { ExitCode::FAILURE }
+    if diff || config_error.is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
 }

@@ -159,7 +159,7 @@ fn a_configuration_past_cloudformations_500_resources_is_refused_with_what_to_sp
     let Err(error) = ecs_alb::pattern::synthesize(&config, Default::default()) else {
         panic!("60 services cannot fit")
     };
-    let config_error = error.downcast_ref::<ecs_alb::config::ConfigError>().expect("a configuration error (exit 2)");
+    let config_error = error.config_error().expect("a configuration error (exit 2)");
     let message = config_error.messages().collect::<Vec<_>>().join("\n");
     assert!(message.contains("services: make ") && message.contains("CloudFormation takes at most 500"), "{message}");
     assert!(message.contains("split the 60 services across stacks"), "{message}");
