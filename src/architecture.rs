@@ -3,6 +3,14 @@
 //! requests and events drawn apart from plain references. `ecs-alb graph` draws it as Mermaid
 //! subgraphs or Graphviz clusters; `--detail resources` keeps every reference of every resource.
 
+use crate::resources::schema::{
+    AUTO_SCALING_AUTO_SCALING_GROUP_TYPE, AUTO_SCALING_LIFECYCLE_HOOK_TYPE, EC2_NAT_GATEWAY_TYPE, EC2_SUBNET_TYPE,
+    EC2_VPC_TYPE, ECS_CLUSTER_TYPE, ECS_SERVICE_TYPE, ECS_TASK_DEFINITION_TYPE,
+    ELASTIC_LOAD_BALANCING_V2_LISTENER_RULE_TYPE, ELASTIC_LOAD_BALANCING_V2_LISTENER_TYPE,
+    ELASTIC_LOAD_BALANCING_V2_LOAD_BALANCER_TYPE, ELASTIC_LOAD_BALANCING_V2_TARGET_GROUP_TYPE, EVENTS_RULE_TYPE,
+    IAM_POLICY_TYPE, IAM_ROLE_TYPE, LAMBDA_EVENT_SOURCE_MAPPING_TYPE, LAMBDA_FUNCTION_TYPE, LOGS_LOG_GROUP_TYPE,
+    ROUTE53_RECORD_SET_TYPE, SNS_SUBSCRIPTION_TYPE, SNS_TOPIC_TYPE, SQS_QUEUE_TYPE,
+};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -71,7 +79,7 @@ fn part_of(id: &str, resource_type: &str, services: &[(String, String)]) -> Opti
     if id.starts_with("Ec2Cluster") {
         return Some(Part::ClusterAndCapacity);
     }
-    if id.starts_with("Ec2ServiceLB") || id.starts_with("LoadBalancer") || resource_type == "AWS::Route53::RecordSet" {
+    if id.starts_with("Ec2ServiceLB") || id.starts_with("LoadBalancer") || resource_type == ROUTE53_RECORD_SET_TYPE {
         return Some(Part::LoadBalancer);
     }
     service_of(id, services).map(|i| Part::Service(services[i].1.clone()))
@@ -119,18 +127,18 @@ fn label(model: &Model, id: &str, resource: &Value, services: &[(String, String)
     let short = resource_type.rsplit("::").next().unwrap_or(resource_type);
     let text = |v: &Value| v.as_str().map(str::to_owned);
     match resource_type {
-        "AWS::ElasticLoadBalancingV2::LoadBalancer" => {
+        ELASTIC_LOAD_BALANCING_V2_LOAD_BALANCER_TYPE => {
             let lb = &model.load_balancer;
             let protocol = if lb.tls.is_some() { " HTTPS" } else { "" };
             let scheme = if lb.public { "" } else { " (internal)" };
             format!("ALB{protocol} :{}{scheme}", lb.listener_port)
         }
-        "AWS::ElasticLoadBalancingV2::Listener" => format!("listener :{}", props["Port"]),
-        "AWS::ElasticLoadBalancingV2::TargetGroup" => {
+        ELASTIC_LOAD_BALANCING_V2_LISTENER_TYPE => format!("listener :{}", props["Port"]),
+        ELASTIC_LOAD_BALANCING_V2_TARGET_GROUP_TYPE => {
             format!("target group {}", text(&props["HealthCheckPath"]).unwrap_or_default())
         }
-        "AWS::ElasticLoadBalancingV2::ListenerRule" => format!("rule {}", props["Priority"]),
-        "AWS::ECS::Service" => match service_of(id, services) {
+        ELASTIC_LOAD_BALANCING_V2_LISTENER_RULE_TYPE => format!("rule {}", props["Priority"]),
+        ECS_SERVICE_TYPE => match service_of(id, services) {
             Some(i) => {
                 let s = &model.services[i];
                 let count = match &s.scaling {
@@ -141,24 +149,24 @@ fn label(model: &Model, id: &str, resource: &Value, services: &[(String, String)
             }
             None => "service".into(),
         },
-        "AWS::ECS::TaskDefinition" => "task definition".into(),
-        "AWS::ECS::Cluster" => "ECS cluster".into(),
-        "AWS::AutoScaling::AutoScalingGroup" => {
+        ECS_TASK_DEFINITION_TYPE => "task definition".into(),
+        ECS_CLUSTER_TYPE => "ECS cluster".into(),
+        AUTO_SCALING_AUTO_SCALING_GROUP_TYPE => {
             let c = &model.capacity;
             format!("{} {}–{}", c.instance_type, c.min_capacity, c.max_capacity)
         }
-        "AWS::Lambda::Function" => "drainer (Rust, provided.al2023)".into(),
-        "AWS::AutoScaling::LifecycleHook" => "lifecycle hook (terminating)".into(),
-        "AWS::SNS::Topic" => "SNS topic".into(),
-        "AWS::SQS::Queue" if id.contains("DeadLetter") => "dead-letter queue".into(),
-        "AWS::SQS::Queue" => "re-check queue".into(),
-        "AWS::Events::Rule" => "ECS events rule".into(),
-        "AWS::EC2::VPC" => format!("VPC {}", text(&props["CidrBlock"]).unwrap_or_default()),
-        "AWS::EC2::Subnet" => format!("subnet {}", text(&props["CidrBlock"]).unwrap_or_default()),
-        "AWS::EC2::NatGateway" => "NAT gateway".into(),
-        "AWS::Logs::LogGroup" => "log group".into(),
-        "AWS::IAM::Role" => "IAM role".into(),
-        "AWS::IAM::Policy" => "IAM policy".into(),
+        LAMBDA_FUNCTION_TYPE => "drainer (Rust, provided.al2023)".into(),
+        AUTO_SCALING_LIFECYCLE_HOOK_TYPE => "lifecycle hook (terminating)".into(),
+        SNS_TOPIC_TYPE => "SNS topic".into(),
+        SQS_QUEUE_TYPE if id.contains("DeadLetter") => "dead-letter queue".into(),
+        SQS_QUEUE_TYPE => "re-check queue".into(),
+        EVENTS_RULE_TYPE => "ECS events rule".into(),
+        EC2_VPC_TYPE => format!("VPC {}", text(&props["CidrBlock"]).unwrap_or_default()),
+        EC2_SUBNET_TYPE => format!("subnet {}", text(&props["CidrBlock"]).unwrap_or_default()),
+        EC2_NAT_GATEWAY_TYPE => "NAT gateway".into(),
+        LOGS_LOG_GROUP_TYPE => "log group".into(),
+        IAM_ROLE_TYPE => "IAM role".into(),
+        IAM_POLICY_TYPE => "IAM policy".into(),
         _ => short.to_owned(),
     }
 }
@@ -177,7 +185,7 @@ fn add_edges(a: &mut Architecture, model: &Model, resources: &Map<String, Value>
     };
     let mut edges = BTreeSet::new();
     let protocol = if model.load_balancer.tls.is_some() { "HTTPS" } else { "HTTP" };
-    for (lb, _) in of_type(resources, "AWS::ElasticLoadBalancingV2::LoadBalancer") {
+    for (lb, _) in of_type(resources, ELASTIC_LOAD_BALANCING_V2_LOAD_BALANCER_TYPE) {
         edges.insert((
             EdgeKind::Traffic,
             INTERNET.to_owned(),
@@ -185,13 +193,13 @@ fn add_edges(a: &mut Architecture, model: &Model, resources: &Map<String, Value>
             format!("{protocol} :{}", model.load_balancer.listener_port),
         ));
     }
-    for (_, listener) in of_type(resources, "AWS::ElasticLoadBalancingV2::Listener") {
+    for (_, listener) in of_type(resources, ELASTIC_LOAD_BALANCING_V2_LISTENER_TYPE) {
         let props = &listener["Properties"];
         if let (Some(lb), Some(group)) = (target(&props["LoadBalancerArn"]), target(&props["DefaultActions"])) {
             edges.insert((EdgeKind::Traffic, lb, group, "default".into()));
         }
     }
-    for (_, rule) in of_type(resources, "AWS::ElasticLoadBalancingV2::ListenerRule") {
+    for (_, rule) in of_type(resources, ELASTIC_LOAD_BALANCING_V2_LISTENER_RULE_TYPE) {
         let props = &rule["Properties"];
         let listener = target(&props["ListenerArn"]);
         let lb = listener.and_then(|l| target(&resources[&l]["Properties"]["LoadBalancerArn"]));
@@ -209,30 +217,30 @@ fn add_edges(a: &mut Architecture, model: &Model, resources: &Map<String, Value>
             edges.insert((EdgeKind::Traffic, lb, group, values.join(" ")));
         }
     }
-    for (service, s) in of_type(resources, "AWS::ECS::Service") {
+    for (service, s) in of_type(resources, ECS_SERVICE_TYPE) {
         if let Some(group) = target(&s["Properties"]["LoadBalancers"]) {
             edges.insert((EdgeKind::Traffic, group, service.clone(), "tasks".into()));
         }
     }
-    for (hook, h) in of_type(resources, "AWS::AutoScaling::LifecycleHook") {
+    for (hook, h) in of_type(resources, AUTO_SCALING_LIFECYCLE_HOOK_TYPE) {
         if let Some(topic) = target(&h["Properties"]["NotificationTargetARN"]) {
             edges.insert((EdgeKind::Event, hook.clone(), topic, "instance terminating".into()));
         }
     }
-    for (_, subscription) in of_type(resources, "AWS::SNS::Subscription") {
+    for (_, subscription) in of_type(resources, SNS_SUBSCRIPTION_TYPE) {
         let props = &subscription["Properties"];
         if let (Some(topic), Some(function)) = (target(&props["TopicArn"]), target(&props["Endpoint"])) {
             edges.insert((EdgeKind::Event, topic, function, "notifies".into()));
         }
     }
-    for (_, mapping) in of_type(resources, "AWS::Lambda::EventSourceMapping") {
+    for (_, mapping) in of_type(resources, LAMBDA_EVENT_SOURCE_MAPPING_TYPE) {
         let props = &mapping["Properties"];
         if let (Some(queue), Some(function)) = (target(&props["EventSourceArn"]), target(&props["FunctionName"])) {
             edges.insert((EdgeKind::Event, queue.clone(), function.clone(), "re-check".into()));
             edges.insert((EdgeKind::Event, function, queue, "delayed message".into()));
         }
     }
-    for (rule, r) in of_type(resources, "AWS::Events::Rule") {
+    for (rule, r) in of_type(resources, EVENTS_RULE_TYPE) {
         if let Some(function) = target(&r["Properties"]["Targets"]) {
             edges.insert((EdgeKind::Event, rule.clone(), function, "last task stopped".into()));
         }

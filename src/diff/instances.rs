@@ -2,14 +2,13 @@
 //! about it: a change of the launch template (image, instance type, user data, volumes, key) or
 //! of the group's own launch settings replaces every instance, one policy or another.
 
+use crate::resources::schema::{AUTO_SCALING_AUTO_SCALING_GROUP_TYPE, EC2_LAUNCH_TEMPLATE_TYPE};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{Change, EntryDiff};
 
-const GROUP: &str = "AWS::AutoScaling::AutoScalingGroup";
-const LAUNCH_TEMPLATE: &str = "AWS::EC2::LaunchTemplate";
 /// The group's own properties whose change replaces its instances.
 const GROUP_LAUNCH_SETTINGS: [&str; 2] = ["Properties.LaunchTemplate", "Properties.MixedInstancesPolicy"];
 
@@ -48,14 +47,14 @@ pub fn instance_replacements(new: &Value, resources: &[EntryDiff]) -> Vec<Instan
     let Some(all) = new.get("Resources").and_then(Value::as_object) else { return Vec::new() };
     let changed = |id: &str| resources.iter().find(|r| r.id == id && r.change == Change::Modified);
     let mut out = Vec::new();
-    for (id, group) in all.iter().filter(|(_, r)| r["Type"] == GROUP) {
+    for (id, group) in all.iter().filter(|(_, r)| r["Type"] == AUTO_SCALING_AUTO_SCALING_GROUP_TYPE) {
         let mut because = Vec::new();
         let template = group["Properties"]["LaunchTemplate"]["LaunchTemplateId"]["Ref"]
             .as_str()
             .or(group["Properties"]["MixedInstancesPolicy"]["LaunchTemplate"]["LaunchTemplateSpecification"]
                 ["LaunchTemplateId"]["Ref"]
                 .as_str());
-        if let Some(entry) = template.and_then(changed).filter(|e| e.resource_type == LAUNCH_TEMPLATE) {
+        if let Some(entry) = template.and_then(changed).filter(|e| e.resource_type == EC2_LAUNCH_TEMPLATE_TYPE) {
             because.extend(entry.values.iter().map(|v| v.path.trim_start_matches("Properties.").to_owned()));
             if entry.cascade.is_some() {
                 because.push("the launch template, replaced".to_owned());

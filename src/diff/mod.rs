@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 pub use instances::{InstanceReplacement, instance_replacements};
 pub use priorities::{PriorityConflict, priority_conflicts};
-pub use replacement::{forces_replacement, known_types, replacing_properties};
+pub use replacement::{forces_replacement, known_types, replaced_on_any_change, replacing_properties};
 pub use report::{DiffReport, FailOn};
 pub use upgrade::{ProviderRename, keep_deployed_names, provider_renames};
 
@@ -282,7 +282,7 @@ fn replaces(resource_type: &str, path: &str) -> bool {
     }
     match path.strip_prefix("Properties.") {
         Some(rest) => forces_replacement(resource_type, rest),
-        None => path == "Properties" && forces_replacement(resource_type, "*"),
+        None => path == "Properties" && replaced_on_any_change(resource_type),
     }
 }
 

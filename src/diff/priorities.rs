@@ -8,11 +8,10 @@
 //! rule, swapped with another, or chasing one that moves away at the same time. `diff` and
 //! `deploy` refuse such a change before CloudFormation starts it.
 
+use crate::resources::schema::ELASTIC_LOAD_BALANCING_V2_LISTENER_RULE_TYPE;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
-
-const LISTENER_RULE: &str = "AWS::ElasticLoadBalancingV2::ListenerRule";
 
 /// A rule that would land on a priority another rule holds now.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
@@ -68,7 +67,7 @@ fn rules(template: &Value) -> Vec<(&str, &Value, u64)> {
     let Some(resources) = template.get("Resources").and_then(Value::as_object) else { return Vec::new() };
     resources
         .iter()
-        .filter(|(_, r)| r["Type"] == LISTENER_RULE)
+        .filter(|(_, r)| r["Type"] == ELASTIC_LOAD_BALANCING_V2_LISTENER_RULE_TYPE)
         .filter_map(|(id, r)| {
             let properties = &r["Properties"];
             let priority = match &properties["Priority"] {
@@ -91,7 +90,7 @@ mod tests {
         let resources: serde_json::Map<String, Value> = rules
             .iter()
             .map(|(id, priority)| {
-                let rule = json!({"Type": LISTENER_RULE, "Properties": {"ListenerArn": {"Ref": "Listener"}, "Priority": priority}});
+                let rule = json!({"Type": ELASTIC_LOAD_BALANCING_V2_LISTENER_RULE_TYPE, "Properties": {"ListenerArn": {"Ref": "Listener"}, "Priority": priority}});
                 ((*id).to_owned(), rule)
             })
             .collect();

@@ -1,6 +1,10 @@
 //! The diff for reviews and gates: a JSON document with a schema of its own (for other tools),
 //! Markdown for a pull request's comment, and the exit code a CI job gates on.
 
+use crate::resources::schema::{
+    AUTO_SCALING_AUTO_SCALING_GROUP_TYPE, EC2_SUBNET_TYPE, EC2_VPC_TYPE, ECS_CLUSTER_TYPE,
+    ELASTIC_LOAD_BALANCING_V2_LOAD_BALANCER_TYPE,
+};
 use std::fmt::Write;
 
 use schemars::JsonSchema;
@@ -11,11 +15,11 @@ use super::{Change, EntryDiff, InstanceReplacement, PriorityConflict, ProviderRe
 
 /// Resources whose replacement takes the service down or loses state: called out first.
 pub const DISRUPTIVE_TYPES: [&str; 5] = [
-    "AWS::EC2::VPC",
-    "AWS::EC2::Subnet",
-    "AWS::ElasticLoadBalancingV2::LoadBalancer",
-    "AWS::ECS::Cluster",
-    "AWS::AutoScaling::AutoScalingGroup",
+    EC2_VPC_TYPE,
+    EC2_SUBNET_TYPE,
+    ELASTIC_LOAD_BALANCING_V2_LOAD_BALANCER_TYPE,
+    ECS_CLUSTER_TYPE,
+    AUTO_SCALING_AUTO_SCALING_GROUP_TYPE,
 ];
 
 /// The version of the JSON format below; a change that could break a reader raises it.

@@ -7,13 +7,12 @@
 //! generated one), and today's name them after their group; for a group that stays, the deployed
 //! name is the one to keep. `deploy` keeps it; `diff` says the change cannot be deployed as it is.
 
+use crate::resources::schema::ECS_CAPACITY_PROVIDER_TYPE;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::EntryDiff;
-
-const CAPACITY_PROVIDER: &str = "AWS::ECS::CapacityProvider";
 
 /// A capacity provider replaced for its name alone, its Auto Scaling group unchanged.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
@@ -39,7 +38,7 @@ impl ProviderRename {
 pub fn provider_renames(old: &Value, new: &Value, resources: &[EntryDiff]) -> Vec<ProviderRename> {
     resources
         .iter()
-        .filter(|r| r.resource_type == CAPACITY_PROVIDER && r.cascade.is_none())
+        .filter(|r| r.resource_type == ECS_CAPACITY_PROVIDER_TYPE && r.cascade.is_none())
         .filter(|r| {
             let replacing: Vec<&str> = r.values.iter().filter(|v| v.replaces).map(|v| v.path.as_str()).collect();
             replacing == ["Properties.Name"]

@@ -1,5 +1,6 @@
 //! AWS::ApplicationAutoScaling resources: scaling of an ECS service's task count.
 
+use super::schema;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
@@ -47,7 +48,7 @@ pub enum PredefinedMetricType {
 }
 
 impl Resource for ScalableTarget {
-    const TYPE: &'static str = "AWS::ApplicationAutoScaling::ScalableTarget";
+    const TYPE: &'static str = schema::APPLICATION_AUTO_SCALING_SCALABLE_TARGET_TYPE;
 }
 
 impl Handle<ScalableTarget> {
@@ -66,7 +67,7 @@ pub struct ScalingPolicy {
 }
 
 impl Resource for ScalingPolicy {
-    const TYPE: &'static str = "AWS::ApplicationAutoScaling::ScalingPolicy";
+    const TYPE: &'static str = schema::APPLICATION_AUTO_SCALING_SCALING_POLICY_TYPE;
 }
 
 #[derive(Debug, Serialize)]

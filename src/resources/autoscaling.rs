@@ -1,5 +1,6 @@
 //! AWS::AutoScaling resources and the Auto Scaling group's update policy.
 
+use super::schema;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
@@ -23,7 +24,7 @@ pub struct AutoScalingGroup {
 }
 
 impl Resource for AutoScalingGroup {
-    const TYPE: &'static str = "AWS::AutoScaling::AutoScalingGroup";
+    const TYPE: &'static str = schema::AUTO_SCALING_AUTO_SCALING_GROUP_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         // Instances the group launches carry its tags too.
@@ -131,7 +132,7 @@ pub enum LifecycleTransition {
 }
 
 impl Resource for LifecycleHook {
-    const TYPE: &'static str = "AWS::AutoScaling::LifecycleHook";
+    const TYPE: &'static str = schema::AUTO_SCALING_LIFECYCLE_HOOK_TYPE;
 }
 
 /// The `UpdatePolicy` attribute of an Auto Scaling group: a rolling update, a replacing update,
@@ -220,7 +221,7 @@ pub struct ScalingPolicy {
 }
 
 impl Resource for ScalingPolicy {
-    const TYPE: &'static str = "AWS::AutoScaling::ScalingPolicy";
+    const TYPE: &'static str = schema::AUTO_SCALING_SCALING_POLICY_TYPE;
 }
 
 #[derive(Debug, Serialize)]

@@ -1,5 +1,6 @@
 //! AWS::EC2 resources.
 
+use super::schema;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
@@ -17,7 +18,7 @@ pub struct Vpc {
 }
 
 impl Resource for Vpc {
-    const TYPE: &'static str = "AWS::EC2::VPC";
+    const TYPE: &'static str = schema::EC2_VPC_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         self.tags.add_missing(tags);
@@ -42,7 +43,7 @@ pub struct Subnet {
 }
 
 impl Resource for Subnet {
-    const TYPE: &'static str = "AWS::EC2::Subnet";
+    const TYPE: &'static str = schema::EC2_SUBNET_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         self.tags.add_missing(tags);
@@ -63,7 +64,7 @@ pub struct RouteTable {
 }
 
 impl Resource for RouteTable {
-    const TYPE: &'static str = "AWS::EC2::RouteTable";
+    const TYPE: &'static str = schema::EC2_ROUTE_TABLE_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         self.tags.add_missing(tags);
@@ -84,7 +85,7 @@ pub struct SubnetRouteTableAssociation {
 }
 
 impl Resource for SubnetRouteTableAssociation {
-    const TYPE: &'static str = "AWS::EC2::SubnetRouteTableAssociation";
+    const TYPE: &'static str = schema::EC2_SUBNET_ROUTE_TABLE_ASSOCIATION_TYPE;
 }
 
 #[skip_serializing_none]
@@ -98,7 +99,7 @@ pub struct Route {
 }
 
 impl Resource for Route {
-    const TYPE: &'static str = "AWS::EC2::Route";
+    const TYPE: &'static str = schema::EC2_ROUTE_TYPE;
 }
 
 #[derive(Debug, Serialize)]
@@ -109,7 +110,7 @@ pub struct Eip {
 }
 
 impl Resource for Eip {
-    const TYPE: &'static str = "AWS::EC2::EIP";
+    const TYPE: &'static str = schema::EC2_EIP_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         self.tags.add_missing(tags);
@@ -131,7 +132,7 @@ pub struct NatGateway {
 }
 
 impl Resource for NatGateway {
-    const TYPE: &'static str = "AWS::EC2::NatGateway";
+    const TYPE: &'static str = schema::EC2_NAT_GATEWAY_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         self.tags.add_missing(tags);
@@ -151,7 +152,7 @@ pub struct InternetGateway {
 }
 
 impl Resource for InternetGateway {
-    const TYPE: &'static str = "AWS::EC2::InternetGateway";
+    const TYPE: &'static str = schema::EC2_INTERNET_GATEWAY_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         self.tags.add_missing(tags);
@@ -172,7 +173,7 @@ pub struct VpcGatewayAttachment {
 }
 
 impl Resource for VpcGatewayAttachment {
-    const TYPE: &'static str = "AWS::EC2::VPCGatewayAttachment";
+    const TYPE: &'static str = schema::EC2_VPC_GATEWAY_ATTACHMENT_TYPE;
 }
 
 /// An inline rule of a security group; which of the peer fields is set depends on the direction.
@@ -199,7 +200,7 @@ pub struct SecurityGroup {
 }
 
 impl Resource for SecurityGroup {
-    const TYPE: &'static str = "AWS::EC2::SecurityGroup";
+    const TYPE: &'static str = schema::EC2_SECURITY_GROUP_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
@@ -225,7 +226,7 @@ pub struct SecurityGroupIngress {
 }
 
 impl Resource for SecurityGroupIngress {
-    const TYPE: &'static str = "AWS::EC2::SecurityGroupIngress";
+    const TYPE: &'static str = schema::EC2_SECURITY_GROUP_INGRESS_TYPE;
 }
 
 #[skip_serializing_none]
@@ -241,7 +242,7 @@ pub struct SecurityGroupEgress {
 }
 
 impl Resource for SecurityGroupEgress {
-    const TYPE: &'static str = "AWS::EC2::SecurityGroupEgress";
+    const TYPE: &'static str = schema::EC2_SECURITY_GROUP_EGRESS_TYPE;
 }
 
 #[skip_serializing_none]
@@ -253,7 +254,7 @@ pub struct LaunchTemplate {
 }
 
 impl Resource for LaunchTemplate {
-    const TYPE: &'static str = "AWS::EC2::LaunchTemplate";
+    const TYPE: &'static str = schema::EC2_LAUNCH_TEMPLATE_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         // The template itself, and what it launches (the group tags the instances).

@@ -1,5 +1,6 @@
 //! AWS::ECS resources.
 
+use super::schema;
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
@@ -23,7 +24,7 @@ pub struct ClusterSetting {
 }
 
 impl Resource for Cluster {
-    const TYPE: &'static str = "AWS::ECS::Cluster";
+    const TYPE: &'static str = schema::ECS_CLUSTER_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
@@ -145,7 +146,7 @@ pub struct HostVolumeProperties {
 }
 
 impl Resource for TaskDefinition {
-    const TYPE: &'static str = "AWS::ECS::TaskDefinition";
+    const TYPE: &'static str = schema::ECS_TASK_DEFINITION_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
@@ -303,7 +304,7 @@ impl Handle<Service> {
 }
 
 impl Resource for Service {
-    const TYPE: &'static str = "AWS::ECS::Service";
+    const TYPE: &'static str = schema::ECS_SERVICE_TYPE;
 
     /// The service's tags reach its tasks too, which the bill is counted by.
     fn add_tags(&mut self, tags: &Tags) {
@@ -387,7 +388,7 @@ pub struct CapacityProvider {
 }
 
 impl Resource for CapacityProvider {
-    const TYPE: &'static str = "AWS::ECS::CapacityProvider";
+    const TYPE: &'static str = schema::ECS_CAPACITY_PROVIDER_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
@@ -426,5 +427,5 @@ pub struct ClusterCapacityProviderAssociations {
 }
 
 impl Resource for ClusterCapacityProviderAssociations {
-    const TYPE: &'static str = "AWS::ECS::ClusterCapacityProviderAssociations";
+    const TYPE: &'static str = schema::ECS_CLUSTER_CAPACITY_PROVIDER_ASSOCIATIONS_TYPE;
 }

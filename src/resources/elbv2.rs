@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_with::skip_serializing_none;
 
 use super::Attribute;
+use super::schema;
 use crate::aws::ListenerProtocol;
 use crate::template::{Handle, Intrinsic, List, Resource, Tags, Value};
 
@@ -47,7 +48,7 @@ pub enum TargetType {
 }
 
 impl Resource for LoadBalancer {
-    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
+    const TYPE: &'static str = schema::ELASTIC_LOAD_BALANCING_V2_LOAD_BALANCER_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
@@ -105,7 +106,7 @@ impl Handle<Listener> {
 }
 
 impl Resource for Listener {
-    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::Listener";
+    const TYPE: &'static str = schema::ELASTIC_LOAD_BALANCING_V2_LISTENER_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
@@ -200,7 +201,7 @@ pub struct ListenerRule {
 }
 
 impl Resource for ListenerRule {
-    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::ListenerRule";
+    const TYPE: &'static str = schema::ELASTIC_LOAD_BALANCING_V2_LISTENER_RULE_TYPE;
 }
 
 #[derive(Debug, Serialize)]
@@ -273,7 +274,7 @@ pub struct Matcher {
 }
 
 impl Resource for TargetGroup {
-    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TargetGroup";
+    const TYPE: &'static str = schema::ELASTIC_LOAD_BALANCING_V2_TARGET_GROUP_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);

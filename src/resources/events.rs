@@ -1,5 +1,6 @@
 //! AWS::Events resources: rules on the default event bus.
 
+use super::schema;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
@@ -34,7 +35,7 @@ pub struct Target {
 }
 
 impl Resource for Rule {
-    const TYPE: &'static str = "AWS::Events::Rule";
+    const TYPE: &'static str = schema::EVENTS_RULE_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_with::skip_serializing_none;
 
 use super::one_or_many;
+use super::schema;
 use crate::template::{Handle, Intrinsic, List, Resource, Tags, Value};
 
 const POLICY_VERSION: &str = "2012-10-17";
@@ -32,7 +33,7 @@ impl Role {
 }
 
 impl Resource for Role {
-    const TYPE: &'static str = "AWS::IAM::Role";
+    const TYPE: &'static str = schema::IAM_ROLE_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
@@ -60,7 +61,7 @@ pub struct Policy {
 }
 
 impl Resource for Policy {
-    const TYPE: &'static str = "AWS::IAM::Policy";
+    const TYPE: &'static str = schema::IAM_POLICY_TYPE;
 }
 
 #[derive(Debug, Serialize)]
@@ -70,7 +71,7 @@ pub struct InstanceProfile {
 }
 
 impl Resource for InstanceProfile {
-    const TYPE: &'static str = "AWS::IAM::InstanceProfile";
+    const TYPE: &'static str = schema::IAM_INSTANCE_PROFILE_TYPE;
 }
 
 impl Handle<InstanceProfile> {

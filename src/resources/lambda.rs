@@ -1,5 +1,6 @@
 //! AWS::Lambda resources.
 
+use super::schema;
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
@@ -34,7 +35,7 @@ pub enum RecursiveLoop {
 }
 
 impl Resource for Function {
-    const TYPE: &'static str = "AWS::Lambda::Function";
+    const TYPE: &'static str = schema::LAMBDA_FUNCTION_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
@@ -90,7 +91,7 @@ pub struct Permission {
 }
 
 impl Resource for Permission {
-    const TYPE: &'static str = "AWS::Lambda::Permission";
+    const TYPE: &'static str = schema::LAMBDA_PERMISSION_TYPE;
 }
 
 #[skip_serializing_none]
@@ -105,7 +106,7 @@ pub struct EventSourceMapping {
 }
 
 impl Resource for EventSourceMapping {
-    const TYPE: &'static str = "AWS::Lambda::EventSourceMapping";
+    const TYPE: &'static str = schema::LAMBDA_EVENT_SOURCE_MAPPING_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);

@@ -1,5 +1,6 @@
 //! AWS::Logs resources.
 
+use super::schema;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
@@ -14,7 +15,7 @@ pub struct LogGroup {
 }
 
 impl Resource for LogGroup {
-    const TYPE: &'static str = "AWS::Logs::LogGroup";
+    const TYPE: &'static str = schema::LOGS_LOG_GROUP_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);

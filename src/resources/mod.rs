@@ -14,12 +14,46 @@ pub mod lambda;
 pub mod logs;
 pub mod route53;
 pub mod s3;
+// Generated, and checked byte for byte against its generator: formatted by the generator alone.
+#[rustfmt::skip]
+pub mod schema;
 pub mod sns;
 pub mod sqs;
 
 use serde::{Serialize, Serializer};
 
 use crate::template::Value;
+
+/// What AWS's schema of a resource type says about it, as far as ecs-alb reads it (generated in
+/// `schema`, one per type ecs-alb emits).
+#[derive(Debug)]
+pub struct ResourceSchema {
+    pub type_name: &'static str,
+    /// Properties whose change replaces the resource (`createOnlyProperties`), as dotted paths
+    /// when nested.
+    pub create_only: &'static [&'static str],
+    /// The type has no update handler: any change replaces the resource.
+    pub replaced_on_any_change: bool,
+    /// What `Fn::GetAtt` reads (`readOnlyProperties`).
+    pub attributes: &'static [&'static str],
+    /// The property that holds its tags, when it takes them.
+    pub tag_property: Option<&'static str>,
+}
+
+impl ResourceSchema {
+    /// The schema of `type_name`, when ecs-alb emits that type.
+    pub fn of(type_name: &str) -> Option<&'static ResourceSchema> {
+        schema::ALL.iter().copied().find(|s| s.type_name == type_name)
+    }
+
+    /// Whether changing `property` (a dotted path such as `MaxSize` or `Provider.Arn.0`)
+    /// replaces the resource: it is, lies within, or holds a create-only property.
+    pub fn forces_replacement(&self, property: &str) -> bool {
+        let within = |outer: &str, inner: &str| inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with('.'));
+        self.replaced_on_any_change
+            || self.create_only.iter().any(|p| *p == property || within(p, property) || within(property, p))
+    }
+}
 
 /// Serializes a one-element list as its element, the way IAM documents are usually written.
 pub(crate) fn one_or_many<T: Serialize, S: Serializer>(items: &[T], serializer: S) -> Result<S::Ok, S::Error> {

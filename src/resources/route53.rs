@@ -1,5 +1,6 @@
 //! AWS::Route53 resources.
 
+use super::schema;
 use serde::Serialize;
 
 use crate::template::{Resource, Value};
@@ -17,7 +18,7 @@ pub struct RecordSet {
 }
 
 impl Resource for RecordSet {
-    const TYPE: &'static str = "AWS::Route53::RecordSet";
+    const TYPE: &'static str = schema::ROUTE53_RECORD_SET_TYPE;
 }
 
 #[derive(Debug, Serialize)]

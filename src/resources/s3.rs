@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_with::skip_serializing_none;
 
 use super::iam::PolicyDocument;
+use super::schema;
 use crate::template::{Handle, Intrinsic, Resource, Tags, Value};
 
 #[skip_serializing_none]
@@ -18,7 +19,7 @@ pub struct Bucket {
 }
 
 impl Resource for Bucket {
-    const TYPE: &'static str = "AWS::S3::Bucket";
+    const TYPE: &'static str = schema::S3_BUCKET_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
@@ -155,5 +156,5 @@ pub struct BucketPolicy {
 }
 
 impl Resource for BucketPolicy {
-    const TYPE: &'static str = "AWS::S3::BucketPolicy";
+    const TYPE: &'static str = schema::S3_BUCKET_POLICY_TYPE;
 }

@@ -1,5 +1,6 @@
 //! AWS::SNS resources.
 
+use super::schema;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
@@ -14,7 +15,7 @@ pub struct Topic {
 }
 
 impl Resource for Topic {
-    const TYPE: &'static str = "AWS::SNS::Topic";
+    const TYPE: &'static str = schema::SNS_TOPIC_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
@@ -36,7 +37,7 @@ pub struct Subscription {
 }
 
 impl Resource for Subscription {
-    const TYPE: &'static str = "AWS::SNS::Subscription";
+    const TYPE: &'static str = schema::SNS_SUBSCRIPTION_TYPE;
 }
 
 /// Where a subscription delivers.

@@ -1,5 +1,6 @@
 //! AWS::SQS resources.
 
+use super::schema;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
@@ -17,7 +18,7 @@ pub struct Queue {
 }
 
 impl Resource for Queue {
-    const TYPE: &'static str = "AWS::SQS::Queue";
+    const TYPE: &'static str = schema::SQS_QUEUE_TYPE;
 
     fn add_tags(&mut self, tags: &Tags) {
         Tags::add_missing_to(&mut self.tags, tags);
