@@ -9,15 +9,16 @@ use crate::resources::schema::{
     ELASTIC_LOAD_BALANCING_V2_LISTENER_RULE_TYPE, ELASTIC_LOAD_BALANCING_V2_LISTENER_TYPE,
     ELASTIC_LOAD_BALANCING_V2_LOAD_BALANCER_TYPE, ELASTIC_LOAD_BALANCING_V2_TARGET_GROUP_TYPE, EVENTS_RULE_TYPE,
     IAM_POLICY_TYPE, IAM_ROLE_TYPE, LAMBDA_EVENT_SOURCE_MAPPING_TYPE, LAMBDA_FUNCTION_TYPE, LOGS_LOG_GROUP_TYPE,
-    ROUTE53_RECORD_SET_TYPE, SNS_SUBSCRIPTION_TYPE, SNS_TOPIC_TYPE, SQS_QUEUE_TYPE,
+    SNS_SUBSCRIPTION_TYPE, SNS_TOPIC_TYPE, SQS_QUEUE_TYPE,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use serde_json::{Map, Value};
 
 use crate::graph;
-use crate::model::Model;
+use crate::model::{Model, ServiceModel};
+use crate::template::Template;
 
 /// The parts of the stack, in the order they are drawn.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,6 +39,28 @@ impl Part {
             Part::Service(name) => format!("Service {name}"),
             Part::ClusterAndCapacity => "Cluster and capacity".into(),
             Part::DrainPath => "Drain path".into(),
+        }
+    }
+
+    /// The scope group (`Scope::grouped`) the pattern gives this part's resources.
+    pub fn group(&self) -> String {
+        match self {
+            Part::Network => "network".into(),
+            Part::LoadBalancer => "load-balancer".into(),
+            Part::Service(name) => format!("service:{name}"),
+            Part::ClusterAndCapacity => "cluster".into(),
+            Part::DrainPath => "drain".into(),
+        }
+    }
+
+    /// The part whose scope group `group` is.
+    fn of_group(group: &str) -> Option<Part> {
+        match group {
+            "network" => Some(Part::Network),
+            "load-balancer" => Some(Part::LoadBalancer),
+            "cluster" => Some(Part::ClusterAndCapacity),
+            "drain" => Some(Part::DrainPath),
+            other => other.strip_prefix("service:").map(|name| Part::Service(name.to_owned())),
         }
     }
 
@@ -68,47 +91,21 @@ pub struct Architecture {
 
 const INTERNET: &str = "Internet";
 
-/// The part a resource belongs to, from the construct path its logical ID derives from.
-fn part_of(id: &str, resource_type: &str, services: &[(String, String)]) -> Option<Part> {
-    if id.starts_with("MyVpc") {
-        return Some(Part::Network);
-    }
-    if id.contains("DrainECSHook") || id.contains("LifecycleHookDrainHook") {
-        return Some(Part::DrainPath);
-    }
-    if id.starts_with("Ec2Cluster") {
-        return Some(Part::ClusterAndCapacity);
-    }
-    if id.starts_with("Ec2ServiceLB") || id.starts_with("LoadBalancer") || resource_type == ROUTE53_RECORD_SET_TYPE {
-        return Some(Part::LoadBalancer);
-    }
-    service_of(id, services).map(|i| Part::Service(services[i].1.clone()))
-}
-
-/// Which service a resource belongs to: the one whose logical-ID prefix is the longest match
-/// (`api2` before `api`), as an index into `services` (and the model's services).
-fn service_of(id: &str, services: &[(String, String)]) -> Option<usize> {
-    (0..services.len()).filter(|&i| id.starts_with(services[i].0.as_str())).max_by_key(|&i| services[i].0.len())
-}
-
-pub fn architecture(model: &Model, template: &Value) -> Architecture {
+/// The picture of `template`, the stack `model` describes: each resource in the part the scope it
+/// was added under belongs to (`Scope::grouped`).
+pub fn architecture(model: &Model, template: &Template) -> Result<Architecture, serde_json::Error> {
+    let value = template.to_value()?;
     let empty = Map::new();
-    let resources = template["Resources"].as_object().unwrap_or(&empty);
-    // Each service's logical IDs start with its scope: `Ec2Service` for the one, else its name.
-    let services: Vec<(String, String)> = model
-        .services
-        .iter()
-        .map(|s| match &s.name {
-            None => ("Ec2Service".to_owned(), s.task.main.name().to_owned()),
-            Some(name) => (name.chars().filter(char::is_ascii_alphanumeric).collect(), name.clone()),
-        })
+    let resources = value["Resources"].as_object().unwrap_or(&empty);
+    let part_of: BTreeMap<&str, Part> = template
+        .resource_groups()
+        .map(|(id, group)| (id.as_str(), group.and_then(Part::of_group).unwrap_or(Part::Service("unknown".into()))))
         .collect();
     let mut a = Architecture::default();
     let mut parts: Vec<(Part, Vec<(String, String)>)> = Vec::new();
     for (id, resource) in resources {
-        let resource_type = resource["Type"].as_str().unwrap_or_default();
-        let part = part_of(id, resource_type, &services).unwrap_or(Part::Service("unknown".into()));
-        let label = label(model, id, resource, &services);
+        let part = part_of.get(id.as_str()).cloned().unwrap_or(Part::Service("unknown".into()));
+        let label = label(model, id, resource, &part);
         match parts.iter_mut().find(|(p, _)| *p == part) {
             Some((_, nodes)) => nodes.push((id.clone(), label)),
             None => parts.push((part, vec![(id.clone(), label)])),
@@ -117,11 +114,18 @@ pub fn architecture(model: &Model, template: &Value) -> Architecture {
     parts.sort_by(|a, b| a.0.cmp(&b.0));
     a.parts = parts;
     add_edges(&mut a, model, resources);
-    a
+    Ok(a)
+}
+
+/// The model's service a part draws: by its name in `services`, or the one service's by its
+/// container's name.
+fn service_in<'m>(model: &'m Model, part: &Part) -> Option<&'m ServiceModel> {
+    let Part::Service(name) = part else { return None };
+    model.services.iter().find(|s| s.name.as_deref().unwrap_or(s.task.main.name()) == name)
 }
 
 /// What a resource is, in a few words.
-fn label(model: &Model, id: &str, resource: &Value, services: &[(String, String)]) -> String {
+fn label(model: &Model, id: &str, resource: &Value, part: &Part) -> String {
     let props = &resource["Properties"];
     let resource_type = resource["Type"].as_str().unwrap_or_default();
     let short = resource_type.rsplit("::").next().unwrap_or(resource_type);
@@ -138,16 +142,15 @@ fn label(model: &Model, id: &str, resource: &Value, services: &[(String, String)
             format!("target group {}", text(&props["HealthCheckPath"]).unwrap_or_default())
         }
         ELASTIC_LOAD_BALANCING_V2_LISTENER_RULE_TYPE => format!("rule {}", props["Priority"]),
-        ECS_SERVICE_TYPE => match service_of(id, services) {
-            Some(i) => {
-                let s = &model.services[i];
+        ECS_SERVICE_TYPE => match (service_in(model, part), part) {
+            (Some(s), Part::Service(name)) => {
                 let count = match &s.scaling {
                     Some(scaling) => format!("{}–{}", scaling.min, scaling.max),
                     None => s.service.desired_count.unwrap_or(0).to_string(),
                 };
-                format!("service {} ×{count}", services[i].1)
+                format!("service {name} ×{count}")
             }
-            None => "service".into(),
+            _ => "service".into(),
         },
         ECS_TASK_DEFINITION_TYPE => "task definition".into(),
         ECS_CLUSTER_TYPE => "ECS cluster".into(),

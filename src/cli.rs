@@ -181,17 +181,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Graph { format, detail } => {
             let config = load_config(config_path)?;
-            let template = pattern::synthesize(&config, SynthOptions::default())?.to_value()?;
+            let template = pattern::synthesize(&config, SynthOptions::default())?;
             let text = match detail {
                 GraphDetail::Architecture => {
-                    let a = architecture::architecture(config.model(), &template);
+                    let a = architecture::architecture(config.model(), &template)?;
                     match format {
                         GraphFormat::Mermaid => a.mermaid(),
                         GraphFormat::Dot => a.dot(),
                     }
                 }
                 GraphDetail::Resources => {
-                    let g = graph::graph(&template);
+                    let g = graph::graph(&template.to_value()?);
                     match format {
                         GraphFormat::Mermaid => g.mermaid(),
                         GraphFormat::Dot => g.dot(),

@@ -3,6 +3,7 @@
 
 use indexmap::IndexMap;
 
+use crate::architecture::Part;
 use crate::config::{ConfigError, Diagnostic, ValidConfig};
 use crate::constructs::capacity::{Capacity, InstancePlacement};
 use crate::constructs::capacity_provider::ManagedCapacity;
@@ -88,8 +89,8 @@ pub fn build(model: &Model, options: SynthOptions) -> Result<Template, TemplateE
     t.set_description(description(model));
     let stack = Scope::stack(&model.stack_name);
 
-    let network = Network::build(&mut t, &stack.child("MyVpc"), &model.network)?;
-    let cluster_scope = stack.child("Ec2Cluster");
+    let network = Network::build(&mut t, &stack.child("MyVpc").grouped(Part::Network.group()), &model.network)?;
+    let cluster_scope = stack.child("Ec2Cluster").grouped(Part::ClusterAndCapacity.group());
     let cluster = cluster::build(&mut t, &cluster_scope, model.container_insights)?;
     let fleet = add_fleet(&mut t, model, &cluster_scope, &network, &cluster, options.drainer_code)?;
 
@@ -202,7 +203,7 @@ fn add_fleet(
         Draining::Managed => Some(ManagedCapacity::build(t, cluster_scope, cluster, &capacity.auto_scaling_group)?),
         Draining::Hook(hook) => {
             let group = DrainedGroup { cluster, auto_scaling_group: &capacity.auto_scaling_group, code: drainer_code };
-            drain_hook::build(t, &scope, hook, group)?;
+            drain_hook::build(t, &scope.grouped(Part::DrainPath.group()), hook, group)?;
             None
         }
         Draining::None => None,
@@ -242,16 +243,23 @@ fn add_load_balancer(
     };
     if let [one] = model.services.as_slice() {
         if one.name.is_none() {
-            let scope = stack.child("Ec2Service");
+            let scope = stack.child("Ec2Service").grouped(Part::Service(one.task.main.name().to_owned()).group());
             let route = DefaultRoute::NewGroup(&one.target_group);
-            let alb = AlbWithListener::build(t, &scope.child("LB"), &model.load_balancer, placement(), route)?;
+            let lb_scope = scope.child("LB").grouped(Part::LoadBalancer.group());
+            let alb = AlbWithListener::build(t, &lb_scope, &model.load_balancer, placement(), route)?;
             let target_group = alb.default_group.clone().unwrap_or_else(|| unreachable!("a new group was asked for"));
             let services = vec![RoutedService { scope: scope.clone(), target_group, rule: None }];
             return Ok(Front { alb, single_scope: Some(scope), services });
         }
     }
-    let scopes: Vec<Scope> =
-        model.services.iter().map(|s| stack.child(s.name.as_deref().unwrap_or_default())).collect();
+    let scopes: Vec<Scope> = model
+        .services
+        .iter()
+        .map(|s| {
+            let name = s.name.as_deref().unwrap_or_default();
+            stack.child(name).grouped(Part::Service(name.to_owned()).group())
+        })
+        .collect();
     let groups = model
         .services
         .iter()
@@ -262,7 +270,8 @@ fn add_load_balancer(
         .collect::<Result<Vec<_>, _>>()?;
     let default = model.services.iter().position(|s| s.route.is_none());
     let route = default.map_or(DefaultRoute::NotFound, |i| DefaultRoute::Group(&groups[i]));
-    let alb = AlbWithListener::build(t, &stack.child("LoadBalancer"), &model.load_balancer, placement(), route)?;
+    let lb_scope = stack.child("LoadBalancer").grouped(Part::LoadBalancer.group());
+    let alb = AlbWithListener::build(t, &lb_scope, &model.load_balancer, placement(), route)?;
     let mut services = Vec::new();
     for ((service, scope), target_group) in model.services.iter().zip(scopes).zip(groups) {
         let rule = match &service.route {
@@ -335,7 +344,8 @@ fn add_addresses(t: &mut Template, model: &Model, stack: &Scope, front: &Front) 
     let domain = model.domain.as_ref();
     let url = alb.url(domain.map(|d| d.name.as_str()));
     let Some(service_scope) = &front.single_scope else {
-        dns::build(t, &stack.child("LoadBalancer").child("DNS"), &alb.load_balancer, domain)?;
+        let dns_scope = stack.child("LoadBalancer").child("DNS").grouped(Part::LoadBalancer.group());
+        dns::build(t, &dns_scope, &alb.load_balancer, domain)?;
         t.add_output(
             stack.child("LoadBalancerDNS").logical_id(),
             Output::new(alb.load_balancer.dns_name()).description("The load balancer's DNS name"),
@@ -359,7 +369,7 @@ fn add_addresses(t: &mut Template, model: &Model, stack: &Scope, front: &Front) 
         }
         return Ok(());
     };
-    dns::build(t, &service_scope.child("DNS"), &alb.load_balancer, domain)?;
+    dns::build(t, &service_scope.child("DNS").grouped(Part::LoadBalancer.group()), &alb.load_balancer, domain)?;
     t.add_output(
         service_scope.child("LoadBalancerDNS").logical_id(),
         Output::new(alb.load_balancer.dns_name()).description("The load balancer's DNS name"),

@@ -351,8 +351,9 @@ fn the_graph_has_every_resource_and_reference() {
 fn the_architecture_puts_every_resource_in_exactly_one_part() {
     for (name, path) in examples() {
         let config = ecs_alb::config::load(&path).unwrap();
-        let template = ecs_alb::pattern::synthesize(&config, Default::default()).unwrap().to_value().unwrap();
-        let picture = ecs_alb::architecture::architecture(config.model(), &template);
+        let typed = ecs_alb::pattern::synthesize(&config, Default::default()).unwrap();
+        let picture = ecs_alb::architecture::architecture(config.model(), &typed).unwrap();
+        let template = typed.to_value().unwrap();
         for id in template["Resources"].as_object().unwrap().keys() {
             let parts = picture.part_of(id);
             assert_eq!(parts.len(), 1, "{name}: {id} is in {parts:?}");

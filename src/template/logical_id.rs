@@ -21,17 +21,30 @@ const HASH_LEN: usize = 8;
 pub struct Scope {
     stack_name: String,
     components: Vec<String>,
+    /// The part of the stack its resources belong to, as whoever made the scope named it (the
+    /// pattern: network, load balancer, a service...); children inherit it. Not part of the path,
+    /// so it never changes a logical ID.
+    group: Option<String>,
 }
 
 impl Scope {
     pub fn stack(stack_name: impl Into<String>) -> Self {
-        Scope { stack_name: stack_name.into(), components: Vec::new() }
+        Scope { stack_name: stack_name.into(), components: Vec::new(), group: None }
     }
 
     pub fn child(&self, id: impl Into<String>) -> Self {
         let mut components = self.components.clone();
         components.push(id.into());
-        Scope { stack_name: self.stack_name.clone(), components }
+        Scope { stack_name: self.stack_name.clone(), components, group: self.group.clone() }
+    }
+
+    /// The same scope, its resources (and its children's) in `group`.
+    pub fn grouped(&self, group: impl Into<String>) -> Self {
+        Scope { group: Some(group.into()), ..self.clone() }
+    }
+
+    pub fn group(&self) -> Option<&str> {
+        self.group.as_deref()
     }
 
     /// The logical ID of the resource at this path (the stack's name is not part of it).

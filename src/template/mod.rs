@@ -137,6 +137,8 @@ impl Options {
 
 struct Entry {
     resource_type: &'static str,
+    /// The group of the scope it was added under.
+    group: Option<String>,
     properties: Box<dyn AnyResource>,
     options: Options,
 }
@@ -234,7 +236,12 @@ impl Template {
         options: Options,
     ) -> Result<Handle<R>, TemplateError> {
         let id = self.claim(scope.logical_id())?;
-        let entry = Entry { resource_type: R::TYPE, properties: Box::new(resource), options };
+        let entry = Entry {
+            resource_type: R::TYPE,
+            group: scope.group().map(str::to_owned),
+            properties: Box::new(resource),
+            options,
+        };
         self.resources.insert(id.clone(), entry);
         Ok(Handle { id, kind: PhantomData })
     }
@@ -301,6 +308,11 @@ impl Template {
     /// YAML that YAML 1.1 parsers (CloudFormation's among them) read as intended.
     pub fn to_yaml(&self) -> Result<String, serde_json::Error> {
         Ok(yaml::to_yaml(&self.to_value()?))
+    }
+
+    /// Each resource's logical ID and the group of the scope it was added under.
+    pub fn resource_groups(&self) -> impl Iterator<Item = (&LogicalId, Option<&str>)> {
+        self.resources.iter().map(|(id, entry)| (id, entry.group.as_deref()))
     }
 
     pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
