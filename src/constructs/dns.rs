@@ -22,15 +22,16 @@ pub fn build(
     t.add(
         &scope.child("Resource"),
         RecordSet {
-            alias_target: AliasTarget {
+            alias_target: Some(AliasTarget {
                 // The dualstack name answers both A and AAAA queries, as AWS advises for aliases.
                 dns_name: Intrinsic::Sub(format!("dualstack.{}", load_balancer.dns_name_sub())).into(),
-                evaluate_target_health: false,
+                evaluate_target_health: Some(false.into()),
                 hosted_zone_id: load_balancer.canonical_hosted_zone_id().into(),
-            },
-            hosted_zone_id: domain.hosted_zone_id.clone().into(),
+            }),
+            hosted_zone_id: Some(domain.hosted_zone_id.clone().into()),
             name: domain.name.clone().into(),
-            record_type: RecordType::A,
+            r#type: RecordType::A,
+            ..RecordSet::default()
         },
     )?;
     Ok(())

@@ -90,7 +90,7 @@ pub fn build(
     let function_scope = scope.child("DrainECSHook").child("Function");
     let log_group = t.add_with(
         &function_scope.child("LogGroup").child("Resource"),
-        LogGroup { retention_in_days: Some(props.log_retention_days.into()), tags: None },
+        LogGroup { retention_in_days: Some(props.log_retention_days.into()), ..LogGroup::default() },
         // Operational records of the stack itself: they go with it.
         Options::new().on_removal(RemovalPolicy::Delete),
     )?;
@@ -134,6 +134,7 @@ pub fn build(
         Topic {
             kms_master_key_id: Some(props.topic_key_arn.as_deref().unwrap_or(AWS_MANAGED_SNS_KEY).to_owned().into()),
             tags: Some(tags.clone()),
+            ..Topic::default()
         },
     )?;
 
@@ -204,9 +205,10 @@ pub fn build(
     t.add(
         &function_scope.child("Topic").child("Resource"),
         Subscription {
-            endpoint: function.arn().into(),
+            endpoint: Some(function.arn().into()),
             protocol: SubscriptionProtocol::Lambda,
             topic_arn: topic.arn().into(),
+            ..Subscription::default()
         },
     )?;
     add_instance_events(t, &hook_scope_root, group.cluster, &function)?;
@@ -264,14 +266,14 @@ fn add_instance_events(
         &scope.child("InstanceEvents").child("Resource"),
         Rule {
             description: Some("A task stopped on a draining instance: the drainer may let it go".into()),
-            event_pattern: serde_json::json!({
+            event_pattern: Some(serde_json::json!({
                 "source": ["aws.ecs"],
                 "detail-type": ["ECS Container Instance State Change"],
                 "detail": {"clusterArn": [cluster_arn], "status": ["DRAINING"], "runningTasksCount": [0]},
-            }),
-            state: RuleState::Enabled,
-            tags: None,
-            targets: vec![Target { arn: function.arn().into(), id: "drainer".into() }],
+            })),
+            state: Some(RuleState::Enabled),
+            targets: Some(vec![Target { arn: function.arn().into(), id: "drainer".into(), ..Target::default() }]),
+            ..Rule::default()
         },
     )?;
     t.add(

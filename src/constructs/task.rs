@@ -192,7 +192,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: &TaskProps) -> Result<Task,
     let task_role = t.add(&task_role_scope.child("Resource"), role)?;
     let log_group = t.add_with(
         &scope.child(props.main.name()).child("LogGroup").child("Resource"),
-        LogGroup { retention_in_days: Some(props.log_retention_days.into()), tags: None },
+        LogGroup { retention_in_days: Some(props.log_retention_days.into()), ..LogGroup::default() },
         // The application's logs outlive the stack, as the CDK keeps them.
         Options::new().on_removal(RemovalPolicy::Retain),
     )?;

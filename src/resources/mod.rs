@@ -3,6 +3,13 @@
 //!
 //! Properties are `Option` when CloudFormation lets them be left out; `None` is not emitted.
 
+/// Resource types generated from AWS's schemas (`scripts/generate-resource-types`), checked byte
+/// for byte against their generator: formatted by it alone.
+#[rustfmt::skip]
+pub mod generated;
+/// The types `patch.toml` gives properties the schemas type loosely, for the generated code.
+mod patched;
+
 pub mod applicationautoscaling;
 pub mod autoscaling;
 pub mod ec2;

@@ -1,26 +1,11 @@
-//! AWS::SNS resources.
+//! AWS::SNS resources (generated), with the attributes each offers.
 
-use super::schema;
 use serde::Serialize;
-use serde_with::skip_serializing_none;
 
-use crate::template::{Handle, Intrinsic, Resource, Tags, Value};
+use crate::template::{Handle, Intrinsic};
 
-#[skip_serializing_none]
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Topic {
-    pub kms_master_key_id: Option<Value<String>>,
-    pub tags: Option<Tags>,
-}
-
-impl Resource for Topic {
-    const TYPE: &'static str = schema::SNS_TOPIC_TYPE;
-
-    fn add_tags(&mut self, tags: &Tags) {
-        Tags::add_missing_to(&mut self.tags, tags);
-    }
-}
+pub use super::generated::sns::subscription::Subscription;
+pub use super::generated::sns::topic::Topic;
 
 impl Handle<Topic> {
     pub fn arn(&self) -> Intrinsic {
@@ -28,22 +13,11 @@ impl Handle<Topic> {
     }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Subscription {
-    pub endpoint: Value<String>,
-    pub protocol: SubscriptionProtocol,
-    pub topic_arn: Value<String>,
-}
-
-impl Resource for Subscription {
-    const TYPE: &'static str = schema::SNS_SUBSCRIPTION_TYPE;
-}
-
-/// Where a subscription delivers.
-#[derive(Clone, Copy, Debug, Serialize)]
+/// What a subscription delivers to (`Protocol`, a string in the schema).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SubscriptionProtocol {
+    #[default]
     Lambda,
     Sqs,
     Https,

@@ -10,10 +10,14 @@ use serde::{Serialize, Serializer};
 use super::LogicalId;
 
 /// A property value: a literal, or an intrinsic function resolved by CloudFormation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub enum Value<T> {
     Literal(T),
     Fn(Intrinsic),
+    /// A required property no construct set (a resource built with `..Default::default()` that
+    /// forgot it): writing the template fails rather than emit a value nobody chose.
+    #[default]
+    Unset,
 }
 
 /// The intrinsic functions this tool emits.
@@ -123,6 +127,7 @@ impl<T: Serialize> Serialize for Value<T> {
         match self {
             Value::Literal(v) => v.serialize(serializer),
             Value::Fn(f) => f.serialize(serializer),
+            Value::Unset => Err(serde::ser::Error::custom("a required property of a resource was left unset")),
         }
     }
 }
@@ -213,6 +218,13 @@ mod tests {
 
     fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
         serde_json::to_value(v).unwrap()
+    }
+
+    /// A required property left to `Default` is never written as some value nobody chose.
+    #[test]
+    fn an_unset_required_value_fails_to_serialize() {
+        let error = serde_json::to_value(Value::<String>::default()).unwrap_err();
+        assert!(error.to_string().contains("left unset"), "{error}");
     }
 
     #[test]

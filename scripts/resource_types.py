@@ -1,0 +1,187 @@
+"""Generates src/resources/generated/NAMESPACE.rs: a Rust struct for each resource type ecs-alb
+emits and for each of its property types, from AWS's resource schemas as the pinned cfn-lint ships
+them (us-east-1), as goformation and troposphere generate theirs. Properties keep their schema
+names (serde renames), `Value<T>` for anything an intrinsic may stand in for, `Option` where the
+schema does not require them. `src/resources/patch.toml` gives the Rust type of the few properties
+the schema types loosely (a JSON document, a string with known values the tool writes as an enum).
+
+Usage: scripts/generate-resource-types [--check]
+"""
+
+import argparse
+import keyword
+import os
+import re
+import sys
+import tomllib
+
+import cfnlint
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+REGION = "us-east-1"
+RUST_KEYWORDS = {"type", "match", "ref", "async", "box", "move", "loop", "in", "fn", "mod", "use", "where", "self"}
+NAMESPACE_MODULES = {
+    "ApplicationAutoScaling": "applicationautoscaling",
+    "AutoScaling": "autoscaling",
+    "EC2": "ec2",
+    "ECS": "ecs",
+    "ElasticLoadBalancingV2": "elbv2",
+    "Events": "events",
+    "IAM": "iam",
+    "Lambda": "lambda",
+    "Logs": "logs",
+    "Route53": "route53",
+    "S3": "s3",
+    "SNS": "sns",
+    "SQS": "sqs",
+}
+
+
+def snake(name):
+    """EFSVolumeConfiguration -> efs_volume_configuration; Ipv6CidrBlock -> ipv6_cidr_block."""
+    words = re.findall(r"[A-Z]+[0-9]*(?![a-z])|[A-Z][a-z0-9]*|[0-9]+|[a-z][a-z0-9]*", name)
+    text = "_".join(w.lower() for w in words) or name.lower()
+    return f"r#{text}" if text in RUST_KEYWORDS or keyword.iskeyword(text) and text in RUST_KEYWORDS else text
+
+
+def field_name(name):
+    text = snake(name)
+    return f"r#{text}" if text in RUST_KEYWORDS else text
+
+
+class Namespace:
+    def __init__(self, patch):
+        self.patch = patch
+        self.modules = []  # (module name, code)
+
+    def resource(self, type_name):
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(REGION, type_name).schema
+        resource_name = type_name.split("::")[2]
+        read_only = {p.split("/")[2] for p in schema.get("readOnlyProperties", []) if p.count("/") == 2}
+        definitions = schema.get("definitions", {})
+        structs = {}  # Rust name -> code, in the order made
+        tag_property = schema.get("tagging", {}).get("tagProperty", "/properties/Tags").split("/")[-1]
+
+        def patched(path):
+            return self.patch.get("types", {}).get(path)
+
+        def rust_type(prop, path, owner):
+            """The Rust type of property schema `prop` at `path` (TYPE.Def.Prop)."""
+            override = patched(path)
+            if override:
+                return override
+            if "$ref" in prop:
+                name = prop["$ref"].split("/")[-1]
+                target = definitions[name]
+                if target.get("type") == "object" and "properties" in target:
+                    struct(name, target, f"{type_name}.{name}")
+                    return name
+                return rust_type(target, path, owner)
+            kind = prop.get("type")
+            if isinstance(kind, list):
+                return "serde_json::Value"
+            if kind == "string":
+                return "Value<String>"
+            if kind == "integer":
+                return "Value<u32>"
+            if kind == "number":
+                return "Value<f64>"
+            if kind == "boolean":
+                return "Value<bool>"
+            if kind == "array":
+                return f"Vec<{rust_type(prop.get('items', {}), path + '[]', owner)}>"
+            if kind == "object":
+                if "properties" in prop:
+                    name = path.split(".")[-1]
+                    struct(name, prop, path)
+                    return name
+                if "patternProperties" in prop or "additionalProperties" in prop:
+                    return "IndexMap<String, Value<String>>"
+                return "serde_json::Value"
+            return "serde_json::Value"
+
+        def struct(name, definition, path, resource=False):
+            if name in structs:
+                return
+            structs[name] = None  # being made
+            required = set(definition.get("required", []))
+            fields = []
+            for prop_name in sorted(definition.get("properties", {})):
+                if resource and prop_name in read_only:
+                    continue
+                prop = definition["properties"][prop_name]
+                prop_path = f"{path}.{prop_name}"
+                if resource and prop_name == tag_property and prop_name == "Tags" and not patched(prop_path):
+                    ty = "Tags"
+                else:
+                    ty = rust_type(prop, prop_path, name)
+                if prop_name not in required:
+                    ty = f"Option<{ty}>"
+                fields.append(f'    #[serde(rename = "{prop_name}")]\n    pub {field_name(prop_name)}: {ty},')
+            derive = "#[derive(Debug, Default, Serialize)]"
+            code = f"#[skip_serializing_none]\n{derive}\npub struct {name} {{\n" + "\n".join(fields) + "\n}\n"
+            structs[name] = code
+
+        struct(resource_name, schema, type_name, resource=True)
+        tagged = f"Tags::add_missing_to(&mut self.tags, tags);" if "Tags" in schema.get("properties", {}) and not patched(f"{type_name}.Tags") and tag_property == "Tags" else None
+        const = "_".join(w.upper() for w in re.findall(r"[A-Z]+[0-9]*(?![a-z])|[A-Z][a-z0-9]*|[0-9]+|[a-z]+", type_name.split("::")[1] + type_name.split("::")[2]))
+        impl = f"impl Resource for {resource_name} {{\n    const TYPE: &'static str = schema::{const}_TYPE;\n"
+        if tagged:
+            impl += f"\n    fn add_tags(&mut self, tags: &Tags) {{\n        {tagged}\n    }}\n"
+        impl += "}\n"
+        body = "\n".join(code for code in structs.values()) + "\n" + impl
+        module = snake(resource_name)
+        header = (
+            f"/// {type_name}.\npub mod {module} {{\n"
+            "    #![allow(unused_imports)]\n"
+            "    use indexmap::IndexMap;\n    use serde::Serialize;\n    use serde_with::skip_serializing_none;\n\n"
+            "    use crate::resources::schema;\n    use crate::resources::patched::*;\n"
+            "    use crate::template::{Resource, Tags, Value};\n\n"
+        )
+        indented = "\n".join(("    " + line) if line else "" for line in body.rstrip("\n").split("\n"))
+        self.modules.append(header + indented + "\n}\n")
+
+
+def render(namespace, types, patch):
+    ns = Namespace(patch)
+    for t in types:
+        ns.resource(t)
+    head = (
+        f"//! AWS::{namespace} resource types, generated by `scripts/generate-resource-types` from the\n"
+        f"//! schemas cfn-lint {cfnlint.version.__version__} ships ({REGION}), with `patch.toml`. Do not edit.\n\n"
+    )
+    return head + "\n".join(ns.modules)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    with open("src/resources/schema-types.txt") as f:
+        types = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    with open("src/resources/patch.toml", "rb") as f:
+        patch = tomllib.load(f)
+    by_namespace = {}
+    for t in types:
+        by_namespace.setdefault(t.split("::")[1], []).append(t)
+    stale = []
+    for namespace, members in sorted(by_namespace.items()):
+        if namespace not in patch.get("generate", {}).get("namespaces", []):
+            continue
+        path = f"src/resources/generated/{NAMESPACE_MODULES[namespace]}.rs"
+        text = render(namespace, members, patch)
+        if args.check:
+            if not os.path.exists(path) or open(path).read() != text:
+                stale.append(path)
+        else:
+            with open(path, "w") as f:
+                f.write(text)
+            print(f"{path}: {len(members)} resource types")
+    if stale:
+        print("stale: " + ", ".join(stale) + ": run scripts/generate-resource-types", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
