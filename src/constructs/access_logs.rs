@@ -70,17 +70,19 @@ pub fn build(t: &mut Template, scope: &Scope, retention_days: u32) -> Result<Acc
         &scope.child("AccessLogsBucket").child("Resource"),
         Bucket {
             // The only encryption ELB can write under.
-            bucket_encryption: BucketEncryption::s3_managed(),
+            bucket_encryption: Some(BucketEncryption::s3_managed()),
             lifecycle_configuration: Some(LifecycleConfiguration {
                 rules: vec![LifecycleRule {
-                    expiration_in_days: retention_days.into(),
-                    id: "Expire",
+                    expiration_in_days: Some(retention_days.into()),
+                    id: Some("Expire".into()),
                     status: RuleStatus::Enabled,
+                    ..LifecycleRule::default()
                 }],
+                ..LifecycleConfiguration::default()
             }),
-            ownership_controls: OwnershipControls::bucket_owner_enforced(),
-            public_access_block_configuration: PublicAccessBlockConfiguration::all_blocked(),
-            tags: None,
+            ownership_controls: Some(OwnershipControls::bucket_owner_enforced()),
+            public_access_block_configuration: Some(PublicAccessBlockConfiguration::all_blocked()),
+            ..Bucket::default()
         },
         // A record of who called the service: it outlives the stack, as the application's logs do.
         Options::new().on_removal(RemovalPolicy::Retain),
@@ -109,7 +111,8 @@ pub fn build(t: &mut Template, scope: &Scope, retention_days: u32) -> Result<Acc
                     .on(bucket.arn())
                     .on(Intrinsic::Sub(format!("{bucket_arn}/*")))
                     .when_bool("aws:SecureTransport", false),
-            ]),
+            ])
+            .into(),
         },
     )?;
     Ok(AccessLogs { bucket, policy })

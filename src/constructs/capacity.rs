@@ -208,8 +208,10 @@ impl Capacity {
             &role,
             ecs_agent_statements(placement.cluster, props.spot.is_some()),
         )?;
-        let profile =
-            t.add(&scope.child("InstanceProfile"), InstanceProfile { roles: vec![role.role_name().into()] })?;
+        let profile = t.add(
+            &scope.child("InstanceProfile"),
+            InstanceProfile { roles: vec![role.role_name().into()], ..InstanceProfile::default() },
+        )?;
 
         let user_data = joins_cluster(props.machine_image, placement.cluster, props.spot.is_some());
         let launch_template_scope = scope.child("LaunchTemplate");

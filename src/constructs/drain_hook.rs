@@ -154,31 +154,32 @@ pub fn build(
     let function = t.add_with(
         &function_scope.child("Resource"),
         Function {
-            architectures: vec![Architecture::X86_64],
-            code,
-            dead_letter_config: Some(DeadLetterConfig { target_arn: dead_letters.arn().into() }),
+            architectures: Some(vec![Architecture::X86_64]),
+            code: code.into(),
+            dead_letter_config: Some(DeadLetterConfig { target_arn: Some(dead_letters.arn().into()) }),
             environment: Some(Environment {
-                // What the drainer reads (drainer/src/settings.rs).
-                variables: IndexMap::from([
-                    (env::CLUSTER, group.cluster.cluster_name().into()),
-                    (env::RECHECK_QUEUE_URL, rechecks.queue_url().into()),
-                    (env::DEAD_LETTER_QUEUE_URL, dead_letters.queue_url().into()),
-                    (env::DRAIN_BUDGET_SECONDS, props.drain_time_seconds.to_string().into()),
-                    (env::RECHECK_DELAY_SECONDS, timings.recheck_delay_seconds.to_string().into()),
-                    (env::RETRY_DELAY_SECONDS, drain_timing::RETRY_DELAY_SECONDS.to_string().into()),
-                    (env::CHECK_TIMEOUT_SECONDS, drain_timing::CHECK_TIMEOUT_SECONDS.to_string().into()),
+                // What the drainer reads (drainer/src/settings.rs, from the same contract).
+                variables: Some(IndexMap::from([
+                    (env::CLUSTER.to_owned(), group.cluster.cluster_name().into()),
+                    (env::RECHECK_QUEUE_URL.to_owned(), rechecks.queue_url().into()),
+                    (env::DEAD_LETTER_QUEUE_URL.to_owned(), dead_letters.queue_url().into()),
+                    (env::DRAIN_BUDGET_SECONDS.to_owned(), props.drain_time_seconds.to_string().into()),
+                    (env::RECHECK_DELAY_SECONDS.to_owned(), timings.recheck_delay_seconds.to_string().into()),
+                    (env::RETRY_DELAY_SECONDS.to_owned(), drain_timing::RETRY_DELAY_SECONDS.to_string().into()),
+                    (env::CHECK_TIMEOUT_SECONDS.to_owned(), drain_timing::CHECK_TIMEOUT_SECONDS.to_string().into()),
                     // ECS's events carry no token: the action is completed by group, hook and
                     // instance instead.
-                    (env::AUTO_SCALING_GROUP_NAME, group.auto_scaling_group.group_name().into()),
-                    (env::LIFECYCLE_HOOK_NAME, hook_name.into()),
-                ]),
+                    (env::AUTO_SCALING_GROUP_NAME.to_owned(), group.auto_scaling_group.group_name().into()),
+                    (env::LIFECYCLE_HOOK_NAME.to_owned(), hook_name.into()),
+                ])),
             }),
-            handler: "bootstrap".into(),
+            handler: Some("bootstrap".into()),
             logging_config: Some(LoggingConfig {
-                log_format: LogFormat::Json,
-                log_group: log_group.log_group_name().into(),
+                log_format: Some(LogFormat::Json),
+                log_group: Some(log_group.log_group_name().into()),
+                ..LoggingConfig::default()
             }),
-            memory_size: FUNCTION_MEMORY_MIB.into(),
+            memory_size: Some(FUNCTION_MEMORY_MIB.into()),
             // The function sends each re-check to the queue that invokes it, carrying the
             // invocation's trace header: Lambda takes that for a runaway loop and stops it after
             // about 16 rounds ("Lambda recursive loop detection"), which would strand every drain
@@ -186,9 +187,10 @@ pub fn build(
             // budget, after which the drainer completes the action and stops sending.
             recursive_loop: Some(RecursiveLoop::Allow),
             role: role.arn().into(),
-            runtime: "provided.al2023".into(),
+            runtime: Some("provided.al2023".into()),
             tags: Some(tags.clone()),
-            timeout: drain_timing::FUNCTION_TIMEOUT_SECONDS.into(),
+            timeout: Some(drain_timing::FUNCTION_TIMEOUT_SECONDS.into()),
+            ..Function::default()
         },
         // Its first invocation must find the role's permissions in place.
         Options::new().depends_on(&policy),
@@ -196,10 +198,11 @@ pub fn build(
     t.add(
         &function_scope.child(format!("AllowInvoke:{}", topic_scope.unique_id())),
         Permission {
-            action: "lambda:InvokeFunction",
+            action: "lambda:InvokeFunction".into(),
             function_name: function.arn().into(),
-            principal: "sns.amazonaws.com",
-            source_arn: topic.arn().into(),
+            principal: "sns.amazonaws.com".into(),
+            source_arn: Some(topic.arn().into()),
+            ..Permission::default()
         },
     )?;
     t.add(
@@ -215,12 +218,12 @@ pub fn build(
     t.add(
         &function_scope.child("SqsEventSource").child("Resource"),
         EventSourceMapping {
-            batch_size: RECHECK_BATCH_SIZE.into(),
-            event_source_arn: rechecks.arn().into(),
+            batch_size: Some(RECHECK_BATCH_SIZE.into()),
+            event_source_arn: Some(rechecks.arn().into()),
             function_name: function.arn().into(),
             // Only the failed re-checks of a batch come back, not the whole batch.
-            function_response_types: vec![FunctionResponseType::ReportBatchItemFailures],
-            tags: None,
+            function_response_types: Some(vec![FunctionResponseType::ReportBatchItemFailures]),
+            ..EventSourceMapping::default()
         },
     )?;
 
@@ -279,10 +282,11 @@ fn add_instance_events(
     t.add(
         &scope.child("InstanceEvents").child("AllowInvoke"),
         Permission {
-            action: "lambda:InvokeFunction",
+            action: "lambda:InvokeFunction".into(),
             function_name: function.arn().into(),
-            principal: "events.amazonaws.com",
-            source_arn: rule.arn().into(),
+            principal: "events.amazonaws.com".into(),
+            source_arn: Some(rule.arn().into()),
+            ..Permission::default()
         },
     )?;
     Ok(())

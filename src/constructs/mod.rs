@@ -39,9 +39,10 @@ pub(crate) fn add_role_policy(
     t.add(
         &scope,
         Policy {
-            policy_document: PolicyDocument::new(statements),
+            policy_document: PolicyDocument::new(statements).into(),
             policy_name: scope.logical_id().to_string().into(),
-            roles: vec![role.role_name().into()],
+            roles: Some(vec![role.role_name().into()]),
+            ..Policy::default()
         },
     )
 }

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::bounds;
 use crate::resources::applicationautoscaling::{
-    PolicyType, PredefinedMetric, PredefinedMetricType, ScalableDimension, ScalableTarget, ScalingPolicy,
-    ServiceNamespace, TargetTrackingConfiguration,
+    PolicyType, PredefinedMetricSpecification, PredefinedMetricType, ScalableDimension, ScalableTarget, ScalingPolicy,
+    ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
 };
 use crate::resources::autoscaling::{self, AutoScalingGroup, CustomizedMetric, MetricDimension, Statistic};
 use crate::resources::ecs::{Cluster, Service};
@@ -83,25 +83,28 @@ pub fn build(
                 .into(),
             scalable_dimension: ScalableDimension::EcsServiceDesiredCount,
             service_namespace: ServiceNamespace::Ecs,
+            ..ScalableTarget::default()
         },
     )?;
-    let mut track = |name: &str, metric: PredefinedMetric, value: u32| {
+    let mut track = |name: &str, metric: PredefinedMetricSpecification, value: u32| {
         let policy_scope = target_scope.child(name);
         t.add(
             &policy_scope.child("Resource"),
             ScalingPolicy {
                 policy_name: policy_scope.unique_id().into(),
                 policy_type: PolicyType::TargetTrackingScaling,
-                scaling_target_id: target.target_id().into(),
-                target_tracking_scaling_policy_configuration: TargetTrackingConfiguration {
-                    predefined_metric_specification: metric,
+                scaling_target_id: Some(target.target_id().into()),
+                target_tracking_scaling_policy_configuration: Some(TargetTrackingScalingPolicyConfiguration {
+                    predefined_metric_specification: Some(metric),
                     target_value: value.into(),
-                },
+                    ..TargetTrackingScalingPolicyConfiguration::default()
+                }),
+                ..ScalingPolicy::default()
             },
         )
     };
     if let Some(cpu) = scaling.cpu_target() {
-        let metric = PredefinedMetric {
+        let metric = PredefinedMetricSpecification {
             predefined_metric_type: PredefinedMetricType::EcsServiceAverageCpuUtilization,
             resource_label: None,
         };
@@ -109,7 +112,7 @@ pub fn build(
     }
     if let Some(requests) = scaling.target_requests_per_target {
         let label = format!("{}/{}", props.load_balancer.full_name_sub(), props.target_group.full_name_sub());
-        let metric = PredefinedMetric {
+        let metric = PredefinedMetricSpecification {
             predefined_metric_type: PredefinedMetricType::AlbRequestCountPerTarget,
             resource_label: Some(Intrinsic::Sub(label).into()),
         };

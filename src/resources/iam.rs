@@ -1,42 +1,29 @@
-//! AWS::IAM resources and the policy documents they carry.
+//! AWS::IAM resources (generated), with the attributes each offers, and the policy documents
+//! they carry (a JSON document in the schemas, typed here).
 
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
 use super::one_or_many;
-use super::schema;
-use crate::template::{Handle, Intrinsic, List, Resource, Tags, Value};
+use crate::template::{Handle, Intrinsic, List, Tags, Value};
 
 const POLICY_VERSION: &str = "2012-10-17";
 
-#[skip_serializing_none]
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Role {
-    pub assume_role_policy_document: PolicyDocument,
-    pub managed_policy_arns: Option<List<String>>,
-    pub tags: Option<Tags>,
-}
+pub use super::generated::iam::instance_profile::InstanceProfile;
+pub use super::generated::iam::policy::Policy;
+pub use super::generated::iam::role::Role;
 
 impl Role {
     /// A role that the given AWS service (e.g. `lambda.amazonaws.com`) may assume.
     pub fn for_service(service: &'static str) -> Self {
         let trust = Statement::allow(["sts:AssumeRole"]).principal_service(service);
-        Role { assume_role_policy_document: PolicyDocument::new(vec![trust]), managed_policy_arns: None, tags: None }
+        Role { assume_role_policy_document: PolicyDocument::new(vec![trust]).into(), ..Role::default() }
     }
 
     pub fn tags(mut self, tags: Tags) -> Self {
         self.tags = Some(tags);
         self
-    }
-}
-
-impl Resource for Role {
-    const TYPE: &'static str = schema::IAM_ROLE_TYPE;
-
-    fn add_tags(&mut self, tags: &Tags) {
-        Tags::add_missing_to(&mut self.tags, tags);
     }
 }
 
@@ -50,30 +37,6 @@ impl Handle<Role> {
     }
 }
 
-/// An inline policy attached to roles. Other resources may depend on it (not on the role) to be
-/// sure the role's permissions exist before they are used.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Policy {
-    pub policy_document: PolicyDocument,
-    pub policy_name: Value<String>,
-    pub roles: List<String>,
-}
-
-impl Resource for Policy {
-    const TYPE: &'static str = schema::IAM_POLICY_TYPE;
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct InstanceProfile {
-    pub roles: List<String>,
-}
-
-impl Resource for InstanceProfile {
-    const TYPE: &'static str = schema::IAM_INSTANCE_PROFILE_TYPE;
-}
-
 impl Handle<InstanceProfile> {
     pub fn arn(&self) -> Intrinsic {
         self.get_att("Arn")
@@ -85,6 +48,12 @@ impl Handle<InstanceProfile> {
 pub struct PolicyDocument {
     pub statement: Vec<Statement>,
     pub version: &'static str,
+}
+
+impl From<PolicyDocument> for Value<PolicyDocument> {
+    fn from(document: PolicyDocument) -> Self {
+        Value::Literal(document)
+    }
 }
 
 impl PolicyDocument {

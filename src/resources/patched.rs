@@ -1,6 +1,11 @@
 //! The Rust types `patch.toml` gives the properties AWS's schemas type loosely.
 
+pub use super::applicationautoscaling::{PolicyType, PredefinedMetricType, ScalableDimension, ServiceNamespace};
 pub use super::events::RuleState;
+pub use super::iam::PolicyDocument;
+pub use super::lambda::{Code, FunctionResponseType, LogFormat, RecursiveLoop};
 pub use super::route53::RecordType;
+pub use super::s3::{ObjectOwnership, RuleStatus, SseAlgorithm};
 pub use super::sns::SubscriptionProtocol;
 pub use super::sqs::RedrivePolicy;
+pub use crate::aws::Architecture;

@@ -1,30 +1,15 @@
-//! AWS::S3 resources.
+//! AWS::S3 resources (generated), with the attributes each offers, the settings ecs-alb gives
+//! every bucket, and the values the schemas leave as strings.
 
 use serde::Serialize;
-use serde_with::skip_serializing_none;
 
-use super::iam::PolicyDocument;
-use super::schema;
-use crate::template::{Handle, Intrinsic, Resource, Tags, Value};
+use crate::template::{Handle, Intrinsic};
 
-#[skip_serializing_none]
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Bucket {
-    pub bucket_encryption: BucketEncryption,
-    pub lifecycle_configuration: Option<LifecycleConfiguration>,
-    pub ownership_controls: OwnershipControls,
-    pub public_access_block_configuration: PublicAccessBlockConfiguration,
-    pub tags: Option<Tags>,
-}
-
-impl Resource for Bucket {
-    const TYPE: &'static str = schema::S3_BUCKET_TYPE;
-
-    fn add_tags(&mut self, tags: &Tags) {
-        Tags::add_missing_to(&mut self.tags, tags);
-    }
-}
+pub use super::generated::s3::bucket::{
+    Bucket, BucketEncryption, LifecycleConfiguration, OwnershipControls, OwnershipControlsRule,
+    PublicAccessBlockConfiguration, Rule as LifecycleRule, ServerSideEncryptionByDefault, ServerSideEncryptionRule,
+};
+pub use super::generated::s3::bucket_policy::BucketPolicy;
 
 impl Handle<Bucket> {
     pub fn bucket_name(&self) -> Intrinsic {
@@ -41,82 +26,46 @@ impl Handle<Bucket> {
     }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct BucketEncryption {
-    pub server_side_encryption_configuration: Vec<EncryptionRule>,
-}
-
 impl BucketEncryption {
     /// SSE-S3: S3's own keys.
     pub fn s3_managed() -> Self {
         BucketEncryption {
-            server_side_encryption_configuration: vec![EncryptionRule {
-                server_side_encryption_by_default: EncryptionByDefault { sse_algorithm: SseAlgorithm::Aes256 },
+            server_side_encryption_configuration: vec![ServerSideEncryptionRule {
+                server_side_encryption_by_default: Some(ServerSideEncryptionByDefault {
+                    sse_algorithm: SseAlgorithm::Aes256,
+                    ..ServerSideEncryptionByDefault::default()
+                }),
+                ..ServerSideEncryptionRule::default()
             }],
         }
     }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct EncryptionRule {
-    pub server_side_encryption_by_default: EncryptionByDefault,
-}
-
-#[derive(Debug, Serialize)]
-pub struct EncryptionByDefault {
-    #[serde(rename = "SSEAlgorithm")]
-    pub sse_algorithm: SseAlgorithm,
-}
-
 /// How S3 encrypts objects at rest.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize)]
 pub enum SseAlgorithm {
     /// S3-managed keys (SSE-S3): what ELB access logs require.
     #[serde(rename = "AES256")]
+    #[default]
     Aes256,
     #[serde(rename = "aws:kms")]
     AwsKms,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct LifecycleConfiguration {
-    pub rules: Vec<LifecycleRule>,
-}
-
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize)]
 pub enum RuleStatus {
+    #[default]
     Enabled,
     Disabled,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct LifecycleRule {
-    pub expiration_in_days: Value<u32>,
-    pub id: &'static str,
-    pub status: RuleStatus,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct OwnershipControls {
-    pub rules: Vec<OwnershipRule>,
 }
 
 impl OwnershipControls {
     /// ACLs off: the bucket's owner owns every object, whoever wrote it.
     pub fn bucket_owner_enforced() -> Self {
-        OwnershipControls { rules: vec![OwnershipRule { object_ownership: ObjectOwnership::BucketOwnerEnforced }] }
+        OwnershipControls {
+            rules: vec![OwnershipControlsRule { object_ownership: Some(ObjectOwnership::BucketOwnerEnforced) }],
+        }
     }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct OwnershipRule {
-    pub object_ownership: ObjectOwnership,
 }
 
 /// Who owns the objects written to a bucket.
@@ -128,33 +77,13 @@ pub enum ObjectOwnership {
     ObjectWriter,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PublicAccessBlockConfiguration {
-    pub block_public_acls: bool,
-    pub block_public_policy: bool,
-    pub ignore_public_acls: bool,
-    pub restrict_public_buckets: bool,
-}
-
 impl PublicAccessBlockConfiguration {
     pub fn all_blocked() -> Self {
         PublicAccessBlockConfiguration {
-            block_public_acls: true,
-            block_public_policy: true,
-            ignore_public_acls: true,
-            restrict_public_buckets: true,
+            block_public_acls: Some(true.into()),
+            block_public_policy: Some(true.into()),
+            ignore_public_acls: Some(true.into()),
+            restrict_public_buckets: Some(true.into()),
         }
     }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct BucketPolicy {
-    pub bucket: Value<String>,
-    pub policy_document: PolicyDocument,
-}
-
-impl Resource for BucketPolicy {
-    const TYPE: &'static str = schema::S3_BUCKET_POLICY_TYPE;
 }

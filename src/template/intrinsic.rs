@@ -10,14 +10,21 @@ use serde::{Serialize, Serializer};
 use super::LogicalId;
 
 /// A property value: a literal, or an intrinsic function resolved by CloudFormation.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Value<T> {
     Literal(T),
     Fn(Intrinsic),
     /// A required property no construct set (a resource built with `..Default::default()` that
     /// forgot it): writing the template fails rather than emit a value nobody chose.
-    #[default]
     Unset,
+}
+
+// By hand: the derive would ask `T: Default`, which a document or an enum need not be.
+#[allow(clippy::derivable_impls)]
+impl<T> Default for Value<T> {
+    fn default() -> Self {
+        Value::Unset
+    }
 }
 
 /// The intrinsic functions this tool emits.
