@@ -19,6 +19,9 @@ import cfnlint
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 REGION = "us-east-1"
+# A patch value that keeps the schema's own type where the generator would otherwise choose one
+# (a tag list that is not plain key-value pairs).
+SCHEMA_TYPE = "schema"
 RUST_KEYWORDS = {"type", "match", "ref", "async", "box", "move", "loop", "in", "fn", "mod", "use", "where", "self"}
 NAMESPACE_MODULES = {
     "ApplicationAutoScaling": "applicationautoscaling",
@@ -72,7 +75,7 @@ class Namespace:
         def rust_type(prop, path, owner):
             """The Rust type of property schema `prop` at `path` (TYPE.Def.Prop)."""
             override = patched(path)
-            if override:
+            if override and override != SCHEMA_TYPE:
                 return override
             if "$ref" in prop:
                 name = prop["$ref"].split("/")[-1]
@@ -115,7 +118,7 @@ class Namespace:
                     continue
                 prop = definition["properties"][prop_name]
                 prop_path = f"{path}.{prop_name}"
-                if resource and prop_name == tag_property and prop_name == "Tags" and not patched(prop_path):
+                if resource and prop_name == tag_property and prop_name == "Tags" and patched(prop_path) is None:
                     ty = "Tags"
                 else:
                     ty = rust_type(prop, prop_path, name)
@@ -131,6 +134,9 @@ class Namespace:
         taggable = tagging.get("taggable", True) and tag_property == "Tags" and "Tags" in schema.get("properties", {})
         left_untagged = type_name in self.patch.get("tags", {}).get("leave_untagged", [])
         tagged = "Tags::add_missing_to(&mut self.tags, tags);" if taggable and not left_untagged and not patched(f"{type_name}.Tags") else None
+        tag_function = self.patch.get("tags", {}).get("with", {}).get(type_name)
+        if tag_function:
+            tagged = f"{tag_function}(self, tags);"
         const = "_".join(w.upper() for w in re.findall(r"[A-Z]+[0-9]*(?![a-z])|[A-Z][a-z0-9]*|[0-9]+|[a-z]+", type_name.split("::")[1] + type_name.split("::")[2]))
         impl = f"impl Resource for {resource_name} {{\n    const TYPE: &'static str = schema::{const}_TYPE;\n"
         if tagged:

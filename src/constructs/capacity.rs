@@ -7,9 +7,9 @@ use crate::aws::{Architecture, ImageFamily};
 use crate::bounds;
 use crate::constructs::{add_role_policy, name_tag};
 use crate::resources::autoscaling::{
-    AlarmSpecification, AutoScalingGroup, InstanceRefresh, InstanceTypeOverride, InstancesDistribution,
-    LaunchTemplateSpecification, MixedInstancesPolicy, MixedLaunchTemplate, PropagatedTag, ProtectedInstances,
-    RefreshPreferences, RefreshStrategy, ReplacingUpdate, RollingUpdate, ScheduledAction, SpotAllocationStrategy,
+    AlarmSpecification, AutoScalingGroup, InstanceRefresh, InstancesDistribution, LaunchTemplateOverrides,
+    LaunchTemplateSpecification, MixedInstancesPolicy, MixedLaunchTemplate, ProtectedInstances, RefreshPreferences,
+    RefreshStrategy, ReplacingUpdate, RollingUpdate, ScheduledAction, SpotAllocationStrategy, TagProperty,
     UpdatePolicy,
 };
 use crate::resources::ec2::{
@@ -252,7 +252,7 @@ impl Capacity {
             &scope.child("ASG"),
             AutoScalingGroup {
                 // Spot: replace an instance at risk before it is taken back, not after.
-                capacity_rebalance: props.spot.as_ref().map(|_| true),
+                capacity_rebalance: props.spot.as_ref().map(|_| true.into()),
                 desired_capacity: props.desired_capacity.map(|d| d.to_string().into()),
                 launch_template: props.spot.is_none().then(|| launch_template_version(&launch_template)),
                 max_size: max_size.to_string().into(),
@@ -261,13 +261,14 @@ impl Capacity {
                     .spot
                     .as_ref()
                     .map(|spot| mixed_instances(spot, &props.instance_type, launch_template_version(&launch_template))),
-                new_instances_protected_from_scale_in: props.managed_by_ecs.then_some(true),
-                tags: vec![PropagatedTag {
+                new_instances_protected_from_scale_in: props.managed_by_ecs.then(|| true.into()),
+                tags: Some(vec![TagProperty {
                     key: "Name".into(),
-                    propagate_at_launch: true,
+                    propagate_at_launch: true.into(),
                     value: scope.node_path().into(),
-                }],
-                vpc_zone_identifier: placement.subnets,
+                }]),
+                vpc_zone_identifier: Some(placement.subnets),
+                ..AutoScalingGroup::default()
             },
             Options::new().update_policy(update_policy),
         )?;
@@ -356,8 +357,9 @@ fn instance_refresh(refresh: &RefreshConfig) -> InstanceRefresh {
 
 fn launch_template_version(launch_template: &Handle<LaunchTemplate>) -> LaunchTemplateSpecification {
     LaunchTemplateSpecification {
-        launch_template_id: launch_template.launch_template_id().into(),
+        launch_template_id: Some(launch_template.launch_template_id().into()),
         version: launch_template.latest_version_number().into(),
+        ..LaunchTemplateSpecification::default()
     }
 }
 
@@ -370,15 +372,23 @@ fn mixed_instances(
 ) -> MixedInstancesPolicy {
     let types = std::iter::once(primary).chain(spot.instance_types.iter().map(String::as_str));
     MixedInstancesPolicy {
-        instances_distribution: InstancesDistribution {
-            on_demand_base_capacity: spot.on_demand_base_capacity.into(),
-            on_demand_percentage_above_base_capacity: spot.on_demand_percentage.into(),
-            spot_allocation_strategy: SpotAllocationStrategy::PriceCapacityOptimized,
+        instances_distribution: Some(InstancesDistribution {
+            on_demand_base_capacity: Some(spot.on_demand_base_capacity.into()),
+            on_demand_percentage_above_base_capacity: Some(spot.on_demand_percentage.into()),
+            spot_allocation_strategy: Some(SpotAllocationStrategy::PriceCapacityOptimized),
             spot_max_price: spot.max_price.map(|price| price.to_string().into()),
-        },
+            ..InstancesDistribution::default()
+        }),
         launch_template: MixedLaunchTemplate {
             launch_template_specification: launch_template,
-            overrides: types.map(|t| InstanceTypeOverride { instance_type: t.into() }).collect(),
+            overrides: Some(
+                types
+                    .map(|t| LaunchTemplateOverrides {
+                        instance_type: Some(t.into()),
+                        ..LaunchTemplateOverrides::default()
+                    })
+                    .collect(),
+            ),
         },
     }
 }

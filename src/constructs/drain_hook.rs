@@ -240,11 +240,12 @@ pub fn build(
         &hook_scope.child("Resource"),
         LifecycleHook {
             auto_scaling_group_name: group.auto_scaling_group.group_name().into(),
-            default_result: LifecycleResult::Continue,
-            heartbeat_timeout: timings.heartbeat_seconds.into(),
+            default_result: Some(LifecycleResult::Continue),
+            heartbeat_timeout: Some(timings.heartbeat_seconds.into()),
             lifecycle_transition: LifecycleTransition::Terminating,
-            notification_target_arn: topic.arn().into(),
-            role_arn: hook_role.arn().into(),
+            notification_target_arn: Some(topic.arn().into()),
+            role_arn: Some(hook_role.arn().into()),
+            ..LifecycleHook::default()
         },
         // Auto Scaling tests the role by publishing when the hook is created.
         Options::new().depends_on(&hook_policy),

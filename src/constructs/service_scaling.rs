@@ -8,7 +8,9 @@ use crate::resources::applicationautoscaling::{
     PolicyType, PredefinedMetricSpecification, PredefinedMetricType, ScalableDimension, ScalableTarget, ScalingPolicy,
     ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
 };
-use crate::resources::autoscaling::{self, AutoScalingGroup, CustomizedMetric, MetricDimension, Statistic};
+use crate::resources::autoscaling::{
+    self, AutoScalingGroup, CustomizedMetricSpecification, MetricDimension, Statistic,
+};
 use crate::resources::ecs::{Cluster, Service};
 use crate::resources::elbv2::{LoadBalancer, TargetGroup};
 use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
@@ -135,16 +137,22 @@ pub fn scale_instances(
         &group_scope.child("ScaleOnMemoryReservation").child("Resource"),
         autoscaling::ScalingPolicy {
             auto_scaling_group_name: auto_scaling_group.group_name().into(),
-            policy_type: PolicyType::TargetTrackingScaling,
-            target_tracking_configuration: autoscaling::TargetTrackingConfiguration {
-                customized_metric_specification: CustomizedMetric {
-                    dimensions: vec![MetricDimension { name: "ClusterName", value: cluster.cluster_name().into() }],
-                    metric_name: "MemoryReservation",
-                    namespace: "AWS/ECS",
-                    statistic: Statistic::Average,
-                },
+            policy_type: Some(PolicyType::TargetTrackingScaling),
+            target_tracking_configuration: Some(autoscaling::TargetTrackingConfiguration {
+                customized_metric_specification: Some(CustomizedMetricSpecification {
+                    dimensions: Some(vec![MetricDimension {
+                        name: "ClusterName".into(),
+                        value: cluster.cluster_name().into(),
+                    }]),
+                    metric_name: Some("MemoryReservation".into()),
+                    namespace: Some("AWS/ECS".into()),
+                    statistic: Some(Statistic::Average),
+                    ..CustomizedMetricSpecification::default()
+                }),
                 target_value: INSTANCE_MEMORY_RESERVATION_TARGET.into(),
-            },
+                ..autoscaling::TargetTrackingConfiguration::default()
+            }),
+            ..autoscaling::ScalingPolicy::default()
         },
     )?;
     Ok(())

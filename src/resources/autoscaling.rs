@@ -1,37 +1,29 @@
-//! AWS::AutoScaling resources and the Auto Scaling group's update policy.
+//! AWS::AutoScaling resources (generated), with the attributes each offers, the values the
+//! schemas leave as strings, and the Auto Scaling group's update policy (a resource attribute,
+//! not in its schema).
 
-use super::schema;
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
-use crate::template::{Handle, Intrinsic, List, Resource, Tags, Value};
+use crate::template::{Handle, Intrinsic, Tags, Value};
 
-#[skip_serializing_none]
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AutoScalingGroup {
-    pub capacity_rebalance: Option<bool>,
-    pub desired_capacity: Option<Value<String>>,
-    /// One of this and `mixed_instances_policy`.
-    pub launch_template: Option<LaunchTemplateSpecification>,
-    pub max_size: Value<String>,
-    pub min_size: Value<String>,
-    pub mixed_instances_policy: Option<MixedInstancesPolicy>,
-    pub new_instances_protected_from_scale_in: Option<bool>,
-    pub tags: Vec<PropagatedTag>,
-    #[serde(rename = "VPCZoneIdentifier")]
-    pub vpc_zone_identifier: List<String>,
-}
+pub use super::generated::autoscaling::auto_scaling_group::{
+    AutoScalingGroup, InstancesDistribution, LaunchTemplate as MixedLaunchTemplate, LaunchTemplateOverrides,
+    LaunchTemplateSpecification, MixedInstancesPolicy, TagProperty,
+};
+pub use super::generated::autoscaling::lifecycle_hook::LifecycleHook;
+pub use super::generated::autoscaling::scaling_policy::{
+    CustomizedMetricSpecification, MetricDimension, ScalingPolicy, TargetTrackingConfiguration,
+};
 
-impl Resource for AutoScalingGroup {
-    const TYPE: &'static str = schema::AUTO_SCALING_AUTO_SCALING_GROUP_TYPE;
-
-    fn add_tags(&mut self, tags: &Tags) {
-        // Instances the group launches carry its tags too.
-        for (key, value) in tags.iter() {
-            if !self.tags.iter().any(|t| t.key == *key) {
-                self.tags.push(PropagatedTag { key: key.clone(), propagate_at_launch: true, value: value.clone() });
-            }
+/// A group's tags reach the instances it launches too (`PropagateAtLaunch`); a key it already has
+/// keeps its value.
+pub fn propagate_tags(group: &mut AutoScalingGroup, tags: &Tags) {
+    let own = group.tags.get_or_insert_with(Vec::new);
+    for (key, value) in tags.iter() {
+        let key = Value::Literal(key.clone());
+        if !own.iter().any(|t| t.key == key) {
+            own.push(TagProperty { key, propagate_at_launch: true.into(), value: value.clone() });
         }
     }
 }
@@ -40,21 +32,6 @@ impl Handle<AutoScalingGroup> {
     pub fn group_name(&self) -> Intrinsic {
         self.reference()
     }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct LaunchTemplateSpecification {
-    pub launch_template_id: Value<String>,
-    pub version: Value<String>,
-}
-
-/// Several instance types, on demand and Spot, from one launch template.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MixedInstancesPolicy {
-    pub instances_distribution: InstancesDistribution,
-    pub launch_template: MixedLaunchTemplate,
 }
 
 /// How Auto Scaling picks Spot pools ("Allocation strategies for multiple instance types",
@@ -69,50 +46,6 @@ pub enum SpotAllocationStrategy {
     LowestPrice,
 }
 
-#[skip_serializing_none]
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct InstancesDistribution {
-    pub on_demand_base_capacity: Value<u32>,
-    pub on_demand_percentage_above_base_capacity: Value<u32>,
-    pub spot_allocation_strategy: SpotAllocationStrategy,
-    pub spot_max_price: Option<Value<String>>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MixedLaunchTemplate {
-    pub launch_template_specification: LaunchTemplateSpecification,
-    pub overrides: Vec<InstanceTypeOverride>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct InstanceTypeOverride {
-    pub instance_type: Value<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PropagatedTag {
-    pub key: String,
-    pub propagate_at_launch: bool,
-    pub value: Value<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct LifecycleHook {
-    pub auto_scaling_group_name: Value<String>,
-    pub default_result: LifecycleResult,
-    pub heartbeat_timeout: Value<u32>,
-    pub lifecycle_transition: LifecycleTransition,
-    #[serde(rename = "NotificationTargetARN")]
-    pub notification_target_arn: Value<String>,
-    #[serde(rename = "RoleARN")]
-    pub role_arn: Value<String>,
-}
-
 /// What Auto Scaling does when a lifecycle action times out.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub enum LifecycleResult {
@@ -123,16 +56,13 @@ pub enum LifecycleResult {
 }
 
 /// The transition a lifecycle hook holds instances in.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize)]
 pub enum LifecycleTransition {
     #[serde(rename = "autoscaling:EC2_INSTANCE_LAUNCHING")]
+    #[default]
     Launching,
     #[serde(rename = "autoscaling:EC2_INSTANCE_TERMINATING")]
     Terminating,
-}
-
-impl Resource for LifecycleHook {
-    const TYPE: &'static str = schema::AUTO_SCALING_LIFECYCLE_HOOK_TYPE;
 }
 
 /// The `UpdatePolicy` attribute of an Auto Scaling group: a rolling update, a replacing update,
@@ -211,26 +141,6 @@ pub struct ScheduledAction {
     pub ignore_unmodified_group_size_properties: bool,
 }
 
-/// An Auto Scaling group policy; here target tracking on a CloudWatch metric.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ScalingPolicy {
-    pub auto_scaling_group_name: Value<String>,
-    pub policy_type: crate::resources::applicationautoscaling::PolicyType,
-    pub target_tracking_configuration: TargetTrackingConfiguration,
-}
-
-impl Resource for ScalingPolicy {
-    const TYPE: &'static str = schema::AUTO_SCALING_SCALING_POLICY_TYPE;
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct TargetTrackingConfiguration {
-    pub customized_metric_specification: CustomizedMetric,
-    pub target_value: Value<u32>,
-}
-
 /// CloudWatch's statistics a target-tracking policy can track.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub enum Statistic {
@@ -239,20 +149,4 @@ pub enum Statistic {
     Maximum,
     SampleCount,
     Sum,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CustomizedMetric {
-    pub dimensions: Vec<MetricDimension>,
-    pub metric_name: &'static str,
-    pub namespace: &'static str,
-    pub statistic: Statistic,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MetricDimension {
-    pub name: &'static str,
-    pub value: Value<String>,
 }

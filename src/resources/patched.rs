@@ -1,6 +1,7 @@
 //! The Rust types `patch.toml` gives the properties AWS's schemas type loosely.
 
 pub use super::applicationautoscaling::{PolicyType, PredefinedMetricType, ScalableDimension, ServiceNamespace};
+pub use super::autoscaling::{LifecycleResult, LifecycleTransition, SpotAllocationStrategy, Statistic, propagate_tags};
 pub use super::events::RuleState;
 pub use super::iam::PolicyDocument;
 pub use super::lambda::{Code, FunctionResponseType, LogFormat, RecursiveLoop};

@@ -3,6 +3,7 @@
 //! them and adds each type's attributes to its `Handle`.
 
 pub mod applicationautoscaling;
+pub mod autoscaling;
 pub mod events;
 pub mod iam;
 pub mod lambda;
