@@ -177,12 +177,12 @@ impl AlbWithListener {
         let load_balancer = t.add_with(
             &scope.child("Resource"),
             LoadBalancer {
-                load_balancer_attributes: attributes,
-                scheme: if props.public { Scheme::InternetFacing } else { Scheme::Internal },
-                security_groups: vec![security_group.group_id().into()],
-                subnets: placement.subnets,
-                tags: None,
-                load_balancer_type: LoadBalancerType::Application,
+                load_balancer_attributes: Some(attributes),
+                scheme: Some(if props.public { Scheme::InternetFacing } else { Scheme::Internal }),
+                security_groups: Some(vec![security_group.group_id().into()]),
+                subnets: Some(placement.subnets),
+                r#type: Some(LoadBalancerType::Application),
+                ..LoadBalancer::default()
             },
             depends_on,
         )?;
@@ -201,26 +201,25 @@ impl AlbWithListener {
         let listener = t.add(
             &listener_scope.child("Resource"),
             Listener {
-                certificates: tls.map(|tls| vec![Certificate { certificate_arn: tls.certificate_arn.clone().into() }]),
+                certificates: tls
+                    .map(|tls| vec![Certificate { certificate_arn: Some(tls.certificate_arn.clone().into()) }]),
                 default_actions: vec![default_action],
                 load_balancer_arn: load_balancer.arn().into(),
-                port: props.listener_port.into(),
-                protocol,
+                port: Some(props.listener_port.into()),
+                protocol: Some(protocol),
                 ssl_policy: tls.map(|tls| tls.ssl_policy.clone().into()),
-                tags: None,
+                ..Listener::default()
             },
         )?;
         if let Some(port) = redirect_port {
             t.add(
                 &scope.child("PublicRedirectListener").child("Resource"),
                 Listener {
-                    certificates: None,
                     default_actions: vec![Action::redirect_to_https(props.listener_port)],
                     load_balancer_arn: load_balancer.arn().into(),
-                    port: port.into(),
-                    protocol: ListenerProtocol::Http,
-                    ssl_policy: None,
-                    tags: None,
+                    port: Some(port.into()),
+                    protocol: Some(ListenerProtocol::Http),
+                    ..Listener::default()
                 },
             )?;
         }
@@ -273,17 +272,17 @@ pub fn target_group(
             health_check_port: Some("traffic-port".into()),
             health_check_timeout_seconds: Some(hc.timeout_seconds.into()),
             healthy_threshold_count: Some(hc.healthy_threshold.into()),
-            matcher: Some(Matcher { http_code: hc.matcher.clone().into() }),
-            port: TARGET_GROUP_PORT.into(),
-            protocol: ListenerProtocol::Http,
-            tags: None,
-            target_group_attributes: vec![
+            matcher: Some(Matcher { http_code: Some(hc.matcher.clone().into()), ..Matcher::default() }),
+            port: Some(TARGET_GROUP_PORT.into()),
+            protocol: Some(ListenerProtocol::Http),
+            target_group_attributes: Some(vec![
                 Attribute::new("stickiness.enabled", false),
                 Attribute::new("deregistration_delay.timeout_seconds", props.deregistration_delay_seconds),
-            ],
-            target_type: TargetType::Instance,
+            ]),
+            target_type: Some(TargetType::Instance),
             unhealthy_threshold_count: Some(hc.unhealthy_threshold.into()),
-            vpc_id,
+            vpc_id: Some(vpc_id),
+            ..TargetGroup::default()
         },
     )
 }
@@ -308,8 +307,9 @@ pub fn route(
         ListenerRule {
             actions: vec![Action::forward(group.arn())],
             conditions,
-            listener_arn: listener.arn().into(),
+            listener_arn: Some(listener.arn().into()),
             priority: route.priority.into(),
+            ..ListenerRule::default()
         },
     )
 }

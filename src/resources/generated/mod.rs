@@ -4,6 +4,7 @@
 
 pub mod applicationautoscaling;
 pub mod autoscaling;
+pub mod elbv2;
 pub mod events;
 pub mod iam;
 pub mod lambda;
