@@ -47,6 +47,12 @@ def snake(name):
     return f"r#{text}" if text in RUST_KEYWORDS or keyword.iskeyword(text) and text in RUST_KEYWORDS else text
 
 
+def type_name_of(name):
+    """A schema's name as a Rust type's: as written, but an all-capitals one (VPC, EIP) as a
+    word (Vpc, Eip), as Rust spells acronyms."""
+    return name.capitalize() if name.isupper() else name
+
+
 def field_name(name):
     text = snake(name)
     return f"r#{text}" if text in RUST_KEYWORDS else text
@@ -82,7 +88,7 @@ class Namespace:
                 target = definitions[name]
                 if target.get("type") == "object" and "properties" in target:
                     struct(name, target, f"{type_name}.{name}")
-                    return name
+                    return type_name_of(name)
                 return rust_type(target, path, owner)
             kind = prop.get("type")
             if isinstance(kind, list):
@@ -101,7 +107,7 @@ class Namespace:
                 if "properties" in prop:
                     name = path.split(".")[-1]
                     struct(name, prop, path)
-                    return name
+                    return type_name_of(name)
                 if "patternProperties" in prop or "additionalProperties" in prop:
                     return "IndexMap<String, Value<String>>"
                 return "serde_json::Value"
@@ -126,7 +132,7 @@ class Namespace:
                     ty = f"Option<{ty}>"
                 fields.append(f'    #[serde(rename = "{prop_name}")]\n    pub {field_name(prop_name)}: {ty},')
             derive = "#[derive(Debug, Default, Serialize)]"
-            code = f"#[skip_serializing_none]\n{derive}\npub struct {name} {{\n" + "\n".join(fields) + "\n}\n"
+            code = f"#[skip_serializing_none]\n{derive}\npub struct {type_name_of(name)} {{\n" + "\n".join(fields) + "\n}\n"
             structs[name] = code
 
         struct(resource_name, schema, type_name, resource=True)
@@ -138,7 +144,7 @@ class Namespace:
         if tag_function:
             tagged = f"{tag_function}(self, tags);"
         const = "_".join(w.upper() for w in re.findall(r"[A-Z]+[0-9]*(?![a-z])|[A-Z][a-z0-9]*|[0-9]+|[a-z]+", type_name.split("::")[1] + type_name.split("::")[2]))
-        impl = f"impl Resource for {resource_name} {{\n    const TYPE: &'static str = schema::{const}_TYPE;\n"
+        impl = f"impl Resource for {type_name_of(resource_name)} {{\n    const TYPE: &'static str = schema::{const}_TYPE;\n"
         if tagged:
             impl += f"\n    fn add_tags(&mut self, tags: &Tags) {{\n        {tagged}\n    }}\n"
         impl += "}\n"

@@ -13,8 +13,8 @@ use crate::resources::autoscaling::{
     UpdatePolicy,
 };
 use crate::resources::ec2::{
-    BlockDeviceMapping, Ebs, IamInstanceProfileSpecification, LaunchTemplate, LaunchTemplateData, MetadataOptions,
-    SecurityGroup, SecurityGroupRule, TagSpecification, TaggedResource,
+    BlockDeviceMapping, Ebs, Egress, IamInstanceProfile, LaunchTemplate, LaunchTemplateData,
+    LaunchTemplateTagSpecification, MetadataOptions, SecurityGroup, TagSpecification, TaggedResource,
 };
 use crate::resources::ecs::Cluster;
 use crate::resources::iam::{InstanceProfile, Policy, Role, Statement};
@@ -183,16 +183,15 @@ impl Capacity {
             SecurityGroup {
                 group_description: security_group_scope.node_path().into(),
                 // The agent needs ECS, ECR and the image registry; their addresses are not fixed.
-                security_group_egress: Some(vec![SecurityGroupRule {
+                security_group_egress: Some(vec![Egress {
                     cidr_ip: Some("0.0.0.0/0".into()),
                     description: Some("Allow all outbound traffic by default".into()),
-                    from_port: None,
                     ip_protocol: "-1".into(),
-                    to_port: None,
+                    ..Egress::default()
                 }]),
-                security_group_ingress: None,
                 tags: Some(name_tag(scope.node_path())),
-                vpc_id: placement.vpc_id,
+                vpc_id: Some(placement.vpc_id),
+                ..SecurityGroup::default()
             },
         )?;
 
@@ -220,9 +219,12 @@ impl Capacity {
             LaunchTemplate {
                 launch_template_data: LaunchTemplateData {
                     block_device_mappings: Some(volumes(props.machine_image, props.root_volume_gib)),
-                    iam_instance_profile: Some(IamInstanceProfileSpecification { arn: profile.arn().into() }),
-                    image_id,
-                    instance_type: props.instance_type.clone().into(),
+                    iam_instance_profile: Some(IamInstanceProfile {
+                        arn: Some(profile.arn().into()),
+                        ..IamInstanceProfile::default()
+                    }),
+                    image_id: Some(image_id),
+                    instance_type: Some(props.instance_type.clone().into()),
                     key_name: props.key_name.clone().map(Into::into),
                     // IMDSv2 only, one hop: the agent (host network) reaches the instance role's
                     // credentials, containers in bridge mode cannot; they use their task role.
@@ -230,18 +232,21 @@ impl Capacity {
                         http_endpoint: Some("enabled".into()),
                         http_put_response_hop_limit: Some(1.into()),
                         http_tokens: Some("required".into()),
+                        ..MetadataOptions::default()
                     }),
                     security_group_ids: Some(vec![security_group.group_id().into()]),
                     tag_specifications: Some(vec![TagSpecification {
-                        resource_type: TaggedResource::Volume,
-                        tags: name_tag(scope.node_path()),
+                        resource_type: Some(TaggedResource::Volume),
+                        tags: Some(name_tag(scope.node_path())),
                     }]),
                     user_data: Some(Intrinsic::base64(Intrinsic::Sub(user_data)).into()),
+                    ..LaunchTemplateData::default()
                 },
-                tag_specifications: Some(vec![TagSpecification {
-                    resource_type: TaggedResource::LaunchTemplate,
-                    tags: name_tag(launch_template_scope.node_path()),
+                tag_specifications: Some(vec![LaunchTemplateTagSpecification {
+                    resource_type: Some(TaggedResource::LaunchTemplate),
+                    tags: Some(name_tag(launch_template_scope.node_path())),
                 }]),
+                ..LaunchTemplate::default()
             },
             // Instances must not start before their role can register them with the cluster.
             Options::new().depends_on(&policy),
@@ -420,13 +425,15 @@ fn joins_cluster(image: ImageFamily, cluster: &Handle<Cluster>, spot: bool) -> S
 /// live on (its small OS volume keeps the image's size).
 fn volumes(image: ImageFamily, data_gib: u32) -> Vec<BlockDeviceMapping> {
     let volume = |device: &str, size: Option<u32>| BlockDeviceMapping {
-        device_name: device.into(),
-        ebs: Ebs {
+        device_name: Some(device.into()),
+        ebs: Some(Ebs {
             delete_on_termination: Some(true.into()),
             encrypted: Some(true.into()),
             volume_size: size.map(Into::into),
             volume_type: Some("gp3".into()),
-        },
+            ..Ebs::default()
+        }),
+        ..BlockDeviceMapping::default()
     };
     match image {
         ImageFamily::AmazonLinux2 | ImageFamily::AmazonLinux2023 => vec![volume("/dev/xvda", Some(data_gib))],

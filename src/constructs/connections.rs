@@ -38,22 +38,24 @@ pub fn allow_tcp(
         &to.scope.child(format!("from {}:{ports}", from.scope.unique_id())),
         SecurityGroupIngress {
             description: Some(description.into()),
-            from_port: i64::from(ports.from).into(),
-            group_id: to.group.group_id().into(),
+            from_port: Some(i64::from(ports.from).into()),
+            group_id: Some(to.group.group_id().into()),
             ip_protocol: "tcp".into(),
-            source_security_group_id: from.group.group_id().into(),
-            to_port: i64::from(ports.to).into(),
+            source_security_group_id: Some(from.group.group_id().into()),
+            to_port: Some(i64::from(ports.to).into()),
+            ..SecurityGroupIngress::default()
         },
     )?;
     t.add(
         &from.scope.child(format!("to {}:{ports}", to.scope.unique_id())),
         SecurityGroupEgress {
             description: Some(description.into()),
-            destination_security_group_id: to.group.group_id().into(),
-            from_port: i64::from(ports.from).into(),
+            destination_security_group_id: Some(to.group.group_id().into()),
+            from_port: Some(i64::from(ports.from).into()),
             group_id: from.group.group_id().into(),
             ip_protocol: "tcp".into(),
-            to_port: i64::from(ports.to).into(),
+            to_port: Some(i64::from(ports.to).into()),
+            ..SecurityGroupEgress::default()
         },
     )?;
     Ok(())
@@ -73,11 +75,12 @@ pub fn allow_tcp_to_group_id(
         &from.scope.child(format!("to {group_id}:{ports}")),
         SecurityGroupIngress {
             description: Some(description.into()),
-            from_port: i64::from(ports.from).into(),
-            group_id: group_id.to_owned().into(),
+            from_port: Some(i64::from(ports.from).into()),
+            group_id: Some(group_id.to_owned().into()),
             ip_protocol: "tcp".into(),
-            source_security_group_id: from.group.group_id().into(),
-            to_port: i64::from(ports.to).into(),
+            source_security_group_id: Some(from.group.group_id().into()),
+            to_port: Some(i64::from(ports.to).into()),
+            ..SecurityGroupIngress::default()
         },
     )
 }

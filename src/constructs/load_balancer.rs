@@ -7,7 +7,7 @@ use crate::aws::{ANYWHERE_IPV4, ListenerProtocol};
 use crate::bounds;
 use crate::constructs::access_logs;
 use crate::resources::Attribute;
-use crate::resources::ec2::{SecurityGroup, SecurityGroupRule};
+use crate::resources::ec2::{Egress, Ingress, SecurityGroup};
 use crate::resources::elbv2::{
     Action, Certificate, Listener, ListenerRule, LoadBalancer, LoadBalancerType, Matcher, RuleCondition, Scheme,
     TargetGroup, TargetType,
@@ -148,16 +148,17 @@ impl AlbWithListener {
                 group_description: format!("Automatically created Security Group for ELB {}", scope.unique_id()).into(),
                 // A rule that matches nothing replaces the default allow-all egress, so the only
                 // way out is the rule to the instances.
-                security_group_egress: Some(vec![SecurityGroupRule {
+                security_group_egress: Some(vec![Egress {
                     cidr_ip: Some("255.255.255.255/32".into()),
                     description: Some("Disallow all traffic".into()),
                     from_port: Some(252.into()),
                     ip_protocol: "icmp".into(),
                     to_port: Some(86.into()),
+                    ..Egress::default()
                 }]),
                 security_group_ingress: Some(ingress),
-                tags: None,
-                vpc_id: placement.vpc_id.clone(),
+                vpc_id: Some(placement.vpc_id.clone()),
+                ..SecurityGroup::default()
             },
         )?;
 
@@ -322,15 +323,16 @@ pub struct RouteProps {
     pub priority: u32,
 }
 
-fn allow_from(cidr: &str, port: u32) -> SecurityGroupRule {
+fn allow_from(cidr: &str, port: u32) -> Ingress {
     let port = i64::from(port);
     let who = if cidr == ANYWHERE_IPV4 { "anyone".to_owned() } else { cidr.to_owned() };
-    SecurityGroupRule {
+    Ingress {
         cidr_ip: Some(cidr.to_owned().into()),
         // The CDK's wording, kept for the default rule.
         description: Some(format!("Allow from {who} on port {port}").into()),
         from_port: Some(port.into()),
         ip_protocol: "tcp".into(),
         to_port: Some(port.into()),
+        ..Ingress::default()
     }
 }

@@ -4,7 +4,7 @@
 use crate::cidr::Ipv4Cidr;
 use crate::constructs::name_tag;
 use crate::resources::ec2::{
-    Eip, InternetGateway, NatGateway, Route, RouteTable, Subnet, SubnetRouteTableAssociation, Vpc, VpcGatewayAttachment,
+    Eip, InternetGateway, NatGateway, Route, RouteTable, Subnet, SubnetRouteTableAssociation, VPCGatewayAttachment, Vpc,
 };
 use crate::template::{Handle, Intrinsic, List, Options, Scope, Tags, Template, TemplateError, Value};
 
@@ -88,17 +88,22 @@ impl Network {
         let vpc = t.add(
             &scope.child("Resource"),
             Vpc {
-                cidr_block: props.cidr.to_string().into(),
+                cidr_block: Some(props.cidr.to_string().into()),
                 enable_dns_hostnames: Some(true.into()),
                 enable_dns_support: Some(true.into()),
                 instance_tenancy: Some("default".into()),
-                tags: name_tag(scope.node_path()),
+                tags: Some(name_tag(scope.node_path())),
+                ..Vpc::default()
             },
         )?;
-        let igw = t.add(&scope.child("IGW"), InternetGateway { tags: name_tag(scope.node_path()) })?;
+        let igw = t.add(&scope.child("IGW"), InternetGateway { tags: Some(name_tag(scope.node_path())) })?;
         let attachment = t.add(
             &scope.child("VPCGW"),
-            VpcGatewayAttachment { internet_gateway_id: igw.internet_gateway_id().into(), vpc_id: vpc.vpc_id().into() },
+            VPCGatewayAttachment {
+                internet_gateway_id: Some(igw.internet_gateway_id().into()),
+                vpc_id: vpc.vpc_id().into(),
+                ..VPCGatewayAttachment::default()
+            },
         )?;
 
         let mut public_subnets = Vec::new();
@@ -114,10 +119,10 @@ impl Network {
             let default_route = t.add_with(
                 &subnet_scope.child("DefaultRoute"),
                 Route {
-                    destination_cidr_block: ANYWHERE.into(),
+                    destination_cidr_block: Some(ANYWHERE.into()),
                     gateway_id: Some(igw.internet_gateway_id().into()),
-                    nat_gateway_id: None,
                     route_table_id: base.route_table.route_table_id().into(),
+                    ..Route::default()
                 },
                 // A route to a gateway that is not yet attached fails.
                 Options::new().depends_on(&attachment),
@@ -138,10 +143,10 @@ impl Network {
             t.add(
                 &subnet_scope.child("DefaultRoute"),
                 Route {
-                    destination_cidr_block: ANYWHERE.into(),
-                    gateway_id: None,
+                    destination_cidr_block: Some(ANYWHERE.into()),
                     nat_gateway_id: nat.map(|n| n.nat_gateway_id().into()),
                     route_table_id: base.route_table.route_table_id().into(),
+                    ..Route::default()
                 },
             )?;
             private_subnets.push(base.subnet);
@@ -190,18 +195,21 @@ fn add_subnet(
         &scope.child("Subnet"),
         Subnet {
             availability_zone: Some(Intrinsic::availability_zone(az).into()),
-            cidr_block: block.to_string().into(),
+            cidr_block: Some(block.to_string().into()),
             map_public_ip_on_launch: Some(kind.maps_public_ip().into()),
-            tags: Tags::new()
-                .with("aws-cdk:subnet-name", kind.name())
-                .with("aws-cdk:subnet-type", kind.name())
-                .with("Name", scope.node_path()),
+            tags: Some(
+                Tags::new()
+                    .with("aws-cdk:subnet-name", kind.name())
+                    .with("aws-cdk:subnet-type", kind.name())
+                    .with("Name", scope.node_path()),
+            ),
             vpc_id: vpc.vpc_id().into(),
+            ..Subnet::default()
         },
     )?;
     let route_table = t.add(
         &scope.child("RouteTable"),
-        RouteTable { tags: name_tag(scope.node_path()), vpc_id: vpc.vpc_id().into() },
+        RouteTable { tags: Some(name_tag(scope.node_path())), vpc_id: vpc.vpc_id().into() },
     )?;
     let association = t.add(
         &scope.child("RouteTableAssociation"),
@@ -219,13 +227,17 @@ fn add_nat_gateway(
     base: &SubnetBase,
     default_route: &Handle<Route>,
 ) -> Result<Handle<NatGateway>, TemplateError> {
-    let eip = t.add(&scope.child("EIP"), Eip { domain: "vpc".into(), tags: name_tag(scope.node_path()) })?;
+    let eip = t.add(
+        &scope.child("EIP"),
+        Eip { domain: Some("vpc".into()), tags: Some(name_tag(scope.node_path())), ..Eip::default() },
+    )?;
     t.add_with(
         &scope.child("NATGateway"),
         NatGateway {
-            allocation_id: eip.allocation_id().into(),
-            subnet_id: base.subnet.subnet_id().into(),
-            tags: name_tag(scope.node_path()),
+            allocation_id: Some(eip.allocation_id().into()),
+            subnet_id: Some(base.subnet.subnet_id().into()),
+            tags: Some(name_tag(scope.node_path())),
+            ..NatGateway::default()
         },
         // A NAT gateway in a subnet that cannot reach the internet yet never becomes available.
         Options::new().depends_on(default_route).depends_on(&base.association),

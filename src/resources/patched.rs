@@ -3,6 +3,7 @@
 pub use super::Attribute;
 pub use super::applicationautoscaling::{PolicyType, PredefinedMetricType, ScalableDimension, ServiceNamespace};
 pub use super::autoscaling::{LifecycleResult, LifecycleTransition, SpotAllocationStrategy, Statistic, propagate_tags};
+pub use super::ec2::{TaggedResource, tag_launch_template};
 pub use super::elbv2::{ActionType, LoadBalancerType, RedirectStatus, RuleField, Scheme, TargetType};
 pub use super::events::RuleState;
 pub use super::iam::PolicyDocument;

@@ -4,6 +4,7 @@
 
 pub mod applicationautoscaling;
 pub mod autoscaling;
+pub mod ec2;
 pub mod elbv2;
 pub mod events;
 pub mod iam;
