@@ -119,7 +119,14 @@ class Namespace:
             structs[name] = None  # being made
             required = set(definition.get("required", []))
             fields = []
-            for prop_name in sorted(definition.get("properties", {})):
+            # Properties in alphabetical order, as templates write them, unless the patch keeps
+            # an order the templates already have.
+            order = self.patch.get("order", {}).get(path)
+            names = sorted(definition.get("properties", {}))
+            if order:
+                self.used.add(path)
+                names = order + [n for n in names if n not in order]
+            for prop_name in names:
                 if resource and prop_name in read_only:
                     continue
                 prop = definition["properties"][prop_name]
@@ -213,7 +220,8 @@ def main():
     else:
         with open(index_path, "w") as f:
             f.write(index)
-    unused = [p for p in patch.get("types", {}) if p not in used and p.split("::")[1] in generated]
+    patched = list(patch.get("types", {})) + list(patch.get("order", {}))
+    unused = [p for p in patched if p not in used and p.split("::")[1] in generated]
     if unused:
         print("patch.toml names properties no schema has: " + ", ".join(unused), file=sys.stderr)
         return 1

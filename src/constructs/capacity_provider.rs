@@ -3,7 +3,7 @@
 
 use crate::resources::autoscaling::AutoScalingGroup;
 use crate::resources::ecs::{
-    AutoScalingGroupProvider, CapacityProvider, CapacityProviderStrategyItem, Cluster,
+    AutoScalingGroupProvider, CapacityProvider, CapacityProviderStrategy, CapacityProviderStrategyItem, Cluster,
     ClusterCapacityProviderAssociations, ManagedScaling, Toggle,
 };
 use crate::template::{Handle, Intrinsic, Scope, Template, TemplateError};
@@ -29,30 +29,35 @@ impl ManagedCapacity {
         let provider = t.add(
             &cluster_scope.child("AsgCapacityProvider").child("AsgCapacityProvider"),
             CapacityProvider {
-                auto_scaling_group_provider: AutoScalingGroupProvider {
-                    auto_scaling_group: auto_scaling_group.group_name().into(),
-                    managed_draining: Toggle::Enabled,
-                    managed_scaling: ManagedScaling {
-                        status: Toggle::Enabled,
-                        target_capacity: TARGET_CAPACITY_PERCENT.into(),
-                    },
-                    managed_termination_protection: Toggle::Enabled,
-                },
+                auto_scaling_group_provider: Some(AutoScalingGroupProvider {
+                    auto_scaling_group_arn: auto_scaling_group.group_name().into(),
+                    managed_draining: Some(Toggle::Enabled),
+                    managed_scaling: Some(ManagedScaling {
+                        status: Some(Toggle::Enabled),
+                        target_capacity: Some(TARGET_CAPACITY_PERCENT.into()),
+                        ..ManagedScaling::default()
+                    }),
+                    managed_termination_protection: Some(Toggle::Enabled),
+                }),
                 // CloudFormation would generate the name from the stack's, and ECS refuses names
                 // that begin with `aws`, `ecs` or `fargate` ("CreateCapacityProvider", ECS API
                 // Reference), so a stack called ecs-shop could not create it. The group's own
                 // generated name is unique, and changes exactly when the group is replaced, which
                 // replaces the provider too (its group is fixed at creation).
                 name: Some(Intrinsic::Sub(format!("cp-{}", auto_scaling_group.sub_ref())).into()),
-                tags: None,
+                ..CapacityProvider::default()
             },
         )?;
         let association = t.add(
             &cluster_scope.child("Ec2Cluster"),
             ClusterCapacityProviderAssociations {
-                capacity_providers: vec![provider.name().into()],
+                capacity_providers: Some(vec![provider.name().into()]),
                 cluster: cluster.cluster_name().into(),
-                default_capacity_provider_strategy: vec![strategy_item(&provider)],
+                default_capacity_provider_strategy: vec![CapacityProviderStrategy {
+                    capacity_provider: provider.name().into(),
+                    weight: Some(1.into()),
+                    ..CapacityProviderStrategy::default()
+                }],
             },
         )?;
         Ok(ManagedCapacity { association, provider })
@@ -65,5 +70,9 @@ impl ManagedCapacity {
 }
 
 fn strategy_item(provider: &Handle<CapacityProvider>) -> CapacityProviderStrategyItem {
-    CapacityProviderStrategyItem { capacity_provider: provider.name().into(), weight: 1.into() }
+    CapacityProviderStrategyItem {
+        capacity_provider: Some(provider.name().into()),
+        weight: Some(1.into()),
+        ..CapacityProviderStrategyItem::default()
+    }
 }

@@ -1,6 +1,6 @@
 //! The ECS cluster.
 
-use crate::resources::ecs::{Cluster, ClusterSetting, ClusterSettingName};
+use crate::resources::ecs::{Cluster, ClusterSettingName, ClusterSettings};
 use crate::template::{Handle, Scope, Template, TemplateError};
 
 /// A cluster with Container Insights set as asked (`enabled`, `enhanced` or `disabled`); the
@@ -10,6 +10,7 @@ pub fn build(
     scope: &Scope,
     container_insights: &'static str,
 ) -> Result<Handle<Cluster>, TemplateError> {
-    let insights = ClusterSetting { name: ClusterSettingName::ContainerInsights, value: container_insights.into() };
-    t.add(&scope.child("Resource"), Cluster { cluster_name: None, cluster_settings: Some(vec![insights]), tags: None })
+    let insights =
+        ClusterSettings { name: Some(ClusterSettingName::ContainerInsights), value: Some(container_insights.into()) };
+    t.add(&scope.child("Resource"), Cluster { cluster_settings: Some(vec![insights]), ..Cluster::default() })
 }

@@ -375,8 +375,8 @@ impl ContainerConfig {
             command: strings(&self.command),
             cpu: self.cpu.map(Into::into),
             depends_on: some_list(&self.depends_on, |d| ecs::ContainerDependency {
-                condition: condition(d.condition),
-                container_name: d.container.clone().into(),
+                condition: Some(condition(d.condition)),
+                container_name: Some(d.container.clone().into()),
             }),
             docker_labels: (!self.docker_labels.is_empty())
                 .then(|| self.docker_labels.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect()),
@@ -384,12 +384,15 @@ impl ContainerConfig {
             environment: (!self.environment.is_empty()).then(|| {
                 self.environment
                     .iter()
-                    .map(|(name, value)| KeyValuePair { name: name.clone().into(), value: value.clone().into() })
+                    .map(|(name, value)| KeyValuePair {
+                        name: Some(name.clone().into()),
+                        value: Some(value.clone().into()),
+                    })
                     .collect()
             }),
             essential: Some(self.essential.into()),
             health_check: self.health_check.as_ref().map(|hc| ecs::HealthCheck {
-                command: hc.command.iter().map(|s| s.clone().into()).collect(),
+                command: Some(hc.command.iter().map(|s| s.clone().into()).collect()),
                 interval: Some(hc.interval_seconds.into()),
                 retries: Some(hc.retries.into()),
                 start_period: (hc.start_period_seconds > 0).then(|| hc.start_period_seconds.into()),
@@ -398,27 +401,35 @@ impl ContainerConfig {
             image: at.image,
             links: strings(&at.links),
             // An init process reaps what an exec session leaves behind ("Using Amazon ECS Exec").
-            linux_parameters: at.init_process.then(|| LinuxParameters { init_process_enabled: true.into() }),
+            linux_parameters: at
+                .init_process
+                .then(|| LinuxParameters { init_process_enabled: Some(true.into()), ..LinuxParameters::default() }),
             log_configuration: Some(LogConfiguration {
                 log_driver: LogDriver::Awslogs,
-                options: IndexMap::from([
-                    ("awslogs-group", at.log_group.log_group_name().into()),
-                    ("awslogs-stream-prefix", at.log_stream_prefix.to_owned().into()),
-                    ("awslogs-region", pseudo::region().into()),
-                ]),
+                options: Some(IndexMap::from([
+                    ("awslogs-group".to_owned(), at.log_group.log_group_name().into()),
+                    ("awslogs-stream-prefix".to_owned(), at.log_stream_prefix.to_owned().into()),
+                    ("awslogs-region".to_owned(), pseudo::region().into()),
+                ])),
+                ..LogConfiguration::default()
             }),
             memory: self.memory_limit_mib.map(Into::into),
             memory_reservation: self.memory_reservation_mib.map(Into::into),
             mount_points: some_list(&self.mount_points, |m| ecs::MountPoint {
-                container_path: m.container_path.clone().into(),
-                read_only: m.read_only.into(),
-                source_volume: m.volume.clone().into(),
+                container_path: Some(m.container_path.clone().into()),
+                read_only: Some(m.read_only.into()),
+                source_volume: Some(m.volume.clone().into()),
             }),
             name: self.name().to_owned().into(),
             // Written only when set, so that templates without it stay as they were.
             readonly_root_filesystem: self.readonly_root_filesystem.then(|| true.into()),
             port_mappings: self.port.filter(|_| at.published).map(|port| {
-                vec![PortMapping { container_port: port.into(), host_port: 0.into(), protocol: TransportProtocol::Tcp }]
+                vec![PortMapping {
+                    container_port: Some(port.into()),
+                    host_port: Some(0.into()),
+                    protocol: Some(TransportProtocol::Tcp),
+                    ..PortMapping::default()
+                }]
             }),
             secrets: (!self.secrets.is_empty()).then(|| {
                 self.secrets
@@ -435,6 +446,7 @@ impl ContainerConfig {
             }),
             user: self.user.clone().map(Into::into),
             working_directory: self.working_directory.clone().map(Into::into),
+            ..ContainerDefinition::default()
         }
     }
 }

@@ -65,7 +65,7 @@ impl PlacementStrategyName {
             PlacementStrategyName::BinpackCpu => (PlacementStrategyType::Binpack, Some("cpu")),
             PlacementStrategyName::Random => (PlacementStrategyType::Random, None),
         };
-        PlacementStrategy { field: field.map(Into::into), strategy_type }
+        PlacementStrategy { field: field.map(Into::into), r#type: strategy_type }
     }
 }
 
@@ -73,10 +73,10 @@ impl PlacementLimit {
     fn constraint(&self) -> PlacementConstraint {
         match self {
             PlacementLimit::DistinctInstance => {
-                PlacementConstraint { constraint_type: PlacementConstraintType::DistinctInstance, expression: None }
+                PlacementConstraint { r#type: PlacementConstraintType::DistinctInstance, expression: None }
             }
             PlacementLimit::MemberOf(expression) => PlacementConstraint {
-                constraint_type: PlacementConstraintType::MemberOf,
+                r#type: PlacementConstraintType::MemberOf,
                 expression: Some(expression.clone().into()),
             },
         }
@@ -131,34 +131,36 @@ pub fn build(
         &scope.child("Service").child("Service"),
         Service {
             capacity_provider_strategy: wiring.managed_capacity.map(ManagedCapacity::strategy),
-            cluster: wiring.cluster.cluster_name().into(),
-            deployment_configuration: DeploymentConfiguration {
+            cluster: Some(wiring.cluster.cluster_name().into()),
+            deployment_configuration: Some(DeploymentConfiguration {
                 deployment_circuit_breaker: props.circuit_breaker.enabled.then(|| DeploymentCircuitBreaker {
                     enable: true.into(),
                     rollback: props.circuit_breaker.rollback.into(),
+                    ..DeploymentCircuitBreaker::default()
                 }),
-                maximum_percent: props.max_healthy_percent.into(),
-                minimum_healthy_percent: props.min_healthy_percent.into(),
-            },
+                maximum_percent: Some(props.max_healthy_percent.into()),
+                minimum_healthy_percent: Some(props.min_healthy_percent.into()),
+                ..DeploymentConfiguration::default()
+            }),
             desired_count: props.desired_count.map(Into::into),
-            enable_ecs_managed_tags: false.into(),
+            enable_ecs_managed_tags: Some(false.into()),
             enable_execute_command: props.execute_command.then(|| true.into()),
             health_check_grace_period_seconds: Some(props.health_check_grace_period_seconds.into()),
             launch_type: wiring.managed_capacity.is_none().then_some(LaunchType::Ec2),
-            load_balancers: vec![ServiceLoadBalancer {
-                container_name: wiring.container_name.into(),
-                container_port: wiring.container_port.into(),
-                target_group_arn: wiring.target_group.arn().into(),
-            }],
+            load_balancers: Some(vec![ServiceLoadBalancer {
+                container_name: Some(wiring.container_name.into()),
+                container_port: Some(wiring.container_port.into()),
+                target_group_arn: Some(wiring.target_group.arn().into()),
+                ..ServiceLoadBalancer::default()
+            }]),
             placement_constraints: (!props.placement_constraints.is_empty())
                 .then(|| props.placement_constraints.iter().map(PlacementLimit::constraint).collect()),
             placement_strategies: (!props.placement_strategies.is_empty())
                 .then(|| props.placement_strategies.iter().map(|rule| rule.strategy()).collect()),
-            propagate_tags: None,
-            scheduling_strategy: SchedulingStrategy::Replica,
+            scheduling_strategy: Some(SchedulingStrategy::Replica),
             service_name: props.name.clone().map(Into::into),
-            tags: None,
-            task_definition: wiring.task_definition.arn().into(),
+            task_definition: Some(wiring.task_definition.arn().into()),
+            ..Service::default()
         },
         // ECS rejects a target group that no listener attaches to a load balancer yet.
         wiring

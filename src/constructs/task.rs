@@ -12,7 +12,7 @@ use crate::constructs::add_role_policy;
 use crate::constructs::container::{ContainerConfig, Placement};
 use crate::ecr;
 use crate::resources::ecs::{
-    EfsAuthorizationConfig, EfsVolumeConfiguration, HostVolumeProperties, LaunchType, TaskDefinition, Toggle, Volume,
+    AuthorizationConfig, EFSVolumeConfiguration, HostVolumeProperties, LaunchType, TaskDefinition, Toggle, Volume,
 };
 use crate::resources::iam::{ConditionValue, Policy, Role, Statement};
 use crate::resources::logs::LogGroup;
@@ -252,14 +252,14 @@ pub fn build(t: &mut Template, scope: &Scope, props: &TaskProps) -> Result<Task,
     let definition = t.add(
         &scope.child("Resource"),
         TaskDefinition {
-            container_definitions: definitions,
+            container_definitions: Some(definitions),
             execution_role_arn: Some(execution_role.arn().into()),
             family: Some(scope.unique_id().into()),
-            network_mode: "bridge".into(),
-            requires_compatibilities: vec![LaunchType::Ec2],
-            tags: None,
+            network_mode: Some("bridge".into()),
+            requires_compatibilities: Some(vec![LaunchType::Ec2]),
             task_role_arn: Some(task_role.arn().into()),
             volumes: (!props.volumes.is_empty()).then(|| props.volumes.iter().map(volume).collect()),
+            ..TaskDefinition::default()
         },
     )?;
     Ok(Task { definition, log_group, startup_grants })
@@ -269,23 +269,24 @@ fn volume(v: &VolumeProps) -> Volume {
     let toggle = |on: bool| if on { Toggle::Enabled } else { Toggle::Disabled };
     let (efs, host) = match &v.source {
         VolumeSource::Efs(efs) => (
-            Some(EfsVolumeConfiguration {
+            Some(EFSVolumeConfiguration {
                 authorization_config: (efs.iam_authorization || efs.access_point_id.is_some()).then(|| {
-                    EfsAuthorizationConfig {
+                    AuthorizationConfig {
                         access_point_id: efs.access_point_id.clone().map(Into::into),
-                        iam: toggle(efs.iam_authorization),
+                        iam: Some(toggle(efs.iam_authorization)),
                     }
                 }),
                 filesystem_id: efs.file_system_id.clone().into(),
                 root_directory: efs.root_directory.clone().map(Into::into),
-                transit_encryption: toggle(efs.transit_encryption),
+                transit_encryption: Some(toggle(efs.transit_encryption)),
+                ..EFSVolumeConfiguration::default()
             }),
             None,
         ),
-        VolumeSource::Host(path) => (None, Some(HostVolumeProperties { source_path: path.clone().into() })),
+        VolumeSource::Host(path) => (None, Some(HostVolumeProperties { source_path: Some(path.clone().into()) })),
         VolumeSource::Scratch => (None, None),
     };
-    Volume { efs_volume_configuration: efs, host, name: v.name.clone().into() }
+    Volume { efs_volume_configuration: efs, host, name: Some(v.name.clone().into()), ..Volume::default() }
 }
 
 /// The task role's policy: the configured statements, ECS Exec's channels, and the EFS file

@@ -4,6 +4,10 @@ pub use super::Attribute;
 pub use super::applicationautoscaling::{PolicyType, PredefinedMetricType, ScalableDimension, ServiceNamespace};
 pub use super::autoscaling::{LifecycleResult, LifecycleTransition, SpotAllocationStrategy, Statistic, propagate_tags};
 pub use super::ec2::{TaggedResource, tag_launch_template};
+pub use super::ecs::{
+    ClusterSettingName, DependencyCondition, LaunchType, LogDriver, PlacementConstraintType, PlacementStrategyType,
+    PropagateTags, SchedulingStrategy, Toggle, TransportProtocol, tag_service,
+};
 pub use super::elbv2::{ActionType, LoadBalancerType, RedirectStatus, RuleField, Scheme, TargetType};
 pub use super::events::RuleState;
 pub use super::iam::PolicyDocument;

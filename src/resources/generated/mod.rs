@@ -5,6 +5,7 @@
 pub mod applicationautoscaling;
 pub mod autoscaling;
 pub mod ec2;
+pub mod ecs;
 pub mod elbv2;
 pub mod events;
 pub mod iam;
