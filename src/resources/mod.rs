@@ -3,7 +3,7 @@
 //!
 //! Properties are `Option` when CloudFormation lets them be left out; `None` is not emitted.
 
-/// Resource types generated from AWS's schemas (`scripts/generate-resource-types`), checked byte
+/// Resource types generated from AWS's schemas (`scripts/generate-resources`), checked byte
 /// for byte against their generator: formatted by it alone.
 #[rustfmt::skip]
 pub mod generated;
