@@ -69,6 +69,21 @@ impl ImageFamily {
     }
 }
 
+/// The state a container waits for another to reach before it starts (`depends_on`, ECS's
+/// `DependsOn[].Condition`).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ContainerCondition {
+    /// It has started.
+    Start,
+    /// It has run to its end (a non-essential container only), whatever its exit code.
+    Complete,
+    /// It has run to its end with exit code 0 (a non-essential container only).
+    Success,
+    /// Its health check passes (it must have one).
+    Healthy,
+}
+
 /// What an Application Load Balancer's listeners and target groups speak
 /// (`load_balancer.protocol`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

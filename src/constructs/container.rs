@@ -9,10 +9,11 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use crate::aws::ContainerCondition;
 use crate::bounds;
 use crate::resources::ecs::{
-    self, ContainerDefinition, DependencyCondition, KeyValuePair, LinuxParameters, LogConfiguration, LogDriver,
-    PortMapping, TransportProtocol,
+    self, ContainerDefinition, KeyValuePair, LinuxParameters, LogConfiguration, LogDriver, PortMapping,
+    TransportProtocol,
 };
 use crate::resources::logs::LogGroup;
 use crate::template::{Handle, Value, pseudo};
@@ -309,19 +310,6 @@ pub struct DependencyConfig {
     pub condition: ContainerCondition,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum ContainerCondition {
-    /// It has started.
-    Start,
-    /// It has run to its end (a non-essential container only), whatever its exit code.
-    Complete,
-    /// It has run to its end with exit code 0 (a non-essential container only).
-    Success,
-    /// Its health check passes (it must have one).
-    Healthy,
-}
-
 /// A volume of the task, mounted into a container.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -375,7 +363,7 @@ impl ContainerConfig {
             command: strings(&self.command),
             cpu: self.cpu.map(Into::into),
             depends_on: some_list(&self.depends_on, |d| ecs::ContainerDependency {
-                condition: Some(condition(d.condition)),
+                condition: Some(d.condition),
                 container_name: Some(d.container.clone().into()),
             }),
             docker_labels: (!self.docker_labels.is_empty())
@@ -448,14 +436,5 @@ impl ContainerConfig {
             working_directory: self.working_directory.clone().map(Into::into),
             ..ContainerDefinition::default()
         }
-    }
-}
-
-fn condition(condition: ContainerCondition) -> DependencyCondition {
-    match condition {
-        ContainerCondition::Start => DependencyCondition::Start,
-        ContainerCondition::Complete => DependencyCondition::Complete,
-        ContainerCondition::Success => DependencyCondition::Success,
-        ContainerCondition::Healthy => DependencyCondition::Healthy,
     }
 }

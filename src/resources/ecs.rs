@@ -110,16 +110,6 @@ pub enum Toggle {
     Disabled,
 }
 
-/// The states a container can wait for another to reach.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum DependencyCondition {
-    Start,
-    Complete,
-    Success,
-    Healthy,
-}
-
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PlacementConstraintType {

@@ -5,8 +5,8 @@ pub use super::applicationautoscaling::{PolicyType, PredefinedMetricType, Scalab
 pub use super::autoscaling::{LifecycleResult, LifecycleTransition, SpotAllocationStrategy, Statistic, propagate_tags};
 pub use super::ec2::{TaggedResource, tag_launch_template};
 pub use super::ecs::{
-    ClusterSettingName, DependencyCondition, LaunchType, LogDriver, PlacementConstraintType, PlacementStrategyType,
-    PropagateTags, SchedulingStrategy, Toggle, TransportProtocol, tag_service,
+    ClusterSettingName, LaunchType, LogDriver, PlacementConstraintType, PlacementStrategyType, PropagateTags,
+    SchedulingStrategy, Toggle, TransportProtocol, tag_service,
 };
 pub use super::elbv2::{ActionType, LoadBalancerType, RedirectStatus, RuleField, Scheme, TargetType};
 pub use super::events::RuleState;
@@ -16,4 +16,4 @@ pub use super::route53::RecordType;
 pub use super::s3::{ObjectOwnership, RuleStatus, SseAlgorithm};
 pub use super::sns::SubscriptionProtocol;
 pub use super::sqs::RedrivePolicy;
-pub use crate::aws::{Architecture, ListenerProtocol};
+pub use crate::aws::{Architecture, ContainerCondition, ListenerProtocol};

@@ -1150,7 +1150,7 @@ pub mod task_definition {
     #[derive(Debug, Default, Serialize)]
     pub struct ContainerDependency {
         #[serde(rename = "Condition")]
-        pub condition: Option<DependencyCondition>,
+        pub condition: Option<ContainerCondition>,
         #[serde(rename = "ContainerName")]
         pub container_name: Option<Value<String>>,
     }
