@@ -1,7 +1,10 @@
-//! Typed CloudFormation resources: one struct per resource type, with the type's own property
-//! names, and the attributes each type offers as methods on its [`Handle`](crate::template::Handle).
+//! Typed CloudFormation resources: one struct per resource type and per property type, generated
+//! from AWS's resource schemas with the type's own property names (`generated`, and each type's
+//! facts in `schema`); a module per namespace re-exports them and offers each type's attributes
+//! as methods on its [`Handle`](crate::template::Handle).
 //!
-//! Properties are `Option` when CloudFormation lets them be left out; `None` is not emitted.
+//! Properties are `Option` when CloudFormation lets them be left out; `None` is not emitted. A
+//! required one left to its `Default` refuses to serialize (`Value::Unset`).
 
 /// Resource types generated from AWS's schemas (`scripts/generate-resources`), checked byte
 /// for byte against their generator: formatted by it alone.
