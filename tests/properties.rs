@@ -12,8 +12,8 @@ use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 use ecs_alb::config::{
     Architecture, AutoScalingConfig, Config, ContainerCondition, ContainerConfig, ContainerInsights, DependencyConfig,
     Draining, EfsVolumeConfig, ExistingVpcConfig, InstanceUpdatePolicy, MachineImage, MountPointConfig,
-    PlacementConfig, PlacementStrategyName, Protocol, RefreshConfig, RoutingConfig, SpotConfig, VolumeConfig,
-    VpcConfig,
+    PlacementConfig, PlacementStrategyName, Protocol, RefreshConfig, RoutingConfig, SpotConfig, UlimitConfig,
+    UlimitName, VolumeConfig, VpcConfig,
 };
 use ecs_alb::pattern::{SynthOptions, synthesize};
 use testkit::venv_tool;
@@ -72,7 +72,8 @@ fn valid_config() -> impl Strategy<Value = Config> {
     );
     // The task beyond one container, and several services.
     let task_options = (
-        proptest::option::weighted(0.4, (6u32..=128, any::<bool>(), any::<bool>())), // sidecar: memory, port, waited for
+        // sidecar: memory, port, waited for, its own process settings
+        proptest::option::weighted(0.4, (6u32..=128, any::<bool>(), any::<bool>(), any::<bool>())),
         proptest::option::weighted(0.4, (0usize..3, any::<bool>())), // volume: scratch, host, EFS; read-only
         proptest::option::weighted(0.3, (0usize..5, any::<bool>())), // placement: a strategy, distinct instances
         0usize..=3,                                                  // more services, routed by path
@@ -169,7 +170,7 @@ fn valid_config() -> impl Strategy<Value = Config> {
 }
 
 type CapacityOptions = (usize, Option<(usize, u32, u32, Option<u32>)>, bool, Option<String>, usize);
-type TaskOptions = (Option<(u32, bool, bool)>, Option<(usize, bool)>, Option<(usize, bool)>, usize);
+type TaskOptions = (Option<(u32, bool, bool, bool)>, Option<(usize, bool)>, Option<(usize, bool)>, usize);
 type ServiceOptions = (
     Option<(u32, u32, Option<u32>, Option<u32>)>,
     Option<u32>,
@@ -283,20 +284,31 @@ const STRATEGIES: [PlacementStrategyName; 5] = [
 /// keeping the configuration valid (memory that fits, a drain that outlasts the longer stop).
 fn with_task_options(c: &mut Config, (sidecar, volume, placement, more_services): TaskOptions) {
     let svc = &mut c.service;
-    if let Some((memory, port, waited_for)) = sidecar {
+    if let Some((memory, port, waited_for, own_process)) = sidecar {
         let main_limit = svc.container.memory_limit_mib.unwrap_or(512);
         // Room for it beside the main container on the instance.
         let memory = memory.min(main_limit.saturating_sub(6)).max(6);
         svc.container.memory_limit_mib = Some((main_limit - memory).max(6));
         svc.container.memory_reservation_mib =
             svc.container.memory_reservation_mib.map(|r| r.min(main_limit - memory).max(6));
-        svc.sidecars.push(ContainerConfig {
+        let mut cache = ContainerConfig {
             name: Some("cache".into()),
             image: Some("public.ecr.aws/docker/library/redis:7-alpine".into()),
             memory_limit_mib: Some(memory),
             port: port.then_some(6379),
             ..ContainerConfig::default()
-        });
+        };
+        if own_process {
+            // Every container field a sidecar takes (one container type), as ECS takes them.
+            cache.entry_point = vec!["docker-entrypoint.sh".into()];
+            cache.command = vec!["redis-server".into(), "--save".into(), String::new()];
+            cache.working_directory = Some("/data".into());
+            cache.user = Some("999:999".into());
+            cache.docker_labels = [("com.example.role".to_owned(), "cache".to_owned())].into_iter().collect();
+            cache.ulimits = vec![UlimitConfig { name: UlimitName::Nofile, soft: 10_000, hard: 10_000 }];
+            cache.readonly_root_filesystem = true;
+        }
+        svc.sidecars.push(cache);
         if waited_for {
             svc.container.depends_on =
                 vec![DependencyConfig { container: "cache".into(), condition: ContainerCondition::Start }];
