@@ -1,6 +1,7 @@
 """Generates src/resources/generated/NAMESPACE.rs (a Rust struct for each resource type ecs-alb
-emits and for each of its property types) and src/resources/schema.rs (resource_schemas.py), from AWS's resource schemas as the pinned cfn-lint ships
-them (us-east-1), as goformation and troposphere generate theirs. Properties keep their schema
+emits and for each of its property types) and src/resources/schema.rs (resource_schemas.py),
+from AWS's resource schemas as the pinned cfn-lint ships them (us-east-1), as goformation and
+troposphere generate theirs. Properties keep their schema
 names (serde renames), `Value<T>` for anything an intrinsic may stand in for, `Option` where the
 schema does not require them. `src/resources/patch.toml` gives the Rust type of the few properties
 the schema types loosely (a JSON document, a string with known values the tool writes as an enum).
@@ -9,9 +10,7 @@ Usage: scripts/generate-resources [--check]
 """
 
 import argparse
-import keyword
 import os
-import re
 import sys
 import tomllib
 
@@ -19,8 +18,8 @@ import cfnlint
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 import resource_schemas
+from resource_schemas import REGION, words
 
-REGION = "us-east-1"
 # A patch value that keeps the schema's own type where the generator would otherwise choose one
 # (a tag list that is not plain key-value pairs).
 SCHEMA_TYPE = "schema"
@@ -44,9 +43,7 @@ NAMESPACE_MODULES = {
 
 def snake(name):
     """EFSVolumeConfiguration -> efs_volume_configuration; Ipv6CidrBlock -> ipv6_cidr_block."""
-    words = re.findall(r"[A-Z]+[0-9]*(?![a-z])|[A-Z][a-z0-9]*|[0-9]+|[a-z][a-z0-9]*", name)
-    text = "_".join(w.lower() for w in words) or name.lower()
-    return f"r#{text}" if text in RUST_KEYWORDS or keyword.iskeyword(text) and text in RUST_KEYWORDS else text
+    return "_".join(w.lower() for w in words(name)) or name.lower()
 
 
 def type_name_of(name):
@@ -56,6 +53,7 @@ def type_name_of(name):
 
 
 def field_name(name):
+    """A property's Rust field: its snake-case name, raw where Rust keeps the word (`r#type`)."""
     text = snake(name)
     return f"r#{text}" if text in RUST_KEYWORDS else text
 
@@ -80,7 +78,7 @@ class Namespace:
                 self.used.add(path)
             return found
 
-        def rust_type(prop, path, owner):
+        def rust_type(prop, path):
             """The Rust type of property schema `prop` at `path` (TYPE.Def.Prop)."""
             override = patched(path)
             if override and override != SCHEMA_TYPE:
@@ -91,7 +89,7 @@ class Namespace:
                 if target.get("type") == "object" and "properties" in target:
                     struct(name, target, f"{type_name}.{name}")
                     return type_name_of(name)
-                return rust_type(target, path, owner)
+                return rust_type(target, path)
             kind = prop.get("type")
             if isinstance(kind, list):
                 return "serde_json::Value"
@@ -104,7 +102,7 @@ class Namespace:
             if kind == "boolean":
                 return "Value<bool>"
             if kind == "array":
-                return f"Vec<{rust_type(prop.get('items', {}), path + '[]', owner)}>"
+                return f"Vec<{rust_type(prop.get('items', {}), path + '[]')}>"
             if kind == "object":
                 if "properties" in prop:
                     name = path.split(".")[-1]
@@ -136,7 +134,7 @@ class Namespace:
                 if resource and prop_name == tag_property and prop_name == "Tags" and patched(prop_path) is None:
                     ty = "Tags"
                 else:
-                    ty = rust_type(prop, prop_path, name)
+                    ty = rust_type(prop, prop_path)
                 if prop_name not in required:
                     ty = f"Option<{ty}>"
                 fields.append(f'    #[serde(rename = "{prop_name}")]\n    pub {field_name(prop_name)}: {ty},')

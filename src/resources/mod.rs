@@ -44,10 +44,6 @@ pub struct ResourceSchema {
     pub create_only: &'static [&'static str],
     /// The type has no update handler: any change replaces the resource.
     pub replaced_on_any_change: bool,
-    /// What `Fn::GetAtt` reads (`readOnlyProperties`).
-    pub attributes: &'static [&'static str],
-    /// The property that holds its tags, when it takes them.
-    pub tag_property: Option<&'static str>,
 }
 
 impl ResourceSchema {
