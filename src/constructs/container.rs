@@ -336,7 +336,7 @@ pub(crate) fn written_name(value: impl Serialize) -> String {
 }
 
 /// Where a container of the task sits: what the task decides about it beyond its own settings.
-pub struct Placement<'a> {
+pub struct ContainerWiring<'a> {
     /// The image as the template writes it: the configured one, or the image parameter.
     pub image: Value<String>,
     /// Publish `port` on a dynamic port of the instance, for the load balancer.
@@ -357,7 +357,7 @@ fn some_list<T, U>(items: &[T], each: impl FnMut(&T) -> U) -> Option<Vec<U>> {
 
 impl ContainerConfig {
     /// The container as ECS's task definition takes it.
-    pub fn definition(&self, at: Placement<'_>) -> ContainerDefinition {
+    pub fn definition(&self, at: ContainerWiring<'_>) -> ContainerDefinition {
         let strings = |items: &[String]| some_list(items, |s| Value::from(s.clone()));
         ContainerDefinition {
             command: strings(&self.command),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aws::SecretSource;
 use crate::constructs::add_role_policy;
-use crate::constructs::container::{ContainerConfig, Placement};
+use crate::constructs::container::{ContainerConfig, ContainerWiring};
 use crate::ecr;
 use crate::resources::ecs::{
     AuthorizationConfig, EFSVolumeConfiguration, HostVolumeProperties, LaunchType, TaskDefinition, Toggle, Volume,
@@ -230,7 +230,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: &TaskProps) -> Result<Task,
     };
     // Bridge mode: the app reaches a sidecar's port by the sidecar's name through a link.
     let links = props.sidecars.iter().filter(|s| s.port.is_some()).map(|s| s.name().to_owned()).collect();
-    let mut definitions = vec![props.main.definition(Placement {
+    let mut definitions = vec![props.main.definition(ContainerWiring {
         image,
         published: true,
         links,
@@ -239,7 +239,7 @@ pub fn build(t: &mut Template, scope: &Scope, props: &TaskProps) -> Result<Task,
         init_process: props.execute_command,
     })];
     for sidecar in &props.sidecars {
-        definitions.push(sidecar.definition(Placement {
+        definitions.push(sidecar.definition(ContainerWiring {
             image: sidecar.image().to_owned().into(),
             // A sidecar's port is reached through a link, not published on the instance.
             published: false,
