@@ -42,25 +42,26 @@ impl Part {
         }
     }
 
+    /// The parts of the stack but its services.
+    const SHARED: [Part; 4] = [Part::Network, Part::LoadBalancer, Part::ClusterAndCapacity, Part::DrainPath];
+    const SERVICE_GROUP: &str = "service:";
+
     /// The scope group (`Scope::grouped`) the pattern gives this part's resources.
     pub fn group(&self) -> String {
         match self {
             Part::Network => "network".into(),
             Part::LoadBalancer => "load-balancer".into(),
-            Part::Service(name) => format!("service:{name}"),
+            Part::Service(name) => format!("{}{name}", Self::SERVICE_GROUP),
             Part::ClusterAndCapacity => "cluster".into(),
             Part::DrainPath => "drain".into(),
         }
     }
 
-    /// The part whose scope group `group` is.
+    /// The part whose scope group `group` is: the inverse of `group`.
     fn of_group(group: &str) -> Option<Part> {
-        match group {
-            "network" => Some(Part::Network),
-            "load-balancer" => Some(Part::LoadBalancer),
-            "cluster" => Some(Part::ClusterAndCapacity),
-            "drain" => Some(Part::DrainPath),
-            other => other.strip_prefix("service:").map(|name| Part::Service(name.to_owned())),
+        match group.strip_prefix(Self::SERVICE_GROUP) {
+            Some(name) => Some(Part::Service(name.to_owned())),
+            None => Self::SHARED.into_iter().find(|part| part.group() == group),
         }
     }
 
