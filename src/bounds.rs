@@ -46,6 +46,9 @@ pub const TARGET_CPU_PERCENT: Bounds = bounds(10, 90);
 pub const TARGET_REQUESTS: Bounds = bounds(1, 1_000_000);
 pub const STOP_TIMEOUT_SECONDS: Bounds = bounds(2, 120);
 pub const MAX_HEALTHY_PERCENT: Bounds = bounds(100, 200);
+/// A release's bake times, in minutes: up to 24 hours ("CanaryConfiguration", "LinearConfiguration",
+/// ECS API Reference).
+pub const BAKE_MINUTES: Bounds = bounds(0, 1440);
 /// An instance refresh's checkpoint delay and bake time: up to 48 hours.
 pub const REFRESH_SECONDS: Bounds = bounds(0, 172_800);
 /// A container's own health check (ECS's limits, "HealthCheck" in the ECS API Reference).

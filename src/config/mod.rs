@@ -28,7 +28,9 @@ pub use crate::constructs::container::{
     UlimitName,
 };
 pub use crate::constructs::load_balancer::HealthCheckConfig;
-pub use crate::constructs::service::{CircuitBreakerConfig, PlacementStrategyName};
+pub use crate::constructs::service::{
+    CanaryConfig, CircuitBreakerConfig, DeploymentConfig, DeploymentStrategy, LinearConfig, PlacementStrategyName,
+};
 pub use crate::constructs::service_scaling::{AutoScalingConfig, DEFAULT_CPU_TARGET};
 pub use crate::constructs::task::{ConditionValues, PolicyStatementConfig, StatementEffect, TaskRoleConfig};
 pub use capacity::{CapacityConfig, DrainPlan, Draining, InstanceUpdatePolicy};

@@ -5,8 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AutoScalingConfig, CircuitBreakerConfig, ContainerConfig, HealthCheckConfig, PlacementConfig, TaskRoleConfig,
-    VolumeConfig,
+    AutoScalingConfig, CircuitBreakerConfig, ContainerConfig, DeploymentConfig, HealthCheckConfig, PlacementConfig,
+    TaskRoleConfig, VolumeConfig,
 };
 use crate::bounds;
 
@@ -42,6 +42,10 @@ pub struct ServiceConfig {
     #[serde(deserialize_with = "ContainerConfig::deserialize_main")]
     pub container: ContainerConfig,
     pub circuit_breaker: CircuitBreakerConfig,
+    /// How a new revision replaces the running one: rolling, blue/green, canary or linear.
+    ///
+    /// Default: - rolling, ECS's rolling update with the circuit breaker.
+    pub deployment: DeploymentConfig,
     /// Scale the task count between two bounds by target tracking; the instances then follow the
     /// tasks' memory reservation (when `capacity.max_capacity` leaves them room to).
     ///
@@ -122,6 +126,7 @@ impl Default for ServiceConfig {
             max_healthy_percent: 200,
             container: ContainerConfig::main(),
             circuit_breaker: CircuitBreakerConfig::default(),
+            deployment: DeploymentConfig::default(),
             auto_scaling: None,
             log_retention_days: 365,
             task_role: None,

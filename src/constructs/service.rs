@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::bounds;
 use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::resources::ec2::SecurityGroupIngress;
 use crate::resources::ecs::{
@@ -170,4 +171,111 @@ pub fn build(
             .depends_on_all(wiring.managed_capacity.map(|m| &m.association))
             .depends_on_all(wiring.network_paths),
     )
+}
+
+/// How a new revision of the service replaces the running one ("Amazon ECS service deployment
+/// controllers and strategies", ECS Developer Guide).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeploymentConfig {
+    /// `rolling`: new tasks take production traffic as soon as their target is healthy (the
+    /// circuit breaker stops a deployment whose tasks keep failing). `blue-green`: the new
+    /// revision starts beside the old one on the alternate target group, then takes all traffic
+    /// at once; the old one stays through the bake time, for an instant rollback. `canary`: a
+    /// share of the traffic first, then the rest after its bake time. `linear`: the traffic in
+    /// equal steps.
+    ///
+    /// Default: rolling
+    pub strategy: DeploymentStrategy,
+    /// Minutes the old revision keeps running after all traffic has moved (blue-green, canary,
+    /// linear): a rollback within them is instant.
+    ///
+    /// Default: - ECS's.
+    #[schemars(range(min = bounds::BAKE_MINUTES.min, max = bounds::BAKE_MINUTES.max))]
+    pub bake_time_minutes: Option<u32>,
+    /// With `strategy: canary`: how much traffic goes to the new revision first, and for how long.
+    ///
+    /// Default: - ECS's: 5 percent for 10 minutes.
+    pub canary: Option<CanaryConfig>,
+    /// With `strategy: linear`: how much traffic each step moves, and how long each waits.
+    ///
+    /// Default: - ECS's: 10 percent every 6 minutes.
+    pub linear: Option<LinearConfig>,
+    /// CloudWatch alarms, by name, that stop the deployment when they go off; at most 10.
+    ///
+    /// Default: - none.
+    pub alarms: Vec<String>,
+    /// Go back to the revision before when one of `alarms` goes off.
+    ///
+    /// Default: true
+    pub rollback_on_alarm: bool,
+}
+
+impl Default for DeploymentConfig {
+    fn default() -> Self {
+        DeploymentConfig {
+            strategy: DeploymentStrategy::Rolling,
+            bake_time_minutes: None,
+            canary: None,
+            linear: None,
+            alarms: Vec::new(),
+            rollback_on_alarm: true,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeploymentStrategy {
+    /// Replace tasks as the minimum and maximum healthy percentages allow.
+    Rolling,
+    /// All traffic to the new revision at once, the old one kept for the bake time.
+    BlueGreen,
+    /// A share of the traffic first, then the rest.
+    Canary,
+    /// The traffic in equal steps.
+    Linear,
+}
+
+/// A canary release's first step.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CanaryConfig {
+    /// The share of production traffic the new revision takes first: a multiple of 0.1, from 0.1
+    /// to 100.
+    ///
+    /// Default: 5.0
+    pub percent: f64,
+    /// Minutes before the rest of the traffic moves.
+    ///
+    /// Default: 10
+    #[schemars(range(min = bounds::BAKE_MINUTES.min, max = bounds::BAKE_MINUTES.max))]
+    pub bake_time_minutes: u32,
+}
+
+impl Default for CanaryConfig {
+    fn default() -> Self {
+        CanaryConfig { percent: 5.0, bake_time_minutes: 10 }
+    }
+}
+
+/// A linear release's steps.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinearConfig {
+    /// The share of production traffic each step moves: a multiple of 0.1, from 3 to 100.
+    ///
+    /// Default: 10.0
+    pub step_percent: f64,
+    /// Minutes each step waits before the next.
+    ///
+    /// Default: 6
+    #[schemars(range(min = bounds::BAKE_MINUTES.min, max = bounds::BAKE_MINUTES.max))]
+    pub step_bake_time_minutes: u32,
+}
+
+impl Default for LinearConfig {
+    fn default() -> Self {
+        LinearConfig { step_percent: 10.0, step_bake_time_minutes: 6 }
+    }
 }

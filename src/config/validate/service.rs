@@ -3,7 +3,7 @@
 use super::{ContainerAt, MAX_NAME_LEN, Rules, ServiceAt, has_id, is_arn, quoted};
 use crate::aws::{Architecture, SecretSource};
 use crate::bounds;
-use crate::config::{Config, Draining, FieldPath};
+use crate::config::{Config, DeploymentStrategy, Draining, FieldPath};
 use crate::constructs::container::SAMPLE_IMAGE;
 use crate::ecr;
 
@@ -85,6 +85,7 @@ pub(super) fn check_service(v: &mut Rules, c: &Config, s: &ServiceAt<'_>) {
             format!("the nearest is {}", nearest.unwrap_or(365)),
         );
     }
+    check_deployment(v, s);
     check_image_source(v, c, s);
     for container in s.containers() {
         check_container_basics(v, &container);
@@ -166,6 +167,83 @@ fn check_container_basics(v: &mut Rules, ct: &ContainerAt<'_>) {
             Ok(_) => {}
             Err(rule) => v.fail_str(&secret_field, arn, rule),
         }
+    }
+}
+
+/// ECS's limit on a deployment's alarms ("DeploymentAlarms", ECS API Reference).
+const MAX_DEPLOYMENT_ALARMS: usize = 10;
+/// CloudFormation refuses a canary release whose bake times add up to more than 33 hours, to stay
+/// within its own 36-hour limit ("AWS::ECS::Service CanaryConfiguration").
+const MAX_CANARY_MINUTES: u32 = 33 * 60;
+
+/// A release strategy's settings, as ECS takes them ("CanaryConfiguration", "LinearConfiguration",
+/// ECS API Reference), and only with the strategy they are for.
+fn check_deployment(v: &mut Rules, s: &ServiceAt<'_>) {
+    let d = &s.svc.deployment;
+    let field = |name: &str| s.field("deployment").field(name);
+    v.range_if_set(&field("bake_time_minutes"), d.bake_time_minutes, bounds::BAKE_MINUTES);
+    let strategy = crate::config::task::written_name(d.strategy);
+    let only_with = |wanted: &str| format!("is only for strategy {wanted} ({} is {strategy})", field("strategy"));
+    if let Some(canary) = &d.canary {
+        if d.strategy != DeploymentStrategy::Canary {
+            v.fail(&field("canary"), "set", only_with("canary"));
+        }
+        check_percent(v, &field("canary.percent"), canary.percent, 0.1);
+        v.range(&field("canary.bake_time_minutes"), canary.bake_time_minutes, bounds::BAKE_MINUTES);
+        let total = d.bake_time_minutes.unwrap_or(0) + canary.bake_time_minutes;
+        // Out of its own range, a number is reported there, not here again.
+        let in_range = d.bake_time_minutes.is_none_or(|m| bounds::BAKE_MINUTES.contains(m))
+            && bounds::BAKE_MINUTES.contains(canary.bake_time_minutes);
+        if in_range && total > MAX_CANARY_MINUTES {
+            v.fail(
+                &field("canary.bake_time_minutes"),
+                canary.bake_time_minutes,
+                format!(
+                    "with {} makes {total} minutes: CloudFormation refuses a canary release above 33 hours (1980 minutes)",
+                    field("bake_time_minutes")
+                ),
+            );
+        }
+    }
+    if let Some(linear) = &d.linear {
+        if d.strategy != DeploymentStrategy::Linear {
+            v.fail(&field("linear"), "set", only_with("linear"));
+        }
+        check_percent(v, &field("linear.step_percent"), linear.step_percent, 3.0);
+        v.range(&field("linear.step_bake_time_minutes"), linear.step_bake_time_minutes, bounds::BAKE_MINUTES);
+    }
+    // WIP (issue 22): the template does not yet make what these strategies need (the alternate
+    // target group, the production listener rule, the infrastructure role); refused until it does.
+    if d.strategy != DeploymentStrategy::Rolling && s.svc.desired_count > 0 {
+        v.fail(
+            &field("strategy"),
+            &strategy,
+            "is not emitted yet: only rolling deployments are (issue 22 in progress)",
+        );
+    }
+    if d.strategy != DeploymentStrategy::Rolling && s.svc.auto_scaling.is_none() && s.svc.desired_count == 0 {
+        v.fail(
+            &field("strategy"),
+            &strategy,
+            format!("needs tasks to shift traffic to: {} is 0", s.field("desired_count")),
+        );
+    }
+    if d.alarms.len() > MAX_DEPLOYMENT_ALARMS {
+        v.fail(&field("alarms"), format!("{} alarms", d.alarms.len()), "are too many: ECS watches at most 10");
+    }
+    for (i, alarm) in d.alarms.iter().enumerate() {
+        if alarm.is_empty() || alarm.len() > MAX_NAME_LEN {
+            v.fail_str(&field("alarms").index(i), alarm, "must be a CloudWatch alarm's name, 1 to 255 characters");
+        }
+    }
+}
+
+/// A traffic share as ECS takes it: a multiple of 0.1, from `min` to 100.
+fn check_percent(v: &mut Rules, field: &FieldPath, percent: f64, min: f64) {
+    let tenths = percent * 10.0;
+    let whole_tenths = (tenths - tenths.round()).abs() < 1e-9;
+    if !(min..=100.0).contains(&percent) || !whole_tenths {
+        v.fail(field, percent, format!("must be a multiple of 0.1 from {min} to 100"));
     }
 }
 
