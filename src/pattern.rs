@@ -5,12 +5,15 @@ use indexmap::IndexMap;
 
 use crate::architecture::Part;
 use crate::config::{ConfigError, Diagnostic, ValidConfig};
+use crate::constructs::add_role_policy;
 use crate::constructs::capacity::{Capacity, InstancePlacement};
 use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::constructs::connections::{self, Peer, TcpPorts};
 use crate::constructs::drain_hook::{self, DrainedGroup};
-use crate::constructs::load_balancer::{self, AlbWithListener, DefaultRoute, LoadBalancerPlacement, RouteProps};
-use crate::constructs::service::{self, ServiceWiring};
+use crate::constructs::load_balancer::{
+    self, AlbWithListener, DefaultRoute, Forward, LoadBalancerPlacement, RouteProps,
+};
+use crate::constructs::service::{self, DeploymentStrategy, ReleaseWiring, ServiceWiring};
 use crate::constructs::service_scaling::{self, ServiceScalingProps};
 use crate::constructs::task;
 use crate::constructs::vpc::Network;
@@ -18,9 +21,9 @@ use crate::constructs::{cluster, dns};
 use crate::model::{Draining, Model, ServiceModel};
 use crate::resources::ec2::SecurityGroupIngress;
 use crate::resources::ecs::Cluster;
-use crate::resources::elbv2::{ListenerRule, TargetGroup};
-use crate::resources::iam::Statement;
-use crate::template::{Handle, Options, Output, Scope, Tags, Template, TemplateError};
+use crate::resources::elbv2::{Listener, ListenerRule, TargetGroup};
+use crate::resources::iam::{Policy, Role, Statement};
+use crate::template::{Handle, Options, Output, Scope, Tags, Template, TemplateError, Value};
 
 pub use crate::constructs::drain_hook::DrainerCode;
 
@@ -223,7 +226,49 @@ struct Front {
 struct RoutedService {
     scope: Scope,
     target_group: Handle<TargetGroup>,
+    /// Its listener rule: its route's, or for a release of the default route's service the
+    /// catch-all one ECS shifts its traffic on.
     rule: Option<Handle<ListenerRule>>,
+    /// The group a blue/green, canary or linear release starts the new revision on.
+    alternate_target_group: Option<Handle<TargetGroup>>,
+}
+
+/// The last priority a listener takes: the catch-all rule a release shifts the default route's
+/// traffic on comes after every other service's rule.
+const CATCH_ALL_PRIORITY: u32 = 50_000;
+
+/// What a service's release needs on the load balancer, given its primary group: nothing for a
+/// rolling update; else an alternate group (checked as the primary), and a rule that forwards to
+/// both, by weight, which ECS shifts ("Application Load Balancer resources for blue/green
+/// deployments", ECS Developer Guide): the route's own, or a catch-all for the default route.
+fn add_routing(
+    t: &mut Template,
+    model: &ServiceModel,
+    scope: Scope,
+    target_group: Handle<TargetGroup>,
+    listener: &Handle<Listener>,
+    vpc_id: Value<String>,
+) -> Result<RoutedService, TemplateError> {
+    let releases = model.service.deployment.strategy != DeploymentStrategy::Rolling;
+    let alternate_target_group = match releases {
+        true => {
+            let at = scope.child("Release").child("AlternateTargetGroup");
+            Some(load_balancer::target_group(t, &at, &model.target_group, vpc_id)?)
+        }
+        false => None,
+    };
+    let forward = Forward { primary: &target_group, alternate: alternate_target_group.as_ref() };
+    let rule = match (&model.route, releases) {
+        (Some(route), _) => Some(load_balancer::route(t, &scope.child("ListenerRule"), listener, forward, route)?),
+        (None, true) => {
+            let every_request =
+                RouteProps { path_patterns: vec!["/*".into()], host_headers: Vec::new(), priority: CATCH_ALL_PRIORITY };
+            let at = scope.child("Release").child("ProductionRule");
+            Some(load_balancer::route(t, &at, listener, forward, &every_request)?)
+        }
+        (None, false) => None,
+    };
+    Ok(RoutedService { scope, target_group, rule, alternate_target_group })
 }
 
 /// The load balancer where the CDK pattern puts it, inside its one service (`Ec2Service/LB`),
@@ -248,7 +293,8 @@ fn add_load_balancer(
             let lb_scope = scope.child("LB").grouped(Part::LoadBalancer.group());
             let alb = AlbWithListener::build(t, &lb_scope, &model.load_balancer, placement(), route)?;
             let target_group = alb.default_group.clone().unwrap_or_else(|| unreachable!("a new group was asked for"));
-            let services = vec![RoutedService { scope: scope.clone(), target_group, rule: None }];
+            let routed = add_routing(t, one, scope.clone(), target_group, &alb.listener, network.vpc_id.clone())?;
+            let services = vec![routed];
             return Ok(Front { alb, single_scope: Some(scope), services });
         }
     }
@@ -274,15 +320,44 @@ fn add_load_balancer(
     let alb = AlbWithListener::build(t, &lb_scope, &model.load_balancer, placement(), route)?;
     let mut services = Vec::new();
     for ((service, scope), target_group) in model.services.iter().zip(scopes).zip(groups) {
-        let rule = match &service.route {
-            Some(route) => {
-                Some(load_balancer::route(t, &scope.child("ListenerRule"), &alb.listener, &target_group, route)?)
-            }
-            None => None,
-        };
-        services.push(RoutedService { scope, target_group, rule });
+        services.push(add_routing(t, service, scope, target_group, &alb.listener, network.vpc_id.clone())?);
     }
     Ok(Front { alb, single_scope: None, services })
+}
+
+/// What a blue/green, canary or linear release of the service shifts traffic with, besides its
+/// groups and rule: the role ECS assumes to move the rule's weights, with its policy.
+struct Release {
+    role: Handle<Role>,
+    policy: Handle<Policy>,
+}
+
+fn add_release(
+    t: &mut Template,
+    routed: &RoutedService,
+    alb: &AlbWithListener,
+) -> Result<Option<Release>, TemplateError> {
+    let (Some(alternate), Some(rule)) = (&routed.alternate_target_group, &routed.rule) else { return Ok(None) };
+    // What AmazonECSInfrastructureRolePolicyForLoadBalancers grants for an ALB (AWS Managed Policy
+    // Reference), scoped to this service's groups, its rule and its listener.
+    let role_scope = routed.scope.child("Release").child("InfrastructureRole");
+    let role = t.add(&role_scope.child("Resource"), Role::for_service("ecs.amazonaws.com"))?;
+    let statements = vec![
+        Statement::allow([
+            "elasticloadbalancing:DescribeListeners",
+            "elasticloadbalancing:DescribeRules",
+            "elasticloadbalancing:DescribeTargetGroups",
+            "elasticloadbalancing:DescribeTargetHealth",
+        ])
+        .on_any_resource(),
+        Statement::allow(["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"])
+            .on(routed.target_group.arn())
+            .on(alternate.arn()),
+        Statement::allow(["elasticloadbalancing:ModifyListener"]).on(alb.listener.arn()),
+        Statement::allow(["elasticloadbalancing:ModifyRule"]).on(rule.arn()),
+    ];
+    let policy = add_role_policy(t, &role_scope, "DefaultPolicy", &role, statements)?;
+    Ok(Some(Release { role, policy }))
 }
 
 /// The task definition, the service behind the load balancer, and its scaling.
@@ -296,6 +371,7 @@ fn add_service(
     nfs: &IndexMap<String, Handle<SecurityGroupIngress>>,
 ) -> Result<(), TemplateError> {
     let scope = &routed.scope;
+    let release = add_release(t, routed, alb)?;
     let task = task::build(t, &scope.child("TaskDef"), &model.task)?;
     // The Docker daemon on the instances ships the containers' logs with the instance's role.
     let logs_policy = match &model.name {
@@ -314,14 +390,26 @@ fn add_service(
         container_port: model.task.main.port.unwrap_or_else(|| unreachable!("the main container has the port")),
         target_group: &routed.target_group,
         listener: &alb.listener,
-        listener_rule: routed.rule.as_ref(),
-        grants: std::iter::once(&container_logs).chain(&task.startup_grants).collect(),
+        // A release's rule is referenced by the service already, which orders the two.
+        listener_rule: routed.rule.as_ref().filter(|_| release.is_none()),
+        // ECS needs the release role's permissions from the service's first deployment on.
+        grants: std::iter::once(&container_logs)
+            .chain(&task.startup_grants)
+            .chain(release.as_ref().map(|r| &r.policy))
+            .collect(),
         network_paths: nfs
             .iter()
             .filter(|(group_id, _)| model.task.efs_security_groups().any(|g| g == group_id.as_str()))
             .map(|(_, rule)| rule)
             .collect(),
         managed_capacity: fleet.managed.as_ref(),
+        release: release.as_ref().zip(routed.alternate_target_group.as_ref()).zip(routed.rule.as_ref()).map(
+            |((r, alternate_target_group), production_rule)| ReleaseWiring {
+                alternate_target_group,
+                production_rule,
+                role: &r.role,
+            },
+        ),
     };
     let service = service::build(t, scope, &model.service, wiring)?;
     service_scaling::build(

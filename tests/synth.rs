@@ -1486,3 +1486,37 @@ fn an_instance_refresh_replaces_the_instances_as_configured() {
         })
     );
 }
+
+/// A canary release: the alternate target group the new revision starts on, a catch-all rule
+/// forwarding to both groups by weight (the default route's, which ECS shifts), the role ECS
+/// assumes to shift it, scoped to those, and the service's strategy settings; cfn-lint accepts it.
+#[test]
+fn a_canary_release_gets_what_ecs_shifts_traffic_with() {
+    let t = synth(
+        "service:
+  desired_count: 2
+  deployment:
+    strategy: canary
+    bake_time_minutes: 10
+    canary: {percent: 10, bake_time_minutes: 5}
+",
+    );
+    let service = only(&t, "AWS::ECS::Service");
+    let deployment = &service["Properties"]["DeploymentConfiguration"];
+    assert_eq!(deployment["Strategy"], "CANARY");
+    assert_eq!(deployment["BakeTimeInMinutes"], 10);
+    assert_eq!(deployment["CanaryConfiguration"], json!({"CanaryBakeTimeInMinutes": 5, "CanaryPercent": 10.0}));
+    assert!(deployment.get("DeploymentCircuitBreaker").is_none(), "the circuit breaker is a rolling update's");
+    let advanced = &service["Properties"]["LoadBalancers"][0]["AdvancedConfiguration"];
+    let alternate = advanced["AlternateTargetGroupArn"]["Ref"].as_str().unwrap();
+    let rule = advanced["ProductionListenerRule"]["Ref"].as_str().unwrap();
+    assert_eq!(t["Resources"][alternate]["Type"], "AWS::ElasticLoadBalancingV2::TargetGroup");
+    let forward = &t["Resources"][rule]["Properties"]["Actions"][0]["ForwardConfig"]["TargetGroups"];
+    assert_eq!(forward[0]["Weight"], 100);
+    assert_eq!(forward[1], json!({"TargetGroupArn": {"Ref": alternate}, "Weight": 0}));
+    let role = advanced["RoleArn"]["Fn::GetAtt"][0].as_str().unwrap();
+    assert_eq!(
+        t["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
+        "ecs.amazonaws.com"
+    );
+}

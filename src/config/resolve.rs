@@ -151,6 +151,7 @@ fn service(config: &Config, name: Option<&String>, svc: &ServiceConfig) -> Servi
             max_healthy_percent: svc.max_healthy_percent,
             circuit_breaker: svc.circuit_breaker.clone(),
             execute_command: svc.enable_execute_command,
+            deployment: svc.deployment.clone(),
             placement_strategies: svc.placement.iter().flat_map(|p| &p.strategy).copied().collect(),
             placement_constraints: svc
                 .placement

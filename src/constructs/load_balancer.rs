@@ -289,11 +289,28 @@ pub fn target_group(
 }
 
 /// Sends the requests `route` matches to `group`, on `listener`, at `priority`.
+/// Where a rule sends its requests: the service's group, or with a release's alternate group
+/// both, the primary weighted 100 and the alternate 0 until ECS shifts them.
+#[derive(Clone, Copy)]
+pub struct Forward<'a> {
+    pub primary: &'a Handle<TargetGroup>,
+    pub alternate: Option<&'a Handle<TargetGroup>>,
+}
+
+impl Forward<'_> {
+    fn action(self) -> Action {
+        match self.alternate {
+            None => Action::forward(self.primary.arn()),
+            Some(alternate) => Action::forward_weighted([(self.primary.arn(), 100), (alternate.arn(), 0)]),
+        }
+    }
+}
+
 pub fn route(
     t: &mut Template,
     scope: &Scope,
     listener: &Handle<Listener>,
-    group: &Handle<TargetGroup>,
+    forward: Forward<'_>,
     route: &RouteProps,
 ) -> Result<Handle<ListenerRule>, TemplateError> {
     let mut conditions = Vec::new();
@@ -306,7 +323,7 @@ pub fn route(
     t.add(
         &scope.child("Resource"),
         ListenerRule {
-            actions: vec![Action::forward(group.arn())],
+            actions: vec![forward.action()],
             conditions,
             listener_arn: Some(listener.arn().into()),
             priority: route.priority.into(),

@@ -7,12 +7,12 @@ use crate::bounds;
 use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::resources::ec2::SecurityGroupIngress;
 use crate::resources::ecs::{
-    Cluster, DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType, PlacementConstraint,
-    PlacementConstraintType, PlacementStrategy, PlacementStrategyType, SchedulingStrategy, Service,
-    ServiceLoadBalancer, TaskDefinition,
+    AdvancedConfiguration, CanaryConfiguration, Cluster, DeploymentAlarms, DeploymentCircuitBreaker,
+    DeploymentConfiguration, LaunchType, LinearConfiguration, PlacementConstraint, PlacementConstraintType,
+    PlacementStrategy, PlacementStrategyType, SchedulingStrategy, Service, ServiceLoadBalancer, TaskDefinition,
 };
 use crate::resources::elbv2::{Listener, ListenerRule, TargetGroup};
-use crate::resources::iam::Policy;
+use crate::resources::iam::{Policy, Role};
 use crate::template::{Handle, Options, Scope, Template, TemplateError};
 
 /// What the configuration decides about the service.
@@ -30,6 +30,29 @@ pub struct ServiceProps {
     /// In order; none leaves placement to ECS.
     pub placement_strategies: Vec<PlacementStrategyName>,
     pub placement_constraints: Vec<PlacementLimit>,
+    /// How a new revision replaces the running one.
+    pub deployment: DeploymentConfig,
+}
+
+/// What a release other than a rolling one shifts traffic with: the alternate target group the
+/// new revision starts on, the listener rule whose weights ECS moves, and the role ECS assumes to
+/// move them ("Required resources for Amazon ECS blue/green deployments", ECS Developer Guide).
+pub struct ReleaseWiring<'a> {
+    pub alternate_target_group: &'a Handle<TargetGroup>,
+    pub production_rule: &'a Handle<ListenerRule>,
+    pub role: &'a Handle<Role>,
+}
+
+impl DeploymentStrategy {
+    /// ECS's name for it (`DeploymentConfiguration.Strategy`).
+    pub fn ecs_name(self) -> &'static str {
+        match self {
+            DeploymentStrategy::Rolling => "ROLLING",
+            DeploymentStrategy::BlueGreen => "BLUE_GREEN",
+            DeploymentStrategy::Canary => "CANARY",
+            DeploymentStrategy::Linear => "LINEAR",
+        }
+    }
 }
 
 /// How ECS picks an instance for a task ("Amazon ECS task placement strategies").
@@ -101,6 +124,8 @@ pub struct ServiceWiring<'a> {
     pub network_paths: Vec<&'a Handle<SecurityGroupIngress>>,
     /// ECS-managed capacity to run on, instead of the EC2 launch type.
     pub managed_capacity: Option<&'a ManagedCapacity>,
+    /// What a blue/green, canary or linear release shifts traffic with; `None` for rolling.
+    pub release: Option<ReleaseWiring<'a>>,
 }
 
 /// ECS's deployment circuit breaker: a deployment whose tasks keep failing is stopped (and rolled
@@ -122,6 +147,39 @@ impl Default for CircuitBreakerConfig {
     }
 }
 
+/// The deployment's settings: the rolling update's percentages and circuit breaker, or another
+/// strategy's bake times and steps; alarms for either.
+fn deployment_configuration(props: &ServiceProps) -> DeploymentConfiguration {
+    let d = &props.deployment;
+    let rolling = d.strategy == DeploymentStrategy::Rolling;
+    DeploymentConfiguration {
+        alarms: (!d.alarms.is_empty()).then(|| DeploymentAlarms {
+            alarm_names: d.alarms.iter().map(|a| a.clone().into()).collect(),
+            enable: true.into(),
+            rollback: d.rollback_on_alarm.into(),
+        }),
+        bake_time_in_minutes: d.bake_time_minutes.map(Into::into),
+        canary_configuration: d.canary.as_ref().map(|c| CanaryConfiguration {
+            canary_bake_time_in_minutes: Some(c.bake_time_minutes.into()),
+            canary_percent: Some(c.percent.into()),
+        }),
+        deployment_circuit_breaker: (rolling && props.circuit_breaker.enabled).then(|| DeploymentCircuitBreaker {
+            enable: true.into(),
+            rollback: props.circuit_breaker.rollback.into(),
+            ..DeploymentCircuitBreaker::default()
+        }),
+        linear_configuration: d.linear.as_ref().map(|l| LinearConfiguration {
+            step_bake_time_in_minutes: Some(l.step_bake_time_minutes.into()),
+            step_percent: Some(l.step_percent.into()),
+        }),
+        maximum_percent: Some(props.max_healthy_percent.into()),
+        minimum_healthy_percent: Some(props.min_healthy_percent.into()),
+        // Left out for rolling, as templates before strategies had it.
+        strategy: (!rolling).then(|| d.strategy.ecs_name().into()),
+        ..DeploymentConfiguration::default()
+    }
+}
+
 pub fn build(
     t: &mut Template,
     scope: &Scope,
@@ -133,22 +191,19 @@ pub fn build(
         Service {
             capacity_provider_strategy: wiring.managed_capacity.map(ManagedCapacity::strategy),
             cluster: Some(wiring.cluster.cluster_name().into()),
-            deployment_configuration: Some(DeploymentConfiguration {
-                deployment_circuit_breaker: props.circuit_breaker.enabled.then(|| DeploymentCircuitBreaker {
-                    enable: true.into(),
-                    rollback: props.circuit_breaker.rollback.into(),
-                    ..DeploymentCircuitBreaker::default()
-                }),
-                maximum_percent: Some(props.max_healthy_percent.into()),
-                minimum_healthy_percent: Some(props.min_healthy_percent.into()),
-                ..DeploymentConfiguration::default()
-            }),
+            deployment_configuration: Some(deployment_configuration(props)),
             desired_count: props.desired_count.map(Into::into),
             enable_ecs_managed_tags: Some(false.into()),
             enable_execute_command: props.execute_command.then(|| true.into()),
             health_check_grace_period_seconds: Some(props.health_check_grace_period_seconds.into()),
             launch_type: wiring.managed_capacity.is_none().then_some(LaunchType::Ec2),
             load_balancers: Some(vec![ServiceLoadBalancer {
+                advanced_configuration: wiring.release.as_ref().map(|release| AdvancedConfiguration {
+                    alternate_target_group_arn: release.alternate_target_group.arn().into(),
+                    production_listener_rule: Some(release.production_rule.arn().into()),
+                    role_arn: Some(release.role.arn().into()),
+                    test_listener_rule: None,
+                }),
                 container_name: Some(wiring.container_name.into()),
                 container_port: Some(wiring.container_port.into()),
                 target_group_arn: Some(wiring.target_group.arn().into()),

@@ -11,8 +11,9 @@ pub use super::generated::ecs::cluster_capacity_provider_associations::{
     CapacityProviderStrategy, ClusterCapacityProviderAssociations,
 };
 pub use super::generated::ecs::service::{
-    CapacityProviderStrategyItem, DeploymentCircuitBreaker, DeploymentConfiguration,
-    LoadBalancer as ServiceLoadBalancer, PlacementConstraint, PlacementStrategy, Service,
+    AdvancedConfiguration, CanaryConfiguration, CapacityProviderStrategyItem, DeploymentAlarms,
+    DeploymentCircuitBreaker, DeploymentConfiguration, LinearConfiguration, LoadBalancer as ServiceLoadBalancer,
+    PlacementConstraint, PlacementStrategy, Service,
 };
 pub use super::generated::ecs::task_definition::{
     AuthorizationConfig, ContainerDefinition, ContainerDependency, EFSVolumeConfiguration, HealthCheck,

@@ -6,7 +6,9 @@ use serde::Serialize;
 use crate::aws::ListenerProtocol;
 use crate::template::{Handle, Intrinsic, Value};
 
-pub use super::generated::elbv2::listener::{Action, Certificate, FixedResponseConfig, Listener, RedirectConfig};
+pub use super::generated::elbv2::listener::{
+    Action, Certificate, FixedResponseConfig, ForwardConfig, Listener, RedirectConfig, TargetGroupTuple,
+};
 pub use super::generated::elbv2::listener_rule::{HostHeaderConfig, ListenerRule, PathPatternConfig, RuleCondition};
 pub use super::generated::elbv2::load_balancer::LoadBalancer;
 pub use super::generated::elbv2::target_group::{Matcher, TargetGroup};
@@ -62,6 +64,12 @@ impl Handle<LoadBalancer> {
     }
 }
 
+impl Handle<ListenerRule> {
+    pub fn arn(&self) -> Intrinsic {
+        self.reference()
+    }
+}
+
 impl Handle<Listener> {
     pub fn arn(&self) -> Intrinsic {
         self.reference()
@@ -88,6 +96,19 @@ pub enum RedirectStatus {
 }
 
 impl Action {
+    /// Forwards to several groups by weight (out of their sum).
+    pub fn forward_weighted<const N: usize>(groups: [(Intrinsic, u32); N]) -> Self {
+        let target_groups = groups
+            .into_iter()
+            .map(|(arn, weight)| TargetGroupTuple { target_group_arn: Some(arn.into()), weight: Some(weight.into()) })
+            .collect();
+        Action {
+            forward_config: Some(ForwardConfig { target_groups: Some(target_groups), ..ForwardConfig::default() }),
+            r#type: ActionType::Forward,
+            ..Action::default()
+        }
+    }
+
     pub fn forward(target_group_arn: impl Into<Value<String>>) -> Self {
         Action { target_group_arn: Some(target_group_arn.into()), r#type: ActionType::Forward, ..Action::default() }
     }

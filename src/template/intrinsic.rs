@@ -127,7 +127,7 @@ macro_rules! literal_from {
         }
     )*};
 }
-literal_from!(bool, u16, u32, u64, i64);
+literal_from!(bool, u16, u32, u64, i64, f64);
 
 impl<T: Serialize> Serialize for Value<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -212,15 +212,6 @@ fn check_deployment(v: &mut Rules, s: &ServiceAt<'_>) {
         check_percent(v, &field("linear.step_percent"), linear.step_percent, 3.0);
         v.range(&field("linear.step_bake_time_minutes"), linear.step_bake_time_minutes, bounds::BAKE_MINUTES);
     }
-    // WIP (issue 22): the template does not yet make what these strategies need (the alternate
-    // target group, the production listener rule, the infrastructure role); refused until it does.
-    if d.strategy != DeploymentStrategy::Rolling && s.svc.desired_count > 0 {
-        v.fail(
-            &field("strategy"),
-            &strategy,
-            "is not emitted yet: only rolling deployments are (issue 22 in progress)",
-        );
-    }
     if d.strategy != DeploymentStrategy::Rolling && s.svc.auto_scaling.is_none() && s.svc.desired_count == 0 {
         v.fail(
             &field("strategy"),
