@@ -18,6 +18,7 @@ use crate::constructs::service_scaling::{self, ServiceScalingProps};
 use crate::constructs::task;
 use crate::constructs::vpc::Network;
 use crate::constructs::{cluster, dns};
+use crate::listener_rules::RELEASE_CATCH_ALL_PRIORITY;
 use crate::model::{Draining, Model, ServiceModel};
 use crate::resources::ec2::SecurityGroupIngress;
 use crate::resources::ecs::Cluster;
@@ -233,10 +234,6 @@ struct RoutedService {
     alternate_target_group: Option<Handle<TargetGroup>>,
 }
 
-/// The last priority a listener takes: the catch-all rule a release shifts the default route's
-/// traffic on comes after every other service's rule.
-const CATCH_ALL_PRIORITY: u32 = 50_000;
-
 /// What a service's release needs on the load balancer, given its primary group: nothing for a
 /// rolling update; else an alternate group (checked as the primary), and a rule that forwards to
 /// both, by weight, which ECS shifts ("Application Load Balancer resources for blue/green
@@ -261,8 +258,11 @@ fn add_routing(
     let rule = match (&model.route, releases) {
         (Some(route), _) => Some(load_balancer::route(t, &scope.child("ListenerRule"), listener, forward, route)?),
         (None, true) => {
-            let every_request =
-                RouteProps { path_patterns: vec!["/*".into()], host_headers: Vec::new(), priority: CATCH_ALL_PRIORITY };
+            let every_request = RouteProps {
+                path_patterns: vec!["/*".into()],
+                host_headers: Vec::new(),
+                priority: RELEASE_CATCH_ALL_PRIORITY,
+            };
             let at = scope.child("Release").child("ProductionRule");
             Some(load_balancer::route(t, &at, listener, forward, &every_request)?)
         }

@@ -635,6 +635,28 @@ fn every_example_deploys() {
                 assert_eq!(count("AWS::EC2::NatGateway"), 0);
                 assert_eq!(count("AWS::EC2::Subnet"), 2);
             }
+            "canary" => {
+                // The release's alternate group beside the primary, and the catch-all rule that
+                // forwards to both by weight (moto does not shift them: only AWS releases).
+                assert_eq!(count("AWS::ElasticLoadBalancingV2::TargetGroup"), 2);
+                let lb = load_balancer(&moto, &name, &template);
+                let listeners = moto.aws(&[
+                    "elbv2",
+                    "describe-listeners",
+                    "--load-balancer-arn",
+                    lb["LoadBalancerArn"].as_str().unwrap(),
+                ]);
+                let listener_arn = listeners["Listeners"][0]["ListenerArn"].as_str().unwrap().to_owned();
+                let rules = moto.aws(&["elbv2", "describe-rules", "--listener-arn", &listener_arn])["Rules"].clone();
+                let rule =
+                    rules.as_array().unwrap().iter().find(|r| r["IsDefault"] == false).expect("the release's rule");
+                assert_eq!(rule["Priority"], "50000");
+                let weights: Vec<Value> = rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
+                    .as_array()
+                    .map(|groups| groups.iter().map(|g| g["Weight"].clone()).collect())
+                    .unwrap_or_default();
+                assert_eq!(weights, [json!(100), json!(0)], "{rule}");
+            }
             other => panic!("example {other} has no deployment assertions: add some"),
         }
     }

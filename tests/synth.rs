@@ -1079,9 +1079,15 @@ fn every_template_keeps_least_privilege_and_exposure_rules() {
 fn only_unscopable(actions: &Value) -> bool {
     // ECS Exec's channels take no resource ("Actions, resources, and condition keys for Amazon
     // Message Gateway Service", Service Authorization Reference), nor do Auto Scaling's Describe
-    // actions ("Actions, resources, and condition keys for Amazon EC2 Auto Scaling").
-    const UNSCOPABLE: [&str; 7] = [
+    // actions ("Actions, resources, and condition keys for Amazon EC2 Auto Scaling"), nor ELB's
+    // ("... for AWS Elastic Load Balancing V2"; AmazonECSInfrastructureRolePolicyForLoadBalancers,
+    // AWS's policy for a release's role, grants them on "*" too).
+    const UNSCOPABLE: [&str; 11] = [
         "autoscaling:DescribeAutoScalingInstances",
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeRules",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTargetHealth",
         "ecs:DiscoverPollEndpoint",
         "ecr:GetAuthorizationToken",
         "ssmmessages:CreateControlChannel",

@@ -9,7 +9,7 @@ use super::service::check_service;
 use super::task::check_task;
 use crate::aws::instance_memory_mib;
 use crate::bounds;
-use crate::config::{Config, FieldPath, RoutingConfig, ServiceConfig};
+use crate::config::{Config, DeploymentStrategy, FieldPath, RoutingConfig, ServiceConfig};
 use crate::listener_rules::{self, Route, RouteKind};
 
 /// An ALB rule takes 5 condition values, all conditions together ("Quotas for your Application
@@ -119,6 +119,20 @@ fn check_routes(v: &mut Rules, c: &Config) {
             ),
             "give it path_patterns or host_headers".to_owned(),
         );
+    }
+    // A release of the default route's service takes the listener's last priority.
+    let default_releases =
+        c.services.values().any(|s| s.routing.is_none() && s.deployment.strategy != DeploymentStrategy::Rolling);
+    for (name, svc) in &c.services {
+        let given = svc.routing.as_ref().and_then(|r| r.priority);
+        if default_releases && given == Some(listener_rules::RELEASE_CATCH_ALL_PRIORITY) {
+            v.fail_hint(
+                &service_path(name).field("routing.priority"),
+                listener_rules::RELEASE_CATCH_ALL_PRIORITY,
+                "is the priority of the rule a release of the default route's service shifts its traffic on",
+                "give it a lower one (1 to 1999 go before every derived one)".to_owned(),
+            );
+        }
     }
     let routed = c.services.len() - unrouted.len();
     if routed > MAX_RULES_PER_LISTENER {
