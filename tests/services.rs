@@ -214,3 +214,28 @@ fn each_service_has_its_own_image_parameter() {
     }
     assert!(!ecs_alb::constructs::task::is_image_parameter("DrainerCodeS3Key"));
 }
+
+/// A service switching to a blue/green release changes its own resources only (its service, its
+/// rule, and the release's group and role added); every other service's, and the shared ones,
+/// keep their logical IDs and properties (issue 22).
+#[test]
+fn one_service_switching_to_blue_green_touches_only_its_own_resources() {
+    let before = platform(&[ALPHA, BETA, GAMMA]);
+    let after = synth(&format!(
+        "stack_name: Platform\nservices:\n{}{}{}",
+        service_yaml("alpha", None),
+        service_yaml("beta", Some("{path_patterns: [/beta/*]}"))
+            .replace("\n    container:", "\n    deployment: {strategy: blue-green}\n    container:"),
+        service_yaml("gamma", Some("{host_headers: [gamma.example.com]}")),
+    ));
+    let changes = diff(&before, &after);
+    let changed: Vec<&str> = changes.resources.iter().map(|r| r.id.as_str()).collect();
+    assert!(!changed.is_empty());
+    for id in &changed {
+        assert!(id.starts_with("beta"), "{id} changed although only beta switched: {changed:?}");
+    }
+    assert!(
+        changes.resources.iter().all(|r| r.change == Change::Added || r.change == Change::Modified),
+        "{changes:#?}"
+    );
+}
