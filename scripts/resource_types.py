@@ -27,6 +27,7 @@ RUST_KEYWORDS = {"type", "match", "ref", "async", "box", "move", "loop", "in", "
 NAMESPACE_MODULES = {
     "ApplicationAutoScaling": "applicationautoscaling",
     "AutoScaling": "autoscaling",
+    "CloudWatch": "cloudwatch",
     "EC2": "ec2",
     "ECS": "ecs",
     "ElasticLoadBalancingV2": "elbv2",

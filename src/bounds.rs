@@ -49,6 +49,9 @@ pub const MAX_HEALTHY_PERCENT: Bounds = bounds(100, 200);
 /// A release's bake times, in minutes: up to 24 hours ("CanaryConfiguration", "LinearConfiguration",
 /// ECS API Reference).
 pub const BAKE_MINUTES: Bounds = bounds(0, 1440);
+/// How long ECS waits for a release's lifecycle hook: up to 14 days (the `HookTimeoutConfig` of
+/// AWS::ECS::Service's resource schema).
+pub const HOOK_TIMEOUT_MINUTES: Bounds = bounds(1, 20_160);
 /// An instance refresh's checkpoint delay and bake time: up to 48 hours.
 pub const REFRESH_SECONDS: Bounds = bounds(0, 172_800);
 /// A container's own health check (ECS's limits, "HealthCheck" in the ECS API Reference).

@@ -9,6 +9,7 @@ use crate::constructs::add_role_policy;
 use crate::constructs::capacity::{Capacity, InstancePlacement};
 use crate::constructs::capacity_provider::ManagedCapacity;
 use crate::constructs::connections::{self, Peer, TcpPorts};
+use crate::constructs::deployment_alarms::{self, WatchedService};
 use crate::constructs::drain_hook::{self, DrainedGroup};
 use crate::constructs::load_balancer::{
     self, AlbWithListener, DefaultRoute, Forward, LoadBalancerPlacement, RouteProps,
@@ -232,6 +233,9 @@ struct RoutedService {
     rule: Option<Handle<ListenerRule>>,
     /// The group a blue/green, canary or linear release starts the new revision on.
     alternate_target_group: Option<Handle<TargetGroup>>,
+    /// Where its release takes test traffic: the test listener's rule for the service, which
+    /// ECS shifts before the production one, and that listener.
+    test_route: Option<(Handle<ListenerRule>, Handle<Listener>)>,
 }
 
 /// What a service's release needs on the load balancer, given its primary group: nothing for a
@@ -243,10 +247,11 @@ fn add_routing(
     model: &ServiceModel,
     scope: Scope,
     target_group: Handle<TargetGroup>,
-    listener: &Handle<Listener>,
+    alb: &AlbWithListener,
     vpc_id: Value<String>,
 ) -> Result<RoutedService, TemplateError> {
-    let releases = model.service.deployment.strategy != DeploymentStrategy::Rolling;
+    let deployment = &model.service.deployment;
+    let releases = deployment.strategy != DeploymentStrategy::Rolling;
     let alternate_target_group = match releases {
         true => {
             let at = scope.child("Release").child("AlternateTargetGroup");
@@ -255,20 +260,30 @@ fn add_routing(
         false => None,
     };
     let forward = Forward { primary: &target_group, alternate: alternate_target_group.as_ref() };
+    let every_request =
+        RouteProps { path_patterns: vec!["/*".into()], host_headers: Vec::new(), priority: RELEASE_CATCH_ALL_PRIORITY };
     let rule = match (&model.route, releases) {
-        (Some(route), _) => Some(load_balancer::route(t, &scope.child("ListenerRule"), listener, forward, route)?),
+        (Some(route), _) => Some(load_balancer::route(t, &scope.child("ListenerRule"), &alb.listener, forward, route)?),
         (None, true) => {
-            let every_request = RouteProps {
-                path_patterns: vec!["/*".into()],
-                host_headers: Vec::new(),
-                priority: RELEASE_CATCH_ALL_PRIORITY,
-            };
             let at = scope.child("Release").child("ProductionRule");
-            Some(load_balancer::route(t, &at, listener, forward, &every_request)?)
+            Some(load_balancer::route(t, &at, &alb.listener, forward, &every_request)?)
         }
         (None, false) => None,
     };
-    Ok(RoutedService { scope, target_group, rule, alternate_target_group })
+    // The test rule takes the requests the production rule takes, on the test port, and
+    // forwards them to both groups as the production rule does: ECS moves its weights to the new
+    // revision first ("Migrating from a CodeDeploy blue/green to an Amazon ECS blue/green
+    // service deployment", ECS Developer Guide: both groups must belong to the production or the
+    // test rule).
+    let test_route = match deployment.test_listener().and_then(|port| alb.test_listener(port)) {
+        Some(listener) => {
+            let route = model.route.as_ref().unwrap_or(&every_request);
+            let at = scope.child("Release").child("TestRule");
+            Some((load_balancer::route(t, &at, listener, forward, route)?, listener.clone()))
+        }
+        None => None,
+    };
+    Ok(RoutedService { scope, target_group, rule, alternate_target_group, test_route })
 }
 
 /// The load balancer where the CDK pattern puts it, inside its one service (`Ec2Service/LB`),
@@ -293,7 +308,7 @@ fn add_load_balancer(
             let lb_scope = scope.child("LB").grouped(Part::LoadBalancer.group());
             let alb = AlbWithListener::build(t, &lb_scope, &model.load_balancer, placement(), route)?;
             let target_group = alb.default_group.clone().unwrap_or_else(|| unreachable!("a new group was asked for"));
-            let routed = add_routing(t, one, scope.clone(), target_group, &alb.listener, network.vpc_id.clone())?;
+            let routed = add_routing(t, one, scope.clone(), target_group, &alb, network.vpc_id.clone())?;
             let services = vec![routed];
             return Ok(Front { alb, single_scope: Some(scope), services });
         }
@@ -320,7 +335,7 @@ fn add_load_balancer(
     let alb = AlbWithListener::build(t, &lb_scope, &model.load_balancer, placement(), route)?;
     let mut services = Vec::new();
     for ((service, scope), target_group) in model.services.iter().zip(scopes).zip(groups) {
-        services.push(add_routing(t, service, scope, target_group, &alb.listener, network.vpc_id.clone())?);
+        services.push(add_routing(t, service, scope, target_group, &alb, network.vpc_id.clone())?);
     }
     Ok(Front { alb, single_scope: None, services })
 }
@@ -330,14 +345,18 @@ fn add_load_balancer(
 struct Release {
     role: Handle<Role>,
     policy: Handle<Policy>,
+    /// The role ECS invokes the release's hooks with, and its policy; `None` without hooks.
+    hooks: Option<(Handle<Role>, Handle<Policy>)>,
 }
 
 fn add_release(
     t: &mut Template,
+    model: &ServiceModel,
     routed: &RoutedService,
     alb: &AlbWithListener,
 ) -> Result<Option<Release>, TemplateError> {
     let (Some(alternate), Some(rule)) = (&routed.alternate_target_group, &routed.rule) else { return Ok(None) };
+    let test_route = &routed.test_route;
     // What AmazonECSInfrastructureRolePolicyForLoadBalancers grants for an ALB (AWS Managed Policy
     // Reference), scoped to this service's groups, its rule and its listener.
     let role_scope = routed.scope.child("Release").child("InfrastructureRole");
@@ -353,11 +372,32 @@ fn add_release(
         Statement::allow(["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"])
             .on(routed.target_group.arn())
             .on(alternate.arn()),
-        Statement::allow(["elasticloadbalancing:ModifyListener"]).on(alb.listener.arn()),
-        Statement::allow(["elasticloadbalancing:ModifyRule"]).on(rule.arn()),
+        test_route
+            .iter()
+            .fold(Statement::allow(["elasticloadbalancing:ModifyListener"]).on(alb.listener.arn()), |s, (_, l)| {
+                s.on(l.arn())
+            }),
+        test_route
+            .iter()
+            .fold(Statement::allow(["elasticloadbalancing:ModifyRule"]).on(rule.arn()), |s, (r, _)| s.on(r.arn())),
     ];
     let policy = add_role_policy(t, &role_scope, "DefaultPolicy", &role, statements)?;
-    Ok(Some(Release { role, policy }))
+    let hooks = &model.service.deployment.hooks;
+    let hooks = match hooks.is_empty() {
+        true => None,
+        // What "Permissions required for Lambda functions in Amazon ECS blue/green deployments"
+        // (ECS Developer Guide) asks for, on these functions only instead of every function.
+        false => {
+            let hook_scope = routed.scope.child("Release").child("HookRole");
+            let hook_role = t.add(&hook_scope.child("Resource"), Role::for_service("ecs.amazonaws.com"))?;
+            let functions = hooks.iter().map(|h| h.function_arn.as_str()).collect::<indexmap::IndexSet<_>>();
+            let invoke =
+                functions.into_iter().fold(Statement::allow(["lambda:InvokeFunction"]), |s, arn| s.on(arn.to_owned()));
+            let hook_policy = add_role_policy(t, &hook_scope, "DefaultPolicy", &hook_role, vec![invoke])?;
+            Some((hook_role, hook_policy))
+        }
+    };
+    Ok(Some(Release { role, policy, hooks }))
 }
 
 /// The task definition, the service behind the load balancer, and its scaling.
@@ -371,8 +411,19 @@ fn add_service(
     nfs: &IndexMap<String, Handle<SecurityGroupIngress>>,
 ) -> Result<(), TemplateError> {
     let scope = &routed.scope;
-    let release = add_release(t, routed, alb)?;
+    let release = add_release(t, model, routed, alb)?;
     let task = task::build(t, &scope.child("TaskDef"), &model.task)?;
+    let alarms = match model.service.deployment.auto_alarms {
+        true => {
+            let watched = WatchedService {
+                load_balancer: &alb.load_balancer,
+                target_groups: std::iter::once(&routed.target_group).chain(&routed.alternate_target_group).collect(),
+                name: model.name.as_deref().unwrap_or(model.task.main.name()),
+            };
+            deployment_alarms::build(t, &scope.child("Alarms"), &watched)?
+        }
+        false => Vec::new(),
+    };
     // The Docker daemon on the instances ships the containers' logs with the instance's role.
     let logs_policy = match &model.name {
         None => "ContainerLogsPolicy".to_owned(),
@@ -396,6 +447,7 @@ fn add_service(
         grants: std::iter::once(&container_logs)
             .chain(&task.startup_grants)
             .chain(release.as_ref().map(|r| &r.policy))
+            .chain(release.as_ref().and_then(|r| r.hooks.as_ref()).map(|(_, policy)| policy))
             .collect(),
         network_paths: nfs
             .iter()
@@ -403,11 +455,14 @@ fn add_service(
             .map(|(_, rule)| rule)
             .collect(),
         managed_capacity: fleet.managed.as_ref(),
+        alarms: alarms.iter().collect(),
         release: release.as_ref().zip(routed.alternate_target_group.as_ref()).zip(routed.rule.as_ref()).map(
             |((r, alternate_target_group), production_rule)| ReleaseWiring {
                 alternate_target_group,
                 production_rule,
+                test_rule: routed.test_route.as_ref().map(|(rule, _)| rule),
                 role: &r.role,
+                hook_role: r.hooks.as_ref().map(|(role, _)| role),
             },
         ),
     };

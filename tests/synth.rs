@@ -1526,3 +1526,127 @@ fn a_canary_release_gets_what_ecs_shifts_traffic_with() {
         "ecs.amazonaws.com"
     );
 }
+
+#[test]
+fn a_release_takes_test_traffic_runs_hooks_and_watches_its_own_alarms() {
+    let t = synth(
+        "services:
+  web:
+    deployment:
+      strategy: linear
+      test_listener_port: 8080
+      auto_alarms: true
+      alarms: [team-slo]
+      hooks:
+        - {stage: POST_TEST_TRAFFIC_SHIFT, function_arn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke', timeout_minutes: 30}
+        - {stage: PRE_SCALE_UP, function_arn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke:live', on_timeout: continue}
+  api:
+    routing: {path_patterns: [/api/*], priority: 7}
+    container: {name: api}
+    deployment: {strategy: blue-green, test_listener_port: 8080}
+",
+    );
+    let resources = &t["Resources"];
+    // One test listener for both services, open to who may reach the production one, answering
+    // 404 where no release's rule takes a request.
+    let listeners = resources_of_type(&t, "AWS::ElasticLoadBalancingV2::Listener");
+    let tests: Vec<_> = listeners.iter().filter(|(_, l)| l["Properties"]["Port"] == 8080).collect();
+    assert_eq!(tests.len(), 1, "one listener per test port");
+    let (test_listener, listener) = tests[0];
+    assert_eq!(listener["Properties"]["Protocol"], "HTTP");
+    assert_eq!(listener["Properties"]["DefaultActions"][0]["Type"], "fixed-response");
+    let open_on_8080 = resources_of_type(&t, "AWS::EC2::SecurityGroup")
+        .iter()
+        .flat_map(|(_, g)| g["Properties"]["SecurityGroupIngress"].as_array().cloned().unwrap_or_default())
+        .filter(|rule| rule["FromPort"] == 8080)
+        .collect::<Vec<_>>();
+    assert_eq!(open_on_8080.len(), 1, "{open_on_8080:?}");
+    assert_eq!(open_on_8080[0]["CidrIp"], "0.0.0.0/0");
+
+    let services = resources_of_type(&t, "AWS::ECS::Service");
+    let service = |container: &str| {
+        services.iter().find(|(_, s)| s["Properties"]["LoadBalancers"][0]["ContainerName"] == container).unwrap().1
+    };
+    for (container, conditions) in [
+        ("web", json!([{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}])),
+        ("api", json!([{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}])),
+    ] {
+        let advanced = &service(container)["Properties"]["LoadBalancers"][0]["AdvancedConfiguration"];
+        let production = &resources[advanced["ProductionListenerRule"]["Ref"].as_str().unwrap()]["Properties"];
+        let test = &resources[advanced["TestListenerRule"]["Ref"].as_str().unwrap()]["Properties"];
+        assert_eq!(test["ListenerArn"], json!({"Ref": test_listener}), "{container}");
+        // Both rules take the same requests and forward to both groups, which ECS shifts.
+        assert_eq!(test["Conditions"], production["Conditions"], "{container}");
+        assert_eq!(test["Conditions"], conditions, "{container}");
+        assert_eq!(test["Priority"], production["Priority"], "{container}");
+        assert_eq!(test["Actions"], production["Actions"], "{container}");
+        // The role may modify both rules and both listeners, nothing else.
+        let role = advanced["RoleArn"]["Fn::GetAtt"][0].as_str().unwrap();
+        let (_, policy) = resources_of_type(&t, "AWS::IAM::Policy")
+            .into_iter()
+            .find(|(_, p)| p["Properties"]["Roles"][0]["Ref"] == role)
+            .unwrap();
+        let statements = policy["Properties"]["PolicyDocument"]["Statement"].as_array().unwrap();
+        let modify_rule = statements.iter().find(|s| s["Action"] == "elasticloadbalancing:ModifyRule").unwrap();
+        assert_eq!(modify_rule["Resource"], json!([advanced["ProductionListenerRule"], advanced["TestListenerRule"]]));
+        let modify_listener = statements.iter().find(|s| s["Action"] == "elasticloadbalancing:ModifyListener").unwrap();
+        assert_eq!(modify_listener["Resource"].as_array().unwrap()[1], json!({"Ref": test_listener}));
+    }
+
+    // The hooks, each at its stage, called with a role that may invoke those functions alone.
+    let web = &service("web")["Properties"]["DeploymentConfiguration"];
+    let hooks = web["LifecycleHooks"].as_array().unwrap();
+    assert_eq!(hooks[0]["LifecycleStages"], json!(["POST_TEST_TRAFFIC_SHIFT"]));
+    assert_eq!(hooks[0]["TimeoutConfiguration"], json!({"Action": "ROLLBACK", "TimeoutInMinutes": 30}));
+    assert_eq!(hooks[1]["LifecycleStages"], json!(["PRE_SCALE_UP"]));
+    assert!(hooks[1].get("TimeoutConfiguration").is_none(), "no timeout given, ECS's own");
+    let hook_role = hooks[0]["RoleArn"]["Fn::GetAtt"][0].as_str().unwrap();
+    assert_eq!(hooks[1]["RoleArn"], hooks[0]["RoleArn"]);
+    assert_eq!(
+        resources[hook_role]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
+        "ecs.amazonaws.com"
+    );
+    let (_, hook_policy) = resources_of_type(&t, "AWS::IAM::Policy")
+        .into_iter()
+        .find(|(_, p)| p["Properties"]["Roles"][0]["Ref"] == hook_role)
+        .unwrap();
+    assert_eq!(
+        hook_policy["Properties"]["PolicyDocument"]["Statement"],
+        json!([{
+            "Action": "lambda:InvokeFunction",
+            "Effect": "Allow",
+            "Resource": [
+                "arn:aws:lambda:us-east-1:123456789012:function:smoke",
+                "arn:aws:lambda:us-east-1:123456789012:function:smoke:live"
+            ]
+        }])
+    );
+    assert!(service("api")["Properties"]["DeploymentConfiguration"].get("LifecycleHooks").is_none());
+
+    // The stack's two alarms join the team's own; each watches both of the service's groups.
+    let names = web["Alarms"]["AlarmNames"].as_array().unwrap();
+    assert_eq!(names[0], "team-slo");
+    assert_eq!(names.len(), 3);
+    let web_groups = {
+        let lb = &service("web")["Properties"]["LoadBalancers"][0];
+        BTreeSet::from([
+            lb["TargetGroupArn"]["Ref"].as_str().unwrap().to_owned(),
+            lb["AdvancedConfiguration"]["AlternateTargetGroupArn"]["Ref"].as_str().unwrap().to_owned(),
+        ])
+    };
+    for name in &names[1..] {
+        let alarm = &resources[name["Ref"].as_str().unwrap()];
+        assert_eq!(alarm["Type"], "AWS::CloudWatch::Alarm");
+        let metrics = alarm["Properties"]["Metrics"].as_array().unwrap();
+        let watched: BTreeSet<String> = metrics
+            .iter()
+            .filter_map(|m| m["MetricStat"]["Metric"]["Dimensions"].as_array())
+            .map(|d| d[1]["Value"]["Fn::GetAtt"][0].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(watched, web_groups, "{name}");
+        let returned: Vec<_> = metrics.iter().filter(|m| m["ReturnData"] == true).collect();
+        assert_eq!(returned.len(), 1, "an alarm watches one series");
+        assert!(returned[0]["Expression"].as_str().unwrap().starts_with("MAX(["), "the worst group counts");
+    }
+    resource_count_is(&t, "AWS::CloudWatch::Alarm", 2);
+}

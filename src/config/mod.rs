@@ -91,6 +91,23 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// The services' settings: the one `service`, or each of `services`.
+    pub fn service_configs(&self) -> Vec<&ServiceConfig> {
+        match self.services.is_empty() {
+            true => vec![&self.service],
+            false => self.services.values().collect(),
+        }
+    }
+
+    /// The ports of the load balancer's test listeners, each once, lowest first: those of the
+    /// services whose releases take test traffic.
+    pub fn test_listener_ports(&self) -> Vec<u32> {
+        let ports = self.service_configs().into_iter().filter_map(|s| s.deployment.test_listener());
+        ports.collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+    }
+}
+
 /// What the stack records about itself beyond the container's logs.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(default, deny_unknown_fields)]

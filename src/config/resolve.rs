@@ -81,6 +81,7 @@ fn load_balancer(config: &Config, network: &NetworkProps) -> LoadBalancerProps {
         tls: tls(lb),
         idle_timeout_seconds: lb.idle_timeout_seconds,
         access_logs_days: config.observability.access_logs.then_some(log_retention_days(config)),
+        test_listener_ports: config.test_listener_ports(),
     }
 }
 

@@ -31,6 +31,9 @@ pub struct LoadBalancerProps {
     pub idle_timeout_seconds: u32,
     /// Access logs to a bucket of their own, kept this many days; `None` for none.
     pub access_logs_days: Option<u32>,
+    /// Ports of listeners where releases take test traffic, with the same protocol and
+    /// certificate as the production one.
+    pub test_listener_ports: Vec<u32>,
 }
 
 /// A service's target group: how the load balancer checks its tasks and lets them go.
@@ -119,6 +122,8 @@ pub struct AlbWithListener {
     pub security_group_scope: Scope,
     /// The listener services are routed on (HTTPS when there is one).
     pub listener: Handle<Listener>,
+    /// The listeners releases take test traffic on, by port.
+    test_listeners: Vec<(u32, Handle<Listener>)>,
     /// The group `DefaultRoute::NewGroup` made.
     pub default_group: Option<Handle<TargetGroup>>,
     protocol: ListenerProtocol,
@@ -140,6 +145,7 @@ impl AlbWithListener {
         let redirect_port = tls.filter(|tls| tls.redirect_http).map(|_| ListenerProtocol::Http.default_port());
         let ingress = std::iter::once(props.listener_port)
             .chain(redirect_port)
+            .chain(props.test_listener_ports.iter().copied())
             .flat_map(|port| props.allowed_cidrs.iter().map(move |cidr| allow_from(cidr, port)))
             .collect();
         let security_group = t.add(
@@ -199,19 +205,27 @@ impl AlbWithListener {
             DefaultRoute::Group(group) => (None, Action::forward(group.arn())),
             DefaultRoute::NotFound => (None, Action::not_found()),
         };
-        let listener = t.add(
-            &listener_scope.child("Resource"),
-            Listener {
-                certificates: tls
-                    .map(|tls| vec![Certificate { certificate_arn: Some(tls.certificate_arn.clone().into()) }]),
-                default_actions: vec![default_action],
-                load_balancer_arn: load_balancer.arn().into(),
-                port: Some(props.listener_port.into()),
-                protocol: Some(protocol),
-                ssl_policy: tls.map(|tls| tls.ssl_policy.clone().into()),
-                ..Listener::default()
-            },
-        )?;
+        let serving = |port: u32, default_action: Action| Listener {
+            certificates: tls
+                .map(|tls| vec![Certificate { certificate_arn: Some(tls.certificate_arn.clone().into()) }]),
+            default_actions: vec![default_action],
+            load_balancer_arn: load_balancer.arn().into(),
+            port: Some(port.into()),
+            protocol: Some(protocol),
+            ssl_policy: tls.map(|tls| tls.ssl_policy.clone().into()),
+            ..Listener::default()
+        };
+        let listener = t.add(&listener_scope.child("Resource"), serving(props.listener_port, default_action))?;
+        // A request no release's test rule takes is answered 404, as on a listener of several
+        // services: test traffic reaches only what a release has put there.
+        let test_listeners = props
+            .test_listener_ports
+            .iter()
+            .map(|&port| {
+                let at = scope.child(format!("TestListener{port}")).child("Resource");
+                Ok((port, t.add(&at, serving(port, Action::not_found()))?))
+            })
+            .collect::<Result<_, TemplateError>>()?;
         if let Some(port) = redirect_port {
             t.add(
                 &scope.child("PublicRedirectListener").child("Resource"),
@@ -230,10 +244,16 @@ impl AlbWithListener {
             security_group,
             security_group_scope,
             listener,
+            test_listeners,
             default_group,
             protocol,
             port: props.listener_port,
         })
+    }
+
+    /// The test listener on `port`, when the load balancer has one.
+    pub fn test_listener(&self, port: u32) -> Option<&Handle<Listener>> {
+        self.test_listeners.iter().find(|(p, _)| *p == port).map(|(_, listener)| listener)
     }
 
     /// The service's address: at `host` when given (the service's own DNS name), else at the load

@@ -9,6 +9,7 @@ pub mod capacity_provider;
 pub mod cluster;
 pub mod connections;
 pub mod container;
+pub mod deployment_alarms;
 pub mod dns;
 pub mod drain_hook;
 pub mod drain_timing;

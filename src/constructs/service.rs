@@ -5,11 +5,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::bounds;
 use crate::constructs::capacity_provider::ManagedCapacity;
+use crate::resources::cloudwatch::Alarm;
 use crate::resources::ec2::SecurityGroupIngress;
 use crate::resources::ecs::{
     AdvancedConfiguration, CanaryConfiguration, Cluster, DeploymentAlarms, DeploymentCircuitBreaker,
-    DeploymentConfiguration, LaunchType, LinearConfiguration, PlacementConstraint, PlacementConstraintType,
-    PlacementStrategy, PlacementStrategyType, SchedulingStrategy, Service, ServiceLoadBalancer, TaskDefinition,
+    DeploymentConfiguration, DeploymentLifecycleHook, HookTimeoutConfig, LaunchType, LinearConfiguration,
+    PlacementConstraint, PlacementConstraintType, PlacementStrategy, PlacementStrategyType, SchedulingStrategy,
+    Service, ServiceLoadBalancer, TaskDefinition,
 };
 use crate::resources::elbv2::{Listener, ListenerRule, TargetGroup};
 use crate::resources::iam::{Policy, Role};
@@ -40,7 +42,18 @@ pub struct ServiceProps {
 pub struct ReleaseWiring<'a> {
     pub alternate_target_group: &'a Handle<TargetGroup>,
     pub production_rule: &'a Handle<ListenerRule>,
+    /// The test listener's rule, which ECS shifts first; `None` without a test listener.
+    pub test_rule: Option<&'a Handle<ListenerRule>>,
     pub role: &'a Handle<Role>,
+    /// The role ECS invokes `DeploymentConfig::hooks` with; `None` without hooks.
+    pub hook_role: Option<&'a Handle<Role>>,
+}
+
+impl DeploymentConfig {
+    /// The test listener's port, for a release that shifts test traffic (a rolling update has none).
+    pub fn test_listener(&self) -> Option<u32> {
+        self.test_listener_port.filter(|_| self.strategy != DeploymentStrategy::Rolling)
+    }
 }
 
 impl DeploymentStrategy {
@@ -124,6 +137,8 @@ pub struct ServiceWiring<'a> {
     pub network_paths: Vec<&'a Handle<SecurityGroupIngress>>,
     /// ECS-managed capacity to run on, instead of the EC2 launch type.
     pub managed_capacity: Option<&'a ManagedCapacity>,
+    /// Alarms the stack makes for the deployment to watch, beside `DeploymentConfig::alarms`.
+    pub alarms: Vec<&'a Handle<Alarm>>,
     /// What a blue/green, canary or linear release shifts traffic with; `None` for rolling.
     pub release: Option<ReleaseWiring<'a>>,
 }
@@ -149,12 +164,19 @@ impl Default for CircuitBreakerConfig {
 
 /// The deployment's settings: the rolling update's percentages and circuit breaker, or another
 /// strategy's bake times and steps; alarms for either.
-fn deployment_configuration(props: &ServiceProps) -> DeploymentConfiguration {
+fn deployment_configuration(
+    props: &ServiceProps,
+    alarms: &[&Handle<Alarm>],
+    hook_role: Option<&Handle<Role>>,
+) -> DeploymentConfiguration {
     let d = &props.deployment;
     let rolling = d.strategy == DeploymentStrategy::Rolling;
+    let named = d.alarms.iter().map(|a| a.clone().into());
+    let made = alarms.iter().map(|a| a.alarm_name().into());
+    let alarm_names: Vec<_> = named.chain(made).collect();
     DeploymentConfiguration {
-        alarms: (!d.alarms.is_empty()).then(|| DeploymentAlarms {
-            alarm_names: d.alarms.iter().map(|a| a.clone().into()).collect(),
+        alarms: (!alarm_names.is_empty()).then(|| DeploymentAlarms {
+            alarm_names,
             enable: true.into(),
             rollback: d.rollback_on_alarm.into(),
         }),
@@ -168,6 +190,7 @@ fn deployment_configuration(props: &ServiceProps) -> DeploymentConfiguration {
             rollback: props.circuit_breaker.rollback.into(),
             ..DeploymentCircuitBreaker::default()
         }),
+        lifecycle_hooks: hook_role.map(|role| d.hooks.iter().map(|hook| hook.lifecycle_hook(role)).collect()),
         linear_configuration: d.linear.as_ref().map(|l| LinearConfiguration {
             step_bake_time_in_minutes: Some(l.step_bake_time_minutes.into()),
             step_percent: Some(l.step_percent.into()),
@@ -191,7 +214,11 @@ pub fn build(
         Service {
             capacity_provider_strategy: wiring.managed_capacity.map(ManagedCapacity::strategy),
             cluster: Some(wiring.cluster.cluster_name().into()),
-            deployment_configuration: Some(deployment_configuration(props)),
+            deployment_configuration: Some(deployment_configuration(
+                props,
+                &wiring.alarms,
+                wiring.release.as_ref().and_then(|release| release.hook_role),
+            )),
             desired_count: props.desired_count.map(Into::into),
             enable_ecs_managed_tags: Some(false.into()),
             enable_execute_command: props.execute_command.then(|| true.into()),
@@ -202,7 +229,7 @@ pub fn build(
                     alternate_target_group_arn: release.alternate_target_group.arn().into(),
                     production_listener_rule: Some(release.production_rule.arn().into()),
                     role_arn: Some(release.role.arn().into()),
-                    test_listener_rule: None,
+                    test_listener_rule: release.test_rule.map(|rule| rule.arn().into()),
                 }),
                 container_name: Some(wiring.container_name.into()),
                 container_port: Some(wiring.container_port.into()),
@@ -264,6 +291,120 @@ pub struct DeploymentConfig {
     ///
     /// Default: true
     pub rollback_on_alarm: bool,
+    /// Two alarms the stack makes and ECS watches beside `alarms`: more than 5 percent of the
+    /// service's requests answered with a 5xx in 2 of 3 minutes, and an unhealthy target in 2 of
+    /// 3 minutes, on each of its target groups (so a canary's errors count on their own).
+    ///
+    /// Default: false
+    pub auto_alarms: bool,
+    /// A second listener port on the load balancer, open to the same ranges as the first, where
+    /// the new revision answers before it takes production traffic (blue-green, canary, linear):
+    /// ECS shifts its rule first. The same port on several services makes one listener, routed
+    /// as the production one.
+    ///
+    /// Default: - none.
+    #[schemars(range(min = bounds::PORT.min, max = bounds::PORT.max))]
+    pub test_listener_port: Option<u32>,
+    /// Lambda functions ECS calls at a stage of a blue-green, canary or linear release; each
+    /// answers SUCCEEDED, FAILED (roll back) or IN_PROGRESS (call again). The stack makes the role
+    /// ECS calls them with, allowed to invoke these functions only.
+    ///
+    /// Default: - none.
+    pub hooks: Vec<HookConfig>,
+}
+
+/// A Lambda function ECS calls at one stage of a release ("Lifecycle hooks for Amazon ECS service
+/// deployments", ECS Developer Guide).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HookConfig {
+    /// When ECS calls it.
+    pub stage: HookStage,
+    /// The function's ARN: `arn:aws:lambda:REGION:ACCOUNT:function:NAME`, optionally with a
+    /// version or alias.
+    pub function_arn: String,
+    /// Minutes ECS waits for the hook to finish before `on_timeout` (AWS counts them in
+    /// minutes), from 1 to 20160 (14 days).
+    ///
+    /// Default: - ECS's.
+    #[serde(default)]
+    #[schemars(range(min = bounds::HOOK_TIMEOUT_MINUTES.min, max = bounds::HOOK_TIMEOUT_MINUTES.max))]
+    pub timeout_minutes: Option<u32>,
+    /// What ECS does when `timeout_minutes` pass: `rollback` or `continue`.
+    ///
+    /// Default: rollback
+    #[serde(default)]
+    pub on_timeout: HookTimeoutAction,
+}
+
+/// A stage of a release, by ECS's name for it.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum HookStage {
+    /// A new deployment starts while more than one revision is active.
+    ReconcileService,
+    /// Before the new revision's tasks start.
+    PreScaleUp,
+    /// The new revision's tasks run; the old one takes all traffic.
+    PostScaleUp,
+    /// The test listener's traffic moves to the new revision.
+    TestTrafficShift,
+    /// The new revision takes all test traffic.
+    PostTestTrafficShift,
+    /// Before production traffic moves (before every step of a canary or linear release).
+    PreProductionTrafficShift,
+    /// Production traffic moves to the new revision.
+    ProductionTrafficShift,
+    /// The new revision takes all production traffic; the bake time follows.
+    PostProductionTrafficShift,
+}
+
+/// What ECS does with a hook that does not finish in time.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum HookTimeoutAction {
+    /// Go back to the revision before.
+    #[default]
+    Rollback,
+    /// Go on with the release.
+    Continue,
+}
+
+impl HookConfig {
+    fn lifecycle_hook(&self, role: &Handle<Role>) -> DeploymentLifecycleHook {
+        DeploymentLifecycleHook {
+            hook_target_arn: Some(self.function_arn.clone().into()),
+            lifecycle_stages: vec![self.stage.ecs_name().into()],
+            role_arn: Some(role.arn().into()),
+            timeout_configuration: self.timeout_minutes.map(|minutes| HookTimeoutConfig {
+                action: Some(
+                    match self.on_timeout {
+                        HookTimeoutAction::Rollback => "ROLLBACK",
+                        HookTimeoutAction::Continue => "CONTINUE",
+                    }
+                    .into(),
+                ),
+                timeout_in_minutes: Some(minutes.into()),
+            }),
+            ..DeploymentLifecycleHook::default()
+        }
+    }
+}
+
+impl HookStage {
+    /// ECS's name for it (`LifecycleHooks[].LifecycleStages`).
+    pub fn ecs_name(self) -> &'static str {
+        match self {
+            HookStage::ReconcileService => "RECONCILE_SERVICE",
+            HookStage::PreScaleUp => "PRE_SCALE_UP",
+            HookStage::PostScaleUp => "POST_SCALE_UP",
+            HookStage::TestTrafficShift => "TEST_TRAFFIC_SHIFT",
+            HookStage::PostTestTrafficShift => "POST_TEST_TRAFFIC_SHIFT",
+            HookStage::PreProductionTrafficShift => "PRE_PRODUCTION_TRAFFIC_SHIFT",
+            HookStage::ProductionTrafficShift => "PRODUCTION_TRAFFIC_SHIFT",
+            HookStage::PostProductionTrafficShift => "POST_PRODUCTION_TRAFFIC_SHIFT",
+        }
+    }
 }
 
 impl Default for DeploymentConfig {
@@ -275,6 +416,9 @@ impl Default for DeploymentConfig {
             linear: None,
             alarms: Vec::new(),
             rollback_on_alarm: true,
+            auto_alarms: false,
+            test_listener_port: None,
+            hooks: Vec::new(),
         }
     }
 }

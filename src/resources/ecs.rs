@@ -12,8 +12,8 @@ pub use super::generated::ecs::cluster_capacity_provider_associations::{
 };
 pub use super::generated::ecs::service::{
     AdvancedConfiguration, CanaryConfiguration, CapacityProviderStrategyItem, DeploymentAlarms,
-    DeploymentCircuitBreaker, DeploymentConfiguration, LinearConfiguration, LoadBalancer as ServiceLoadBalancer,
-    PlacementConstraint, PlacementStrategy, Service,
+    DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentLifecycleHook, HookTimeoutConfig, LinearConfiguration,
+    LoadBalancer as ServiceLoadBalancer, PlacementConstraint, PlacementStrategy, Service,
 };
 pub use super::generated::ecs::task_definition::{
     AuthorizationConfig, ContainerDefinition, ContainerDependency, EFSVolumeConfiguration, HealthCheck,

@@ -53,6 +53,11 @@ impl Handle<LoadBalancer> {
         self.sub_att("DNSName")
     }
 
+    /// `app/NAME/ID`, as CloudWatch's metrics name the load balancer.
+    pub fn full_name(&self) -> Intrinsic {
+        self.get_att("LoadBalancerFullName")
+    }
+
     /// `app/NAME/ID`, as CloudWatch's metrics name the load balancer, inside an `Fn::Sub` pattern.
     pub fn full_name_sub(&self) -> String {
         self.sub_att("LoadBalancerFullName")
@@ -172,6 +177,11 @@ impl RuleCondition {
 impl Handle<TargetGroup> {
     pub fn arn(&self) -> Intrinsic {
         self.reference()
+    }
+
+    /// `targetgroup/NAME/ID`, as CloudWatch's metrics name the group.
+    pub fn full_name(&self) -> Intrinsic {
+        self.get_att("TargetGroupFullName")
     }
 
     /// `targetgroup/NAME/ID`, as CloudWatch's metrics name the group, inside an `Fn::Sub` pattern.

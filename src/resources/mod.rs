@@ -15,6 +15,7 @@ mod patched;
 
 pub mod applicationautoscaling;
 pub mod autoscaling;
+pub mod cloudwatch;
 pub mod ec2;
 pub mod ecs;
 pub mod elbv2;

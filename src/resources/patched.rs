@@ -3,6 +3,7 @@
 pub use super::Attribute;
 pub use super::applicationautoscaling::{PolicyType, PredefinedMetricType, ScalableDimension, ServiceNamespace};
 pub use super::autoscaling::{LifecycleResult, LifecycleTransition, SpotAllocationStrategy, Statistic, propagate_tags};
+pub use super::cloudwatch::{ComparisonOperator, TreatMissingData};
 pub use super::ec2::{TaggedResource, tag_launch_template};
 pub use super::ecs::{
     ClusterSettingName, LaunchType, LogDriver, PlacementConstraintType, PlacementStrategyType, PropagateTags,

@@ -12,6 +12,7 @@ pub const APPLICATION_AUTO_SCALING_SCALING_POLICY_TYPE: &str = "AWS::Application
 pub const AUTO_SCALING_AUTO_SCALING_GROUP_TYPE: &str = "AWS::AutoScaling::AutoScalingGroup";
 pub const AUTO_SCALING_LIFECYCLE_HOOK_TYPE: &str = "AWS::AutoScaling::LifecycleHook";
 pub const AUTO_SCALING_SCALING_POLICY_TYPE: &str = "AWS::AutoScaling::ScalingPolicy";
+pub const CLOUD_WATCH_ALARM_TYPE: &str = "AWS::CloudWatch::Alarm";
 pub const EC2_EIP_TYPE: &str = "AWS::EC2::EIP";
 pub const EC2_INTERNET_GATEWAY_TYPE: &str = "AWS::EC2::InternetGateway";
 pub const EC2_LAUNCH_TEMPLATE_TYPE: &str = "AWS::EC2::LaunchTemplate";
@@ -76,6 +77,12 @@ pub static AUTO_SCALING_LIFECYCLE_HOOK: ResourceSchema = ResourceSchema {
 pub static AUTO_SCALING_SCALING_POLICY: ResourceSchema = ResourceSchema {
     type_name: AUTO_SCALING_SCALING_POLICY_TYPE,
     create_only: &["AutoScalingGroupName"],
+    replaced_on_any_change: false,
+};
+
+pub static CLOUD_WATCH_ALARM: ResourceSchema = ResourceSchema {
+    type_name: CLOUD_WATCH_ALARM_TYPE,
+    create_only: &["AlarmName"],
     replaced_on_any_change: false,
 };
 
@@ -296,12 +303,13 @@ pub static SQS_QUEUE: ResourceSchema = ResourceSchema {
 };
 
 /// Every type ecs-alb emits.
-pub static ALL: [&ResourceSchema; 41] = [
+pub static ALL: [&ResourceSchema; 42] = [
     &APPLICATION_AUTO_SCALING_SCALABLE_TARGET,
     &APPLICATION_AUTO_SCALING_SCALING_POLICY,
     &AUTO_SCALING_AUTO_SCALING_GROUP,
     &AUTO_SCALING_LIFECYCLE_HOOK,
     &AUTO_SCALING_SCALING_POLICY,
+    &CLOUD_WATCH_ALARM,
     &EC2_EIP,
     &EC2_INTERNET_GATEWAY,
     &EC2_LAUNCH_TEMPLATE,

@@ -62,9 +62,9 @@ pub(super) fn check_listener(v: &mut Rules, c: &Config) {
     }
 }
 
-/// A security group takes 60 inbound rules; each range has one per listener port (two with the
-/// HTTP redirect).
-const MAX_ALLOWED_CIDRS: usize = 30;
+/// A security group takes 60 inbound rules ("Amazon VPC quotas"); each range has one per
+/// listener port.
+const SECURITY_GROUP_INGRESS_RULES: usize = 60;
 
 pub(super) fn check_allowed_cidrs(v: &mut Rules, c: &Config) {
     let lb = &c.load_balancer;
@@ -83,8 +83,17 @@ pub(super) fn check_allowed_cidrs(v: &mut Rules, c: &Config) {
     if cidrs.is_empty() {
         v.fail(field, "[]", "is empty: nobody could reach the load balancer; leave it out for the default");
     }
-    if cidrs.len() > MAX_ALLOWED_CIDRS {
-        v.fail(field, format!("{} ranges", cidrs.len()), "are too many: at most 30 (a security group takes 60 rules)");
+    // One rule per range and port: the listener's, the redirect's, each test listener's.
+    let ports = 1 + usize::from(lb.redirects_http()) + c.test_listener_ports().len();
+    let most = SECURITY_GROUP_INGRESS_RULES / ports;
+    if cidrs.len() > most {
+        v.fail(
+            field,
+            format!("{} ranges", cidrs.len()),
+            format!(
+                "are too many: at most {most} (a security group takes {SECURITY_GROUP_INGRESS_RULES} rules, one per range on each of {ports} listener ports)"
+            ),
+        );
     }
     for (i, cidr) in cidrs.iter().enumerate() {
         let item = format!("{field}[{i}]");

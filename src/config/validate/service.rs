@@ -85,7 +85,7 @@ pub(super) fn check_service(v: &mut Rules, c: &Config, s: &ServiceAt<'_>) {
             format!("the nearest is {}", nearest.unwrap_or(365)),
         );
     }
-    check_deployment(v, s);
+    check_deployment(v, c, s);
     check_image_source(v, c, s);
     for container in s.containers() {
         check_container_basics(v, &container);
@@ -178,7 +178,7 @@ const MAX_CANARY_MINUTES: u32 = 33 * 60;
 
 /// A release strategy's settings, as ECS takes them ("CanaryConfiguration", "LinearConfiguration",
 /// ECS API Reference), and only with the strategy they are for.
-fn check_deployment(v: &mut Rules, s: &ServiceAt<'_>) {
+fn check_deployment(v: &mut Rules, c: &Config, s: &ServiceAt<'_>) {
     let d = &s.svc.deployment;
     let field = |name: &str| s.field("deployment").field(name);
     v.range_if_set(&field("bake_time_minutes"), d.bake_time_minutes, bounds::BAKE_MINUTES);
@@ -219,13 +219,81 @@ fn check_deployment(v: &mut Rules, s: &ServiceAt<'_>) {
             format!("needs tasks to shift traffic to: {} is 0", s.field("desired_count")),
         );
     }
-    if d.alarms.len() > MAX_DEPLOYMENT_ALARMS {
-        v.fail(&field("alarms"), format!("{} alarms", d.alarms.len()), "are too many: ECS watches at most 10");
+    let auto_alarms = if d.auto_alarms { AUTO_ALARMS } else { 0 };
+    if d.alarms.len() + auto_alarms > MAX_DEPLOYMENT_ALARMS {
+        let with_auto = match d.auto_alarms {
+            true => format!(" with the {AUTO_ALARMS} of {}", field("auto_alarms")),
+            false => String::new(),
+        };
+        v.fail(
+            &field("alarms"),
+            format!("{} alarms", d.alarms.len()),
+            format!("are too many{with_auto}: ECS watches at most 10"),
+        );
     }
+    check_release_only(v, c, s);
     for (i, alarm) in d.alarms.iter().enumerate() {
         if alarm.is_empty() || alarm.len() > MAX_NAME_LEN {
             v.fail_str(&field("alarms").index(i), alarm, "must be a CloudWatch alarm's name, 1 to 255 characters");
         }
+    }
+}
+
+/// The alarms `deployment.auto_alarms` makes: the 5xx rate and the unhealthy targets.
+const AUTO_ALARMS: usize = 2;
+
+/// What only a blue-green, canary or linear release uses: the test listener and the hooks
+/// ("Lifecycle hooks for Amazon ECS service deployments", ECS Developer Guide: a rolling
+/// deployment has no such stages).
+fn check_release_only(v: &mut Rules, c: &Config, s: &ServiceAt<'_>) {
+    let d = &s.svc.deployment;
+    let field = |name: &str| s.field("deployment").field(name);
+    let strategy = crate::config::task::written_name(d.strategy);
+    let rolling = d.strategy == DeploymentStrategy::Rolling;
+    let needs_release = |what: &str| {
+        format!("{what} only in a blue-green, canary or linear release ({} is {strategy})", field("strategy"))
+    };
+    if let Some(port) = d.test_listener_port {
+        if rolling {
+            v.fail(&field("test_listener_port"), port, needs_release("takes test traffic"));
+        }
+        v.range(&field("test_listener_port"), port, bounds::PORT);
+        if bounds::PORT.contains(port) {
+            let lb = &c.load_balancer;
+            let production = lb.listener_port.unwrap_or(lb.protocol.default_port());
+            let redirect = crate::aws::ListenerProtocol::Http.default_port();
+            if port == production {
+                v.fail(
+                    &field("test_listener_port"),
+                    port,
+                    "is the production listener's port (load_balancer.listener_port): test traffic needs a port of its own",
+                );
+            } else if lb.redirects_http() && port == redirect {
+                v.fail(&field("test_listener_port"), port, "is taken by the HTTP-to-HTTPS redirect; pick another port");
+            }
+        }
+    }
+    for (i, hook) in d.hooks.iter().enumerate() {
+        let at = field("hooks").index(i);
+        if rolling && i == 0 {
+            let (hooks, run) = match d.hooks.len() {
+                1 => ("1 hook".to_owned(), "runs"),
+                n => (format!("{n} hooks"), "run"),
+            };
+            v.fail(&field("hooks"), hooks, needs_release(run));
+        }
+        // "DeploymentLifecycleHook": only Lambda function ARNs are supported (ECS API Reference).
+        let is_function = is_arn(&hook.function_arn, "lambda", |region, resource| {
+            !region.is_empty() && has_id(resource, "function:")
+        });
+        if !is_function {
+            v.fail_str(
+                &at.field("function_arn"),
+                &hook.function_arn,
+                "must be a Lambda function's ARN: arn:aws:lambda:REGION:ACCOUNT:function:NAME",
+            );
+        }
+        v.range_if_set(&at.field("timeout_minutes"), hook.timeout_minutes, bounds::HOOK_TIMEOUT_MINUTES);
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod applicationautoscaling;
 pub mod autoscaling;
+pub mod cloudwatch;
 pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
