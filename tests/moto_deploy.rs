@@ -646,16 +646,24 @@ fn every_example_deploys() {
                     "--load-balancer-arn",
                     lb["LoadBalancerArn"].as_str().unwrap(),
                 ]);
-                let listener_arn = listeners["Listeners"][0]["ListenerArn"].as_str().unwrap().to_owned();
-                let rules = moto.aws(&["elbv2", "describe-rules", "--listener-arn", &listener_arn])["Rules"].clone();
-                let rule =
-                    rules.as_array().unwrap().iter().find(|r| r["IsDefault"] == false).expect("the release's rule");
-                assert_eq!(rule["Priority"], "50000");
-                let weights: Vec<Value> = rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
-                    .as_array()
-                    .map(|groups| groups.iter().map(|g| g["Weight"].clone()).collect())
-                    .unwrap_or_default();
-                assert_eq!(weights, [json!(100), json!(0)], "{rule}");
+                // The production listener and the test one, each with the release's rule.
+                let mut ports: Vec<i64> =
+                    listeners["Listeners"].as_array().unwrap().iter().map(|l| l["Port"].as_i64().unwrap()).collect();
+                ports.sort();
+                assert_eq!(ports, [80, 8080]);
+                for listener in listeners["Listeners"].as_array().unwrap() {
+                    let listener_arn = listener["ListenerArn"].as_str().unwrap();
+                    let rules = moto.aws(&["elbv2", "describe-rules", "--listener-arn", listener_arn])["Rules"].clone();
+                    let rule = rules.as_array().unwrap().iter().find(|r| r["IsDefault"] == false);
+                    let rule = rule.unwrap_or_else(|| panic!("the release's rule on port {}", listener["Port"]));
+                    assert_eq!(rule["Priority"], "50000");
+                    let weights: Vec<Value> = rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
+                        .as_array()
+                        .map(|groups| groups.iter().map(|g| g["Weight"].clone()).collect())
+                        .unwrap_or_default();
+                    assert_eq!(weights, [json!(100), json!(0)], "{rule}");
+                }
+                // moto skips the alarms (MOTO_SKIPS); tests/synth.rs checks what they watch.
             }
             other => panic!("example {other} has no deployment assertions: add some"),
         }

@@ -10,10 +10,11 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 
 use ecs_alb::config::{
-    Architecture, AutoScalingConfig, Config, ContainerCondition, ContainerConfig, ContainerInsights, DependencyConfig,
-    Draining, EfsVolumeConfig, ExistingVpcConfig, InstanceUpdatePolicy, MachineImage, MountPointConfig,
-    PlacementConfig, PlacementStrategyName, Protocol, RefreshConfig, RoutingConfig, SpotConfig, UlimitConfig,
-    UlimitName, VolumeConfig, VpcConfig,
+    Architecture, AutoScalingConfig, CanaryConfig, Config, ContainerCondition, ContainerConfig, ContainerInsights,
+    DependencyConfig, DeploymentStrategy, Draining, EfsVolumeConfig, ExistingVpcConfig, HookConfig, HookStage,
+    HookTimeoutAction, InstanceUpdatePolicy, LinearConfig, MachineImage, MountPointConfig, PlacementConfig,
+    PlacementStrategyName, Protocol, RefreshConfig, RoutingConfig, SpotConfig, UlimitConfig, UlimitName, VolumeConfig,
+    VpcConfig,
 };
 use ecs_alb::pattern::{SynthOptions, synthesize};
 use testkit::venv_tool;
@@ -88,6 +89,12 @@ fn valid_config() -> impl Strategy<Value = Config> {
         0u32..=3600,                                                              // deregistration delay
         (any::<bool>(), any::<bool>()),                                           // circuit breaker
         proptest::option::of(any::<bool>()),                                      // image repository: name or ARN
+        // a release: strategy, canary or step percent in tenths, bake minutes, test listener,
+        // auto alarms, a hook
+        proptest::option::weighted(
+            0.4,
+            (0usize..3, 1u32..=1000, 0u32..=60, any::<bool>(), any::<bool>(), any::<bool>()),
+        ),
     );
     let observability = (
         0usize..3,
@@ -178,6 +185,7 @@ type ServiceOptions = (
     u32,
     (bool, bool),
     Option<bool>,
+    Option<(usize, u32, u32, bool, bool, bool)>,
 );
 type Observability = (usize, bool, std::collections::BTreeMap<String, String>);
 
@@ -225,7 +233,7 @@ fn with_options(
     }
     c.capacity.image_id = ami.map(|hex| format!("ami-{hex}"));
 
-    let (scaling, cpu, health, deregistration, breaker, repository) = service;
+    let (scaling, cpu, health, deregistration, breaker, repository, release) = service;
     c.service.container.cpu = cpu;
     if let Some((min, extra, cpu_target, requests)) = scaling {
         // CPU tracking measures against the reserved CPU.
@@ -258,6 +266,36 @@ fn with_options(
     if let (true, Some(arn)) = (c.service.container.image_parameter, repository) {
         c.service.container.image_repository =
             Some(if arn { "arn:aws:ecr:eu-west-1:210987654321:repository/team/shop".into() } else { "shop".into() });
+    }
+
+    if let Some((strategy, tenths, bake, test_listener, auto_alarms, hook)) = release {
+        let d = &mut c.service.deployment;
+        d.strategy = [DeploymentStrategy::BlueGreen, DeploymentStrategy::Canary, DeploymentStrategy::Linear][strategy];
+        d.bake_time_minutes = Some(bake);
+        let percent = f64::from(tenths) / 10.0;
+        match d.strategy {
+            DeploymentStrategy::Canary => d.canary = Some(CanaryConfig { percent, bake_time_minutes: bake }),
+            // A step moves at least 3 percent.
+            DeploymentStrategy::Linear => {
+                d.linear = Some(LinearConfig { step_percent: percent.max(3.0), step_bake_time_minutes: bake })
+            }
+            _ => {}
+        }
+        // Any port but the production listener's and the redirect's.
+        d.test_listener_port =
+            test_listener.then_some(if c.load_balancer.listener_port == Some(9000) { 9001 } else { 9000 });
+        d.auto_alarms = auto_alarms;
+        d.hooks = match hook {
+            true => vec![HookConfig {
+                stage: HookStage::PostTestTrafficShift,
+                function_arn: "arn:aws:lambda:us-east-1:123456789012:function:smoke-test".into(),
+                timeout_minutes: Some(bake + 1),
+                on_timeout: HookTimeoutAction::Rollback,
+            }],
+            false => Vec::new(),
+        };
+        // A release needs tasks to shift traffic to.
+        c.service.desired_count = c.service.desired_count.max(1);
     }
 
     let (insights, access_logs, tags) = observability;

@@ -239,3 +239,58 @@ fn one_service_switching_to_blue_green_touches_only_its_own_resources() {
         "{changes:#?}"
     );
 }
+
+/// A new image deploys the service anew: `diff` names the release and draws its timeline from
+/// the template's numbers; a changed route of a releasing service warns that CloudFormation writes
+/// the rule's weights back; a rolling service's image is a rolling update (issue 22).
+#[test]
+fn diff_says_which_services_a_change_releases_and_how() {
+    let config = |image: &str, path: &str| {
+        format!(
+            "services:
+  web:
+    container: {{image: '{image}'}}
+    deployment: {{strategy: linear, linear: {{step_percent: 33.3, step_bake_time_minutes: 4}}, bake_time_minutes: 20, test_listener_port: 8080}}
+  api:
+    routing: {{path_patterns: ['{path}']}}
+    container: {{name: api, image: '{image}'}}
+    deployment: {{strategy: canary}}
+  admin:
+    routing: {{path_patterns: [/admin/*]}}
+    container: {{name: admin, image: '{image}'}}
+"
+        )
+    };
+    let before = synth(&config("nginx:1.27", "/api/*"));
+    let after = synth(&config("nginx:1.28", "/v2/*"));
+    let changes = diff(&before, &after);
+    let deployments: Vec<(&str, &str)> =
+        changes.service_deployments.iter().map(|d| (d.service.as_str(), d.strategy.as_str())).collect();
+    assert_eq!(
+        deployments,
+        [("webService7644FB27", "LINEAR"), ("apiServiceD085F0F3", "CANARY"), ("adminServiceA390290F", "ROLLING")]
+    );
+    let web = &changes.service_deployments[0];
+    assert_eq!(web.because, ["TaskDefinition (webTaskDef5F7CDBA5 replaced)"]);
+    assert_eq!(
+        web.timeline,
+        [
+            "the new revision starts on the alternate target group, beside the old one",
+            "all test traffic moves to it",
+            "minute 0: 33.3 percent of production traffic on it",
+            "minute 4: 66.6 percent of production traffic on it",
+            "minute 8: 99.9 percent of production traffic on it",
+            "minute 12: 100 percent of production traffic on it",
+            "minute 32: the old revision stops; until then a rollback moves traffic back at once",
+        ]
+    );
+    // ECS's own canary when the template leaves it out: 5 percent for 10 minutes.
+    let api = &changes.service_deployments[1].timeline;
+    assert_eq!(api[1], "minute 0: 5 percent of production traffic moves to it");
+    assert_eq!(api[2], "minute 10: the rest moves");
+    assert_eq!(api[3], "the old revision stops after ECS's default bake time");
+    let resets: Vec<(&str, &str)> = changes.rule_resets.iter().map(|r| (r.rule.as_str(), r.service.as_str())).collect();
+    assert_eq!(resets, [("apiListenerRule5B640DAB", "apiServiceD085F0F3")]);
+    // Nothing deploys when no service's task or placement changes.
+    assert!(diff(&before, &before).service_deployments.is_empty());
+}

@@ -485,3 +485,19 @@ fn output_of_fresh_executable(command: &mut Command) -> Output {
     }
     panic!("the file stayed busy")
 }
+
+/// The README's canary timeline is what `diff` draws from `templates/canary.json`.
+#[test]
+fn the_readmes_canary_timeline_is_the_templates_own() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let block = readme.split("<!-- canary-timeline -->\n```text\n").nth(1).expect("the README's canary timeline");
+    let written: Vec<&str> = block.split("\n```").next().unwrap().lines().collect();
+    let template = ecs_alb::diff::read_template(&repo_root().join("templates/canary.json")).unwrap();
+    let (_, service) =
+        template["Resources"].as_object().unwrap().iter().find(|(_, r)| r["Type"] == "AWS::ECS::Service").unwrap();
+    let drawn = ecs_alb::diff::timeline(
+        &service["Properties"]["DeploymentConfiguration"],
+        &service["Properties"]["LoadBalancers"],
+    );
+    assert_eq!(written, drawn);
+}

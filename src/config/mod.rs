@@ -29,7 +29,8 @@ pub use crate::constructs::container::{
 };
 pub use crate::constructs::load_balancer::HealthCheckConfig;
 pub use crate::constructs::service::{
-    CanaryConfig, CircuitBreakerConfig, DeploymentConfig, DeploymentStrategy, LinearConfig, PlacementStrategyName,
+    CanaryConfig, CircuitBreakerConfig, DeploymentConfig, DeploymentStrategy, HookConfig, HookStage, HookTimeoutAction,
+    LinearConfig, PlacementStrategyName,
 };
 pub use crate::constructs::service_scaling::{AutoScalingConfig, DEFAULT_CPU_TARGET};
 pub use crate::constructs::task::{ConditionValues, PolicyStatementConfig, StatementEffect, TaskRoleConfig};

@@ -3,6 +3,7 @@
 
 mod instances;
 mod priorities;
+mod releases;
 mod replacement;
 pub mod report;
 mod upgrade;
@@ -13,6 +14,7 @@ use serde_json::{Map, Value};
 
 pub use instances::{InstanceReplacement, instance_replacements};
 pub use priorities::{PriorityConflict, priority_conflicts};
+pub use releases::{RuleReset, ServiceDeployment, rule_resets, service_deployments, timeline};
 pub use replacement::{forces_replacement, known_types, replaced_on_any_change, replacing_properties};
 pub use report::{DiffReport, FailOn};
 pub use upgrade::{ProviderRename, keep_deployed_names, provider_renames};
@@ -84,6 +86,10 @@ pub struct TemplateDiff {
     pub provider_renames: Vec<ProviderRename>,
     /// Groups whose running instances the update replaces, and how.
     pub instance_replacements: Vec<InstanceReplacement>,
+    /// Services the update deploys anew, and how their deployments go.
+    pub service_deployments: Vec<ServiceDeployment>,
+    /// Release listener rules whose update writes back the template's weights.
+    pub rule_resets: Vec<RuleReset>,
 }
 
 impl TemplateDiff {
@@ -149,6 +155,8 @@ pub fn diff(old: &Value, new: &Value) -> TemplateDiff {
     cascade(new, &mut resources);
     let provider_renames = provider_renames(old, new, &resources);
     let instance_replacements = instance_replacements(new, &resources);
+    let service_deployments = service_deployments(new, &resources);
+    let rule_resets = rule_resets(new, &resources);
     TemplateDiff {
         parameters: diff_section(old, new, "Parameters", false),
         mappings: diff_section(old, new, "Mappings", false),
@@ -158,6 +166,8 @@ pub fn diff(old: &Value, new: &Value) -> TemplateDiff {
         priority_conflicts: priority_conflicts(old, new),
         provider_renames,
         instance_replacements,
+        service_deployments,
+        rule_resets,
     }
 }
 
@@ -361,6 +371,12 @@ impl TemplateDiff {
         };
         for replacement in &self.instance_replacements {
             let _ = writeln!(out, "instances: {}", replacement.describe());
+        }
+        for deployment in &self.service_deployments {
+            let _ = writeln!(out, "service: {}", deployment.describe());
+        }
+        for reset in &self.rule_resets {
+            let _ = writeln!(out, "{}", style.paint("33", &format!("warning: {}", reset.describe())));
         }
         let _ = writeln!(
             out,

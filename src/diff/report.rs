@@ -11,7 +11,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Change, EntryDiff, InstanceReplacement, PriorityConflict, ProviderRename, TemplateDiff};
+use super::{
+    Change, EntryDiff, InstanceReplacement, PriorityConflict, ProviderRename, RuleReset, ServiceDeployment,
+    TemplateDiff,
+};
 
 /// Resources whose replacement takes the service down or loses state: called out first.
 pub const DISRUPTIVE_TYPES: [&str; 5] = [
@@ -51,6 +54,16 @@ pub struct DiffReport {
     /// type, user data...), and by which policy. Absent when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instance_replacements: Vec<InstanceReplacement>,
+    /// ECS services the update deploys anew (a new task definition, load balancers, placement),
+    /// each with its strategy and what the deployment does by the template's numbers. Absent when
+    /// there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_deployments: Vec<ServiceDeployment>,
+    /// Listener rules of a blue/green, canary or linear release that the update modifies:
+    /// CloudFormation writes back the template's weights over those ECS left. Absent when there
+    /// are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub release_rule_resets: Vec<RuleReset>,
     /// Every reason above in a sentence, as the text and Markdown show them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blockers: Vec<String>,
@@ -145,6 +158,8 @@ impl TemplateDiff {
             priority_conflicts: self.priority_conflicts.clone(),
             capacity_provider_renames: self.provider_renames.clone(),
             instance_replacements: self.instance_replacements.clone(),
+            service_deployments: self.service_deployments.clone(),
+            release_rule_resets: self.rule_resets.clone(),
             blockers: self.blockers(),
         }
     }
@@ -244,6 +259,12 @@ impl DiffReport {
         }
         for replacement in &self.instance_replacements {
             let _ = writeln!(out, "> **Instances:** {}\n", replacement.describe());
+        }
+        for deployment in &self.service_deployments {
+            let _ = writeln!(out, "> **Service:** {}\n", deployment.describe());
+        }
+        for reset in &self.release_rule_resets {
+            let _ = writeln!(out, "> **Warning:** {}\n", reset.describe());
         }
         if !s.disruptive_replacements.is_empty() {
             out.push_str("> **Warning: replaces resources that interrupt the service or lose state:**\n");

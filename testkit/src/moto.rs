@@ -15,11 +15,12 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 pub const IMAGE_PARAMETER: &str = "SsmParameterValueawsserviceecsoptimizedamiamazonlinux2023recommendedimageidC96584B6F00A464EAD1953AFF4B05118Parameter";
 pub const IMAGE_SSM_PATH: &str = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id";
 /// Types moto's CloudFormation accepts but does not create ("No Moto CloudFormation support").
-pub const MOTO_SKIPS: [&str; 9] = [
+pub const MOTO_SKIPS: [&str; 10] = [
     "AWS::ApplicationAutoScaling::ScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy",
     "AWS::AutoScaling::LifecycleHook",
     "AWS::AutoScaling::ScalingPolicy",
+    "AWS::CloudWatch::Alarm",
     "AWS::EC2::SecurityGroupEgress",
     "AWS::ECS::CapacityProvider",
     "AWS::ECS::ClusterCapacityProviderAssociations",
