@@ -11,9 +11,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::protection::Lifting;
 use crate::refresh::RefreshWatch;
+use crate::release::ReleaseWatch;
 use crate::sdk;
-
-const GROUP_TYPE: &str = "AWS::AutoScaling::AutoScalingGroup";
+use ecs_alb::resources::schema::{
+    AUTO_SCALING_AUTO_SCALING_GROUP_TYPE as GROUP_TYPE, ECS_SERVICE_TYPE as SERVICE_TYPE,
+};
 
 const POLL: Duration = Duration::from_secs(2);
 /// How long `follow` watches before it hands the operation back to CloudFormation's console: a
@@ -87,6 +89,9 @@ pub async fn follow(
 pub struct Groups<'a> {
     pub lifting: Option<&'a mut Lifting>,
     pub refreshes: Option<&'a mut RefreshWatch>,
+    /// The releases of the ECS services CloudFormation starts updating (blue/green, canary,
+    /// linear), told as ECS runs them.
+    pub releases: Option<&'a mut ReleaseWatch>,
 }
 
 async fn follow_for(
@@ -161,12 +166,24 @@ async fn follow_for(
                 }
                 _ => {}
             }
+            let service =
+                event.physical_resource_id().filter(|s| !s.is_empty() && event.resource_type() == Some(SERVICE_TYPE));
+            if let (Some(service), "UPDATE_IN_PROGRESS", Some(releases)) =
+                (service, status, groups.releases.as_deref_mut())
+            {
+                releases.watch(service);
+            }
         }
         if let Some(lifting) = groups.lifting.as_deref_mut() {
             lifting.tick().await;
         }
         if let Some(refreshes) = groups.refreshes.as_deref_mut() {
             for line in refreshes.tick().await {
+                if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) }
+            }
+        }
+        if let Some(releases) = groups.releases.as_deref_mut() {
+            for line in releases.tick().await {
                 if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) }
             }
         }
@@ -307,7 +324,7 @@ mod tests {
                 .build(),
         );
         let mut watch = RefreshWatch::new(autoscaling);
-        let groups = Groups { lifting: None, refreshes: Some(&mut watch) };
+        let groups = Groups { lifting: None, refreshes: Some(&mut watch), releases: None };
         let finished = follow_for(&cf, "Shop", None, 0, Duration::from_secs(60), groups).await.unwrap();
         assert_eq!(finished.status, StackStatus::UpdateComplete);
         let asked = asked.lock().unwrap();
@@ -317,6 +334,74 @@ mod tests {
                 && body.contains("AutoScalingGroupName=shop-asg")),
             "{asked:?}"
         );
+        assert!(asked.len() <= *looks.lock().unwrap(), "once a look at most");
+    }
+
+    /// A service's update in progress (with a blue/green, canary or linear release, the release
+    /// itself): follow asks ECS about that service's deployments, in its own cluster, until the
+    /// stack settles. (A stand-in answers CloudFormation and ECS alike.)
+    #[tokio::test]
+    async fn an_updating_services_release_is_watched_until_the_update_ends() {
+        use std::sync::{Arc, Mutex};
+        use testkit::http::{Response, Server, query_success};
+        const SERVICE: &str = "arn:aws:ecs:us-east-1:123456789012:service/shop-cluster/shop-web";
+        let looks = Arc::new(Mutex::new(0usize));
+        let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (looks_seen, asked_seen) = (looks.clone(), asked.clone());
+        let server = Server::start(move |request| {
+            let body = request.body_text();
+            let cf = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
+            if let Some(target) = request.header("x-amz-target") {
+                asked_seen.lock().unwrap().push(format!("{target} {body}"));
+                return Response::new(200, "application/x-amz-json-1.1", "{\"serviceDeployments\": []}");
+            }
+            if body.contains("Action=DescribeStackEvents") {
+                query_success(
+                    cf,
+                    "DescribeStackEvents",
+                    &format!(
+                        "<StackEvents><member><EventId>e1</EventId><StackId>s</StackId><StackName>Shop</StackName><LogicalResourceId>Web</LogicalResourceId><PhysicalResourceId>{SERVICE}</PhysicalResourceId><ResourceType>AWS::ECS::Service</ResourceType><ResourceStatus>UPDATE_IN_PROGRESS</ResourceStatus><Timestamp>2026-12-04T10:00:00Z</Timestamp></member></StackEvents>"
+                    ),
+                )
+            } else {
+                let mut looks = looks_seen.lock().unwrap();
+                *looks += 1;
+                let status = if *looks < 3 { "UPDATE_IN_PROGRESS" } else { "UPDATE_COMPLETE" };
+                query_success(
+                    cf,
+                    "DescribeStacks",
+                    &format!(
+                        "<Stacks><member><StackName>Shop</StackName><StackId>s</StackId><StackStatus>{status}</StackStatus><CreationTime>2026-12-04T09:00:00Z</CreationTime></member></Stacks>"
+                    ),
+                )
+            }
+        });
+        let cf = Client::from_conf(
+            aws_sdk_cloudformation::Config::builder()
+                .behavior_version(aws_sdk_cloudformation::config::BehaviorVersion::latest())
+                .region(aws_sdk_cloudformation::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_cloudformation::config::Credentials::new("t", "t", None, None, "test"))
+                .endpoint_url(server.url())
+                .build(),
+        );
+        let ecs = aws_sdk_ecs::Client::from_conf(
+            aws_sdk_ecs::Config::builder()
+                .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+                .region(aws_sdk_ecs::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_ecs::config::Credentials::new("t", "t", None, None, "test"))
+                .endpoint_url(server.url())
+                .build(),
+        );
+        let mut watch = ReleaseWatch::new(ecs);
+        let groups = Groups { lifting: None, refreshes: None, releases: Some(&mut watch) };
+        let finished = follow_for(&cf, "Shop", None, 0, Duration::from_secs(60), groups).await.unwrap();
+        assert_eq!(finished.status, StackStatus::UpdateComplete);
+        let asked = asked.lock().unwrap();
+        assert!(!asked.is_empty(), "the release was asked about");
+        for call in asked.iter() {
+            assert!(call.starts_with("AmazonEC2ContainerServiceV20141113.ListServiceDeployments "), "{call}");
+            assert!(call.contains("\"cluster\":\"shop-cluster\"") && call.contains(SERVICE), "{call}");
+        }
         assert!(asked.len() <= *looks.lock().unwrap(), "once a look at most");
     }
 

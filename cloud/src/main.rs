@@ -5,6 +5,7 @@ mod assets;
 mod events;
 mod protection;
 mod refresh;
+mod release;
 mod stack;
 mod verbs;
 

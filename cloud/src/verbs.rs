@@ -18,7 +18,7 @@ use ecs_alb::template::MAX_INLINE_BODY_BYTES;
 use ecs_alb::verbs::{DeployArgs, DestroyArgs, DiffArgs};
 
 use crate::stack::{Prepared, TemplateSource};
-use crate::{assets, events, protection, refresh, sdk, stack};
+use crate::{assets, events, protection, refresh, release, sdk, stack};
 
 const DEFAULT_PACKAGE: &str = "target/lambda/drainer/bootstrap.zip";
 
@@ -144,7 +144,11 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     let mut lifting = protection::Lifting::new(autoscaling.clone(), "the operation");
     // With an instance refresh policy the group's update lasts the whole refresh: tell its progress.
     let mut refreshes = uses_instance_refresh(&template).then(|| refresh::RefreshWatch::new(autoscaling));
-    let groups = events::Groups { lifting: Some(&mut lifting), refreshes: refreshes.as_mut() };
+    // A blue/green, canary or linear release lasts the service's whole update: tell its stages.
+    let ecs = aws_sdk_ecs::Client::new(&aws);
+    let mut releases = releases_services(&template).then(|| release::ReleaseWatch::new(ecs));
+    let groups =
+        events::Groups { lifting: Some(&mut lifting), refreshes: refreshes.as_mut(), releases: releases.as_mut() };
     let finished = events::follow(&cf, &stack_name, since, resources, groups).await?;
     let status = events::check(finished, "the deployment")?;
     println!("{stack_name}: {status}");
@@ -152,6 +156,16 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
         println!("  {key} = {value}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether an ECS service of `template` deploys by a blue/green, canary or linear release.
+fn releases_services(template: &Value) -> bool {
+    template["Resources"].as_object().is_some_and(|resources| {
+        resources.values().any(|r| {
+            let strategy = &r["Properties"]["DeploymentConfiguration"]["Strategy"];
+            r["Type"] == ecs_alb::resources::schema::ECS_SERVICE_TYPE && strategy.is_string() && strategy != "ROLLING"
+        })
+    })
 }
 
 /// Whether an Auto Scaling group of `template` updates its instances by an instance refresh.
@@ -298,7 +312,7 @@ async fn delete_stack(
     }
     let since = events::last_event_id(cf, stack_name).await?;
     cf.delete_stack().stack_name(stack_name).send().await.map_err(sdk).context("cannot delete the stack")?;
-    let groups = events::Groups { lifting: Some(&mut lifting), refreshes: None };
+    let groups = events::Groups { lifting: Some(&mut lifting), refreshes: None, releases: None };
     let finished = events::follow(cf, stack_name, since, 0, groups).await?;
     events::check(finished, "the deletion")
 }
