@@ -272,7 +272,12 @@ fn with_options(
         let d = &mut c.service.deployment;
         d.strategy = [DeploymentStrategy::BlueGreen, DeploymentStrategy::Canary, DeploymentStrategy::Linear][strategy];
         d.bake_time_minutes = Some(bake);
-        let percent = f64::from(tenths) / 10.0;
+        // A tenth that binary floating point cannot divide by 0.1 (64.1) is a warning of
+        // ecs-alb's and an E3002 of cfn-lint's (src/config/validate/service.rs); draw whole percents then.
+        let percent = match f64::from(tenths) / 10.0 {
+            p if (p / 0.1).fract() == 0.0 => p,
+            p => p.round().max(1.0),
+        };
         match d.strategy {
             DeploymentStrategy::Canary => d.canary = Some(CanaryConfig { percent, bake_time_minutes: bake }),
             // A step moves at least 3 percent.
@@ -303,8 +308,8 @@ fn with_options(
         [ContainerInsights::Enabled, ContainerInsights::Enhanced, ContainerInsights::Disabled][insights];
     c.observability.access_logs = access_logs;
     c.tags = tags.into_iter().collect();
-    if c.capacity.draining == Draining::Managed {
-        // The capacity provider refuses empty tag values (validation says so).
+    if c.capacity.draining == Draining::Managed || c.service.deployment.auto_alarms {
+        // The capacity provider and the alarms refuse empty tag values (validation says so).
         c.tags.retain(|_, value| !value.is_empty());
     }
     with_task_options(c, task);

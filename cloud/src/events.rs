@@ -268,26 +268,32 @@ mod tests {
         assert!(message.contains("aws cloudformation describe-stack-events --stack-name stuck"), "{message}");
     }
 
-    /// A group's update in progress (with an instance refresh policy, the refresh itself): at each
-    /// look while it runs, follow asks Auto Scaling about that group's refresh, and it stops
-    /// asking when the stack settles. (A stand-in answers CloudFormation and Auto Scaling alike.)
-    #[tokio::test]
-    async fn an_updating_groups_refresh_is_watched_until_the_update_ends() {
+    /// A stand-in for CloudFormation whose stack `Shop` has one resource updating, told by one
+    /// event (`logical`, `physical`, `resource_type`), and settles at the third look; every
+    /// other call goes to `other`, which records what it is asked. Returns the server and the
+    /// count of looks at the stack.
+    fn one_resource_updating(
+        logical: &'static str,
+        physical: &'static str,
+        resource_type: &'static str,
+        other: impl Fn(&testkit::http::Request) -> testkit::http::Response + Send + Sync + 'static,
+    ) -> (testkit::http::Server, std::sync::Arc<std::sync::Mutex<usize>>) {
         use std::sync::{Arc, Mutex};
         use testkit::http::{Server, query_success};
         let looks = Arc::new(Mutex::new(0usize));
-        let asked: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (looks_seen, asked_seen) = (looks.clone(), asked.clone());
+        let looks_seen = looks.clone();
         let server = Server::start(move |request| {
             let body = request.body_text();
             let cf = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
-            if body.contains("Action=DescribeStackEvents") {
+            if request.header("x-amz-target").is_none() && body.contains("Action=DescribeStackEvents") {
                 query_success(
                     cf,
                     "DescribeStackEvents",
-                    "<StackEvents><member><EventId>e1</EventId><StackId>s</StackId><StackName>Shop</StackName><LogicalResourceId>Asg</LogicalResourceId><PhysicalResourceId>shop-asg</PhysicalResourceId><ResourceType>AWS::AutoScaling::AutoScalingGroup</ResourceType><ResourceStatus>UPDATE_IN_PROGRESS</ResourceStatus><Timestamp>2026-12-04T10:00:00Z</Timestamp></member></StackEvents>",
+                    &format!(
+                        "<StackEvents><member><EventId>e1</EventId><StackId>s</StackId><StackName>Shop</StackName><LogicalResourceId>{logical}</LogicalResourceId><PhysicalResourceId>{physical}</PhysicalResourceId><ResourceType>{resource_type}</ResourceType><ResourceStatus>UPDATE_IN_PROGRESS</ResourceStatus><Timestamp>2026-12-04T10:00:00Z</Timestamp></member></StackEvents>"
+                    ),
                 )
-            } else if body.contains("Action=DescribeStacks") {
+            } else if request.header("x-amz-target").is_none() && body.contains("Action=DescribeStacks") {
                 let mut looks = looks_seen.lock().unwrap();
                 *looks += 1;
                 let status = if *looks < 3 { "UPDATE_IN_PROGRESS" } else { "UPDATE_COMPLETE" };
@@ -299,21 +305,44 @@ mod tests {
                     ),
                 )
             } else {
-                asked_seen.lock().unwrap().push(body.clone());
-                query_success(
-                    "http://autoscaling.amazonaws.com/doc/2011-01-01/",
-                    "DescribeInstanceRefreshes",
-                    "<InstanceRefreshes><member><InstanceRefreshId>r-1</InstanceRefreshId><AutoScalingGroupName>shop-asg</AutoScalingGroupName><Status>InProgress</Status><PercentageComplete>50</PercentageComplete></member></InstanceRefreshes>",
-                )
+                other(&request)
             }
         });
-        let cf = Client::from_conf(
+        (server, looks)
+    }
+
+    fn cloudformation(server: &testkit::http::Server) -> Client {
+        Client::from_conf(
             aws_sdk_cloudformation::Config::builder()
                 .behavior_version(aws_sdk_cloudformation::config::BehaviorVersion::latest())
                 .region(aws_sdk_cloudformation::config::Region::new("us-east-1"))
                 .credentials_provider(aws_sdk_cloudformation::config::Credentials::new("t", "t", None, None, "test"))
                 .endpoint_url(server.url())
                 .build(),
+        )
+    }
+
+    /// A group's update in progress (with an instance refresh policy, the refresh itself): at each
+    /// look while it runs, follow asks Auto Scaling about that group's refresh, and it stops
+    /// asking when the stack settles. (A stand-in answers CloudFormation and Auto Scaling alike.)
+    #[tokio::test]
+    async fn an_updating_groups_refresh_is_watched_until_the_update_ends() {
+        use std::sync::{Arc, Mutex};
+        use testkit::http::query_success;
+        let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+        let asked_seen = asked.clone();
+        let (server, looks) = one_resource_updating(
+            "Asg",
+            "shop-asg",
+            "AWS::AutoScaling::AutoScalingGroup",
+            move |request| {
+                asked_seen.lock().unwrap().push(request.body_text());
+                query_success(
+                    "http://autoscaling.amazonaws.com/doc/2011-01-01/",
+                    "DescribeInstanceRefreshes",
+                    "<InstanceRefreshes><member><InstanceRefreshId>r-1</InstanceRefreshId><AutoScalingGroupName>shop-asg</AutoScalingGroupName><Status>InProgress</Status><PercentageComplete>50</PercentageComplete></member></InstanceRefreshes>",
+                )
+            },
         );
         let autoscaling = aws_sdk_autoscaling::Client::from_conf(
             aws_sdk_autoscaling::Config::builder()
@@ -325,7 +354,8 @@ mod tests {
         );
         let mut watch = RefreshWatch::new(autoscaling);
         let groups = Groups { lifting: None, refreshes: Some(&mut watch), releases: None };
-        let finished = follow_for(&cf, "Shop", None, 0, Duration::from_secs(60), groups).await.unwrap();
+        let finished =
+            follow_for(&cloudformation(&server), "Shop", None, 0, Duration::from_secs(60), groups).await.unwrap();
         assert_eq!(finished.status, StackStatus::UpdateComplete);
         let asked = asked.lock().unwrap();
         assert!(!asked.is_empty(), "the refresh was asked about");
@@ -343,47 +373,15 @@ mod tests {
     #[tokio::test]
     async fn an_updating_services_release_is_watched_until_the_update_ends() {
         use std::sync::{Arc, Mutex};
-        use testkit::http::{Response, Server, query_success};
+        use testkit::http::Response;
         const SERVICE: &str = "arn:aws:ecs:us-east-1:123456789012:service/shop-cluster/shop-web";
-        let looks = Arc::new(Mutex::new(0usize));
         let asked: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (looks_seen, asked_seen) = (looks.clone(), asked.clone());
-        let server = Server::start(move |request| {
-            let body = request.body_text();
-            let cf = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
-            if let Some(target) = request.header("x-amz-target") {
-                asked_seen.lock().unwrap().push(format!("{target} {body}"));
-                return Response::new(200, "application/x-amz-json-1.1", "{\"serviceDeployments\": []}");
-            }
-            if body.contains("Action=DescribeStackEvents") {
-                query_success(
-                    cf,
-                    "DescribeStackEvents",
-                    &format!(
-                        "<StackEvents><member><EventId>e1</EventId><StackId>s</StackId><StackName>Shop</StackName><LogicalResourceId>Web</LogicalResourceId><PhysicalResourceId>{SERVICE}</PhysicalResourceId><ResourceType>AWS::ECS::Service</ResourceType><ResourceStatus>UPDATE_IN_PROGRESS</ResourceStatus><Timestamp>2026-12-04T10:00:00Z</Timestamp></member></StackEvents>"
-                    ),
-                )
-            } else {
-                let mut looks = looks_seen.lock().unwrap();
-                *looks += 1;
-                let status = if *looks < 3 { "UPDATE_IN_PROGRESS" } else { "UPDATE_COMPLETE" };
-                query_success(
-                    cf,
-                    "DescribeStacks",
-                    &format!(
-                        "<Stacks><member><StackName>Shop</StackName><StackId>s</StackId><StackStatus>{status}</StackStatus><CreationTime>2026-12-04T09:00:00Z</CreationTime></member></Stacks>"
-                    ),
-                )
-            }
+        let asked_seen = asked.clone();
+        let (server, looks) = one_resource_updating("Web", SERVICE, "AWS::ECS::Service", move |request| {
+            let target = request.header("x-amz-target").unwrap_or_default();
+            asked_seen.lock().unwrap().push(format!("{target} {}", request.body_text()));
+            Response::new(200, "application/x-amz-json-1.1", "{\"serviceDeployments\": []}")
         });
-        let cf = Client::from_conf(
-            aws_sdk_cloudformation::Config::builder()
-                .behavior_version(aws_sdk_cloudformation::config::BehaviorVersion::latest())
-                .region(aws_sdk_cloudformation::config::Region::new("us-east-1"))
-                .credentials_provider(aws_sdk_cloudformation::config::Credentials::new("t", "t", None, None, "test"))
-                .endpoint_url(server.url())
-                .build(),
-        );
         let ecs = aws_sdk_ecs::Client::from_conf(
             aws_sdk_ecs::Config::builder()
                 .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
@@ -394,7 +392,8 @@ mod tests {
         );
         let mut watch = ReleaseWatch::new(ecs);
         let groups = Groups { lifting: None, refreshes: None, releases: Some(&mut watch) };
-        let finished = follow_for(&cf, "Shop", None, 0, Duration::from_secs(60), groups).await.unwrap();
+        let finished =
+            follow_for(&cloudformation(&server), "Shop", None, 0, Duration::from_secs(60), groups).await.unwrap();
         assert_eq!(finished.status, StackStatus::UpdateComplete);
         let asked = asked.lock().unwrap();
         assert!(!asked.is_empty(), "the release was asked about");

@@ -462,6 +462,21 @@ mod tests {
     }
 
     #[test]
+    fn a_percent_that_binary_floating_point_cannot_divide_by_a_tenth_is_a_warning() {
+        let mut c = Config::default();
+        c.service.desired_count = 2;
+        c.service.deployment.strategy = crate::config::DeploymentStrategy::Canary;
+        c.service.deployment.canary = Some(crate::config::CanaryConfig { percent: 64.1, bake_time_minutes: 5 });
+        let valid = c.clone().validate().unwrap();
+        assert_eq!(valid.warnings().len(), 1, "{:?}", valid.warnings());
+        assert!(valid.warnings()[0].message.contains("E3002"), "{:?}", valid.warnings());
+        for fine in [10.0, 64.5, 5.0, 100.0] {
+            c.service.deployment.canary = Some(crate::config::CanaryConfig { percent: fine, bake_time_minutes: 5 });
+            assert!(c.clone().validate().unwrap().warnings().is_empty(), "{fine}");
+        }
+    }
+
+    #[test]
     fn an_image_parameter_without_a_repository_is_a_warning() {
         let mut c = Config::default();
         c.service.container.image_parameter = true;

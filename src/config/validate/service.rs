@@ -303,7 +303,22 @@ fn check_percent(v: &mut Rules, field: &FieldPath, percent: f64, min: f64) {
     let whole_tenths = (tenths - tenths.round()).abs() < 1e-9;
     if !(min..=100.0).contains(&percent) || !whole_tenths {
         v.fail(field, percent, format!("must be a multiple of 0.1 from {min} to 100"));
+    } else if !binary_multiple_of_a_tenth(percent) {
+        v.warn(
+            field,
+            &format!(
+                "{percent} is a multiple of 0.1, but not in binary floating point ({percent} / 0.1 = {}): cfn-lint's check of the schema's multipleOf (E3002) flags it, and AWS does not say how its own check counts; a whole or half percent avoids the question",
+                percent / 0.1
+            ),
+        );
     }
+}
+
+/// Whether `percent / 0.1` is a whole number in binary floating point, as JSON Schema validators
+/// that divide (cfn-lint's, python-jsonschema's) compute `multipleOf`: 10.0 is, 64.1 is not.
+pub(crate) fn binary_multiple_of_a_tenth(percent: f64) -> bool {
+    let quotient = percent / 0.1;
+    quotient.fract() == 0.0
 }
 
 /// What is only for the service's container, or only for a sidecar; what a sidecar must have.
@@ -421,6 +436,13 @@ pub(super) fn check_tags(v: &mut Rules, c: &Config) {
                 &field,
                 value,
                 "is empty, which CloudFormation refuses on the ECS capacity provider (capacity.draining managed)",
+            );
+        } else if value.is_empty() && c.service_configs().iter().any(|s| s.deployment.auto_alarms) {
+            // AWS::CloudWatch::Alarm's schema wants tag values of at least one character too.
+            v.fail_str(
+                &field,
+                value,
+                "is empty, which CloudFormation refuses on the CloudWatch alarms of deployment.auto_alarms",
             );
         }
     }
