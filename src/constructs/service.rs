@@ -319,9 +319,13 @@ pub struct DeploymentConfig {
 #[serde(deny_unknown_fields)]
 pub struct HookConfig {
     /// When ECS calls it.
+    ///
+    /// Default: - none: required.
     pub stage: HookStage,
     /// The function's ARN: `arn:aws:lambda:REGION:ACCOUNT:function:NAME`, optionally with a
     /// version or alias.
+    ///
+    /// Default: - none: required.
     pub function_arn: String,
     /// Minutes ECS waits for the hook to finish before `on_timeout` (AWS counts them in
     /// minutes), from 1 to 20160 (14 days).
