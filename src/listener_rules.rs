@@ -9,12 +9,12 @@
 //! on nothing but that service's own name and the kind of its route: adding, removing or reordering
 //! other services never moves it.
 
+use md5::{Digest, Md5};
+
 /// The last priority a listener takes: the catch-all rule a release of the default route's
 /// service shifts its traffic on comes after every other service's rule (derived priorities end
 /// at 49999).
 pub const RELEASE_CATCH_ALL_PRIORITY: u32 = 50_000;
-
-use md5::{Digest, Md5};
 
 /// Which conditions a route has. Rules with more conditions are tried first: a host-and-path rule
 /// before a host rule, a host rule before a path rule, so `admin.example.com/api/x` goes to the

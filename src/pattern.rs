@@ -14,7 +14,7 @@ use crate::constructs::drain_hook::{self, DrainedGroup};
 use crate::constructs::load_balancer::{
     self, AlbWithListener, DefaultRoute, Forward, LoadBalancerPlacement, RouteProps,
 };
-use crate::constructs::service::{self, DeploymentStrategy, ReleaseWiring, ServiceWiring};
+use crate::constructs::service::{self, ReleaseWiring, ServiceWiring};
 use crate::constructs::service_scaling::{self, ServiceScalingProps};
 use crate::constructs::task;
 use crate::constructs::vpc::Network;
@@ -251,7 +251,7 @@ fn add_routing(
     vpc_id: Value<String>,
 ) -> Result<RoutedService, TemplateError> {
     let deployment = &model.service.deployment;
-    let releases = deployment.strategy != DeploymentStrategy::Rolling;
+    let releases = deployment.strategy.is_release();
     let alternate_target_group = match releases {
         true => {
             let at = scope.child("Release").child("AlternateTargetGroup");
@@ -340,9 +340,11 @@ fn add_load_balancer(
     Ok(Front { alb, single_scope: None, services })
 }
 
-/// What a blue/green, canary or linear release of the service shifts traffic with, besides its
-/// groups and rule: the role ECS assumes to move the rule's weights, with its policy.
+/// What a blue/green, canary or linear release of the service shifts traffic with: the alternate
+/// group, the production rule, and the role ECS assumes to move the rule's weights, with its policy.
 struct Release {
+    alternate_target_group: Handle<TargetGroup>,
+    production_rule: Handle<ListenerRule>,
     role: Handle<Role>,
     policy: Handle<Policy>,
     /// The role ECS invokes the release's hooks with, and its policy; `None` without hooks.
@@ -397,7 +399,7 @@ fn add_release(
             Some((hook_role, hook_policy))
         }
     };
-    Ok(Some(Release { role, policy, hooks }))
+    Ok(Some(Release { alternate_target_group: alternate.clone(), production_rule: rule.clone(), role, policy, hooks }))
 }
 
 /// The task definition, the service behind the load balancer, and its scaling.
@@ -456,15 +458,13 @@ fn add_service(
             .collect(),
         managed_capacity: fleet.managed.as_ref(),
         alarms: alarms.iter().collect(),
-        release: release.as_ref().zip(routed.alternate_target_group.as_ref()).zip(routed.rule.as_ref()).map(
-            |((r, alternate_target_group), production_rule)| ReleaseWiring {
-                alternate_target_group,
-                production_rule,
-                test_rule: routed.test_route.as_ref().map(|(rule, _)| rule),
-                role: &r.role,
-                hook_role: r.hooks.as_ref().map(|(role, _)| role),
-            },
-        ),
+        release: release.as_ref().map(|r| ReleaseWiring {
+            alternate_target_group: &r.alternate_target_group,
+            production_rule: &r.production_rule,
+            test_rule: routed.test_route.as_ref().map(|(rule, _)| rule),
+            role: &r.role,
+            hook_role: r.hooks.as_ref().map(|(role, _)| role),
+        }),
     };
     let service = service::build(t, scope, &model.service, wiring)?;
     service_scaling::build(

@@ -11,6 +11,7 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::ServiceDeployment;
 
 use crate::sdk;
+use ecs_alb::diff::percent_text;
 
 /// A deployment created this long before the service's update began still counts: the clocks
 /// of this machine and AWS's differ.
@@ -107,9 +108,9 @@ fn progress(service: &str, deployment: &ServiceDeployment, baking_for: Option<Du
     }
     if let Some(target) = deployment.target_service_revision() {
         if let Some(production) = target.requested_production_traffic_weight() {
-            line.push_str(&format!(", production traffic {}% to the new revision", percent(production)));
+            line.push_str(&format!(", production traffic {}% to the new revision", percent_text(production)));
             if let Some(test) = target.requested_test_traffic_weight() {
-                line.push_str(&format!(" (test {}%)", percent(test)));
+                line.push_str(&format!(" (test {}%)", percent_text(test)));
             }
         }
         line.push_str(&format!(", {}/{} tasks running", target.running_task_count(), target.requested_task_count()));
@@ -129,10 +130,6 @@ fn progress(service: &str, deployment: &ServiceDeployment, baking_for: Option<Du
         line.push_str(&format!(": {reason}"));
     }
     line
-}
-
-fn percent(weight: f64) -> String {
-    if weight.fract() == 0.0 { format!("{weight:.0}") } else { format!("{weight:.1}") }
 }
 
 /// `arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME` -> `CLUSTER` (the service's own cluster,

@@ -146,7 +146,7 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
     let mut refreshes = uses_instance_refresh(&template).then(|| refresh::RefreshWatch::new(autoscaling));
     // A blue/green, canary or linear release lasts the service's whole update: tell its stages.
     let ecs = aws_sdk_ecs::Client::new(&aws);
-    let mut releases = releases_services(&template).then(|| release::ReleaseWatch::new(ecs));
+    let mut releases = releases_a_service(&template).then(|| release::ReleaseWatch::new(ecs));
     let groups =
         events::Groups { lifting: Some(&mut lifting), refreshes: refreshes.as_mut(), releases: releases.as_mut() };
     let finished = events::follow(&cf, &stack_name, since, resources, groups).await?;
@@ -159,7 +159,7 @@ pub async fn deploy(config_path: Option<&Path>, args: DeployArgs) -> Result<Exit
 }
 
 /// Whether an ECS service of `template` deploys by a blue/green, canary or linear release.
-fn releases_services(template: &Value) -> bool {
+fn releases_a_service(template: &Value) -> bool {
     template["Resources"].as_object().is_some_and(|resources| {
         resources.values().any(|r| {
             let strategy = &r["Properties"]["DeploymentConfiguration"]["Strategy"];

@@ -55,8 +55,7 @@ pub fn build(
             false,
         ));
     }
-    let rates = groups().map(|(i, _)| format!("rate{i}")).collect::<Vec<_>>().join(", ");
-    error_rate.push(expression("worst", &format!("MAX([{rates}])"), true));
+    error_rate.push(worst_of("rate", watched.target_groups.len()));
     let errors = alarm(
         format!(
             "{}: more than {ERROR_RATE_PERCENT} percent of a target group's requests answered with a 5xx in {DATAPOINTS_TO_ALARM} of {EVALUATION_PERIODS} minutes",
@@ -71,8 +70,7 @@ pub fn build(
             metric(&format!("unhealthy{i}"), "UnHealthyHostCount", Statistic::Maximum, watched.load_balancer, group)
         })
         .collect::<Vec<_>>();
-    let counts = groups().map(|(i, _)| format!("unhealthy{i}")).collect::<Vec<_>>().join(", ");
-    unhealthy.push(expression("worst", &format!("MAX([{counts}])"), true));
+    unhealthy.push(worst_of("unhealthy", watched.target_groups.len()));
     let unhealthy = alarm(
         format!(
             "{}: a target failing the load balancer's health check in {DATAPOINTS_TO_ALARM} of {EVALUATION_PERIODS} minutes",
@@ -129,6 +127,13 @@ fn metric(
         return_data: Some(false.into()),
         ..MetricDataQuery::default()
     }
+}
+
+/// The series the alarm watches: at each point, the worst of the groups' series `{prefix}0`,
+/// `{prefix}1`...
+fn worst_of(prefix: &str, groups: usize) -> MetricDataQuery {
+    let series = (0..groups).map(|i| format!("{prefix}{i}")).collect::<Vec<_>>().join(", ");
+    expression("worst", &format!("MAX([{series}])"), true)
 }
 
 fn expression(id: &str, expression: &str, returned: bool) -> MetricDataQuery {

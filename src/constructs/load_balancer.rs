@@ -308,7 +308,6 @@ pub fn target_group(
     )
 }
 
-/// Sends the requests `route` matches to `group`, on `listener`, at `priority`.
 /// Where a rule sends its requests: the service's group, or with a release's alternate group
 /// both, the primary weighted 100 and the alternate 0 until ECS shifts them.
 #[derive(Clone, Copy)]
@@ -326,6 +325,7 @@ impl Forward<'_> {
     }
 }
 
+/// Sends the requests `route` matches where `forward` says, on `listener`, at `route.priority`.
 pub fn route(
     t: &mut Template,
     scope: &Scope,

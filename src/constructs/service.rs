@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bounds;
 use crate::constructs::capacity_provider::ManagedCapacity;
+use crate::constructs::container::written_name;
 use crate::resources::cloudwatch::Alarm;
 use crate::resources::ec2::SecurityGroupIngress;
 use crate::resources::ecs::{
@@ -52,11 +53,17 @@ pub struct ReleaseWiring<'a> {
 impl DeploymentConfig {
     /// The test listener's port, for a release that shifts test traffic (a rolling update has none).
     pub fn test_listener(&self) -> Option<u32> {
-        self.test_listener_port.filter(|_| self.strategy != DeploymentStrategy::Rolling)
+        self.test_listener_port.filter(|_| self.strategy.is_release())
     }
 }
 
 impl DeploymentStrategy {
+    /// Whether it is a release that shifts traffic between two target groups (blue-green,
+    /// canary, linear), not a rolling update.
+    pub fn is_release(self) -> bool {
+        self != DeploymentStrategy::Rolling
+    }
+
     /// ECS's name for it (`DeploymentConfiguration.Strategy`).
     pub fn ecs_name(self) -> &'static str {
         match self {
@@ -170,7 +177,7 @@ fn deployment_configuration(
     hook_role: Option<&Handle<Role>>,
 ) -> DeploymentConfiguration {
     let d = &props.deployment;
-    let rolling = d.strategy == DeploymentStrategy::Rolling;
+    let rolling = !d.strategy.is_release();
     let named = d.alarms.iter().map(|a| a.clone().into());
     let made = alarms.iter().map(|a| a.alarm_name().into());
     let alarm_names: Vec<_> = named.chain(made).collect();
@@ -378,7 +385,8 @@ impl HookConfig {
     fn lifecycle_hook(&self, role: &Handle<Role>) -> DeploymentLifecycleHook {
         DeploymentLifecycleHook {
             hook_target_arn: Some(self.function_arn.clone().into()),
-            lifecycle_stages: vec![self.stage.ecs_name().into()],
+            // The file writes a stage by ECS's own name.
+            lifecycle_stages: vec![written_name(self.stage).into()],
             role_arn: Some(role.arn().into()),
             timeout_configuration: self.timeout_minutes.map(|minutes| HookTimeoutConfig {
                 action: Some(
@@ -391,22 +399,6 @@ impl HookConfig {
                 timeout_in_minutes: Some(minutes.into()),
             }),
             ..DeploymentLifecycleHook::default()
-        }
-    }
-}
-
-impl HookStage {
-    /// ECS's name for it (`LifecycleHooks[].LifecycleStages`).
-    pub fn ecs_name(self) -> &'static str {
-        match self {
-            HookStage::ReconcileService => "RECONCILE_SERVICE",
-            HookStage::PreScaleUp => "PRE_SCALE_UP",
-            HookStage::PostScaleUp => "POST_SCALE_UP",
-            HookStage::TestTrafficShift => "TEST_TRAFFIC_SHIFT",
-            HookStage::PostTestTrafficShift => "POST_TEST_TRAFFIC_SHIFT",
-            HookStage::PreProductionTrafficShift => "PRE_PRODUCTION_TRAFFIC_SHIFT",
-            HookStage::ProductionTrafficShift => "PRODUCTION_TRAFFIC_SHIFT",
-            HookStage::PostProductionTrafficShift => "POST_PRODUCTION_TRAFFIC_SHIFT",
         }
     }
 }

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 pub use instances::{InstanceReplacement, instance_replacements};
 pub use priorities::{PriorityConflict, priority_conflicts};
-pub use releases::{RuleReset, ServiceDeployment, rule_resets, service_deployments, timeline};
+pub use releases::{RuleReset, ServiceDeployment, percent_text, rule_resets, service_deployments, timeline};
 pub use replacement::{forces_replacement, known_types, replaced_on_any_change, replacing_properties};
 pub use report::{DiffReport, FailOn};
 pub use upgrade::{ProviderRename, keep_deployed_names, provider_renames};

@@ -200,6 +200,7 @@ pub fn timeline(deployment: &Value, load_balancers: &Value) -> Vec<String> {
     steps
 }
 
-fn percent_text(percent: f64) -> String {
+/// A traffic share as ECS writes it: `10`, `33.3`.
+pub fn percent_text(percent: f64) -> String {
     if percent.fract() == 0.0 { format!("{percent:.0}") } else { format!("{percent:.1}") }
 }

@@ -212,7 +212,7 @@ fn check_deployment(v: &mut Rules, c: &Config, s: &ServiceAt<'_>) {
         check_percent(v, &field("linear.step_percent"), linear.step_percent, 3.0);
         v.range(&field("linear.step_bake_time_minutes"), linear.step_bake_time_minutes, bounds::BAKE_MINUTES);
     }
-    if d.strategy != DeploymentStrategy::Rolling && s.svc.auto_scaling.is_none() && s.svc.desired_count == 0 {
+    if d.strategy.is_release() && s.svc.auto_scaling.is_none() && s.svc.desired_count == 0 {
         v.fail(
             &field("strategy"),
             &strategy,
@@ -249,7 +249,7 @@ fn check_release_only(v: &mut Rules, c: &Config, s: &ServiceAt<'_>) {
     let d = &s.svc.deployment;
     let field = |name: &str| s.field("deployment").field(name);
     let strategy = crate::config::task::written_name(d.strategy);
-    let rolling = d.strategy == DeploymentStrategy::Rolling;
+    let rolling = !d.strategy.is_release();
     let needs_release = |what: &str| {
         format!("{what} only in a blue-green, canary or linear release ({} is {strategy})", field("strategy"))
     };
@@ -273,15 +273,15 @@ fn check_release_only(v: &mut Rules, c: &Config, s: &ServiceAt<'_>) {
             }
         }
     }
+    if rolling && !d.hooks.is_empty() {
+        let (hooks, run) = match d.hooks.len() {
+            1 => ("1 hook".to_owned(), "runs"),
+            n => (format!("{n} hooks"), "run"),
+        };
+        v.fail(&field("hooks"), hooks, needs_release(run));
+    }
     for (i, hook) in d.hooks.iter().enumerate() {
         let at = field("hooks").index(i);
-        if rolling && i == 0 {
-            let (hooks, run) = match d.hooks.len() {
-                1 => ("1 hook".to_owned(), "runs"),
-                n => (format!("{n} hooks"), "run"),
-            };
-            v.fail(&field("hooks"), hooks, needs_release(run));
-        }
         // "DeploymentLifecycleHook": only Lambda function ARNs are supported (ECS API Reference).
         let is_function = is_arn(&hook.function_arn, "lambda", |region, resource| {
             !region.is_empty() && has_id(resource, "function:")
@@ -316,7 +316,7 @@ fn check_percent(v: &mut Rules, field: &FieldPath, percent: f64, min: f64) {
 
 /// Whether `percent / 0.1` is a whole number in binary floating point, as JSON Schema validators
 /// that divide (cfn-lint's, python-jsonschema's) compute `multipleOf`: 10.0 is, 64.1 is not.
-pub(crate) fn binary_multiple_of_a_tenth(percent: f64) -> bool {
+fn binary_multiple_of_a_tenth(percent: f64) -> bool {
     let quotient = percent / 0.1;
     quotient.fract() == 0.0
 }

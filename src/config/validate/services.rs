@@ -9,7 +9,7 @@ use super::service::check_service;
 use super::task::check_task;
 use crate::aws::instance_memory_mib;
 use crate::bounds;
-use crate::config::{Config, DeploymentStrategy, FieldPath, RoutingConfig, ServiceConfig};
+use crate::config::{Config, FieldPath, RoutingConfig, ServiceConfig};
 use crate::listener_rules::{self, Route, RouteKind};
 
 /// An ALB rule takes 5 condition values, all conditions together ("Quotas for your Application
@@ -121,8 +121,7 @@ fn check_routes(v: &mut Rules, c: &Config) {
         );
     }
     // A release of the default route's service takes the listener's last priority.
-    let default_releases =
-        c.services.values().any(|s| s.routing.is_none() && s.deployment.strategy != DeploymentStrategy::Rolling);
+    let default_releases = c.services.values().any(|s| s.routing.is_none() && s.deployment.strategy.is_release());
     for (name, svc) in &c.services {
         let given = svc.routing.as_ref().and_then(|r| r.priority);
         if default_releases && given == Some(listener_rules::RELEASE_CATCH_ALL_PRIORITY) {
