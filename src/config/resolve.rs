@@ -87,7 +87,8 @@ fn load_balancer(config: &Config, network: &NetworkProps) -> LoadBalancerProps {
 
 /// How long the stack's own logs are kept: the service's retention, the longest of several.
 fn log_retention_days(config: &Config) -> u32 {
-    config.services.values().map(|s| s.log_retention_days).max().unwrap_or(config.service.log_retention_days)
+    let longest = config.service_configs().into_iter().map(|s| s.log_retention_days).max();
+    longest.unwrap_or_else(|| unreachable!("there is always a service"))
 }
 
 fn domain(lb: &LoadBalancerConfig) -> Option<DomainProps> {
